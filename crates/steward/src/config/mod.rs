@@ -1,0 +1,34 @@
+//! Configuration: defaults ← file (TOML, JSON or YAML) ← environment, validated up front.
+//!
+//! ```toml
+//! [host]
+//! environment = "production"
+//! shutdown_timeout = "30s"
+//!
+//! [services.cleanup]
+//! interval = "1h"
+//! restart = { policy = "on-failure", max_restarts = 5, window = "60s", backoff = "1s..30s" }
+//! settings = { retention_days = 30 }
+//! ```
+//!
+//! Any key can be overridden from the environment as `STEWARD__SECTION__KEY`, a double
+//! underscore for each level: `STEWARD__SERVICES__CLEANUP__INTERVAL=10m`. A single
+//! underscore in a service name may stand for a hyphen (`AI_HEALTH` finds `ai-health`).
+
+mod error;
+mod load;
+mod model;
+mod origin;
+
+pub use error::{ConfigError, ConfigErrors, Origin};
+pub(crate) use error::SettingsError;
+pub(crate) use load::{ConfigSource, Format, load};
+pub use model::{Config, Environment, HostConfig, RestartConfig, ServiceConfig};
+
+#[cfg(test)]
+mod tests;
+
+/// The known name nearest to `word`, if near enough to be a typo.
+pub(crate) fn closest_name<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    error::closest(word, known)
+}

@@ -1,0 +1,39 @@
+//! Remembers which keys the environment set, so errors can name the variable.
+
+use super::error::Origin;
+
+/// The base origin of a configuration and the keys environment variables replaced.
+#[derive(Debug, Clone)]
+pub(crate) struct Origins {
+    pub(crate) base: Origin,
+    /// (dotted key, variable name), in the order they were applied.
+    pub(crate) env: Vec<(String, String)>,
+}
+
+impl Default for Origins {
+    fn default() -> Self {
+        Self {
+            base: Origin::Code,
+            env: Vec::new(),
+        }
+    }
+}
+
+impl Origins {
+    /// Where the value at `key` (or the value containing it) came from.
+    pub(crate) fn locate(&self, key: &str) -> Origin {
+        self.env
+            .iter()
+            .rev()
+            .find(|(path, _)| is_within(key, path))
+            .map(|(_, var)| Origin::Env(var.clone()))
+            .unwrap_or_else(|| self.base.clone())
+    }
+}
+
+fn is_within(key: &str, path: &str) -> bool {
+    key == path
+        || key
+            .strip_prefix(path)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}

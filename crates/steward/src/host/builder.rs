@@ -1,0 +1,179 @@
+//! Assembling a host: services, configuration sources, observers.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{broadcast, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::plan::plan;
+use super::shared::{HostShared, Observer, Phase, TRANSITION_BUFFER};
+use super::Host;
+use crate::clock::Clock;
+use crate::config::{ConfigSource, Environment, Format, load};
+use crate::error::HostError;
+use crate::service::ServiceDef;
+use crate::state::{State, Transition};
+
+/// Builds a [`Host`]: register services, point at a configuration, then
+/// [`build`](Self::build), which validates everything at once.
+///
+/// ```no_run
+/// # use steward::{Context, Continuous, Result};
+/// # struct Watcher; impl Continuous for Watcher { async fn run(&self, cx: &Context) -> Result { cx.cancelled().await; Ok(()) } }
+/// use steward::{Host, continuous};
+///
+/// # async fn main_() -> std::result::Result<(), steward::HostError> {
+/// Host::builder()
+///     .config_file("steward.toml")
+///     .service(continuous("watcher", Watcher))
+///     .build()?
+///     .run()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct HostBuilder {
+    defs: Vec<ServiceDef>,
+    source: ConfigSource,
+    env: Option<Vec<(String, String)>>,
+    env_prefix: Option<String>,
+    environment: Option<Environment>,
+    sections: Vec<String>,
+    observers: Vec<Observer>,
+    clock: Option<DateTime<Utc>>,
+}
+
+impl Default for HostBuilder {
+    fn default() -> Self {
+        Self {
+            defs: Vec::new(),
+            source: ConfigSource::None,
+            env: None,
+            env_prefix: Some("STEWARD".to_owned()),
+            environment: None,
+            sections: Vec::new(),
+            observers: Vec::new(),
+            clock: None,
+        }
+    }
+}
+
+impl HostBuilder {
+    /// Registers a service (see [`continuous`](crate::continuous),
+    /// [`periodic`](crate::periodic), [`startup`](crate::startup)).
+    pub fn service(mut self, def: ServiceDef) -> Self {
+        self.defs.push(def);
+        self
+    }
+
+    /// Registers several services.
+    pub fn services(mut self, defs: impl IntoIterator<Item = ServiceDef>) -> Self {
+        self.defs.extend(defs);
+        self
+    }
+
+    /// Reads configuration from a `.toml`, `.json` or `.yaml` file.
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.source = ConfigSource::File(path.into());
+        self
+    }
+
+    /// Reads configuration from TOML text; errors name it `name`.
+    pub fn config_toml(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
+        self.source = ConfigSource::Text {
+            name: name.into(),
+            format: Format::Toml,
+            text: text.into(),
+        };
+        self
+    }
+
+    /// Sets the environment-variable prefix (`STEWARD` by default); `None` ignores
+    /// the environment.
+    pub fn env_prefix(mut self, prefix: Option<&str>) -> Self {
+        self.env_prefix = prefix.map(str::to_owned);
+        self
+    }
+
+    /// Uses these variables instead of the process environment (for tests).
+    pub fn env_vars<K, V>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.env = Some(vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect());
+        self
+    }
+
+    /// Sets the environment, over what the configuration says.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// Accepts a top-level configuration section that an adapter reads (such as
+    /// `http`); read it with [`Config::section`](crate::Config::section).
+    pub fn config_section(mut self, name: impl Into<String>) -> Self {
+        self.sections.push(name.into());
+        self
+    }
+
+    /// Calls `observer` on every state transition, synchronously and in order.
+    /// Keep it quick: it runs on the supervisor's task.
+    pub fn on_transition(mut self, observer: impl Fn(&Transition) + Send + Sync + 'static) -> Self {
+        self.observers.push(Arc::new(observer));
+        self
+    }
+
+    /// Pins the host's wall clock to `now` at build time, advancing with tokio's
+    /// time: with paused time, cron schedules become testable.
+    #[cfg(feature = "testing")]
+    pub(crate) fn wall_clock_at(mut self, now: DateTime<Utc>) -> Self {
+        self.clock = Some(now);
+        self
+    }
+
+    /// Loads and validates the configuration and the services; every problem is
+    /// reported at once.
+    pub fn build(self) -> Result<Host, HostError> {
+        let env = self.env.unwrap_or_else(|| std::env::vars().collect());
+        let mut config = load(&self.source, &env, self.env_prefix.as_deref(), &self.sections)?;
+        if let Some(environment) = self.environment {
+            config.host.environment = environment;
+        }
+        let environment = config.host.environment;
+        let plan = plan(self.defs, &config, environment)?;
+        let by_name = plan
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(index, cell)| (cell.name.clone(), index))
+            .collect();
+        let clock = self.clock.map_or(Clock::System, Clock::pinned);
+        let shared = HostShared {
+            cells: plan.cells,
+            by_name,
+            startup: plan.startup,
+            sequence: plan.sequence,
+            stop_waves: plan.stop_waves,
+            config,
+            clock,
+            transitions: broadcast::Sender::new(TRANSITION_BUFFER),
+            observers: self.observers,
+            tracker: TaskTracker::new(),
+            shutdown_requested: CancellationToken::new(),
+            phase: watch::Sender::new(Phase::Built),
+        };
+        for cell in &shared.cells {
+            if let Some(reason) = &cell.spec.disabled {
+                shared.transition(cell, State::Disabled, Some(reason.clone()));
+            }
+        }
+        Ok(Host {
+            shared: Arc::new(shared),
+        })
+    }
+}

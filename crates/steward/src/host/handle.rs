@@ -1,0 +1,192 @@
+//! Handles to a host and its services: status, health, control.
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
+use super::shared::{HostShared, Phase};
+use crate::config::Environment;
+use crate::error::ControlError;
+use crate::health::{HealthStatus, HostHealth, ServiceHealth};
+use crate::service::ServiceKind;
+use crate::state::{State, Transition};
+use crate::status::ServiceStatus;
+use crate::supervisor::{ServiceCell, launch, stop};
+
+/// A cheap, cloneable handle to a host.
+#[derive(Clone)]
+pub struct HostHandle {
+    host: Arc<HostShared>,
+}
+
+impl HostHandle {
+    pub(crate) fn new(host: Arc<HostShared>) -> Self {
+        Self { host }
+    }
+
+    /// A handle to one service by name.
+    pub fn service(&self, name: &str) -> Result<ServiceHandle, ControlError> {
+        let index = *self
+            .host
+            .by_name
+            .get(name)
+            .ok_or_else(|| ControlError::UnknownService(name.to_owned()))?;
+        Ok(ServiceHandle {
+            host: self.host.clone(),
+            index,
+        })
+    }
+
+    /// Every service's status, startup services first, then in start order.
+    pub fn services(&self) -> Vec<ServiceStatus> {
+        self.host.cells.iter().map(|cell| cell.status()).collect()
+    }
+
+    /// Liveness, readiness and every service's health.
+    pub fn health(&self) -> HostHealth {
+        let phase = self.host.phase();
+        let mut ready = phase == Phase::Running;
+        let mut status = HealthStatus::Healthy;
+        let mut services = Vec::with_capacity(self.host.cells.len());
+        for cell in &self.host.cells {
+            let health = cell.health();
+            let critical = cell.spec.critical;
+            let counted = if critical {
+                health.status
+            } else {
+                health.status.min(HealthStatus::Degraded)
+            };
+            status = status.max(counted);
+            ready &= is_ready(cell, critical);
+            services.push(ServiceHealth {
+                name: cell.name.to_string(),
+                critical,
+                health,
+            });
+        }
+        HostHealth {
+            live: phase != Phase::Stopped,
+            ready,
+            status,
+            services,
+        }
+    }
+
+    /// Every transition from now on. A receiver that falls more than 1,024
+    /// transitions behind loses the oldest and is told how many it missed.
+    pub fn transitions(&self) -> broadcast::Receiver<Transition> {
+        self.host.transitions.subscribe()
+    }
+
+    /// Asks the host to shut down; [`Host::run`](crate::Host::run) and
+    /// [`RunningHost::shutdown_requested`](crate::RunningHost::shutdown_requested) see it.
+    pub fn request_shutdown(&self) {
+        self.host.shutdown_requested.cancel();
+    }
+
+    /// The environment the host runs in.
+    pub fn environment(&self) -> Environment {
+        self.host.config.host.environment
+    }
+
+    /// How many services have a supervisor task alive.
+    pub(crate) fn active_services(&self) -> usize {
+        self.host.cells.iter().filter(|cell| cell.is_active()).count()
+    }
+}
+
+fn is_ready(cell: &ServiceCell, critical: bool) -> bool {
+    if cell.spec.disabled.is_some() || cell.spec.kind == ServiceKind::Startup {
+        return true;
+    }
+    let state = cell.current_state();
+    if critical {
+        return state == State::Running;
+    }
+    cell.record().has_run || !matches!(state, State::Pending | State::Starting)
+}
+
+/// A handle to one service: status, health, and start/stop/restart.
+#[derive(Clone)]
+pub struct ServiceHandle {
+    host: Arc<HostShared>,
+    index: usize,
+}
+
+impl ServiceHandle {
+    /// The service's name.
+    pub fn name(&self) -> &str {
+        &self.cell().name
+    }
+
+    /// Its current state.
+    pub fn state(&self) -> State {
+        self.cell().current_state()
+    }
+
+    /// A snapshot of its status.
+    pub fn status(&self) -> ServiceStatus {
+        self.cell().status()
+    }
+
+    /// Its effective health.
+    pub fn health(&self) -> crate::Health {
+        self.cell().health()
+    }
+
+    /// Starts the service if it is not running; does nothing if it is.
+    pub async fn start(&self) -> Result<(), ControlError> {
+        let cell = self.controllable()?;
+        let _serial = cell.control.lock().await;
+        self.check_phase()?;
+        launch(&self.host, cell);
+        Ok(())
+    }
+
+    /// Stops the service within its stop timeout; does nothing if it is stopped.
+    pub async fn stop(&self) -> Result<(), ControlError> {
+        let cell = self.controllable()?;
+        let _serial = cell.control.lock().await;
+        stop(&self.host, cell).await;
+        Ok(())
+    }
+
+    /// Stops the service, then starts it again.
+    pub async fn restart(&self) -> Result<(), ControlError> {
+        let cell = self.controllable()?;
+        let _serial = cell.control.lock().await;
+        stop(&self.host, cell).await;
+        self.check_phase()?;
+        launch(&self.host, cell);
+        Ok(())
+    }
+
+    /// Waits until the service is in `state`.
+    pub async fn wait_for(&self, state: State) {
+        let mut states = self.cell().state.subscribe();
+        // The sender lives as long as the host: this ends only when the state comes.
+        let _ = states.wait_for(|current| *current == state).await;
+    }
+
+    fn cell(&self) -> &Arc<ServiceCell> {
+        &self.host.cells[self.index]
+    }
+
+    fn controllable(&self) -> Result<&Arc<ServiceCell>, ControlError> {
+        let cell = self.cell();
+        if cell.spec.kind == ServiceKind::Startup {
+            return Err(ControlError::StartupService(cell.name.to_string()));
+        }
+        if cell.spec.disabled.is_some() {
+            return Err(ControlError::Disabled(cell.name.to_string()));
+        }
+        Ok(cell)
+    }
+
+    fn check_phase(&self) -> Result<(), ControlError> {
+        match self.host.phase() {
+            Phase::Stopping | Phase::Stopped => Err(ControlError::ShuttingDown),
+            Phase::Built | Phase::Starting | Phase::Running => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The host: owns the configuration and the services, starts them in order,
+//! supervises them and shuts them down.
+
+mod builder;
+mod handle;
+mod plan;
+mod shared;
+mod shutdown;
+mod signals;
+
+use std::sync::Arc;
+
+pub use builder::HostBuilder;
+pub use handle::{HostHandle, ServiceHandle};
+pub(crate) use shared::{HostShared, Phase};
+
+use crate::config::Config;
+use crate::error::{HostError, ShutdownReport};
+use crate::supervisor::{launch, run_startup};
+use signals::Signals;
+
+/// A built host, validated and not yet started.
+///
+/// [`run`](Self::run) is the whole life in one call: start, wait for SIGTERM or
+/// SIGINT (or [`HostHandle::request_shutdown`]), shut down gracefully; a second
+/// signal forces the exit. [`start`](Self::start) gives the pieces to embed the host
+/// in a larger program.
+pub struct Host {
+    shared: Arc<HostShared>,
+}
+
+impl Host {
+    /// A builder with no services, no file, and the `STEWARD` environment prefix.
+    pub fn builder() -> HostBuilder {
+        HostBuilder::default()
+    }
+
+    /// The effective configuration.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// A handle for status, health and control, usable before and after start.
+    pub fn handle(&self) -> HostHandle {
+        HostHandle::new(self.shared.clone())
+    }
+
+    /// Runs startup services in order, then launches the others in dependency
+    /// order and returns; it does not wait for them to be running.
+    ///
+    /// A failing startup service aborts start-up (unless it or the host allows
+    /// continuing) and nothing else is started.
+    pub async fn start(self) -> Result<RunningHost, HostError> {
+        let host = self.shared;
+        host.phase.send_replace(Phase::Starting);
+        tracing::info!(
+            services = host.cells.len(),
+            environment = %host.config.host.environment,
+            "host starting"
+        );
+        for &index in &host.startup {
+            let cell = &host.cells[index];
+            if cell.spec.disabled.is_some() {
+                continue;
+            }
+            if let Err(reason) = run_startup(&host, cell).await {
+                if !cell.spec.continue_on_failure {
+                    host.phase.send_replace(Phase::Stopped);
+                    return Err(HostError::StartupFailed {
+                        service: cell.name.to_string(),
+                        reason,
+                    });
+                }
+                tracing::warn!(service = %cell.name, %reason, "startup service failed; continuing");
+            }
+        }
+        for &index in &host.sequence {
+            let cell = &host.cells[index];
+            if cell.spec.disabled.is_none() {
+                launch(&host, cell);
+            }
+        }
+        host.phase.send_replace(Phase::Running);
+        tracing::info!("host started");
+        Ok(RunningHost { shared: host })
+    }
+
+    /// Starts, runs until SIGTERM/SIGINT or a shutdown request, then shuts down
+    /// gracefully. A second signal during shutdown returns [`HostError::Forced`]
+    /// at once, abandoning what is still stopping.
+    pub async fn run(self) -> Result<ShutdownReport, HostError> {
+        let mut signals = Signals::listen().map_err(HostError::Signals)?;
+        let running = tokio::select! {
+            started = self.start() => started?,
+            signal = signals.next() => {
+                tracing::info!(signal, "signal during start-up; stopping");
+                return Ok(ShutdownReport::default());
+            }
+        };
+        tokio::select! {
+            signal = signals.next() => tracing::info!(signal, "signal received; shutting down"),
+            () = running.shutdown_requested() => tracing::info!("shutdown requested"),
+        }
+        let handle = running.handle();
+        tokio::select! {
+            report = running.shutdown() => Ok(report),
+            signal = signals.next() => {
+                let left = handle.active_services();
+                tracing::warn!(signal, left, "second signal; forcing exit");
+                Err(HostError::Forced(left))
+            }
+        }
+    }
+}
+
+/// A started host.
+pub struct RunningHost {
+    shared: Arc<HostShared>,
+}
+
+impl RunningHost {
+    /// A handle for status, health and control.
+    pub fn handle(&self) -> HostHandle {
+        HostHandle::new(self.shared.clone())
+    }
+
+    /// Completes when someone asks the host to shut down (a handle, or a critical
+    /// failure when `shutdown_on_critical_failure` is set).
+    pub async fn shutdown_requested(&self) {
+        self.shared.shutdown_requested.cancelled().await;
+    }
+
+    /// Stops every service in reverse start order, each within its stop timeout,
+    /// all within the host's shutdown timeout.
+    pub async fn shutdown(self) -> ShutdownReport {
+        shutdown::shutdown(&self.shared).await
+    }
+}

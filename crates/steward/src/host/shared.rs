@@ -1,0 +1,115 @@
+//! State the host shares with every supervisor task and handle.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{broadcast, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::state::{State, Transition};
+use crate::supervisor::ServiceCell;
+
+/// Where the host is in its own life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Built,
+    Starting,
+    Running,
+    Stopping,
+    Stopped,
+}
+
+/// A synchronous observer of transitions; never misses one.
+pub(crate) type Observer = Arc<dyn Fn(&Transition) + Send + Sync>;
+
+/// How many transitions a lagging broadcast receiver may fall behind.
+pub(crate) const TRANSITION_BUFFER: usize = 1024;
+
+pub(crate) struct HostShared {
+    /// Startup services in run order, then the others in start order.
+    pub(crate) cells: Vec<Arc<ServiceCell>>,
+    pub(crate) by_name: HashMap<Arc<str>, usize>,
+    pub(crate) startup: Vec<usize>,
+    pub(crate) sequence: Vec<usize>,
+    /// Groups of services that stop together, in stop order.
+    pub(crate) stop_waves: Vec<Vec<usize>>,
+    pub(crate) config: Config,
+    pub(crate) clock: Clock,
+    pub(crate) transitions: broadcast::Sender<Transition>,
+    pub(crate) observers: Vec<Observer>,
+    pub(crate) tracker: TaskTracker,
+    pub(crate) shutdown_requested: CancellationToken,
+    pub(crate) phase: watch::Sender<Phase>,
+}
+
+impl HostShared {
+    pub(crate) fn phase(&self) -> Phase {
+        *self.phase.borrow()
+    }
+
+    /// Moves a service to `to`, then logs and announces the change.
+    pub(crate) fn transition(&self, cell: &ServiceCell, to: State, reason: Option<String>) {
+        let from = cell.state.send_replace(to);
+        if from != to {
+            self.announce(cell, from, to, reason);
+        }
+    }
+
+    /// Moves a service to `to` unless it has already settled (stopped, failed,
+    /// disabled): a stop request must not undo a stop that already happened.
+    pub(crate) fn transition_unless_settled(&self, cell: &ServiceCell, to: State) {
+        let mut from = None;
+        cell.state.send_if_modified(|state| {
+            if state.is_settled() || *state == to {
+                return false;
+            }
+            from = Some(std::mem::replace(state, to));
+            true
+        });
+        if let Some(from) = from {
+            self.announce(cell, from, to, None);
+        }
+    }
+
+    fn announce(&self, cell: &ServiceCell, from: State, to: State, reason: Option<String>) {
+        let at = self.clock.now();
+        {
+            let mut record = cell.record();
+            record.since = Some(at);
+            record.reason.clone_from(&reason);
+        }
+        match (&reason, to) {
+            (Some(reason), State::Failed | State::BackingOff) => {
+                tracing::warn!(service = %cell.name, %from, %to, %reason, "service state changed");
+            }
+            (Some(reason), _) => {
+                tracing::info!(service = %cell.name, %from, %to, %reason, "service state changed");
+            }
+            (None, _) => tracing::info!(service = %cell.name, %from, %to, "service state changed"),
+        }
+        let transition = Transition {
+            service: cell.name.clone(),
+            from,
+            to,
+            at,
+            reason,
+        };
+        for observer in &self.observers {
+            observer(&transition);
+        }
+        if self.transitions.receiver_count() > 0 {
+            let _ = self.transitions.send(transition);
+        }
+        if to == State::Failed
+            && cell.spec.critical
+            && self.config.host.shutdown_on_critical_failure
+            && self.phase() == Phase::Running
+        {
+            tracing::error!(service = %cell.name, "critical service failed; shutting the host down");
+            self.shutdown_requested.cancel();
+        }
+    }
+}

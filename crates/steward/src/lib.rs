@@ -1,0 +1,84 @@
+//! Steward is a runtime for background services: the continuous, periodic and
+//! start-up work that lives beside an application.
+//!
+//! Services are plain structs implementing [`Continuous`], [`Periodic`] or
+//! [`Startup`]. A [`Host`] starts them in order, supervises them (restart policies,
+//! exponential backoff with jitter, restart intensity, panic isolation), aggregates
+//! their [`Health`], and stops them gracefully in reverse order.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use steward::{Context, Continuous, Host, Periodic, Result, Schedule, continuous, periodic};
+//!
+//! struct Watcher;
+//!
+//! impl Continuous for Watcher {
+//!     async fn run(&self, cx: &Context) -> Result {
+//!         cx.cancelled().await; // watch something until asked to stop
+//!         Ok(())
+//!     }
+//! }
+//!
+//! struct Cleanup;
+//!
+//! impl Periodic for Cleanup {
+//!     fn schedule(&self) -> Schedule {
+//!         Schedule::every(Duration::from_secs(3600)).run_on_startup()
+//!     }
+//!
+//!     async fn tick(&self, _cx: &Context) -> Result {
+//!         Ok(())
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> anyhow::Result<()> {
+//!     Host::builder()
+//!         .config_file("steward.toml")
+//!         .service(continuous("watcher", Watcher).critical())
+//!         .service(periodic("cleanup", Cleanup).depends_on(["watcher"]))
+//!         .build()?
+//!         .run()
+//!         .await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The guarantees (ordering, restarts, shutdown) are written down in
+//! `docs/semantics.md`, included below.
+//!
+#![doc = include_str!("../../../docs/semantics.md")]
+#![doc(test(attr(deny(warnings))))]
+
+mod clock;
+mod config;
+mod context;
+mod error;
+mod health;
+mod host;
+mod restart;
+mod schedule;
+mod service;
+mod state;
+mod status;
+mod supervisor;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use config::{
+    Config, ConfigError, ConfigErrors, Environment, HostConfig, Origin, RestartConfig,
+    ServiceConfig,
+};
+pub use context::Context;
+pub use error::{BoxError, ControlError, HostError, Result, ShutdownReport};
+pub use health::{Health, HealthStatus, HostHealth, ServiceHealth};
+pub use host::{Host, HostBuilder, HostHandle, RunningHost, ServiceHandle};
+pub use restart::{Backoff, Restart, RestartPolicy};
+pub use schedule::{CronSchedule, Schedule, ScheduleError};
+pub use service::{
+    Continuous, Periodic, ServiceDef, ServiceKind, Startup, continuous, continuous_with,
+    periodic, periodic_with, startup, startup_with,
+};
+pub use state::{State, Transition};
+pub use status::{Outcome, RunStats, ServiceStatus};

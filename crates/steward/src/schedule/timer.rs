@@ -1,0 +1,116 @@
+//! Turns a [`Schedule`] into a sequence of fire instants.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::time::Instant;
+
+use super::{Schedule, Trigger};
+use crate::clock::Clock;
+
+/// Stops a cron search that keeps landing in the past from looping for long.
+const MAX_SKIPPED_SEARCH: u64 = 10_000;
+
+/// The next time a periodic service is due.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Fire {
+    /// When to tick, on tokio's clock.
+    pub(crate) at: Instant,
+    /// When to tick, on the wall clock (what cron means and what status shows).
+    pub(crate) wall: DateTime<Utc>,
+    /// Scheduled fires that passed while the previous tick was still running.
+    pub(crate) skipped: u64,
+}
+
+/// Walks a schedule forward from the instant a service started.
+#[derive(Debug)]
+pub(crate) struct Timer {
+    schedule: Schedule,
+    clock: Clock,
+    begin: Instant,
+    begin_wall: DateTime<Utc>,
+    /// Index of the next fixed-period fire.
+    next_index: u64,
+    /// The last cron fire handed out (croner wants the exact previous value back).
+    last_cron: Option<DateTime<Utc>>,
+}
+
+impl Timer {
+    /// A timer for a service that starts now.
+    pub(crate) fn start(schedule: Schedule, clock: Clock) -> Self {
+        let begin = Instant::now() + schedule.initial_delay;
+        let begin_wall = clock.now() + chrono_duration(schedule.initial_delay);
+        let next_index = u64::from(!schedule.run_on_startup);
+        Self {
+            schedule,
+            clock,
+            begin,
+            begin_wall,
+            next_index,
+            last_cron: None,
+        }
+    }
+
+    /// The next fire at or after now, or `None` when the schedule has ended (a cron
+    /// expression that matches no future instant).
+    pub(crate) fn next_fire(&mut self) -> Option<Fire> {
+        match &self.schedule.trigger {
+            Trigger::Every(period) => Some(self.next_every(*period)),
+            Trigger::Cron(_) => self.next_cron(),
+        }
+    }
+
+    fn next_every(&mut self, period: Duration) -> Fire {
+        let now = Instant::now();
+        let mut at = self.every_fire(period, self.next_index);
+        let mut skipped = 0;
+        if at < now && !period.is_zero() {
+            let behind = now.duration_since(at).as_nanos();
+            let missed = behind.div_ceil(period.as_nanos());
+            skipped = u64::try_from(missed).unwrap_or(u64::MAX);
+            self.next_index = self.next_index.saturating_add(skipped);
+            at = self.every_fire(period, self.next_index);
+        }
+        self.next_index = self.next_index.saturating_add(1);
+        let wall = self.clock.now() + chrono_duration(at.saturating_duration_since(now));
+        Fire { at, wall, skipped }
+    }
+
+    fn every_fire(&self, period: Duration, index: u64) -> Instant {
+        let offset = period.saturating_mul(u32::try_from(index).unwrap_or(u32::MAX));
+        self.begin + offset
+    }
+
+    fn next_cron(&mut self) -> Option<Fire> {
+        let Trigger::Cron(cron) = &self.schedule.trigger else {
+            return None;
+        };
+        let now = self.clock.now();
+        let mut wall = match self.last_cron {
+            None if self.schedule.run_on_startup => self.begin_wall,
+            None => cron.next_after(self.begin_wall)?,
+            Some(last) => cron.next_after(last)?,
+        };
+        let mut skipped = 0;
+        while wall < now && skipped < MAX_SKIPPED_SEARCH {
+            skipped += 1;
+            wall = cron.next_after(wall)?;
+        }
+        if wall < now {
+            // Hopelessly behind (the clock jumped far ahead): resume from now.
+            wall = cron.next_after(now)?;
+        }
+        self.last_cron = Some(wall);
+        let at = self.clock.instant_at(wall);
+        Some(Fire { at, wall, skipped })
+    }
+
+    /// The host's clock, for checking that a cron fire's wall time has come.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+}
+
+fn chrono_duration(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}

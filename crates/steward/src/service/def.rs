@@ -1,0 +1,287 @@
+//! A service definition: a name, a kind, options, and how to build the service from
+//! its configured settings.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::erased::{ErasedContinuous, ErasedPeriodic, ErasedStartup};
+use super::traits::{Continuous, Periodic, Startup};
+use crate::config::{Environment, SettingsError};
+use crate::restart::Restart;
+use crate::schedule::Schedule;
+
+/// Which of the three kinds a service is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceKind {
+    /// Runs until cancelled.
+    Continuous,
+    /// Ticks on a schedule.
+    Periodic,
+    /// Runs once, in order, during start-up.
+    Startup,
+}
+
+impl ServiceKind {
+    /// The kind's name (`periodic`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceKind::Continuous => "continuous",
+            ServiceKind::Periodic => "periodic",
+            ServiceKind::Startup => "startup",
+        }
+    }
+}
+
+impl fmt::Display for ServiceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A built service, ready to be supervised.
+#[derive(Clone)]
+pub(crate) enum Body {
+    Continuous(Arc<dyn ErasedContinuous>),
+    Periodic(Arc<dyn ErasedPeriodic>),
+    Startup(Arc<dyn ErasedStartup>),
+}
+
+type Factory = Box<dyn FnOnce(Option<Value>) -> Result<Body, SettingsError> + Send>;
+
+/// Options set in code; configuration may override each of them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ServiceOptions {
+    pub(crate) disabled: bool,
+    pub(crate) environments: Option<Vec<Environment>>,
+    pub(crate) critical: bool,
+    pub(crate) depends_on: Vec<String>,
+    pub(crate) order: i32,
+    pub(crate) restart: Option<Restart>,
+    pub(crate) stop_timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) continue_on_failure: bool,
+    pub(crate) schedule: Option<Schedule>,
+}
+
+/// A named service and its options, ready to hand to
+/// [`HostBuilder::service`](crate::HostBuilder::service).
+///
+/// Made by [`continuous`], [`periodic`] and [`startup`] (or their `_with` forms that
+/// bind typed settings from configuration), then refined:
+///
+/// ```
+/// # use steward::{Context, Continuous, Result};
+/// # struct Db; impl Continuous for Db { async fn run(&self, cx: &Context) -> Result { cx.cancelled().await; Ok(()) } }
+/// # struct Api; impl Continuous for Api { async fn run(&self, cx: &Context) -> Result { cx.cancelled().await; Ok(()) } }
+/// use steward::{Host, continuous};
+///
+/// let host = Host::builder()
+///     .service(continuous("db", Db).critical())
+///     .service(continuous("api", Api).depends_on(["db"]))
+///     .build()?;
+/// # Ok::<(), steward::HostError>(())
+/// ```
+pub struct ServiceDef {
+    pub(crate) name: String,
+    pub(crate) kind: ServiceKind,
+    pub(crate) options: ServiceOptions,
+    pub(crate) factory: Factory,
+}
+
+impl ServiceDef {
+    /// The service's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The service's kind.
+    pub fn kind(&self) -> ServiceKind {
+        self.kind
+    }
+
+    /// Marks the service critical: while it is not running the host is not ready,
+    /// its health is the host's, and (when configured) its failure shuts the host down.
+    pub fn critical(mut self) -> Self {
+        self.options.critical = true;
+        self
+    }
+
+    /// Starts this service only after these are running, and stops it before them.
+    pub fn depends_on<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.options
+            .depends_on
+            .extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets the start order: lower first. For startup services it is the order they
+    /// run in; for the others it orders start-up and (reversed) shutdown.
+    pub fn order(mut self, order: i32) -> Self {
+        self.options.order = order;
+        self
+    }
+
+    /// Sets the restart policy, backoff and intensity (the host's default otherwise).
+    pub fn restart(mut self, restart: Restart) -> Self {
+        self.options.restart = Some(restart);
+        self
+    }
+
+    /// How long a stop waits for the service before abandoning it.
+    pub fn stop_timeout(mut self, timeout: Duration) -> Self {
+        self.options.stop_timeout = Some(timeout);
+        self
+    }
+
+    /// For a startup service, how long it may run; for the others, how long the
+    /// `start` hook may take.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// For a startup service: a failure is logged and start-up goes on.
+    pub fn continue_on_failure(mut self) -> Self {
+        self.options.continue_on_failure = true;
+        self
+    }
+
+    /// Registers the service switched off; configuration may switch it on.
+    pub fn disabled(mut self) -> Self {
+        self.options.disabled = true;
+        self
+    }
+
+    /// Runs the service only in these environments.
+    pub fn environments(mut self, environments: impl IntoIterator<Item = Environment>) -> Self {
+        self.options.environments = Some(environments.into_iter().collect());
+        self
+    }
+
+    /// Replaces a periodic service's own schedule.
+    pub fn schedule(mut self, schedule: Schedule) -> Self {
+        self.options.schedule = Some(schedule);
+        self
+    }
+
+    fn new(name: impl Into<String>, kind: ServiceKind, factory: Factory) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            options: ServiceOptions::default(),
+            factory,
+        }
+    }
+}
+
+impl fmt::Debug for ServiceDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceDef")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A continuous service that takes no settings.
+pub fn continuous<S: Continuous>(name: impl Into<String>, service: S) -> ServiceDef {
+    let body = Body::Continuous(Arc::new(service));
+    ServiceDef::new(name, ServiceKind::Continuous, no_settings(body))
+}
+
+/// A continuous service built from its typed `settings` table.
+///
+/// ```
+/// # use steward::{Context, Continuous, Result};
+/// #[derive(serde::Deserialize)]
+/// #[serde(deny_unknown_fields)]
+/// struct WatchSettings { folder: String }
+///
+/// struct Watcher { settings: WatchSettings }
+/// # impl Continuous for Watcher { async fn run(&self, cx: &Context) -> Result { cx.cancelled().await; Ok(()) } }
+///
+/// let def = steward::continuous_with("watcher", |settings: WatchSettings| Watcher { settings });
+/// ```
+pub fn continuous_with<S, T, F>(name: impl Into<String>, build: F) -> ServiceDef
+where
+    S: Continuous,
+    T: DeserializeOwned,
+    F: FnOnce(T) -> S + Send + 'static,
+{
+    let factory = with_settings(move |settings| Body::Continuous(Arc::new(build(settings))));
+    ServiceDef::new(name, ServiceKind::Continuous, factory)
+}
+
+/// A periodic service that takes no settings.
+pub fn periodic<S: Periodic>(name: impl Into<String>, service: S) -> ServiceDef {
+    let body = Body::Periodic(Arc::new(service));
+    ServiceDef::new(name, ServiceKind::Periodic, no_settings(body))
+}
+
+/// A periodic service built from its typed `settings` table.
+pub fn periodic_with<S, T, F>(name: impl Into<String>, build: F) -> ServiceDef
+where
+    S: Periodic,
+    T: DeserializeOwned,
+    F: FnOnce(T) -> S + Send + 'static,
+{
+    let factory = with_settings(move |settings| Body::Periodic(Arc::new(build(settings))));
+    ServiceDef::new(name, ServiceKind::Periodic, factory)
+}
+
+/// A startup service that takes no settings.
+pub fn startup<S: Startup>(name: impl Into<String>, service: S) -> ServiceDef {
+    let body = Body::Startup(Arc::new(service));
+    ServiceDef::new(name, ServiceKind::Startup, no_settings(body))
+}
+
+/// A startup service built from its typed `settings` table.
+pub fn startup_with<S, T, F>(name: impl Into<String>, build: F) -> ServiceDef
+where
+    S: Startup,
+    T: DeserializeOwned,
+    F: FnOnce(T) -> S + Send + 'static,
+{
+    let factory = with_settings(move |settings| Body::Startup(Arc::new(build(settings))));
+    ServiceDef::new(name, ServiceKind::Startup, factory)
+}
+
+fn no_settings(body: Body) -> Factory {
+    Box::new(move |settings| match settings {
+        Some(value) if !is_empty(&value) => Err(SettingsError {
+            path: String::new(),
+            reason: "this service takes no settings".to_owned(),
+        }),
+        _ => Ok(body),
+    })
+}
+
+fn with_settings<T, F>(build: F) -> Factory
+where
+    T: DeserializeOwned,
+    F: FnOnce(T) -> Body + Send + 'static,
+{
+    Box::new(move |settings| {
+        let value = settings.unwrap_or_else(|| Value::Object(Default::default()));
+        let typed = SettingsError::deserialize::<T>(value)?;
+        Ok(build(typed))
+    })
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Object(map) => map.is_empty(),
+        _ => false,
+    }
+}

@@ -1,0 +1,13 @@
+//! The three kinds of services and how they are registered.
+
+mod def;
+mod erased;
+mod traits;
+
+pub use def::{
+    ServiceDef, ServiceKind, continuous, continuous_with, periodic, periodic_with, startup,
+    startup_with,
+};
+pub(crate) use def::Body;
+pub(crate) use erased::ErasedPeriodic;
+pub use traits::{Continuous, Periodic, Startup};

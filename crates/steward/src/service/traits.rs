@@ -1,0 +1,102 @@
+//! The traits user services implement. Only the work itself is required; every other
+//! hook has a default body.
+
+use std::future::Future;
+
+use crate::context::Context;
+use crate::error::Result;
+use crate::schedule::Schedule;
+
+/// A service that runs until it is cancelled: a watcher, a consumer loop, a server.
+///
+/// ```
+/// use steward::{Context, Continuous, Result};
+///
+/// struct Heartbeat;
+///
+/// impl Continuous for Heartbeat {
+///     async fn run(&self, cx: &Context) -> Result {
+///         while cx.run_until_cancelled(tokio::time::sleep(std::time::Duration::from_secs(1)))
+///             .await
+///             .is_some()
+///         {
+///             tracing::debug!(service = cx.name(), "beat");
+///         }
+///         Ok(())
+///     }
+/// }
+/// ```
+///
+/// The host calls [`start`](Self::start) (under the start timeout) and marks the
+/// service `running` when it returns `Ok`; then it calls [`run`](Self::run) and waits.
+/// `run` should return soon after [`Context::cancelled`] completes. Returning early,
+/// with an error or by panicking, hands the service to its restart policy.
+pub trait Continuous: Send + Sync + 'static {
+    /// Gets ready to run (open files, bind sockets). The service counts as running,
+    /// and its dependents may start, once this returns `Ok`.
+    fn start(&self, cx: &Context) -> impl Future<Output = Result> + Send {
+        let _ = cx;
+        async { Ok(()) }
+    }
+
+    /// Does the work until `cx` is cancelled.
+    fn run(&self, cx: &Context) -> impl Future<Output = Result> + Send;
+}
+
+/// A service that does a unit of work, a *tick*, on a schedule.
+///
+/// ```
+/// use std::time::Duration;
+/// use steward::{Context, Periodic, Result, Schedule};
+///
+/// struct Cleanup;
+///
+/// impl Periodic for Cleanup {
+///     fn schedule(&self) -> Schedule {
+///         Schedule::every(Duration::from_secs(3600)).run_on_startup()
+///     }
+///
+///     async fn tick(&self, cx: &Context) -> Result {
+///         tracing::info!(service = cx.name(), "cleaning up");
+///         Ok(())
+///     }
+/// }
+/// ```
+///
+/// Ticks never overlap. A tick that fails (error or panic) is recorded as the
+/// service's last error and makes it `degraded` until a tick succeeds; the schedule
+/// goes on. Configuration may replace the schedule.
+pub trait Periodic: Send + Sync + 'static {
+    /// When to tick.
+    fn schedule(&self) -> Schedule;
+
+    /// Gets ready before the first tick; a failure here is handled like a continuous
+    /// service's failure (restart policy, backoff).
+    fn start(&self, cx: &Context) -> impl Future<Output = Result> + Send {
+        let _ = cx;
+        async { Ok(()) }
+    }
+
+    /// One unit of work. `cx` is cancelled when the service is asked to stop.
+    fn tick(&self, cx: &Context) -> impl Future<Output = Result> + Send;
+}
+
+/// A service that runs once, in order, before continuous and periodic services start:
+/// migrations, warm-up, checks.
+///
+/// ```
+/// use steward::{Context, Result, Startup};
+///
+/// struct Migrate;
+///
+/// impl Startup for Migrate {
+///     async fn run(&self, _cx: &Context) -> Result {
+///         // apply migrations
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait Startup: Send + Sync + 'static {
+    /// Does the one-off work. It is cancelled when its timeout passes.
+    fn run(&self, cx: &Context) -> impl Future<Output = Result> + Send;
+}

@@ -1,0 +1,150 @@
+//! The host's record of one service: its definition, state and history.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+use tokio::task::AbortHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::health::{Health, HealthStatus};
+use crate::restart::Restart;
+use crate::schedule::Schedule;
+use crate::service::{Body, ServiceKind};
+use crate::state::State;
+use crate::status::{RunStats, ServiceStatus};
+
+/// A service's effective options, after configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct Spec {
+    pub(crate) kind: ServiceKind,
+    pub(crate) disabled: Option<String>,
+    pub(crate) critical: bool,
+    pub(crate) order: i32,
+    pub(crate) depends_on: Vec<usize>,
+    pub(crate) restart: Restart,
+    pub(crate) stop_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) continue_on_failure: bool,
+    pub(crate) schedule: Option<Schedule>,
+}
+
+/// The running part of a started service.
+#[derive(Debug, Clone)]
+pub(crate) struct RunHandle {
+    pub(crate) token: CancellationToken,
+    pub(crate) abort: AbortHandle,
+}
+
+/// Mutable facts about a service, under one lock.
+#[derive(Debug, Default)]
+pub(crate) struct Record {
+    pub(crate) reported: Health,
+    pub(crate) restarts: u32,
+    pub(crate) last_error: Option<String>,
+    pub(crate) since: Option<DateTime<Utc>>,
+    pub(crate) reason: Option<String>,
+    pub(crate) has_run: bool,
+    pub(crate) runs: RunStats,
+}
+
+/// One service as the host holds it.
+pub(crate) struct ServiceCell {
+    pub(crate) name: Arc<str>,
+    pub(crate) body: Body,
+    pub(crate) spec: Spec,
+    pub(crate) dependency_names: Vec<String>,
+    pub(crate) state: watch::Sender<State>,
+    pub(crate) record: Mutex<Record>,
+    pub(crate) run: Mutex<Option<RunHandle>>,
+    /// Serialises start, stop and restart requests.
+    pub(crate) control: tokio::sync::Mutex<()>,
+}
+
+impl ServiceCell {
+    pub(crate) fn new(name: Arc<str>, body: Body, spec: Spec, dependency_names: Vec<String>) -> Self {
+        Self {
+            name,
+            body,
+            spec,
+            dependency_names,
+            state: watch::Sender::new(State::Pending),
+            record: Mutex::new(Record::default()),
+            run: Mutex::new(None),
+            control: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub(crate) fn current_state(&self) -> State {
+        *self.state.borrow()
+    }
+
+    /// The record, even if a panic elsewhere poisoned its lock (it holds plain data).
+    pub(crate) fn record(&self) -> MutexGuard<'_, Record> {
+        self.record.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn run_handle(&self) -> MutexGuard<'_, Option<RunHandle>> {
+        self.run.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn set_reported_health(&self, health: Health) {
+        self.record().reported = health;
+    }
+
+    /// Whether a supervisor task for this service is alive.
+    pub(crate) fn is_active(&self) -> bool {
+        self.run_handle()
+            .as_ref()
+            .is_some_and(|run| !run.abort.is_finished())
+    }
+
+    pub(crate) fn status(&self) -> ServiceStatus {
+        let state = self.current_state();
+        let record = self.record();
+        ServiceStatus {
+            name: self.name.to_string(),
+            kind: self.spec.kind,
+            state,
+            since: record.since,
+            reason: record.reason.clone(),
+            critical: self.spec.critical,
+            health: self.effective_health(state, &record),
+            restarts: record.restarts,
+            last_error: record.last_error.clone(),
+            depends_on: self.dependency_names.clone(),
+            schedule: self.spec.schedule.as_ref().map(ToString::to_string),
+            runs: (self.spec.kind == ServiceKind::Periodic).then(|| record.runs.clone()),
+        }
+    }
+
+    pub(crate) fn health(&self) -> Health {
+        let state = self.current_state();
+        let record = self.record();
+        self.effective_health(state, &record)
+    }
+
+    /// Health from state first, then from what the service reported.
+    fn effective_health(&self, state: State, record: &Record) -> Health {
+        let why = || record.last_error.clone().unwrap_or_else(|| state.to_string());
+        match state {
+            State::Failed => Health::unhealthy(format!("failed: {}", why())),
+            State::BackingOff => Health::unhealthy(format!("restarting after: {}", why())),
+            State::Disabled => Health::healthy().with_detail("disabled", true),
+            State::Stopped if self.spec.kind == ServiceKind::Startup => Health::healthy(),
+            State::Pending | State::Starting | State::Stopping | State::Stopped => {
+                Health::degraded(state.to_string())
+            }
+            State::Running => {
+                let reported = record.reported.clone();
+                match &record.runs.last_error {
+                    Some(error) if reported.status == HealthStatus::Healthy => {
+                        Health::degraded(format!("last tick failed: {error}"))
+                    }
+                    _ => reported,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Running a startup service once, under its timeout.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use super::cell::ServiceCell;
+use super::guard::guarded_within;
+use crate::context::Context;
+use crate::host::HostShared;
+use crate::service::Body;
+use crate::state::State;
+
+/// Runs a startup service to completion; `Err` carries the failure.
+pub(crate) async fn run_startup(host: &Arc<HostShared>, cell: &Arc<ServiceCell>) -> Result<(), String> {
+    let Body::Startup(service) = &cell.body else {
+        return Ok(());
+    };
+    host.transition(cell, State::Starting, None);
+    let token = CancellationToken::new();
+    let cx = Context::new(host.clone(), cell.clone(), token.clone());
+    let result = guarded_within(cell.spec.timeout, "run", service.run(&cx)).await;
+    token.cancel();
+    match result {
+        Ok(()) => {
+            cell.record().has_run = true;
+            host.transition(cell, State::Stopped, Some("completed".to_owned()));
+            Ok(())
+        }
+        Err(error) => {
+            cell.record().last_error = Some(error.clone());
+            host.transition(cell, State::Failed, Some(error.clone()));
+            Err(error)
+        }
+    }
+}
