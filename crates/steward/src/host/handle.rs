@@ -84,6 +84,16 @@ impl HostHandle {
         self.host.shutdown_requested.cancel();
     }
 
+    /// Whether a shutdown has been requested (or is under way).
+    pub fn is_shutdown_requested(&self) -> bool {
+        self.host.shutdown_requested.is_cancelled()
+    }
+
+    /// Completes when a shutdown is requested.
+    pub async fn shutdown_requested(&self) {
+        self.host.shutdown_requested.cancelled().await;
+    }
+
     /// The environment the host runs in.
     pub fn environment(&self) -> Environment {
         self.host.config.host.environment

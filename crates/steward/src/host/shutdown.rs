@@ -36,9 +36,9 @@ pub(super) async fn shutdown(host: &Arc<HostShared>) -> ShutdownReport {
     if tokio::time::timeout(limit, waves).await.is_err() {
         tracing::warn!(timeout = %humantime::format_duration(limit), "host shutdown timed out; abandoning the rest");
         for cell in &host.cells {
-            let run = cell.run_handle().clone();
-            if let Some(run) = run.filter(|_| !cell.current_state().is_settled()) {
-                crate::supervisor::abandon(host, cell, &run, "host shutdown timeout");
+            let abort = cell.run_handle().as_ref().map(|run| run.abort.clone());
+            if let Some(abort) = abort.filter(|_| !cell.current_state().is_settled()) {
+                crate::supervisor::abandon(host, cell, &abort, "host shutdown timeout");
                 note(&cell.name, StopOutcome::Abandoned);
             }
         }

@@ -33,6 +33,8 @@ pub(crate) struct Timer {
     next_index: u64,
     /// The last cron fire handed out (croner wants the exact previous value back).
     last_cron: Option<DateTime<Utc>>,
+    /// Whether a fire was handed out: only fires after a tick can be missed.
+    fired: bool,
 }
 
 impl Timer {
@@ -48,23 +50,29 @@ impl Timer {
             begin_wall,
             next_index,
             last_cron: None,
+            fired: false,
         }
     }
 
-    /// The next fire at or after now, or `None` when the schedule has ended (a cron
-    /// expression that matches no future instant).
+    /// The next fire, or `None` when the schedule has ended (a cron expression that
+    /// matches no future instant).
+    ///
+    /// Called after a tick: fires that fell due while it ran are skipped and the
+    /// next fire is the first at or after now. The first fire is never skipped,
+    /// however late the service got to it.
     pub(crate) fn next_fire(&mut self) -> Option<Fire> {
+        let skip_missed = std::mem::replace(&mut self.fired, true);
         match &self.schedule.trigger {
-            Trigger::Every(period) => Some(self.next_every(*period)),
-            Trigger::Cron(_) => self.next_cron(),
+            Trigger::Every(period) => Some(self.next_every(*period, skip_missed)),
+            Trigger::Cron(_) => self.next_cron(skip_missed),
         }
     }
 
-    fn next_every(&mut self, period: Duration) -> Fire {
+    fn next_every(&mut self, period: Duration, skip_missed: bool) -> Fire {
         let now = Instant::now();
         let mut at = self.every_fire(period, self.next_index);
         let mut skipped = 0;
-        if at < now && !period.is_zero() {
+        if skip_missed && at < now && !period.is_zero() {
             let behind = now.duration_since(at).as_nanos();
             let missed = behind.div_ceil(period.as_nanos());
             skipped = u64::try_from(missed).unwrap_or(u64::MAX);
@@ -81,7 +89,7 @@ impl Timer {
         self.begin + offset
     }
 
-    fn next_cron(&mut self) -> Option<Fire> {
+    fn next_cron(&mut self, skip_missed: bool) -> Option<Fire> {
         let Trigger::Cron(cron) = &self.schedule.trigger else {
             return None;
         };
@@ -92,11 +100,11 @@ impl Timer {
             Some(last) => cron.next_after(last)?,
         };
         let mut skipped = 0;
-        while wall < now && skipped < MAX_SKIPPED_SEARCH {
+        while skip_missed && wall < now && skipped < MAX_SKIPPED_SEARCH {
             skipped += 1;
             wall = cron.next_after(wall)?;
         }
-        if wall < now {
+        if skip_missed && wall < now {
             // Hopelessly behind (the clock jumped far ahead): resume from now.
             wall = cron.next_after(now)?;
         }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
-use tokio::task::AbortHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 use tokio_util::sync::CancellationToken;
 
 use crate::health::{Health, HealthStatus};
@@ -31,10 +31,12 @@ pub(crate) struct Spec {
 }
 
 /// The running part of a started service.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct RunHandle {
     pub(crate) token: CancellationToken,
     pub(crate) abort: AbortHandle,
+    /// Taken by the first stop, which waits for the task to end.
+    pub(crate) join: Option<JoinHandle<()>>,
 }
 
 /// Mutable facts about a service, under one lock.

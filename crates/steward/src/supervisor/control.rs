@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::cell::{RunHandle, ServiceCell};
@@ -34,36 +35,46 @@ pub(crate) fn launch(host: &Arc<HostShared>, cell: &Arc<ServiceCell>) {
     *run = Some(RunHandle {
         token,
         abort: task.abort_handle(),
+        join: Some(task),
     });
 }
 
 /// Cancels the service and waits up to its stop timeout; abandons it after that.
 pub(crate) async fn stop(host: &HostShared, cell: &ServiceCell) -> StopOutcome {
-    let Some(run) = cell.run_handle().clone() else {
-        return StopOutcome::NotRunning;
+    let (token, abort, join) = {
+        let mut run = cell.run_handle();
+        let Some(run) = run.as_mut() else {
+            return StopOutcome::NotRunning;
+        };
+        (run.token.clone(), run.abort.clone(), run.join.take())
     };
-    if run.abort.is_finished() {
+    if abort.is_finished() {
         return StopOutcome::NotRunning;
     }
     host.transition_unless_settled(cell, State::Stopping);
-    run.token.cancel();
-    let mut state = cell.state.subscribe();
-    let settled = tokio::time::timeout(
-        cell.spec.stop_timeout,
-        state.wait_for(|state| state.is_settled()),
-    )
-    .await;
-    if matches!(settled, Ok(Ok(_))) {
+    token.cancel();
+    let limit = cell.spec.stop_timeout;
+    let ended = match join {
+        // Waiting for the task, not the state, so that its last words are said.
+        Some(join) => tokio::time::timeout(limit, join).await.is_ok(),
+        // Someone else is stopping it too: wait for the outcome.
+        None => {
+            let mut state = cell.state.subscribe();
+            let settled = state.wait_for(|state| state.is_settled());
+            matches!(tokio::time::timeout(limit, settled).await, Ok(Ok(_)))
+        }
+    };
+    if ended {
         return StopOutcome::Stopped;
     }
-    abandon(host, cell, &run, "stop timeout");
+    abandon(host, cell, &abort, "stop timeout");
     StopOutcome::Abandoned
 }
 
 /// Gives up on a service that ignores cancellation: aborts its task at its next
 /// await point and marks it stopped.
-pub(crate) fn abandon(host: &HostShared, cell: &ServiceCell, run: &RunHandle, why: &str) {
-    run.abort.abort();
+pub(crate) fn abandon(host: &HostShared, cell: &ServiceCell, abort: &AbortHandle, why: &str) {
+    abort.abort();
     tracing::warn!(service = %cell.name, "service ignored cancellation; abandoned after {why}");
     host.transition(cell, State::Stopped, Some(format!("abandoned after {why}")));
 }

@@ -55,12 +55,11 @@ pub(super) async fn tick_loop(
 
 /// Runs one tick and records how it went.
 pub(super) async fn tick(host: &HostShared, cell: &ServiceCell, cx: &Context, service: &dyn ErasedPeriodic) {
-    let wall = host.clock.now();
+    cell.record().runs.last_run = Some(host.clock.now());
     let began = Instant::now();
     let result = guarded(service.tick(cx)).await;
     let took = began.elapsed();
     let mut record = cell.record();
-    record.runs.last_run = Some(wall);
     record.runs.last_duration = Some(took);
     match result {
         Ok(()) => {

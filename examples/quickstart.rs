@@ -1,0 +1,137 @@
+//! The quickstart host: startup steps in order, a watcher, a periodic cleanup, a
+//! status report, and a camera driver that keeps panicking and is restarted with
+//! backoff until it is given up on. Ctrl-C stops everything gracefully.
+//!
+//! ```sh
+//! cargo run --example quickstart
+//! ```
+//!
+//! The schedule and restart settings come from `examples/quickstart.toml`; try
+//! `STEWARD__SERVICES__CLEANUP__INTERVAL=2s cargo run --example quickstart`.
+
+use std::time::Duration;
+
+use steward::{
+    Context, Continuous, Host, Periodic, Result, Schedule, Startup, continuous, periodic,
+    periodic_with, startup,
+};
+use tracing::info;
+
+/// Brings the database schema up to date before anything else runs.
+struct Migrate;
+
+impl Startup for Migrate {
+    async fn run(&self, _cx: &Context) -> Result {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        info!("schema is up to date");
+        Ok(())
+    }
+}
+
+/// Loads what the other services need into memory.
+struct WarmCache;
+
+impl Startup for WarmCache {
+    async fn run(&self, _cx: &Context) -> Result {
+        info!("cache warmed");
+        Ok(())
+    }
+}
+
+/// Stands in for a folder watcher: runs until asked to stop.
+struct InboxWatcher;
+
+impl Continuous for InboxWatcher {
+    async fn start(&self, _cx: &Context) -> Result {
+        info!("watching inbox/");
+        Ok(())
+    }
+
+    async fn run(&self, cx: &Context) -> Result {
+        cx.cancelled().await;
+        info!("watcher closed its handles");
+        Ok(())
+    }
+}
+
+/// Deletes old data on a schedule; its settings come from the config file.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CleanupSettings {
+    retention_days: u32,
+}
+
+struct Cleanup {
+    settings: CleanupSettings,
+}
+
+impl Periodic for Cleanup {
+    fn schedule(&self) -> Schedule {
+        Schedule::every(Duration::from_secs(3600))
+    }
+
+    async fn tick(&self, _cx: &Context) -> Result {
+        info!(retention_days = self.settings.retention_days, "cleanup pass done");
+        Ok(())
+    }
+}
+
+/// A driver for a camera that is not plugged in: it panics two seconds in.
+struct FlakyCamera;
+
+impl Continuous for FlakyCamera {
+    async fn run(&self, _cx: &Context) -> Result {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        panic!("camera 3 is not responding");
+    }
+}
+
+/// Logs one line about every service.
+struct StatusReport;
+
+impl Periodic for StatusReport {
+    fn schedule(&self) -> Schedule {
+        Schedule::every(Duration::from_secs(10))
+    }
+
+    async fn tick(&self, cx: &Context) -> Result {
+        let host = cx.host();
+        let health = host.health();
+        for service in host.services() {
+            info!(
+                service = %service.name,
+                state = %service.state,
+                health = %service.health.status,
+                restarts = service.restarts,
+                "status"
+            );
+        }
+        info!(ready = health.ready, health = %health.status, "host");
+        Ok(())
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/quickstart.toml");
+    let report = Host::builder()
+        .config_file(config)
+        .service(startup("migrate", Migrate))
+        .service(startup("warm-cache", WarmCache))
+        .service(continuous("inbox-watcher", InboxWatcher))
+        .service(periodic_with("cleanup", |settings| Cleanup { settings }))
+        .service(continuous("flaky-camera", FlakyCamera))
+        .service(periodic("status-report", StatusReport))
+        .build()?
+        .run()
+        .await?;
+    info!(stopped = ?report.stopped, abandoned = ?report.abandoned, "bye");
+    Ok(())
+}
