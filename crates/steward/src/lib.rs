@@ -66,6 +66,11 @@ mod supervisor;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 pub use config::{
     Config, ConfigError, ConfigErrors, Environment, HostConfig, Origin, RestartConfig,
     ServiceConfig,
@@ -77,8 +82,8 @@ pub use host::{Host, HostBuilder, HostHandle, RunningHost, ServiceHandle};
 pub use restart::{Backoff, Restart, RestartPolicy};
 pub use schedule::{CronSchedule, Schedule, ScheduleError};
 pub use service::{
-    Continuous, Periodic, ServiceDef, ServiceKind, Startup, continuous, continuous_with,
-    periodic, periodic_with, startup, startup_with,
+    Continuous, Periodic, ServiceDef, ServiceKind, Startup, continuous, continuous_with, periodic,
+    periodic_with, startup, startup_with,
 };
 pub use state::{State, Transition};
 pub use status::{Outcome, RunStats, ServiceStatus};

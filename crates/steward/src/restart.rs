@@ -100,9 +100,13 @@ impl Backoff {
         }
     }
 
-    /// Sets the jitter fraction; values are clamped to 0.0–1.0.
+    /// Sets the jitter fraction; values are clamped to 0.0–1.0 (NaN means none).
     pub fn jitter(mut self, jitter: f64) -> Self {
-        self.jitter = jitter.clamp(0.0, 1.0);
+        self.jitter = if jitter.is_nan() {
+            0.0
+        } else {
+            jitter.clamp(0.0, 1.0)
+        };
         self
     }
 
@@ -148,7 +152,9 @@ impl FromStr for Backoff {
         };
         let (min, max) = (parse(min)?, parse(max)?);
         if min > max {
-            return Err(format!("the minimum ({min:?}) is above the maximum ({max:?})"));
+            return Err(format!(
+                "the minimum ({min:?}) is above the maximum ({max:?})"
+            ));
         }
         Ok(Self::new(min, max))
     }

@@ -25,7 +25,7 @@
 //! # async fn main() -> anyhow::Result<()> {
 //! let host = TestHost::builder().service(periodic("beat", Beat)).start().await?;
 //! host.wait_for("beat", State::Running).await?;
-//! host.advance(Duration::from_secs(600)).await;
+//! host.advance(Duration::from_secs(605)).await; // ticks at 60 s, 120 s, … 600 s
 //! let runs = host.handle().service("beat")?.status().runs.unwrap();
 //! assert_eq!(runs.succeeded, 10);
 //! host.shutdown().await;
@@ -134,7 +134,10 @@ pub struct Recorder {
 impl Recorder {
     /// All transitions so far.
     pub fn transitions(&self) -> Vec<Transition> {
-        self.log.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The states `service` entered, in order.
@@ -183,19 +186,24 @@ impl TestHost {
         self.handle.clone()
     }
 
-    /// Lets `duration` of (paused) time pass, running everything that falls due.
+    /// Lets `duration` of (paused) time pass, running everything that falls due
+    /// before its end. Work due at exactly the end may not have run yet: advance a
+    /// little past the instant you want to observe.
     pub async fn advance(&self, duration: Duration) {
         tokio::time::sleep(duration).await;
     }
 
     /// Waits until `service` is in `state` (or was, since its last transition).
     pub async fn wait_for(&self, service: &str, state: State) -> Result<(), WaitError> {
-        let handle = self.handle.service(service).map_err(|_: ControlError| WaitError {
-            service: service.to_owned(),
-            state,
-            limit: Duration::ZERO,
-            seen: Vec::new(),
-        })?;
+        let handle = self
+            .handle
+            .service(service)
+            .map_err(|_: ControlError| WaitError {
+                service: service.to_owned(),
+                state,
+                limit: Duration::ZERO,
+                seen: Vec::new(),
+            })?;
         tokio::time::timeout(WAIT_LIMIT, handle.wait_for(state))
             .await
             .map_err(|_| WaitError {
@@ -218,7 +226,9 @@ impl TestHost {
 
     /// Time from start to a transition.
     pub fn offset(&self, transition: &Transition) -> Duration {
-        (transition.at - self.started_at).to_std().unwrap_or_default()
+        (transition.at - self.started_at)
+            .to_std()
+            .unwrap_or_default()
     }
 
     /// The wall clock at start.

@@ -85,7 +85,7 @@ pub(crate) fn load(
                 Err(error) => errors.push(config.error_at(error.key_under("host"), error.reason)),
             },
             "services" => read_services(&mut config, value, &mut errors),
-            _ if extra_sections.iter().any(|known| *known == name) => {
+            _ if extra_sections.contains(&name) => {
                 config.sections.insert(name, value);
             }
             _ => {
@@ -255,9 +255,9 @@ fn typed_value(raw: &str, existing: Option<&Value>) -> Value {
             parsed().unwrap_or_else(|| Value::String(raw.to_owned()))
         }
         Some(Value::Null) | None => match parsed() {
-            Some(value @ (Value::Bool(_) | Value::Number(_) | Value::Array(_) | Value::Object(_))) => {
-                value
-            }
+            Some(
+                value @ (Value::Bool(_) | Value::Number(_) | Value::Array(_) | Value::Object(_)),
+            ) => value,
             _ => Value::String(raw.to_owned()),
         },
     }

@@ -8,9 +8,9 @@ use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::Host;
 use super::plan::plan;
 use super::shared::{HostShared, Observer, Phase, TRANSITION_BUFFER};
-use super::Host;
 use crate::clock::Clock;
 use crate::config::{ConfigSource, Environment, Format, load};
 use crate::error::HostError;
@@ -25,7 +25,8 @@ use crate::state::{State, Transition};
 /// # struct Watcher; impl Continuous for Watcher { async fn run(&self, cx: &Context) -> Result { cx.cancelled().await; Ok(()) } }
 /// use steward::{Host, continuous};
 ///
-/// # async fn main_() -> std::result::Result<(), steward::HostError> {
+/// # #[tokio::main]
+/// # async fn main() -> std::result::Result<(), steward::HostError> {
 /// Host::builder()
 ///     .config_file("steward.toml")
 ///     .service(continuous("watcher", Watcher))
@@ -104,7 +105,11 @@ impl HostBuilder {
         K: Into<String>,
         V: Into<String>,
     {
-        self.env = Some(vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect());
+        self.env = Some(
+            vars.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
         self
     }
 
@@ -140,7 +145,12 @@ impl HostBuilder {
     /// reported at once.
     pub fn build(self) -> Result<Host, HostError> {
         let env = self.env.unwrap_or_else(|| std::env::vars().collect());
-        let mut config = load(&self.source, &env, self.env_prefix.as_deref(), &self.sections)?;
+        let mut config = load(
+            &self.source,
+            &env,
+            self.env_prefix.as_deref(),
+            &self.sections,
+        )?;
         if let Some(environment) = self.environment {
             config.host.environment = environment;
         }

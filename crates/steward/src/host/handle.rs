@@ -101,7 +101,11 @@ impl HostHandle {
 
     /// How many services have a supervisor task alive.
     pub(crate) fn active_services(&self) -> usize {
-        self.host.cells.iter().filter(|cell| cell.is_active()).count()
+        self.host
+            .cells
+            .iter()
+            .filter(|cell| cell.is_active())
+            .count()
     }
 }
 

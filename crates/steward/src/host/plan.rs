@@ -28,7 +28,11 @@ struct Draft {
     depends_from_config: bool,
 }
 
-pub(crate) fn plan(defs: Vec<ServiceDef>, config: &Config, environment: Environment) -> Result<Plan, ConfigErrors> {
+pub(crate) fn plan(
+    defs: Vec<ServiceDef>,
+    config: &Config,
+    environment: Environment,
+) -> Result<Plan, ConfigErrors> {
     let mut errors = Vec::new();
     check_config_tables(&defs, config, &mut errors);
     let base_restart = config.host.restart.apply_to(&Restart::default());
@@ -36,7 +40,10 @@ pub(crate) fn plan(defs: Vec<ServiceDef>, config: &Config, environment: Environm
     let mut seen = HashMap::new();
     for def in defs {
         if seen.insert(def.name.clone(), ()).is_some() {
-            errors.push(code_error(&def.name, "a service with this name is registered twice"));
+            errors.push(code_error(
+                &def.name,
+                "a service with this name is registered twice",
+            ));
             continue;
         }
         let table = config.services.get(&def.name);
@@ -52,11 +59,19 @@ pub(crate) fn plan(defs: Vec<ServiceDef>, config: &Config, environment: Environm
     resolve_dependencies(&mut drafts, &by_name, config, &mut errors);
     if errors.is_empty() {
         if let Some(cycle) = find_cycle(&drafts) {
-            let names: Vec<&str> = cycle.iter().map(|&index| drafts[index].name.as_str()).collect();
+            let names: Vec<&str> = cycle
+                .iter()
+                .map(|&index| drafts[index].name.as_str())
+                .collect();
             let first = cycle[0];
             let key = format!("services.{}.depends_on", drafts[first].name);
             let reason = format!("dependency cycle: {}", names.join(" → "));
-            errors.push(origin_error(config, key, reason, drafts[first].depends_from_config));
+            errors.push(origin_error(
+                config,
+                key,
+                reason,
+                drafts[first].depends_from_config,
+            ));
         }
     }
     if !errors.is_empty() {
@@ -79,7 +94,9 @@ fn check_config_tables(defs: &[ServiceDef], config: &Config, errors: &mut Vec<Co
         }
         let key = format!("services.{name}");
         let reason = match &table.kind {
-            Some(kind) => format!("unknown service kind `{kind}`: no built-in service of that kind is linked into this program"),
+            Some(kind) => format!(
+                "unknown service kind `{kind}`: no built-in service of that kind is linked into this program"
+            ),
             None => {
                 let mut reason = format!("no service named `{name}` is registered");
                 if let Some(best) = crate::config::closest_name(name, &names) {
@@ -119,11 +136,23 @@ fn draft(
     let options = def.options;
     let schedule = match &body {
         Some(Body::Periodic(service)) => {
-            let base = options.schedule.clone().unwrap_or_else(|| service.schedule());
+            let base = options
+                .schedule
+                .clone()
+                .unwrap_or_else(|| service.schedule());
             match schedule_from(base, table) {
                 Ok(schedule) if schedule.period().is_some_and(|period| period.is_zero()) => {
-                    let field = if table.interval.is_some() { "interval" } else { "schedule" };
-                    errors.push(origin_error(config, key(field), "the period must be longer than zero".to_owned(), table.interval.is_some()));
+                    let field = if table.interval.is_some() {
+                        "interval"
+                    } else {
+                        "schedule"
+                    };
+                    errors.push(origin_error(
+                        config,
+                        key(field),
+                        "the period must be longer than zero".to_owned(),
+                        table.interval.is_some(),
+                    ));
                     None
                 }
                 Ok(schedule) => Some(schedule),
@@ -158,9 +187,17 @@ fn draft(
         order: table.startup_order.unwrap_or(options.order),
         depends_on: Vec::new(),
         restart,
-        stop_timeout: table.stop_timeout.or(options.stop_timeout).unwrap_or(host.stop_timeout),
-        timeout: table.timeout.or(options.timeout).unwrap_or(host.start_timeout),
-        continue_on_failure: table.continue_on_failure.unwrap_or(options.continue_on_failure)
+        stop_timeout: table
+            .stop_timeout
+            .or(options.stop_timeout)
+            .unwrap_or(host.stop_timeout),
+        timeout: table
+            .timeout
+            .or(options.timeout)
+            .unwrap_or(host.start_timeout),
+        continue_on_failure: table
+            .continue_on_failure
+            .unwrap_or(options.continue_on_failure)
             || !host.fail_fast_on_startup_failure,
         schedule,
     };
@@ -179,7 +216,13 @@ fn draft(
 }
 
 /// Schedule keys on a continuous service, `continue_on_failure` on a periodic one…
-fn check_keys_fit_kind(name: &str, kind: ServiceKind, table: &ServiceConfig, config: &Config, errors: &mut Vec<ConfigError>) {
+fn check_keys_fit_kind(
+    name: &str,
+    kind: ServiceKind,
+    table: &ServiceConfig,
+    config: &Config,
+    errors: &mut Vec<ConfigError>,
+) {
     let schedule_keys = [
         ("interval", table.interval.is_some()),
         ("cron", table.cron.is_some()),
@@ -191,23 +234,38 @@ fn check_keys_fit_kind(name: &str, kind: ServiceKind, table: &ServiceConfig, con
     if kind != ServiceKind::Periodic {
         for (field, present) in schedule_keys {
             if present {
-                misplaced.push((field, format!("only periodic services have a schedule; `{name}` is a {kind} service")));
+                misplaced.push((
+                    field,
+                    format!("only periodic services have a schedule; `{name}` is a {kind} service"),
+                ));
             }
         }
     }
     if kind != ServiceKind::Startup && table.continue_on_failure.is_some() {
-        misplaced.push(("continue_on_failure", format!("only startup services have this; `{name}` is a {kind} service")));
+        misplaced.push((
+            "continue_on_failure",
+            format!("only startup services have this; `{name}` is a {kind} service"),
+        ));
     }
     if kind == ServiceKind::Startup {
         if table.depends_on.is_some() {
-            misplaced.push(("depends_on", "startup services run one by one in `startup_order`; use that instead".to_owned()));
+            misplaced.push((
+                "depends_on",
+                "startup services run one by one in `startup_order`; use that instead".to_owned(),
+            ));
         }
         if table.restart.is_some() {
-            misplaced.push(("restart", "startup services run once and are not restarted".to_owned()));
+            misplaced.push((
+                "restart",
+                "startup services run once and are not restarted".to_owned(),
+            ));
         }
     }
     if table.interval.is_some() && table.cron.is_some() {
-        misplaced.push(("cron", "give either `interval` or `cron`, not both".to_owned()));
+        misplaced.push((
+            "cron",
+            "give either `interval` or `cron`, not both".to_owned(),
+        ));
     }
     for (field, reason) in misplaced {
         errors.push(config.error_at(format!("services.{name}.{field}"), reason));
@@ -215,7 +273,10 @@ fn check_keys_fit_kind(name: &str, kind: ServiceKind, table: &ServiceConfig, con
 }
 
 /// Applies the schedule keys of a service table to the code's schedule.
-fn schedule_from(base: Schedule, table: &ServiceConfig) -> Result<Schedule, (&'static str, ScheduleError)> {
+fn schedule_from(
+    base: Schedule,
+    table: &ServiceConfig,
+) -> Result<Schedule, (&'static str, ScheduleError)> {
     let mut schedule = match (&table.interval, &table.cron) {
         (Some(period), _) => Schedule {
             trigger: crate::schedule::Trigger::Every(*period),
@@ -223,12 +284,17 @@ fn schedule_from(base: Schedule, table: &ServiceConfig) -> Result<Schedule, (&'s
         },
         (None, Some(expression)) => {
             let cron = Schedule::cron(expression).map_err(|error| ("cron", error))?;
-            Schedule { trigger: cron.trigger, ..base }
+            Schedule {
+                trigger: cron.trigger,
+                ..base
+            }
         }
         (None, None) => base,
     };
     if let Some(zone) = &table.timezone {
-        schedule = schedule.in_timezone(zone).map_err(|error| ("timezone", error))?;
+        schedule = schedule
+            .in_timezone(zone)
+            .map_err(|error| ("timezone", error))?;
     }
     if let Some(delay) = table.initial_delay {
         schedule = schedule.initial_delay(delay);
@@ -239,7 +305,12 @@ fn schedule_from(base: Schedule, table: &ServiceConfig) -> Result<Schedule, (&'s
     Ok(schedule)
 }
 
-fn resolve_dependencies(drafts: &mut [Draft], by_name: &HashMap<String, usize>, config: &Config, errors: &mut Vec<ConfigError>) {
+fn resolve_dependencies(
+    drafts: &mut [Draft],
+    by_name: &HashMap<String, usize>,
+    config: &Config,
+    errors: &mut Vec<ConfigError>,
+) {
     let kinds: Vec<ServiceKind> = drafts.iter().map(|draft| draft.spec.kind).collect();
     for draft in drafts.iter_mut() {
         let key = format!("services.{}.depends_on", draft.name);
@@ -255,7 +326,12 @@ fn resolve_dependencies(drafts: &mut [Draft], by_name: &HashMap<String, usize>, 
                 }
             };
             if let Some(reason) = problem {
-                errors.push(origin_error(config, key.clone(), reason, draft.depends_from_config));
+                errors.push(origin_error(
+                    config,
+                    key.clone(),
+                    reason,
+                    draft.depends_from_config,
+                ));
             }
         }
     }
@@ -269,7 +345,12 @@ fn find_cycle(drafts: &[Draft]) -> Option<Vec<usize>> {
         Open,
         Done,
     }
-    fn visit(at: usize, drafts: &[Draft], marks: &mut [Mark], path: &mut Vec<usize>) -> Option<Vec<usize>> {
+    fn visit(
+        at: usize,
+        drafts: &[Draft],
+        marks: &mut [Mark],
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
         marks[at] = Mark::Open;
         path.push(at);
         for &next in &drafts[at].spec.depends_on {
@@ -318,7 +399,8 @@ fn disable_dependents_of_disabled(drafts: &mut [Draft]) {
                 .find(|&&dependency| drafts[dependency].spec.disabled.is_some())
                 .map(|&dependency| drafts[dependency].name.clone());
             if let Some(dependency) = off {
-                drafts[index].spec.disabled = Some(format!("depends on disabled service `{dependency}`"));
+                drafts[index].spec.disabled =
+                    Some(format!("depends on disabled service `{dependency}`"));
                 changed = true;
             }
         }
@@ -376,8 +458,18 @@ fn order(drafts: Vec<Draft>) -> Plan {
         .filter_map(|&index| slots[index].take())
         .map(|mut draft| {
             let names = draft.depends_on.clone();
-            draft.spec.depends_on = draft.spec.depends_on.iter().map(|&index| position[index]).collect();
-            Arc::new(ServiceCell::new(Arc::from(draft.name), draft.body, draft.spec, names))
+            draft.spec.depends_on = draft
+                .spec
+                .depends_on
+                .iter()
+                .map(|&index| position[index])
+                .collect();
+            Arc::new(ServiceCell::new(
+                Arc::from(draft.name),
+                draft.body,
+                draft.spec,
+                names,
+            ))
         })
         .collect();
     Plan {
@@ -394,8 +486,15 @@ fn order(drafts: Vec<Draft>) -> Plan {
 fn stop_waves(drafts: &[Draft], sequence: &[usize], dependents: &[Vec<usize>]) -> Vec<Vec<usize>> {
     let mut effective = vec![i32::MIN; drafts.len()];
     for &index in sequence {
-        let inherited = drafts[index].spec.depends_on.iter().map(|&dependency| effective[dependency]).max();
-        effective[index] = inherited.map_or(drafts[index].spec.order, |order| order.max(drafts[index].spec.order));
+        let inherited = drafts[index]
+            .spec
+            .depends_on
+            .iter()
+            .map(|&dependency| effective[dependency])
+            .max();
+        effective[index] = inherited.map_or(drafts[index].spec.order, |order| {
+            order.max(drafts[index].spec.order)
+        });
     }
     // Height: 0 for a service nothing in its group depends on; dependents stop first.
     let mut height = vec![0usize; drafts.len()];
@@ -409,7 +508,10 @@ fn stop_waves(drafts: &[Draft], sequence: &[usize], dependents: &[Vec<usize>]) -
     }
     let mut waves: BTreeMap<(Reverse<i32>, usize), Vec<usize>> = BTreeMap::new();
     for &index in sequence {
-        waves.entry((Reverse(effective[index]), height[index])).or_default().push(index);
+        waves
+            .entry((Reverse(effective[index]), height[index]))
+            .or_default()
+            .push(index);
     }
     waves.into_values().collect()
 }

@@ -22,6 +22,9 @@ pub(crate) use timer::Timer;
 ///
 /// // Every night at three, Berlin time, across DST changes.
 /// let nightly = Schedule::cron("0 3 * * *")?.in_timezone("Europe/Berlin")?;
+///
+/// assert_eq!(hourly.to_string(), "every 1h, first after 10s, on startup");
+/// assert_eq!(nightly.to_string(), "cron `0 3 * * *` (Europe/Berlin)");
 /// # Ok::<(), steward::ScheduleError>(())
 /// ```
 ///
@@ -38,7 +41,7 @@ pub struct Schedule {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Trigger {
     Every(Duration),
-    Cron(CronSchedule),
+    Cron(Box<CronSchedule>),
 }
 
 impl Schedule {
@@ -53,9 +56,8 @@ impl Schedule {
     /// [`in_timezone`](Self::in_timezone) says otherwise. Five fields
     /// (`min hour dom month dow`) or six with seconds first.
     pub fn cron(expression: &str) -> Result<Self, ScheduleError> {
-        Ok(Self::with_trigger(Trigger::Cron(CronSchedule::parse(
-            expression,
-        )?)))
+        let cron = CronSchedule::parse(expression)?;
+        Ok(Self::with_trigger(Trigger::Cron(Box::new(cron))))
     }
 
     /// Reads a cron schedule in an IANA time zone (`"America/New_York"`).
@@ -63,7 +65,7 @@ impl Schedule {
     /// For a fixed period this is accepted and has no effect.
     pub fn in_timezone(mut self, zone: &str) -> Result<Self, ScheduleError> {
         if let Trigger::Cron(cron) = self.trigger {
-            self.trigger = Trigger::Cron(cron.in_timezone(zone)?);
+            self.trigger = Trigger::Cron(Box::new(cron.in_timezone(zone)?));
         }
         Ok(self)
     }

@@ -84,6 +84,7 @@ pub(crate) struct ServiceOptions {
 ///     .service(continuous("db", Db).critical())
 ///     .service(continuous("api", Api).depends_on(["db"]))
 ///     .build()?;
+/// assert_eq!(host.handle().services()[1].depends_on, ["db"]);
 /// # Ok::<(), steward::HostError>(())
 /// ```
 pub struct ServiceDef {
@@ -208,9 +209,17 @@ pub fn continuous<S: Continuous>(name: impl Into<String>, service: S) -> Service
 /// struct WatchSettings { folder: String }
 ///
 /// struct Watcher { settings: WatchSettings }
-/// # impl Continuous for Watcher { async fn run(&self, cx: &Context) -> Result { cx.cancelled().await; Ok(()) } }
+/// impl Continuous for Watcher {
+///     async fn run(&self, cx: &Context) -> Result {
+///         tracing::info!(folder = %self.settings.folder, "watching");
+///         cx.cancelled().await;
+///         Ok(())
+///     }
+/// }
 ///
+/// // Built from `[services.watcher] settings = { folder = "inbox" }` when the host is built.
 /// let def = steward::continuous_with("watcher", |settings: WatchSettings| Watcher { settings });
+/// assert_eq!(def.name(), "watcher");
 /// ```
 pub fn continuous_with<S, T, F>(name: impl Into<String>, build: F) -> ServiceDef
 where

@@ -25,6 +25,9 @@ use crate::schedule::Schedule;
 ///         Ok(())
 ///     }
 /// }
+///
+/// let def = steward::continuous("heartbeat", Heartbeat);
+/// # let _ = def;
 /// ```
 ///
 /// The host calls [`start`](Self::start) (under the start timeout) and marks the
@@ -61,6 +64,9 @@ pub trait Continuous: Send + Sync + 'static {
 ///         Ok(())
 ///     }
 /// }
+///
+/// let def = steward::periodic("cleanup", Cleanup);
+/// # let _ = def;
 /// ```
 ///
 /// Ticks never overlap. A tick that fails (error or panic) is recorded as the
@@ -95,6 +101,9 @@ pub trait Periodic: Send + Sync + 'static {
 ///         Ok(())
 ///     }
 /// }
+///
+/// let def = steward::startup("migrate", Migrate).order(1);
+/// # let _ = def;
 /// ```
 pub trait Startup: Send + Sync + 'static {
     /// Does the one-off work. It is cancelled when its timeout passes.

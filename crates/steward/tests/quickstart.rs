@@ -1,0 +1,68 @@
+//! The quickstart example as a real process: it starts, restarts its flaky camera,
+//! and stops gracefully on SIGINT (Ctrl-C).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// `cargo test` builds examples next to the test binaries' `deps` folder.
+fn example(name: &str) -> PathBuf {
+    let mut path = std::env::current_exe().unwrap();
+    path.pop();
+    if path.ends_with("deps") {
+        path.pop();
+    }
+    path.join("examples").join(name)
+}
+
+#[test]
+fn quickstart_runs_and_stops_on_ctrl_c() {
+    let mut child = Command::new(example("quickstart"))
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .env("RUST_BACKTRACE", "0")
+        .env(
+            "STEWARD__SERVICES__FLAKY_CAMERA__RESTART__BACKOFF",
+            "10ms..10ms",
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (lines, seen) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let wait_for = |needle: &str| -> String {
+        loop {
+            let line = seen
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no line containing {needle:?}"));
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    };
+
+    wait_for("schema is up to date");
+    wait_for("host started");
+    wait_for("cleanup pass done");
+    wait_for("service=flaky-camera from=running to=backing-off");
+    wait_for("service=flaky-camera from=running to=failed reason=restart intensity exceeded");
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    wait_for("watcher closed its handles");
+    wait_for("host stopped stopped=3 abandoned=0");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
