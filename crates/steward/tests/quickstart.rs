@@ -8,6 +8,9 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
 /// `cargo test` builds examples next to the test binaries' `deps` folder.
 fn example(name: &str) -> PathBuf {
     let mut path = std::env::current_exe().unwrap();
@@ -56,11 +59,8 @@ fn quickstart_runs_and_stops_on_ctrl_c() {
     wait_for("service=flaky-camera from=running to=backing-off");
     wait_for("service=flaky-camera from=running to=failed reason=restart intensity exceeded");
 
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
+    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap());
+    kill(pid, Signal::SIGINT).unwrap();
     wait_for("watcher closed its handles");
     wait_for("host stopped stopped=3 abandoned=0");
     let status = child.wait().unwrap();

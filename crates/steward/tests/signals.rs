@@ -4,17 +4,12 @@
 
 mod common;
 
-use std::process::Command;
-
+use nix::sys::signal::{Signal, raise};
 use common::{Log, Probe, Stubborn, secs};
 use steward::{Host, HostError, State, continuous};
 
-fn send(signal: &str) {
-    let status = Command::new("kill")
-        .args([&format!("-{signal}"), &std::process::id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+fn send(signal: Signal) {
+    raise(signal).unwrap();
 }
 
 #[tokio::test]
@@ -40,7 +35,7 @@ async fn sigterm_stops_gracefully() {
         .wait_for(State::Running)
         .await;
 
-    send("TERM");
+    send(Signal::SIGTERM);
     let report = tokio::time::timeout(secs(30), run)
         .await
         .unwrap()
@@ -62,9 +57,9 @@ async fn a_second_signal_forces_the_exit() {
     let stubborn = handle.service("stubborn").unwrap();
     stubborn.wait_for(State::Running).await;
 
-    send("INT");
+    send(Signal::SIGINT);
     stubborn.wait_for(State::Stopping).await;
-    send("INT");
+    send(Signal::SIGINT);
     let result = tokio::time::timeout(secs(30), run).await.unwrap().unwrap();
     assert!(matches!(result, Err(HostError::Forced(1))), "{result:?}");
 }

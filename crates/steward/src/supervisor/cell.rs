@@ -65,7 +65,12 @@ pub(crate) struct ServiceCell {
 }
 
 impl ServiceCell {
-    pub(crate) fn new(name: Arc<str>, body: Body, spec: Spec, dependency_names: Vec<String>) -> Self {
+    pub(crate) fn new(
+        name: Arc<str>,
+        body: Body,
+        spec: Spec,
+        dependency_names: Vec<String>,
+    ) -> Self {
         Self {
             name,
             body,
@@ -129,7 +134,12 @@ impl ServiceCell {
 
     /// Health from state first, then from what the service reported.
     fn effective_health(&self, state: State, record: &Record) -> Health {
-        let why = || record.last_error.clone().unwrap_or_else(|| state.to_string());
+        let why = || {
+            record
+                .last_error
+                .clone()
+                .unwrap_or_else(|| state.to_string())
+        };
         match state {
             State::Failed => Health::unhealthy(format!("failed: {}", why())),
             State::BackingOff => Health::unhealthy(format!("restarting after: {}", why())),

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use tokio::task::AbortHandle;
+use tracing::Instrument;
 use tokio_util::sync::CancellationToken;
 
 use super::cell::{RunHandle, ServiceCell};
@@ -22,17 +23,18 @@ pub(crate) enum StopOutcome {
 }
 
 /// Spawns the service's supervisor unless one is alive already.
+///
+/// Callers serialise launches of one service (its control lock, or start-up).
 pub(crate) fn launch(host: &Arc<HostShared>, cell: &Arc<ServiceCell>) {
-    let mut run = cell.run_handle();
-    if run.as_ref().is_some_and(|run| !run.abort.is_finished()) {
+    if cell.is_active() {
         return;
     }
     host.transition(cell, State::Pending, None);
     let token = CancellationToken::new();
-    let task = host
-        .tracker
-        .spawn(supervise(host.clone(), cell.clone(), token.clone()));
-    *run = Some(RunHandle {
+    let span = tracing::info_span!("service", name = %cell.name);
+    let supervisor = supervise(host.clone(), cell.clone(), token.clone()).instrument(span);
+    let task = host.tracker.spawn(supervisor);
+    *cell.run_handle() = Some(RunHandle {
         token,
         abort: task.abort_handle(),
         join: Some(task),

@@ -14,7 +14,11 @@ use crate::service::Body;
 use crate::state::State;
 
 /// Starts, runs and restarts one service until it is cancelled or gives up.
-pub(super) async fn supervise(host: Arc<HostShared>, cell: Arc<ServiceCell>, token: CancellationToken) {
+pub(super) async fn supervise(
+    host: Arc<HostShared>,
+    cell: Arc<ServiceCell>,
+    token: CancellationToken,
+) {
     let mut intensity = Intensity::new();
     loop {
         if !wait_for_dependencies(&host, &cell, &token).await {
@@ -66,7 +70,11 @@ pub(super) async fn supervise(host: Arc<HostShared>, cell: Arc<ServiceCell>, tok
                 let why = ended.err().unwrap_or_else(|| "completed".to_owned());
                 let reason = format!("restarting in {}: {why}", format_delay(delay));
                 host.transition(&cell, State::BackingOff, Some(reason));
-                if token.run_until_cancelled(tokio::time::sleep(delay)).await.is_none() {
+                if token
+                    .run_until_cancelled(tokio::time::sleep(delay))
+                    .await
+                    .is_none()
+                {
                     break;
                 }
             }
@@ -101,7 +109,11 @@ async fn run(host: &HostShared, cell: &ServiceCell, cx: &Context) -> Result<(), 
 }
 
 /// Waits until every dependency is running; false if cancelled first.
-async fn wait_for_dependencies(host: &HostShared, cell: &ServiceCell, token: &CancellationToken) -> bool {
+async fn wait_for_dependencies(
+    host: &HostShared,
+    cell: &ServiceCell,
+    token: &CancellationToken,
+) -> bool {
     for &index in &cell.spec.depends_on {
         let dependency = &host.cells[index];
         let mut state = dependency.state.subscribe();

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::cell::ServiceCell;
 use super::guard::guarded_within;
@@ -12,14 +13,20 @@ use crate::service::Body;
 use crate::state::State;
 
 /// Runs a startup service to completion; `Err` carries the failure.
-pub(crate) async fn run_startup(host: &Arc<HostShared>, cell: &Arc<ServiceCell>) -> Result<(), String> {
+pub(crate) async fn run_startup(
+    host: &Arc<HostShared>,
+    cell: &Arc<ServiceCell>,
+) -> Result<(), String> {
     let Body::Startup(service) = &cell.body else {
         return Ok(());
     };
     host.transition(cell, State::Starting, None);
     let token = CancellationToken::new();
     let cx = Context::new(host.clone(), cell.clone(), token.clone());
-    let result = guarded_within(cell.spec.timeout, "run", service.run(&cx)).await;
+    let span = tracing::info_span!("service", name = %cell.name);
+    let result = guarded_within(cell.spec.timeout, "run", service.run(&cx))
+        .instrument(span)
+        .await;
     token.cancel();
     match result {
         Ok(()) => {

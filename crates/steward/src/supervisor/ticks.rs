@@ -34,13 +34,21 @@ pub(super) async fn tick_loop(
         if fire.skipped > 0 {
             tracing::warn!(service = %cell.name, skipped = fire.skipped, "a tick overran; skipped the fires it missed");
         }
-        if cx.run_until_cancelled(tokio::time::sleep_until(fire.at)).await.is_none() {
+        if cx
+            .run_until_cancelled(tokio::time::sleep_until(fire.at))
+            .await
+            .is_none()
+        {
             return;
         }
         // The system clock may have been set back while we slept: cron means wall time.
         while is_cron && timer.clock().now() + WALL_CLOCK_SLACK < fire.wall {
             let again = timer.clock().instant_at(fire.wall);
-            if cx.run_until_cancelled(tokio::time::sleep_until(again)).await.is_none() {
+            if cx
+                .run_until_cancelled(tokio::time::sleep_until(again))
+                .await
+                .is_none()
+            {
                 return;
             }
         }
@@ -54,7 +62,12 @@ pub(super) async fn tick_loop(
 }
 
 /// Runs one tick and records how it went.
-pub(super) async fn tick(host: &HostShared, cell: &ServiceCell, cx: &Context, service: &dyn ErasedPeriodic) {
+pub(super) async fn tick(
+    host: &HostShared,
+    cell: &ServiceCell,
+    cx: &Context,
+    service: &dyn ErasedPeriodic,
+) {
     cell.record().runs.last_run = Some(host.clock.now());
     let began = Instant::now();
     let result = guarded(service.tick(cx)).await;
