@@ -71,7 +71,10 @@ impl Periodic for Cleanup {
     }
 
     async fn tick(&self, _cx: &Context) -> Result {
-        info!(retention_days = self.settings.retention_days, "cleanup pass done");
+        info!(
+            retention_days = self.settings.retention_days,
+            "cleanup pass done"
+        );
         Ok(())
     }
 }
@@ -115,12 +118,14 @@ impl Periodic for StatusReport {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
 
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/quickstart.toml");
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/quickstart.toml"
+    );
     let report = Host::builder()
         .config_file(config)
         .service(startup("migrate", Migrate))

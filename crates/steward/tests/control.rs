@@ -31,7 +31,11 @@ async fn stop_and_start_twice_are_harmless() {
     worker.start().await.unwrap();
     worker.wait_for(State::Running).await;
     host.advance(secs(1)).await;
-    assert_eq!(runs.load(Ordering::SeqCst), 2, "one run per start, not per call");
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        2,
+        "one run per start, not per call"
+    );
     assert_eq!(
         host.states("worker"),
         [
@@ -63,7 +67,10 @@ async fn restart_stops_then_starts_again() {
     worker.wait_for(State::Running).await;
     host.advance(secs(1)).await;
     assert_eq!(runs.load(Ordering::SeqCst), 2);
-    assert_eq!(log.entries(), ["start:worker", "stop:worker", "start:worker"]);
+    assert_eq!(
+        log.entries(),
+        ["start:worker", "stop:worker", "start:worker"]
+    );
     host.shutdown().await;
 }
 

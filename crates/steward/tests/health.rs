@@ -23,7 +23,10 @@ async fn the_host_is_ready_once_critical_services_run() {
         .await
         .unwrap();
     let handle = host.handle();
-    assert!(!handle.health().ready, "not ready while the critical db starts");
+    assert!(
+        !handle.health().ready,
+        "not ready while the critical db starts"
+    );
     assert!(handle.health().live);
     host.wait_for("db", State::Running).await.unwrap();
     let health = handle.health();
@@ -38,7 +41,11 @@ async fn the_host_is_ready_once_critical_services_run() {
 async fn a_failed_critical_service_makes_the_host_not_ready_and_unhealthy() {
     let log = Log::default();
     let host = TestHost::builder()
-        .service(continuous("db", Crasher::default()).critical().restart(give_up_at_once()))
+        .service(
+            continuous("db", Crasher::default())
+                .critical()
+                .restart(give_up_at_once()),
+        )
         .service(continuous("api", Probe::new("api", &log)))
         .start()
         .await
@@ -78,14 +85,21 @@ async fn a_backing_off_service_is_unhealthy() {
     host.wait_for("flaky", State::BackingOff).await.unwrap();
     let health = host.handle().service("flaky").unwrap().health();
     assert_eq!(health.status, HealthStatus::Unhealthy);
-    assert_eq!(health.message.as_deref(), Some("restarting after: panicked: boom"));
+    assert_eq!(
+        health.message.as_deref(),
+        Some("restarting after: panicked: boom")
+    );
     host.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn critical_failure_can_shut_the_host_down() {
     let host = TestHost::builder()
-        .service(continuous("db", Crasher::default()).critical().restart(give_up_at_once()))
+        .service(
+            continuous("db", Crasher::default())
+                .critical()
+                .restart(give_up_at_once()),
+        )
         .config_toml("[host]\nshutdown_on_critical_failure = true\n")
         .start()
         .await
@@ -100,7 +114,11 @@ async fn critical_failure_can_shut_the_host_down() {
 #[tokio::test(start_paused = true)]
 async fn without_the_option_a_critical_failure_does_not_stop_the_host() {
     let host = TestHost::builder()
-        .service(continuous("db", Crasher::default()).critical().restart(give_up_at_once()))
+        .service(
+            continuous("db", Crasher::default())
+                .critical()
+                .restart(give_up_at_once()),
+        )
         .start()
         .await
         .unwrap();
@@ -114,7 +132,9 @@ struct Reporter;
 
 impl Continuous for Reporter {
     async fn run(&self, cx: &Context) -> Result {
-        cx.set_health(Health::degraded("GPU not found; using the CPU").with_detail("device", "cpu"));
+        cx.set_health(
+            Health::degraded("GPU not found; using the CPU").with_detail("device", "cpu"),
+        );
         tokio::time::sleep(secs(10)).await;
         cx.set_health(Health::unhealthy("CPU overloaded"));
         cx.cancelled().await;
@@ -155,8 +175,15 @@ async fn a_failed_tick_degrades_until_a_tick_succeeds() {
     host.advance(secs(21)).await;
     let health = report.health();
     assert_eq!(health.status, HealthStatus::Degraded);
-    assert_eq!(health.message.as_deref(), Some("last tick failed: tick 2 failed"));
-    assert_eq!(report.state(), State::Running, "a failed tick does not restart");
+    assert_eq!(
+        health.message.as_deref(),
+        Some("last tick failed: tick 2 failed")
+    );
+    assert_eq!(
+        report.state(),
+        State::Running,
+        "a failed tick does not restart"
+    );
 
     host.advance(secs(10)).await;
     assert_eq!(report.health().status, HealthStatus::Healthy);

@@ -22,7 +22,12 @@ async fn startup_services_run_in_order_before_the_others() {
     assert_eq!(log.entries(), ["step:migrate", "step:seed", "start:api"]);
     assert_eq!(host.states("migrate"), [State::Starting, State::Stopped]);
     assert_eq!(
-        host.handle().service("seed").unwrap().status().reason.as_deref(),
+        host.handle()
+            .service("seed")
+            .unwrap()
+            .status()
+            .reason
+            .as_deref(),
         Some("completed")
     );
     host.shutdown().await;
@@ -74,7 +79,10 @@ async fn dependents_start_after_their_dependencies_are_running() {
 async fn start_does_not_wait_for_a_slow_service() {
     let log = Log::default();
     let host = TestHost::builder()
-        .service(continuous("slow", Probe::new("slow", &log).slow_start(secs(3600))))
+        .service(continuous(
+            "slow",
+            Probe::new("slow", &log).slow_start(secs(3600)),
+        ))
         .service(continuous("quick", Probe::new("quick", &log)))
         .start()
         .await
@@ -162,7 +170,9 @@ async fn a_startup_service_that_overruns_its_timeout_fails() {
         .await
         .err()
         .unwrap();
-    assert!(matches!(error, HostError::StartupFailed { ref reason, .. } if reason == "run timed out after 2s"));
+    assert!(
+        matches!(error, HostError::StartupFailed { ref reason, .. } if reason == "run timed out after 2s")
+    );
     assert_eq!(started.elapsed(), secs(2));
     assert!(log.entries().is_empty());
 }

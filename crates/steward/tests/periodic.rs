@@ -29,7 +29,11 @@ async fn a_fixed_period_ticks_at_exact_multiples() {
 
 #[tokio::test(start_paused = true)]
 async fn initial_delay_and_run_on_startup() {
-    let ticker = Ticker::new(Schedule::every(secs(10)).initial_delay(secs(5)).run_on_startup());
+    let ticker = Ticker::new(
+        Schedule::every(secs(10))
+            .initial_delay(secs(5))
+            .run_on_startup(),
+    );
     let host = TestHost::builder()
         .service(periodic("beat", ticker.clone()))
         .start()
@@ -52,7 +56,13 @@ async fn an_overrunning_tick_skips_the_fires_it_missed() {
     host.advance(secs(75)).await;
     // 10 → runs to 35; 20 and 30 are skipped; 40 → 65; 50 and 60 skipped; 70.
     assert_eq!(ticker.offsets(), [secs(10), secs(40), secs(70)]);
-    let runs = host.handle().service("slow").unwrap().status().runs.unwrap();
+    let runs = host
+        .handle()
+        .service("slow")
+        .unwrap()
+        .status()
+        .runs
+        .unwrap();
     assert_eq!(runs.skipped, 4);
     host.shutdown().await;
 }
@@ -79,7 +89,13 @@ async fn status_shows_last_and_next_run() {
     assert_eq!((runs.succeeded, runs.failed), (1, 0));
 
     host.advance(secs(60)).await;
-    let runs = host.handle().service("report").unwrap().status().runs.unwrap();
+    let runs = host
+        .handle()
+        .service("report")
+        .unwrap()
+        .status()
+        .runs
+        .unwrap();
     assert_eq!(runs.last_outcome, Some(Outcome::Failure));
     assert_eq!(runs.last_error.as_deref(), Some("tick 2 failed"));
     assert_eq!((runs.succeeded, runs.failed), (1, 1));
@@ -147,7 +163,12 @@ async fn cron_with_seconds() {
 /// 03:00 job fires at 08:00 UTC before the change and 07:00 UTC after it.
 #[tokio::test(start_paused = true)]
 async fn a_daily_cron_follows_local_time_across_spring_forward() {
-    let ticker = Ticker::new(Schedule::cron("0 3 * * *").unwrap().in_timezone("America/New_York").unwrap());
+    let ticker = Ticker::new(
+        Schedule::cron("0 3 * * *")
+            .unwrap()
+            .in_timezone("America/New_York")
+            .unwrap(),
+    );
     let host = TestHost::builder()
         .wall_clock(utc("2026-03-06T12:00:00Z"))
         .service(periodic("nightly", ticker.clone()))
@@ -171,7 +192,12 @@ async fn a_daily_cron_follows_local_time_across_spring_forward() {
 /// right after the gap (03:00 EDT = 07:00 UTC), and at 02:30 local on other days.
 #[tokio::test(start_paused = true)]
 async fn a_cron_time_inside_the_dst_gap_runs_once_after_it() {
-    let ticker = Ticker::new(Schedule::cron("30 2 * * *").unwrap().in_timezone("America/New_York").unwrap());
+    let ticker = Ticker::new(
+        Schedule::cron("30 2 * * *")
+            .unwrap()
+            .in_timezone("America/New_York")
+            .unwrap(),
+    );
     let host = TestHost::builder()
         .wall_clock(utc("2026-03-07T00:00:00Z"))
         .service(periodic("gap", ticker.clone()))
@@ -194,7 +220,12 @@ async fn a_cron_time_inside_the_dst_gap_runs_once_after_it() {
 /// once, at the first 01:30 (EDT, 05:30 UTC).
 #[tokio::test(start_paused = true)]
 async fn a_cron_time_in_the_repeated_hour_runs_once() {
-    let ticker = Ticker::new(Schedule::cron("30 1 * * *").unwrap().in_timezone("America/New_York").unwrap());
+    let ticker = Ticker::new(
+        Schedule::cron("30 1 * * *")
+            .unwrap()
+            .in_timezone("America/New_York")
+            .unwrap(),
+    );
     let host = TestHost::builder()
         .wall_clock(utc("2026-10-31T00:00:00Z"))
         .service(periodic("fallback", ticker.clone()))
@@ -258,6 +289,9 @@ async fn a_panicking_tick_is_recorded_and_the_schedule_goes_on() {
     assert_eq!(status.state, State::Running);
     let runs = status.runs.unwrap();
     assert_eq!(runs.failed, 3);
-    assert_eq!(runs.last_error.as_deref(), Some("panicked: index out of bounds"));
+    assert_eq!(
+        runs.last_error.as_deref(),
+        Some("panicked: index out of bounds")
+    );
     host.shutdown().await;
 }

@@ -47,7 +47,11 @@ async fn a_service_ignoring_cancellation_is_abandoned_after_its_stop_timeout() {
     let log = Log::default();
     let host = TestHost::builder()
         .service(continuous("db", Probe::new("db", &log)))
-        .service(continuous("stubborn", Stubborn).depends_on(["db"]).stop_timeout(secs(3)))
+        .service(
+            continuous("stubborn", Stubborn)
+                .depends_on(["db"])
+                .stop_timeout(secs(3)),
+        )
         .start()
         .await
         .unwrap();
@@ -63,7 +67,10 @@ async fn a_service_ignoring_cancellation_is_abandoned_after_its_stop_timeout() {
     assert_eq!(log.with_prefix("stop:"), ["db"]);
     let stubborn = handle.service("stubborn").unwrap().status();
     assert_eq!(stubborn.state, State::Stopped);
-    assert_eq!(stubborn.reason.as_deref(), Some("abandoned after stop timeout"));
+    assert_eq!(
+        stubborn.reason.as_deref(),
+        Some("abandoned after stop timeout")
+    );
     assert!(!handle.health().live);
 }
 
@@ -83,7 +90,10 @@ async fn the_host_shutdown_timeout_bounds_the_whole_shutdown() {
     assert_eq!(began.elapsed(), secs(5));
     assert_eq!(report.abandoned, ["stubborn"]);
     let status = handle.service("stubborn").unwrap().status();
-    assert_eq!(status.reason.as_deref(), Some("abandoned after host shutdown timeout"));
+    assert_eq!(
+        status.reason.as_deref(),
+        Some("abandoned after host shutdown timeout")
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -98,7 +108,11 @@ async fn a_stuck_service_does_not_delay_unrelated_ones() {
     host.wait_for("other", State::Running).await.unwrap();
     let handle = host.handle();
     let shutdown = tokio::spawn(host.shutdown());
-    handle.service("other").unwrap().wait_for(State::Stopped).await;
+    handle
+        .service("other")
+        .unwrap()
+        .wait_for(State::Stopped)
+        .await;
     assert_eq!(log.with_prefix("stop:"), ["other"]);
     assert_eq!(handle.service("stubborn").unwrap().state(), State::Stopping);
     let report = shutdown.await.unwrap();

@@ -44,7 +44,11 @@ async fn a_panic_restarts_with_growing_backoff_until_the_intensity_limit() {
         .unwrap();
     host.wait_for("crasher", State::Failed).await.unwrap();
 
-    assert_eq!(runs.load(Ordering::SeqCst), 4, "the first run and three restarts");
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        4,
+        "the first run and three restarts"
+    );
     assert_eq!(backoffs(&host, "crasher"), [secs(1), secs(2), secs(4)]);
     let status = host.handle().service("crasher").unwrap().status();
     assert_eq!(status.restarts, 3);
@@ -73,7 +77,11 @@ async fn jitter_shortens_each_delay_by_at_most_its_fraction() {
     assert_eq!(delays.len(), 5);
     for (attempt, delay) in delays.iter().enumerate() {
         let base = secs(1) * 2u32.pow(attempt as u32);
-        assert!(*delay <= base && *delay >= base / 2, "{delay:?} outside [{:?}, {base:?}]", base / 2);
+        assert!(
+            *delay <= base && *delay >= base / 2,
+            "{delay:?} outside [{:?}, {base:?}]",
+            base / 2
+        );
     }
     host.shutdown().await;
 }
@@ -130,12 +138,17 @@ async fn restarts_outside_the_window_do_not_count() {
 #[tokio::test(start_paused = true)]
 async fn policy_never_fails_at_the_first_error() {
     let host = TestHost::builder()
-        .service(continuous("once", Failing).restart(Restart::default().policy(RestartPolicy::Never)))
+        .service(
+            continuous("once", Failing).restart(Restart::default().policy(RestartPolicy::Never)),
+        )
         .start()
         .await
         .unwrap();
     host.wait_for("once", State::Failed).await.unwrap();
-    assert_eq!(host.states("once"), [State::Starting, State::Running, State::Failed]);
+    assert_eq!(
+        host.states("once"),
+        [State::Starting, State::Running, State::Failed]
+    );
     let status = host.handle().service("once").unwrap().status();
     assert_eq!(status.reason.as_deref(), Some("connection refused"));
     host.shutdown().await;
@@ -200,7 +213,12 @@ async fn a_failing_start_hook_is_a_failure_too() {
     host.wait_for("server", State::Failed).await.unwrap();
     assert_eq!(
         host.states("server"),
-        [State::Starting, State::BackingOff, State::Starting, State::Failed]
+        [
+            State::Starting,
+            State::BackingOff,
+            State::Starting,
+            State::Failed
+        ]
     );
     let status = host.handle().service("server").unwrap().status();
     assert_eq!(status.last_error.as_deref(), Some("port 8080 in use"));
@@ -221,7 +239,10 @@ async fn a_start_hook_that_hangs_times_out() {
         .unwrap();
     host.wait_for("hangs", State::Failed).await.unwrap();
     let status = host.handle().service("hangs").unwrap().status();
-    assert_eq!(status.last_error.as_deref(), Some("start timed out after 5s"));
+    assert_eq!(
+        status.last_error.as_deref(),
+        Some("start timed out after 5s")
+    );
     host.shutdown().await;
 }
 
@@ -237,8 +258,16 @@ async fn stopping_during_backoff_stops_at_once() {
         .unwrap();
     host.wait_for("crasher", State::BackingOff).await.unwrap();
     let began = tokio::time::Instant::now();
-    host.handle().service("crasher").unwrap().stop().await.unwrap();
+    host.handle()
+        .service("crasher")
+        .unwrap()
+        .stop()
+        .await
+        .unwrap();
     assert_eq!(began.elapsed(), Duration::ZERO);
-    assert_eq!(host.handle().service("crasher").unwrap().state(), State::Stopped);
+    assert_eq!(
+        host.handle().service("crasher").unwrap().state(),
+        State::Stopped
+    );
     host.shutdown().await;
 }

@@ -20,8 +20,8 @@ mod load;
 mod model;
 mod origin;
 
-pub use error::{ConfigError, ConfigErrors, Origin};
 pub(crate) use error::SettingsError;
+pub use error::{ConfigError, ConfigErrors, Origin};
 pub(crate) use load::{ConfigSource, Format, load};
 pub use model::{Config, Environment, HostConfig, RestartConfig, ServiceConfig};
 
