@@ -231,9 +231,6 @@ async fn an_underscore_variable_finds_a_hyphenated_service_table() {
 }
 
 #[test]
-#[ignore = "bug: config/load.rs overlay_env/matching_key only match existing tables, so \
-            without a `[services.ai-health]` table the variable creates `services.ai_health`, \
-            which then names no registered service"]
 fn an_underscore_variable_finds_a_hyphenated_service_without_a_table() {
     let host = Host::builder()
         .service(continuous("ai-health", Idle))
@@ -311,9 +308,6 @@ async fn environment_values_take_the_type_of_the_file_value() {
 }
 
 #[test]
-#[ignore = "bug: config/load.rs typed_value, for a key the file lacks, turns a JSON string \
-            (`\"123\"`) back into the raw text with its quotes, so a numeric-looking string \
-            cannot be set from the environment at all"]
 fn a_quoted_environment_value_is_a_string() {
     let seen = Seen::default();
     let host = Host::builder()
@@ -397,8 +391,6 @@ fn a_misplaced_or_badly_typed_environment_value_names_the_variable() {
 }
 
 #[test]
-#[ignore = "bug: config/origin.rs Origins::locate blames the file (or `service definitions`) \
-            for a service table that only an environment variable created"]
 fn a_variable_naming_an_unknown_service_names_the_variable() {
     let error = only(
         Host::builder()

@@ -4,8 +4,8 @@
 
 mod common;
 
-use nix::sys::signal::{Signal, raise};
 use common::{Log, Probe, Stubborn, secs};
+use nix::sys::signal::{Signal, raise};
 use steward::{Host, HostError, State, continuous};
 
 fn send(signal: Signal) {

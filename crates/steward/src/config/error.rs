@@ -128,10 +128,11 @@ fn explain_unknown_field(path: String, reason: String) -> SettingsError {
         .step_by(2)
         .filter(|name| !name.is_empty())
         .collect();
-    let path = if path.is_empty() {
-        field.to_owned()
-    } else {
-        format!("{path}.{field}")
+    let named = path == field || path.ends_with(&format!(".{field}"));
+    let path = match (path.is_empty(), named) {
+        (true, _) => field.to_owned(),
+        (false, true) => path,
+        (false, false) => format!("{path}.{field}"),
     };
     let mut reason = String::from("unknown key");
     if let Some(best) = closest(field, &known) {

@@ -59,19 +59,30 @@ impl Format {
 const CORE_SECTIONS: [&str; 2] = ["host", "services"];
 
 /// Loads and validates a configuration.
+/// What the configuration must fit: the services registered in code and the extra
+/// sections adapters read.
+pub(crate) struct Expected<'a> {
+    pub(crate) services: &'a [&'a str],
+    pub(crate) sections: &'a [String],
+}
+
+/// Loads a configuration. `Err` means nothing usable could be read (the file is
+/// missing or does not parse); otherwise the configuration comes back with the
+/// problems found in it, so that later checks can add theirs to the same report.
 pub(crate) fn load(
     source: &ConfigSource,
     env: &[(String, String)],
     prefix: Option<&str>,
-    extra_sections: &[String],
-) -> Result<Config, ConfigErrors> {
+    expected: &Expected<'_>,
+) -> Result<(Config, Vec<ConfigError>), ConfigErrors> {
+    let extra_sections = expected.sections;
     let (mut tree, base) = read_source(source)?;
     let mut origins = Origins {
         base,
-        env: Vec::new(),
+        ..Origins::default()
     };
     if let Some(prefix) = prefix {
-        overlay_env(&mut tree, env, prefix, &mut origins);
+        overlay_env(&mut tree, env, prefix, expected.services, &mut origins);
     }
     let mut config = Config {
         origins,
@@ -105,11 +116,7 @@ pub(crate) fn load(
     if let Some((key, reason)) = config.host.restart.check() {
         errors.push(config.error_at(format!("host.restart.{key}"), reason));
     }
-    if errors.is_empty() {
-        Ok(config)
-    } else {
-        Err(ConfigErrors(errors))
-    }
+    Ok((config, errors))
 }
 
 fn read_source(source: &ConfigSource) -> Result<(Map<String, Value>, Origin), ConfigError> {
@@ -162,7 +169,10 @@ fn read_services(config: &mut Config, value: Value, errors: &mut Vec<ConfigError
                 }
                 config.services.insert(name, service);
             }
-            Err(error) => errors.push(config.error_at(error.key_under(&key), error.reason)),
+            Err(error) => {
+                errors.push(config.error_at(error.key_under(&key), error.reason));
+                config.invalid_services.insert(name);
+            }
         }
     }
 }
@@ -172,6 +182,7 @@ fn overlay_env(
     tree: &mut Map<String, Value>,
     env: &[(String, String)],
     prefix: &str,
+    services: &[&str],
     origins: &mut Origins,
 ) {
     let head = format!("{prefix}__");
@@ -188,20 +199,38 @@ fn overlay_env(
         if segments.iter().any(String::is_empty) {
             continue;
         }
-        let path = set_path(tree, &segments, raw);
+        let (path, created) = set_path(tree, &segments, raw, services);
+        // Tables the variable brought into being are the variable's, too.
+        if let Some(depth) = created {
+            for end in depth + 1..path.len() {
+                origins.created.push((path[..end].join("."), name.clone()));
+            }
+        }
         origins.env.push((path.join("."), name.clone()));
     }
 }
 
-/// Sets the value at `segments`, matching existing keys loosely; returns the keys used.
-fn set_path(tree: &mut Map<String, Value>, segments: &[String], raw: &str) -> Vec<String> {
-    let mut used = Vec::with_capacity(segments.len());
+/// Sets the value at `segments`, matching existing keys loosely. Returns the keys
+/// used and the depth of the first table it had to create, if any.
+fn set_path(
+    tree: &mut Map<String, Value>,
+    segments: &[String],
+    raw: &str,
+    services: &[&str],
+) -> (Vec<String>, Option<usize>) {
+    let mut used: Vec<String> = Vec::with_capacity(segments.len());
+    let mut created = None;
     let mut table = tree;
     let Some((last, parents)) = segments.split_last() else {
-        return used;
+        return (used, created);
     };
-    for segment in parents {
-        let key = matching_key(table, segment);
+    for (depth, segment) in parents.iter().enumerate() {
+        // Under `services`, a registered name counts as existing even without a table.
+        let names: &[&str] = if used == ["services"] { services } else { &[] };
+        let key = matching_key(table, segment, names);
+        if !table.contains_key(&key) {
+            created.get_or_insert(depth);
+        }
         let slot = table
             .entry(key.clone())
             .or_insert_with(|| Value::Object(Map::new()));
@@ -210,28 +239,30 @@ fn set_path(tree: &mut Map<String, Value>, segments: &[String], raw: &str) -> Ve
         }
         used.push(key);
         let Value::Object(next) = slot else {
-            return used;
+            return (used, created);
         };
         table = next;
     }
-    let key = matching_key(table, last);
+    let key = matching_key(table, last, &[]);
     let value = typed_value(raw, table.get(&key));
     table.insert(key.clone(), value);
     used.push(key);
-    used
+    (used, created)
 }
 
-/// The existing key `segment` names: exact, else ignoring case and `-`/`_`.
-fn matching_key(table: &Map<String, Value>, segment: &str) -> String {
+/// The key `segment` names: an existing one, exactly or ignoring case and `-`/`_`,
+/// else one of `names` the same way, else the segment itself.
+fn matching_key(table: &Map<String, Value>, segment: &str, names: &[&str]) -> String {
     if table.contains_key(segment) {
         return segment.to_owned();
     }
     let wanted = normalize(segment);
     table
         .keys()
+        .map(String::as_str)
+        .chain(names.iter().copied())
         .find(|key| normalize(key) == wanted)
-        .cloned()
-        .unwrap_or_else(|| segment.to_owned())
+        .map_or_else(|| segment.to_owned(), str::to_owned)
 }
 
 fn normalize(key: &str) -> String {
@@ -254,10 +285,9 @@ fn typed_value(raw: &str, existing: Option<&Value>) -> Value {
         Some(Value::Array(_) | Value::Object(_)) => {
             parsed().unwrap_or_else(|| Value::String(raw.to_owned()))
         }
+        // `"123"` (quoted) is how to say that a number-like value is text.
         Some(Value::Null) | None => match parsed() {
-            Some(
-                value @ (Value::Bool(_) | Value::Number(_) | Value::Array(_) | Value::Object(_)),
-            ) => value,
+            Some(value) if !value.is_null() => value,
             _ => Value::String(raw.to_owned()),
         },
     }

@@ -22,7 +22,7 @@ mod origin;
 
 pub(crate) use error::SettingsError;
 pub use error::{ConfigError, ConfigErrors, Origin};
-pub(crate) use load::{ConfigSource, Format, load};
+pub(crate) use load::{ConfigSource, Expected, Format, load};
 pub use model::{Config, Environment, HostConfig, RestartConfig, ServiceConfig};
 
 #[cfg(test)]

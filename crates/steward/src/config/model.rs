@@ -231,6 +231,8 @@ pub struct Config {
     pub services: BTreeMap<String, ServiceConfig>,
     pub(crate) sections: BTreeMap<String, Value>,
     pub(crate) origins: Origins,
+    /// Service tables that did not deserialize (already reported).
+    pub(crate) invalid_services: std::collections::BTreeSet<String>,
 }
 
 impl Config {

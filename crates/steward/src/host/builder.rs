@@ -12,7 +12,7 @@ use super::Host;
 use super::plan::plan;
 use super::shared::{HostShared, Observer, Phase, TRANSITION_BUFFER};
 use crate::clock::Clock;
-use crate::config::{ConfigSource, Environment, Format, load};
+use crate::config::{ConfigErrors, ConfigSource, Environment, Expected, Format, load};
 use crate::error::HostError;
 use crate::service::ServiceDef;
 use crate::state::{State, Transition};
@@ -145,17 +145,26 @@ impl HostBuilder {
     /// reported at once.
     pub fn build(self) -> Result<Host, HostError> {
         let env = self.env.unwrap_or_else(|| std::env::vars().collect());
-        let mut config = load(
-            &self.source,
-            &env,
-            self.env_prefix.as_deref(),
-            &self.sections,
-        )?;
+        let names: Vec<&str> = self.defs.iter().map(ServiceDef::name).collect();
+        let expected = Expected {
+            services: &names,
+            sections: &self.sections,
+        };
+        let (mut config, mut errors) =
+            load(&self.source, &env, self.env_prefix.as_deref(), &expected)?;
         if let Some(environment) = self.environment {
             config.host.environment = environment;
         }
         let environment = config.host.environment;
-        let plan = plan(self.defs, &config, environment)?;
+        // Problems in the file and problems with services are reported together.
+        let plan = match plan(self.defs, &config, environment) {
+            Ok(plan) if errors.is_empty() => plan,
+            Ok(_) => return Err(ConfigErrors(errors).into()),
+            Err(more) => {
+                errors.extend(more.0);
+                return Err(ConfigErrors(errors).into());
+            }
+        };
         let by_name = plan
             .cells
             .iter()

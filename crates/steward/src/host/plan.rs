@@ -2,12 +2,12 @@
 //! everything first: unknown services, misplaced keys, settings, dependencies, cycles.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigError, ConfigErrors, Environment, Origin, ServiceConfig};
 use crate::restart::Restart;
-use crate::schedule::{Schedule, ScheduleError};
+use crate::schedule::Schedule;
 use crate::service::{Body, ServiceDef, ServiceKind};
 use crate::supervisor::{ServiceCell, Spec};
 
@@ -38,6 +38,8 @@ pub(crate) fn plan(
     let base_restart = config.host.restart.apply_to(&Restart::default());
     let mut drafts = Vec::with_capacity(defs.len());
     let mut seen = HashMap::new();
+    // Services not built because of errors already reported; naming them is no error.
+    let mut unbuilt = HashSet::new();
     for def in defs {
         if seen.insert(def.name.clone(), ()).is_some() {
             errors.push(code_error(
@@ -46,9 +48,17 @@ pub(crate) fn plan(
             ));
             continue;
         }
-        let table = config.services.get(&def.name);
-        if let Some(draft) = draft(def, table, config, environment, &base_restart, &mut errors) {
-            drafts.push(draft);
+        let name = def.name.clone();
+        if config.invalid_services.contains(&name) {
+            unbuilt.insert(name);
+            continue;
+        }
+        let table = config.services.get(&name);
+        match draft(def, table, config, environment, &base_restart, &mut errors) {
+            Some(draft) => drafts.push(draft),
+            None => {
+                unbuilt.insert(name);
+            }
         }
     }
     let by_name: HashMap<String, usize> = drafts
@@ -56,7 +66,7 @@ pub(crate) fn plan(
         .enumerate()
         .map(|(index, draft)| (draft.name.clone(), index))
         .collect();
-    resolve_dependencies(&mut drafts, &by_name, config, &mut errors);
+    resolve_dependencies(&mut drafts, &by_name, &unbuilt, config, &mut errors);
     if errors.is_empty() {
         if let Some(cycle) = find_cycle(&drafts) {
             let names: Vec<&str> = cycle
@@ -156,8 +166,8 @@ fn draft(
                     None
                 }
                 Ok(schedule) => Some(schedule),
-                Err((field, error)) => {
-                    errors.push(config.error_at(key(field), error.to_string()));
+                Err((field, reason)) => {
+                    errors.push(config.error_at(key(field), reason));
                     None
                 }
             }
@@ -276,14 +286,22 @@ fn check_keys_fit_kind(
 fn schedule_from(
     base: Schedule,
     table: &ServiceConfig,
-) -> Result<Schedule, (&'static str, ScheduleError)> {
+) -> Result<Schedule, (&'static str, String)> {
+    let base_zone = base.as_cron().map(|cron| cron.timezone().to_owned());
     let mut schedule = match (&table.interval, &table.cron) {
         (Some(period), _) => Schedule {
             trigger: crate::schedule::Trigger::Every(*period),
             ..base
         },
         (None, Some(expression)) => {
-            let cron = Schedule::cron(expression).map_err(|error| ("cron", error))?;
+            let mut cron =
+                Schedule::cron(expression).map_err(|error| ("cron", error.to_string()))?;
+            // A new expression keeps the zone the code read its own in.
+            if let Some(zone) = &base_zone {
+                cron = cron
+                    .in_timezone(zone)
+                    .map_err(|error| ("cron", error.to_string()))?;
+            }
             Schedule {
                 trigger: cron.trigger,
                 ..base
@@ -292,9 +310,16 @@ fn schedule_from(
         (None, None) => base,
     };
     if let Some(zone) = &table.timezone {
+        if let Some(period) = schedule.period() {
+            let reason = format!(
+                "a time zone applies only to cron schedules; this one ticks every {}",
+                humantime::format_duration(period)
+            );
+            return Err(("timezone", reason));
+        }
         schedule = schedule
             .in_timezone(zone)
-            .map_err(|error| ("timezone", error))?;
+            .map_err(|error| ("timezone", error.to_string()))?;
     }
     if let Some(delay) = table.initial_delay {
         schedule = schedule.initial_delay(delay);
@@ -308,6 +333,7 @@ fn schedule_from(
 fn resolve_dependencies(
     drafts: &mut [Draft],
     by_name: &HashMap<String, usize>,
+    unbuilt: &HashSet<String>,
     config: &Config,
     errors: &mut Vec<ConfigError>,
 ) {
@@ -316,6 +342,7 @@ fn resolve_dependencies(
         let key = format!("services.{}.depends_on", draft.name);
         for dependency in &draft.depends_on {
             let problem = match by_name.get(dependency) {
+                None if unbuilt.contains(dependency) => None,
                 None => Some(format!("unknown service `{dependency}`")),
                 Some(&index) if kinds[index] == ServiceKind::Startup => Some(format!(
                     "`{dependency}` is a startup service; every startup service finishes before other services start"

@@ -51,9 +51,12 @@ impl CronSchedule {
     }
 
     pub(crate) fn in_timezone(mut self, zone: &str) -> Result<Self, ScheduleError> {
-        self.zone =
-            Tz::from_str(zone).map_err(|_| ScheduleError::UnknownTimeZone(zone.to_owned()))?;
+        self.zone = Self::zone(zone)?;
         Ok(self)
+    }
+
+    pub(crate) fn zone(zone: &str) -> Result<Tz, ScheduleError> {
+        Tz::from_str(zone).map_err(|_| ScheduleError::UnknownTimeZone(zone.to_owned()))
     }
 
     /// The expression as written.

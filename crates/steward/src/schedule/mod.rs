@@ -62,10 +62,13 @@ impl Schedule {
 
     /// Reads a cron schedule in an IANA time zone (`"America/New_York"`).
     ///
-    /// For a fixed period this is accepted and has no effect.
+    /// For a fixed period the zone is checked and has no effect.
     pub fn in_timezone(mut self, zone: &str) -> Result<Self, ScheduleError> {
-        if let Trigger::Cron(cron) = self.trigger {
-            self.trigger = Trigger::Cron(Box::new(cron.in_timezone(zone)?));
+        match self.trigger {
+            Trigger::Cron(cron) => self.trigger = Trigger::Cron(Box::new(cron.in_timezone(zone)?)),
+            Trigger::Every(_) => {
+                CronSchedule::zone(zone)?;
+            }
         }
         Ok(self)
     }

@@ -11,6 +11,9 @@ use crate::clock::Clock;
 /// Stops a cron search that keeps landing in the past from looping for long.
 const MAX_SKIPPED_SEARCH: u64 = 10_000;
 
+/// A fire so far ahead that it stands for "never" (about 30 years).
+const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
+
 /// The next time a periodic service is due.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Fire {
@@ -85,8 +88,12 @@ impl Timer {
     }
 
     fn every_fire(&self, period: Duration, index: u64) -> Instant {
-        let offset = period.saturating_mul(u32::try_from(index).unwrap_or(u32::MAX));
-        self.begin + offset
+        let nanos = period.as_nanos().saturating_mul(u128::from(index));
+        let offset = u64::try_from(nanos).map_or(Duration::MAX, Duration::from_nanos);
+        // Beyond what the clock can represent: as good as never.
+        self.begin
+            .checked_add(offset)
+            .unwrap_or_else(|| self.begin + FAR_FUTURE)
     }
 
     fn next_cron(&mut self, skip_missed: bool) -> Option<Fire> {

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use tokio::task::AbortHandle;
-use tracing::Instrument;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::cell::{RunHandle, ServiceCell};
 use super::run::supervise;
