@@ -68,7 +68,7 @@ pub struct RunStats {
     /// When the next tick is due.
     pub next_run: Option<DateTime<Utc>>,
     /// How long the last tick took.
-    #[serde(with = "humantime_serde")]
+    #[serde(serialize_with = "crate::config::duration::option::serialize")]
     pub last_duration: Option<Duration>,
     /// How the last tick ended.
     pub last_outcome: Option<Outcome>,

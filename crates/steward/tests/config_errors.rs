@@ -210,18 +210,17 @@ fn a_bad_duration_names_the_key() {
         self::error(
             text_origin(),
             "services.ticker.interval",
-            "invalid value: string \"5 parsecs\", expected a duration",
+            "`5 parsecs` is not a duration such as \"90s\", \"5m\" or \"1h 30m\": unknown time unit \"parsecs\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)",
         )
     );
     assert!(shown.ends_with(
-        "steward.toml: `services.ticker.interval`: invalid value: string \"5 parsecs\", \
-         expected a duration"
+        "steward.toml: `services.ticker.interval`: `5 parsecs` is not a duration such as \"90s\", \"5m\" or \"1h 30m\": unknown time unit \"parsecs\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)"
     ));
     let (error, _) = only(text("[host]\nshutdown_timeout = 5\n"));
     assert_eq!(error.key, "host.shutdown_timeout");
     assert_eq!(
         error.reason,
-        "invalid type: integer `5`, expected a duration"
+        "invalid type: integer `5`, expected a duration such as \"90s\", \"5m\" or \"1h 30m\""
     );
 }
 
@@ -792,7 +791,7 @@ fn a_json_file_error_names_the_file_path() {
         self::error(
             file_origin(&path),
             "services.ticker.interval",
-            "invalid value: string \"5 parsecs\", expected a duration",
+            "`5 parsecs` is not a duration such as \"90s\", \"5m\" or \"1h 30m\": unknown time unit \"parsecs\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)",
         )
     );
     assert!(shown.contains(&format!("{}: `services.ticker.interval`", path.display())));

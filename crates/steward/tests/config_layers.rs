@@ -339,7 +339,7 @@ fn an_error_in_an_environment_value_names_the_variable() {
     assert_eq!(
         error.to_string(),
         "invalid configuration:\n  environment variable STEWARD__SERVICES__TICKER__INTERVAL: \
-         `services.ticker.interval`: invalid value: string \"5 parsecs\", expected a duration"
+         `services.ticker.interval`: `5 parsecs` is not a duration such as \"90s\", \"5m\" or \"1h 30m\": unknown time unit \"parsecs\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)"
     );
     let HostError::Config(errors) = error else {
         panic!("expected a configuration error");
@@ -349,7 +349,7 @@ fn an_error_in_an_environment_value_names_the_variable() {
         vec![ConfigError {
             origin: Origin::Env("STEWARD__SERVICES__TICKER__INTERVAL".to_owned()),
             key: "services.ticker.interval".to_owned(),
-            reason: "invalid value: string \"5 parsecs\", expected a duration".to_owned(),
+            reason: "`5 parsecs` is not a duration such as \"90s\", \"5m\" or \"1h 30m\": unknown time unit \"parsecs\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)".to_owned(),
         }]
     );
 }

@@ -60,13 +60,13 @@ pub struct HostConfig {
     /// The deployment environment.
     pub environment: Environment,
     /// The longest a graceful shutdown may take before remaining services are abandoned.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "super::duration")]
     pub shutdown_timeout: Duration,
     /// The default time a service gets to stop.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "super::duration")]
     pub stop_timeout: Duration,
     /// The default time a startup service may run, and a `start` hook may take.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "super::duration")]
     pub start_timeout: Duration,
     /// A failing startup service aborts start-up unless it has `continue_on_failure`.
     /// When false, every startup failure is logged and start-up goes on.
@@ -104,7 +104,7 @@ pub struct RestartConfig {
     /// The window restarts are counted in.
     #[serde(
         default,
-        with = "humantime_serde",
+        with = "super::duration::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub window: Option<Duration>,
@@ -177,7 +177,7 @@ pub struct ServiceConfig {
     /// A fixed period for a periodic service.
     #[serde(
         default,
-        with = "humantime_serde",
+        with = "super::duration::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub interval: Option<Duration>,
@@ -190,7 +190,7 @@ pub struct ServiceConfig {
     /// Delay before a periodic schedule begins.
     #[serde(
         default,
-        with = "humantime_serde",
+        with = "super::duration::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub initial_delay: Option<Duration>,
@@ -200,7 +200,7 @@ pub struct ServiceConfig {
     /// A startup service's time limit, or a `start` hook's.
     #[serde(
         default,
-        with = "humantime_serde",
+        with = "super::duration::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub timeout: Option<Duration>,
@@ -210,7 +210,7 @@ pub struct ServiceConfig {
     /// How long a stop waits before abandoning the service.
     #[serde(
         default,
-        with = "humantime_serde",
+        with = "super::duration::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub stop_timeout: Option<Duration>,

@@ -261,7 +261,7 @@ fn a_bad_duration_in_host_names_the_key() {
     assert_eq!(error.key, "host.stop_timeout");
     assert_eq!(
         error.reason,
-        "invalid value: string \"soon\", expected a duration"
+        "`soon` is not a duration such as \"90s\", \"5m\" or \"1h 30m\": expected number at 0"
     );
 }
 
@@ -611,7 +611,7 @@ fn an_error_caused_by_a_variable_names_the_variable() {
     assert_eq!(
         error.to_string(),
         "environment variable STEWARD__SERVICES__X__INTERVAL: `services.x.interval`: \
-         invalid value: string \"5 parsecs\", expected a duration"
+         `5 parsecs` is not a duration such as \"90s\", \"5m\" or \"1h 30m\": unknown time unit \"parsecs\", supported units: ns, us/µs, ms, sec, min, hours, days, weeks, months, years (and few variations)"
     );
 }
 
