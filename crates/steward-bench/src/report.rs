@@ -1,0 +1,146 @@
+//! The human-readable table per scenario, and the JSON lines.
+
+use std::fmt::Write as _;
+
+use crate::Rows;
+use crate::measure::Measurement;
+
+/// One scenario's results and how to judge them.
+pub(crate) struct Table {
+    pub(crate) title: String,
+    pub(crate) notes: Vec<String>,
+    pub(crate) rows: Rows,
+    /// The subject each subject is compared with (a floor is compared with itself).
+    pub(crate) baseline: fn(&str) -> &'static str,
+    pub(crate) targets: Vec<Target>,
+}
+
+/// What a subject's metric should reach.
+pub(crate) struct Target {
+    pub(crate) subject: &'static str,
+    pub(crate) metric: &'static str,
+    pub(crate) rule: Rule,
+}
+
+pub(crate) enum Rule {
+    /// At most this many times the baseline's value.
+    RatioAtMost(f64),
+    /// At most this value, in the metric's unit.
+    AtMost(f64),
+}
+
+impl Table {
+    pub(crate) fn print(&self) {
+        let header = [
+            "subject", "metric", "value", "unit", "vs floor", "target", "",
+        ];
+        let lines: Vec<[String; 7]> = self.rows.iter().map(|row| self.line(row)).collect();
+        let mut widths = header.map(str::len);
+        for line in &lines {
+            for (width, cell) in widths.iter_mut().zip(line) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let mut out = format!("\n== {} ==\n", self.title);
+        for note in &self.notes {
+            let _ = writeln!(out, "   {note}");
+        }
+        out.push('\n');
+        push_line(&mut out, &header.map(str::to_owned), &widths);
+        let rule: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+        let _ = writeln!(out, "{}", "-".repeat(rule));
+        let mut previous = "";
+        for (row, line) in self.rows.iter().zip(&lines) {
+            if !previous.is_empty() && previous != row.subject {
+                out.push('\n');
+            }
+            previous = &row.subject;
+            push_line(&mut out, line, &widths);
+        }
+        print!("{out}");
+    }
+
+    fn line(&self, row: &Measurement) -> [String; 7] {
+        let ratio = self.ratio(row);
+        let (target, verdict) = match self.target(row) {
+            Some(rule) => {
+                let met = match rule {
+                    Rule::RatioAtMost(limit) => ratio.map(|ratio| ratio <= *limit),
+                    Rule::AtMost(limit) => Some(row.value <= *limit),
+                };
+                let verdict = match met {
+                    Some(true) => "ok",
+                    Some(false) => "MISSED",
+                    None => "?",
+                };
+                (describe(rule, &row.unit), verdict.to_owned())
+            }
+            None => (String::new(), String::new()),
+        };
+        [
+            row.subject.clone(),
+            row.metric.clone(),
+            format_value(row.value, &row.unit),
+            row.unit.clone(),
+            ratio.map_or_else(|| "—".to_owned(), |ratio| format!("{ratio:.2}×")),
+            target,
+            verdict,
+        ]
+    }
+
+    /// The value over the baseline's, for times, memory and CPU.
+    fn ratio(&self, row: &Measurement) -> Option<f64> {
+        if !matches!(row.unit.as_str(), "ms" | "bytes" | "s") {
+            return None;
+        }
+        let baseline = (self.baseline)(&row.subject);
+        let base = self
+            .rows
+            .iter()
+            .find(|other| other.subject == baseline && other.metric == row.metric)?;
+        (base.value > 0.0).then(|| row.value / base.value)
+    }
+
+    fn target(&self, row: &Measurement) -> Option<&Rule> {
+        self.targets
+            .iter()
+            .find(|target| target.subject == row.subject && target.metric == row.metric)
+            .map(|target| &target.rule)
+    }
+}
+
+fn push_line(out: &mut String, cells: &[String; 7], widths: &[usize; 7]) {
+    let mut line = String::new();
+    for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
+        // Numbers right-aligned, words left-aligned.
+        if matches!(index, 2 | 4) {
+            let _ = write!(line, "{cell:>width$}  ");
+        } else {
+            let _ = write!(line, "{cell:<width$}  ");
+        }
+    }
+    let _ = writeln!(out, "{}", line.trim_end());
+}
+
+fn describe(rule: &Rule, unit: &str) -> String {
+    match rule {
+        Rule::RatioAtMost(limit) => format!("≤ {limit}× floor"),
+        Rule::AtMost(limit) => format!("≤ {} {unit}", format_value(*limit, unit)),
+    }
+}
+
+fn format_value(value: f64, unit: &str) -> String {
+    match unit {
+        "ms" => format!("{value:.2}"),
+        "s" => format!("{value:.3}"),
+        _ => format!("{value:.0}"),
+    }
+}
+
+/// One JSON object per line, per measurement.
+pub(crate) fn print_json(rows: &[Measurement]) -> anyhow::Result<()> {
+    for row in rows {
+        println!("{}", serde_json::to_string(row)?);
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! Running subjects: each in a child process of this binary, or here with `--only`.
+
+use std::process::{Command, Stdio};
+
+use anyhow::{Context as _, bail, ensure};
+use tokio::runtime::Runtime;
+
+use crate::measure::Measurement;
+use crate::{Cli, Rows};
+
+/// The subjects to run: all of them, or the one `--only` names.
+pub(crate) fn select(
+    all: &[&'static str],
+    only: Option<&str>,
+) -> anyhow::Result<Vec<&'static str>> {
+    let Some(only) = only else {
+        return Ok(all.to_vec());
+    };
+    match all.iter().find(|&&subject| subject == only) {
+        Some(&subject) => Ok(vec![subject]),
+        None => bail!(
+            "no subject `{only}` in this scenario (subjects: {})",
+            all.join(", ")
+        ),
+    }
+}
+
+/// Measures each subject: in this process when `--only` is given, otherwise in a
+/// child process per subject, so that no subject inherits another's heap.
+pub(crate) fn run_subjects(
+    cli: &Cli,
+    scenario: &str,
+    subjects: &[&str],
+    measure: impl Fn(&str) -> anyhow::Result<Rows>,
+) -> anyhow::Result<Rows> {
+    let mut rows = Vec::new();
+    for &subject in subjects {
+        if !cli.json_only {
+            eprintln!("{scenario}: {subject} …");
+        }
+        let measured = if cli.only.is_some() {
+            measure(subject)
+        } else {
+            in_child(cli, scenario, subject)
+        };
+        rows.extend(measured.with_context(|| format!("{scenario}: measuring {subject}"))?);
+    }
+    Ok(rows)
+}
+
+/// Runs this binary again for one subject and reads its JSON lines.
+fn in_child(cli: &Cli, scenario: &str, subject: &str) -> anyhow::Result<Rows> {
+    let exe = std::env::current_exe().context("finding this program's path")?;
+    let output = Command::new(exe)
+        .arg(scenario)
+        .args(["--only", subject, "--json-only"])
+        .args(["--services", &cli.services.to_string()])
+        .args(["--iterations", &cli.iterations.to_string()])
+        .args(["--rounds", &cli.rounds.to_string()])
+        .args(["--duration-secs", &cli.duration_secs.to_string()])
+        .args(["--period-ms", &cli.period_ms.to_string()])
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .context("starting the child process")?;
+    ensure!(
+        output.status.success(),
+        "the child process failed ({})",
+        output.status
+    );
+    let stdout = String::from_utf8(output.stdout).context("the child's output is not UTF-8")?;
+    stdout
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| {
+            serde_json::from_str::<Measurement>(line).with_context(|| format!("reading `{line}`"))
+        })
+        .collect()
+}
+
+/// A fresh multi-threaded runtime, as an application would have.
+pub(crate) fn runtime() -> anyhow::Result<Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("building a tokio runtime")
+}
