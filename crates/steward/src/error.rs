@@ -48,6 +48,9 @@ pub enum ControlError {
     /// Startup services run once, during start-up.
     #[error("service `{0}` is a startup service; it runs only during start-up")]
     StartupService(String),
+    /// The host has not finished starting: services start with it.
+    #[error("the host has not started yet")]
+    NotStarted,
     /// The host is shutting down (or has shut down).
     #[error("the host is shutting down")]
     ShuttingDown,

@@ -21,15 +21,10 @@ mod load;
 mod model;
 mod origin;
 
-pub(crate) use error::SettingsError;
 pub use error::{ConfigError, ConfigErrors, Origin};
+pub(crate) use error::{SettingsError, closest};
 pub(crate) use load::{ConfigSource, Expected, Format, load};
 pub use model::{Config, Environment, HostConfig, RestartConfig, ServiceConfig};
 
 #[cfg(test)]
 mod tests;
-
-/// The known name nearest to `word`, if near enough to be a typo.
-pub(crate) fn closest_name<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
-    error::closest(word, known)
-}

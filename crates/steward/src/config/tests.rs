@@ -425,10 +425,10 @@ fn key_under_joins_prefix_and_path() {
 #[test]
 fn closest_name_only_suggests_near_names() {
     let known = ["interval", "cron", "timezone"];
-    assert_eq!(closest_name("intervl", &known), Some("interval"));
-    assert_eq!(closest_name("timezon", &known), Some("timezone"));
-    assert_eq!(closest_name("xyz", &known), None);
-    assert_eq!(closest_name("interval", &[]), None);
+    assert_eq!(closest("intervl", &known), Some("interval"));
+    assert_eq!(closest("timezon", &known), Some("timezone"));
+    assert_eq!(closest("xyz", &known), None);
+    assert_eq!(closest("interval", &[]), None);
 }
 
 // ---------------------------------------------------------------------------------

@@ -144,7 +144,11 @@ impl HostBuilder {
     /// Loads and validates the configuration and the services; every problem is
     /// reported at once.
     pub fn build(self) -> Result<Host, HostError> {
-        let env = self.env.unwrap_or_else(|| std::env::vars().collect());
+        let env = match (&self.env_prefix, self.env) {
+            (None, _) => Vec::new(),
+            (Some(_), Some(vars)) => vars,
+            (Some(prefix), None) => environment_variables(prefix),
+        };
         let names: Vec<&str> = self.defs.iter().map(ServiceDef::name).collect();
         let expected = Expected {
             services: &names,
@@ -165,16 +169,11 @@ impl HostBuilder {
                 return Err(ConfigErrors(errors).into());
             }
         };
-        let by_name = plan
-            .cells
-            .iter()
-            .enumerate()
-            .map(|(index, cell)| (cell.name.clone(), index))
-            .collect();
+
         let clock = self.clock.map_or(Clock::System, Clock::pinned);
         let shared = HostShared {
             cells: plan.cells,
-            by_name,
+            by_name: plan.by_name,
             startup: plan.startup,
             sequence: plan.sequence,
             stop_waves: plan.stop_waves,
@@ -195,4 +194,22 @@ impl HostBuilder {
             shared: Arc::new(shared),
         })
     }
+}
+
+/// The process environment's variables under `PREFIX__`. Others are not read, so an
+/// unrelated variable that is not valid UTF-8 cannot get in the way.
+fn environment_variables(prefix: &str) -> Vec<(String, String)> {
+    let head = format!("{prefix}__");
+    std::env::vars_os()
+        .filter_map(|(name, value)| {
+            let name = name.into_string().ok()?;
+            if !name.starts_with(&head) {
+                return None;
+            }
+            let value = value
+                .into_string()
+                .unwrap_or_else(|raw| raw.to_string_lossy().into_owned());
+            Some((name, value))
+        })
+        .collect()
 }

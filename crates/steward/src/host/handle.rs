@@ -149,37 +149,50 @@ impl ServiceHandle {
     }
 
     /// Starts the service if it is not running; does nothing if it is.
+    ///
+    /// Control requests run on a task of their own: dropping the returned future
+    /// does not leave a restart half done.
     pub async fn start(&self) -> Result<(), ControlError> {
-        let cell = self.controllable()?;
-        let _serial = cell.control.lock().await;
-        self.check_phase()?;
-        launch(&self.host, cell);
-        Ok(())
+        self.control(Control::Start).await
     }
 
     /// Stops the service within its stop timeout; does nothing if it is stopped.
+    ///
+    /// A service must not await its own stop: it would wait for itself until its
+    /// stop timeout abandons it. To restart itself, a service returns an error.
     pub async fn stop(&self) -> Result<(), ControlError> {
-        let cell = self.controllable()?;
-        let _serial = cell.control.lock().await;
-        stop(&self.host, cell).await;
-        Ok(())
+        self.control(Control::Stop).await
     }
 
     /// Stops the service, then starts it again.
     pub async fn restart(&self) -> Result<(), ControlError> {
-        let cell = self.controllable()?;
-        let _serial = cell.control.lock().await;
-        stop(&self.host, cell).await;
-        self.check_phase()?;
-        launch(&self.host, cell);
-        Ok(())
+        self.control(Control::Restart).await
+    }
+
+    async fn control(&self, request: Control) -> Result<(), ControlError> {
+        self.controllable()?;
+        if request != Control::Stop {
+            self.check_phase()?;
+        }
+        let handle = self.clone();
+        let task = tokio::spawn(async move {
+            let cell = handle.cell();
+            let _serial = cell.control.lock().await;
+            if request != Control::Start {
+                stop(&handle.host, cell).await;
+            }
+            if request != Control::Stop {
+                handle.check_phase()?;
+                launch(&handle.host, cell);
+            }
+            Ok(())
+        });
+        task.await.unwrap_or(Err(ControlError::ShuttingDown))
     }
 
     /// Waits until the service is in `state`.
     pub async fn wait_for(&self, state: State) {
-        let mut states = self.cell().state.subscribe();
-        // The sender lives as long as the host: this ends only when the state comes.
-        let _ = states.wait_for(|current| *current == state).await;
+        self.cell().state.wait_for(|current| current == state).await;
     }
 
     fn cell(&self) -> &Arc<ServiceCell> {
@@ -199,8 +212,17 @@ impl ServiceHandle {
 
     fn check_phase(&self) -> Result<(), ControlError> {
         match self.host.phase() {
+            Phase::Built | Phase::Starting => Err(ControlError::NotStarted),
             Phase::Stopping | Phase::Stopped => Err(ControlError::ShuttingDown),
-            Phase::Built | Phase::Starting | Phase::Running => Ok(()),
+            Phase::Running => Ok(()),
         }
     }
+}
+
+/// A run-time control request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    Start,
+    Stop,
+    Restart,
 }

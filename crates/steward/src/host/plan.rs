@@ -8,12 +8,13 @@ use std::sync::Arc;
 use crate::config::{Config, ConfigError, ConfigErrors, Environment, Origin, ServiceConfig};
 use crate::restart::Restart;
 use crate::schedule::Schedule;
-use crate::service::{Body, ServiceDef, ServiceKind};
+use crate::service::{Body, ServiceDef, ServiceKind, ServiceOptions};
 use crate::supervisor::{ServiceCell, Spec};
 
 /// Cells in their final order and the orders derived from the dependency graph.
 pub(crate) struct Plan {
     pub(crate) cells: Vec<Arc<ServiceCell>>,
+    pub(crate) by_name: HashMap<Arc<str>, usize>,
     pub(crate) startup: Vec<usize>,
     pub(crate) sequence: Vec<usize>,
     pub(crate) stop_waves: Vec<Vec<usize>>,
@@ -21,7 +22,7 @@ pub(crate) struct Plan {
 
 /// One definition on its way to becoming a cell.
 struct Draft {
-    name: String,
+    name: Arc<str>,
     body: Body,
     spec: Spec,
     depends_on: Vec<String>,
@@ -36,43 +37,48 @@ pub(crate) fn plan(
     let mut errors = Vec::new();
     check_config_tables(&defs, config, &mut errors);
     let base_restart = config.host.restart.apply_to(&Restart::default());
+    let empty = ServiceConfig::default();
     let mut drafts = Vec::with_capacity(defs.len());
-    let mut seen = HashMap::new();
+    let mut by_name: HashMap<Arc<str>, usize> = HashMap::with_capacity(defs.len());
     // Services not built because of errors already reported; naming them is no error.
-    let mut unbuilt = HashSet::new();
+    let mut unbuilt: HashSet<Arc<str>> = HashSet::new();
     for def in defs {
-        if seen.insert(def.name.clone(), ()).is_some() {
+        let name: Arc<str> = Arc::from(def.name.as_str());
+        if let Some(reason) = invalid_name(&name) {
+            errors.push(code_error(&name, &reason));
+            continue;
+        }
+        if by_name.contains_key(&name) || unbuilt.contains(&name) {
             errors.push(code_error(
-                &def.name,
+                &name,
                 "a service with this name is registered twice",
             ));
             continue;
         }
-        let name = def.name.clone();
-        if config.invalid_services.contains(&name) {
+        if config.invalid_services.contains(&*name) {
             unbuilt.insert(name);
             continue;
         }
-        let table = config.services.get(&name);
-        match draft(def, table, config, environment, &base_restart, &mut errors) {
-            Some(draft) => drafts.push(draft),
+        let table = config.services.get(&*name).unwrap_or(&empty);
+        let context = DraftContext {
+            config,
+            environment,
+            base_restart: &base_restart,
+        };
+        match draft(def, name.clone(), table, &context, &mut errors) {
+            Some(draft) => {
+                by_name.insert(name, drafts.len());
+                drafts.push(draft);
+            }
             None => {
                 unbuilt.insert(name);
             }
         }
     }
-    let by_name: HashMap<String, usize> = drafts
-        .iter()
-        .enumerate()
-        .map(|(index, draft)| (draft.name.clone(), index))
-        .collect();
     resolve_dependencies(&mut drafts, &by_name, &unbuilt, config, &mut errors);
     if errors.is_empty() {
         if let Some(cycle) = find_cycle(&drafts) {
-            let names: Vec<&str> = cycle
-                .iter()
-                .map(|&index| drafts[index].name.as_str())
-                .collect();
+            let names: Vec<&str> = cycle.iter().map(|&index| &*drafts[index].name).collect();
             let first = cycle[0];
             let key = format!("services.{}.depends_on", drafts[first].name);
             let reason = format!("dependency cycle: {}", names.join(" → "));
@@ -88,14 +94,18 @@ pub(crate) fn plan(
         return Err(ConfigErrors(errors));
     }
     disable_dependents_of_disabled(&mut drafts);
-    Ok(order(drafts))
+    Ok(order(drafts, by_name))
 }
 
 /// Every `[services.x]` table must name a registered service.
 fn check_config_tables(defs: &[ServiceDef], config: &Config, errors: &mut Vec<ConfigError>) {
+    if config.services.is_empty() {
+        return;
+    }
+    let registered: HashSet<&str> = defs.iter().map(|def| def.name.as_str()).collect();
     let names: Vec<&str> = defs.iter().map(|def| def.name.as_str()).collect();
     for (name, table) in &config.services {
-        if names.contains(&name.as_str()) {
+        if registered.contains(name.as_str()) {
             if table.kind.is_some() {
                 let reason = format!("`{name}` is defined in code; remove `kind`");
                 errors.push(config.error_at(format!("services.{name}.kind"), reason));
@@ -109,7 +119,7 @@ fn check_config_tables(defs: &[ServiceDef], config: &Config, errors: &mut Vec<Co
             ),
             None => {
                 let mut reason = format!("no service named `{name}` is registered");
-                if let Some(best) = crate::config::closest_name(name, &names) {
+                if let Some(best) = crate::config::closest(name, &names) {
                     reason.push_str(&format!("; did you mean `{best}`?"));
                 } else if !names.is_empty() {
                     reason.push_str(&format!(" (registered: {})", names.join(", ")));
@@ -121,20 +131,29 @@ fn check_config_tables(defs: &[ServiceDef], config: &Config, errors: &mut Vec<Co
     }
 }
 
+/// What every draft needs besides its own definition and table.
+struct DraftContext<'a> {
+    config: &'a Config,
+    environment: Environment,
+    base_restart: &'a Restart,
+}
+
 fn draft(
     def: ServiceDef,
-    table: Option<&ServiceConfig>,
-    config: &Config,
-    environment: Environment,
-    base_restart: &Restart,
+    name: Arc<str>,
+    table: &ServiceConfig,
+    context: &DraftContext<'_>,
     errors: &mut Vec<ConfigError>,
 ) -> Option<Draft> {
-    let empty = ServiceConfig::default();
-    let table = table.unwrap_or(&empty);
-    let name = def.name.clone();
+    let DraftContext {
+        config,
+        environment,
+        base_restart,
+    } = *context;
     let key = |field: &str| format!("services.{name}.{field}");
     let before = errors.len();
     check_keys_fit_kind(&name, def.kind, table, config, errors);
+    check_options_fit_kind(&name, def.kind, &def.options, errors);
 
     let body = match (def.factory)(table.settings.clone()) {
         Ok(body) => Some(body),
@@ -282,6 +301,51 @@ fn check_keys_fit_kind(
     }
 }
 
+/// Options set in code that the service's kind has no use for.
+fn check_options_fit_kind(
+    name: &str,
+    kind: ServiceKind,
+    options: &ServiceOptions,
+    errors: &mut Vec<ConfigError>,
+) {
+    let mut misplaced: Vec<(&str, &str)> = Vec::new();
+    if kind == ServiceKind::Startup {
+        if !options.depends_on.is_empty() {
+            misplaced.push((
+                "depends_on",
+                "startup services run one by one in `startup_order`; use that instead",
+            ));
+        }
+        if options.restart.is_some() {
+            misplaced.push(("restart", "startup services run once and are not restarted"));
+        }
+    } else if options.continue_on_failure {
+        misplaced.push(("continue_on_failure", "only startup services have this"));
+    }
+    if kind != ServiceKind::Periodic && options.schedule.is_some() {
+        misplaced.push(("schedule", "only periodic services have a schedule"));
+    }
+    for (field, reason) in misplaced {
+        errors.push(ConfigError {
+            origin: Origin::Code,
+            key: format!("services.{name}.{field}"),
+            reason: format!("{reason} (`{name}` is a {kind} service)"),
+        });
+    }
+}
+
+/// Why a service name cannot be used, if it cannot: names appear in keys, URLs and
+/// environment variables.
+fn invalid_name(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("a service name cannot be empty".to_owned());
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    name.chars().find(|c| !allowed(*c)).map(|c| {
+        format!("`{c}` is not allowed in a service name (use letters, digits, `-` and `_`)")
+    })
+}
+
 /// Applies the schedule keys of a service table to the code's schedule.
 fn schedule_from(
     base: Schedule,
@@ -332,17 +396,16 @@ fn schedule_from(
 
 fn resolve_dependencies(
     drafts: &mut [Draft],
-    by_name: &HashMap<String, usize>,
-    unbuilt: &HashSet<String>,
+    by_name: &HashMap<Arc<str>, usize>,
+    unbuilt: &HashSet<Arc<str>>,
     config: &Config,
     errors: &mut Vec<ConfigError>,
 ) {
     let kinds: Vec<ServiceKind> = drafts.iter().map(|draft| draft.spec.kind).collect();
     for draft in drafts.iter_mut() {
-        let key = format!("services.{}.depends_on", draft.name);
         for dependency in &draft.depends_on {
-            let problem = match by_name.get(dependency) {
-                None if unbuilt.contains(dependency) => None,
+            let problem = match by_name.get(dependency.as_str()) {
+                None if unbuilt.contains(dependency.as_str()) => None,
                 None => Some(format!("unknown service `{dependency}`")),
                 Some(&index) if kinds[index] == ServiceKind::Startup => Some(format!(
                     "`{dependency}` is a startup service; every startup service finishes before other services start"
@@ -353,12 +416,8 @@ fn resolve_dependencies(
                 }
             };
             if let Some(reason) = problem {
-                errors.push(origin_error(
-                    config,
-                    key.clone(),
-                    reason,
-                    draft.depends_from_config,
-                ));
+                let key = format!("services.{}.depends_on", draft.name);
+                errors.push(origin_error(config, key, reason, draft.depends_from_config));
             }
         }
     }
@@ -438,7 +497,7 @@ fn disable_dependents_of_disabled(drafts: &mut [Draft]) {
 }
 
 /// Startup services by order; the others topologically, lower order first; stop waves.
-fn order(drafts: Vec<Draft>) -> Plan {
+fn order(drafts: Vec<Draft>, mut by_name: HashMap<Arc<str>, usize>) -> Plan {
     let count = drafts.len();
     let mut startup: Vec<usize> = (0..count)
         .filter(|&index| drafts[index].spec.kind == ServiceKind::Startup)
@@ -491,16 +550,15 @@ fn order(drafts: Vec<Draft>) -> Plan {
                 .iter()
                 .map(|&index| position[index])
                 .collect();
-            Arc::new(ServiceCell::new(
-                Arc::from(draft.name),
-                draft.body,
-                draft.spec,
-                names,
-            ))
+            Arc::new(ServiceCell::new(draft.name, draft.body, draft.spec, names))
         })
         .collect();
+    for index in by_name.values_mut() {
+        *index = position[*index];
+    }
     Plan {
         cells,
+        by_name,
         startup: (0..startup.len()).collect(),
         sequence: (startup.len()..count).collect(),
         stop_waves,

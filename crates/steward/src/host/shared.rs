@@ -1,6 +1,7 @@
 //! State the host shares with every supervisor task and handle.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use tokio::sync::{broadcast, watch};
@@ -9,6 +10,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::health::Health;
 use crate::state::{State, Transition};
 use crate::supervisor::ServiceCell;
 
@@ -52,35 +54,40 @@ impl HostShared {
 
     /// Moves a service to `to`, then logs and announces the change.
     pub(crate) fn transition(&self, cell: &ServiceCell, to: State, reason: Option<String>) {
-        let from = cell.state.send_replace(to);
+        let _in_order = cell.announcing();
+        let from = cell.state.replace(to);
         if from != to {
             self.announce(cell, from, to, reason);
         }
     }
 
+    /// The supervisor's own progress (starting, running, backing-off): does nothing
+    /// once a stop is under way or done, so it never undoes a stop request.
+    /// Returns whether the state changed.
+    pub(crate) fn advance(&self, cell: &ServiceCell, to: State, reason: Option<String>) -> bool {
+        let _in_order = cell.announcing();
+        let from = cell
+            .state
+            .replace_unless(|state| state == State::Stopping || state.is_settled(), to);
+        if let Some(from) = from {
+            self.announce(cell, from, to, reason);
+        }
+        from.is_some()
+    }
+
     /// Moves a service to `to` unless it has already settled (stopped, failed,
     /// disabled): a stop request must not undo a stop that already happened.
     pub(crate) fn transition_unless_settled(&self, cell: &ServiceCell, to: State) {
-        let mut from = None;
-        cell.state.send_if_modified(|state| {
-            if state.is_settled() || *state == to {
-                return false;
-            }
-            from = Some(std::mem::replace(state, to));
-            true
-        });
-        if let Some(from) = from {
+        let _in_order = cell.announcing();
+        if let Some(from) = cell.state.replace_unless(State::is_settled, to) {
             self.announce(cell, from, to, None);
         }
     }
 
-    fn announce(&self, cell: &ServiceCell, from: State, to: State, reason: Option<String>) {
+    /// Records, logs and broadcasts one change. Called with the cell's announcing
+    /// lock held, so everyone hears a service's transitions in the order they happened.
+    fn announce(&self, cell: &ServiceCell, from: State, to: State, mut reason: Option<String>) {
         let at = self.clock.now();
-        {
-            let mut record = cell.record();
-            record.since = Some(at);
-            record.reason.clone_from(&reason);
-        }
         match (&reason, to) {
             (Some(reason), State::Failed | State::BackingOff) => {
                 tracing::warn!(service = %cell.name, %from, %to, %reason, "service state changed");
@@ -90,18 +97,33 @@ impl HostShared {
             }
             (None, _) => tracing::info!(service = %cell.name, %from, %to, "service state changed"),
         }
-        let transition = Transition {
-            service: cell.name.clone(),
-            from,
-            to,
-            at,
-            reason,
-        };
-        for observer in &self.observers {
-            observer(&transition);
+        let heard = !self.observers.is_empty() || self.transitions.receiver_count() > 0;
+        {
+            let mut record = cell.record();
+            record.since = Some(at);
+            record.reason = if heard { reason.clone() } else { reason.take() };
+            if to == State::Starting {
+                // A fresh start owes nothing to what the last attempt reported.
+                record.reported = Health::default();
+            }
         }
-        if self.transitions.receiver_count() > 0 {
-            let _ = self.transitions.send(transition);
+        if heard {
+            let transition = Transition {
+                service: cell.name.clone(),
+                from,
+                to,
+                at,
+                reason,
+            };
+            for observer in &self.observers {
+                let call = AssertUnwindSafe(|| observer(&transition));
+                if std::panic::catch_unwind(call).is_err() {
+                    tracing::error!(service = %cell.name, "a transition observer panicked");
+                }
+            }
+            if self.transitions.receiver_count() > 0 {
+                let _ = self.transitions.send(transition);
+            }
         }
         if to == State::Failed
             && cell.spec.critical

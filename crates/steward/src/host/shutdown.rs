@@ -2,12 +2,11 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use futures_util::future::join_all;
 use tokio::time::Instant;
 
 use super::shared::{HostShared, Phase};
 use crate::error::ShutdownReport;
-use crate::supervisor::{StopOutcome, stop};
+use crate::supervisor::{StopOutcome, abandon, stop_all};
 
 pub(super) async fn shutdown(host: &Arc<HostShared>) -> ShutdownReport {
     let began = Instant::now();
@@ -25,25 +24,33 @@ pub(super) async fn shutdown(host: &Arc<HostShared>) -> ShutdownReport {
     };
     let waves = async {
         for wave in &host.stop_waves {
-            join_all(wave.iter().map(|&index| {
-                let cell = &host.cells[index];
-                async move { note(&cell.name, stop(host, cell).await) }
-            }))
-            .await;
+            let cells = wave.iter().map(|&index| &*host.cells[index]);
+            stop_all(host, cells, |cell, outcome| note(&cell.name, outcome)).await;
         }
     };
     let limit = host.config.host.shutdown_timeout;
-    if tokio::time::timeout(limit, waves).await.is_err() {
+    let deadline = began + limit;
+    if tokio::time::timeout_at(deadline, waves).await.is_err() {
         tracing::warn!(timeout = %humantime::format_duration(limit), "host shutdown timed out; abandoning the rest");
-        for cell in &host.cells {
-            let abort = cell.run_handle().as_ref().map(|run| run.abort.clone());
-            if let Some(abort) = abort.filter(|_| !cell.current_state().is_settled()) {
-                crate::supervisor::abandon(host, cell, &abort, "host shutdown timeout");
-                note(&cell.name, StopOutcome::Abandoned);
-            }
+        let running = host.cells.iter().filter_map(|cell| {
+            let run = cell.run_handle();
+            let run = run.as_ref()?;
+            let unsettled = !cell.current_state().is_settled();
+            unsettled.then(|| (cell, run.token.clone(), run.abort.clone()))
+        });
+        let running: Vec<_> = running.collect();
+        // Every one hears the cancellation before any is aborted.
+        for (_, token, _) in &running {
+            token.cancel();
+        }
+        for (cell, _, abort) in running {
+            abandon(host, cell, &abort, "host shutdown timeout");
+            note(&cell.name, StopOutcome::Abandoned);
         }
     }
     host.tracker.close();
+    // Aborted tasks end at their next await; give them until the deadline.
+    let _ = tokio::time::timeout_at(deadline, host.tracker.wait()).await;
     host.phase.send_replace(Phase::Stopped);
     let mut report = report.into_inner().unwrap_or_else(PoisonError::into_inner);
     report.elapsed = began.elapsed();

@@ -19,8 +19,9 @@ const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
 pub(crate) struct Fire {
     /// When to tick, on tokio's clock.
     pub(crate) at: Instant,
-    /// When to tick, on the wall clock (what cron means and what status shows).
-    pub(crate) wall: DateTime<Utc>,
+    /// When to tick on the wall clock, for cron fires (what cron means). Fixed
+    /// periods run on the monotonic clock alone.
+    pub(crate) wall: Option<DateTime<Utc>>,
     /// Scheduled fires that passed while the previous tick was still running.
     pub(crate) skipped: u64,
 }
@@ -63,16 +64,15 @@ impl Timer {
     /// Called after a tick: fires that fell due while it ran are skipped and the
     /// next fire is the first at or after now. The first fire is never skipped,
     /// however late the service got to it.
-    pub(crate) fn next_fire(&mut self) -> Option<Fire> {
+    pub(crate) fn next_fire(&mut self, now: Instant) -> Option<Fire> {
         let skip_missed = std::mem::replace(&mut self.fired, true);
         match &self.schedule.trigger {
-            Trigger::Every(period) => Some(self.next_every(*period, skip_missed)),
+            Trigger::Every(period) => Some(self.next_every(*period, now, skip_missed)),
             Trigger::Cron(_) => self.next_cron(skip_missed),
         }
     }
 
-    fn next_every(&mut self, period: Duration, skip_missed: bool) -> Fire {
-        let now = Instant::now();
+    fn next_every(&mut self, period: Duration, now: Instant, skip_missed: bool) -> Fire {
         let mut at = self.every_fire(period, self.next_index);
         let mut skipped = 0;
         if skip_missed && at < now && !period.is_zero() {
@@ -83,8 +83,11 @@ impl Timer {
             at = self.every_fire(period, self.next_index);
         }
         self.next_index = self.next_index.saturating_add(1);
-        let wall = self.clock.now() + chrono_duration(at.saturating_duration_since(now));
-        Fire { at, wall, skipped }
+        Fire {
+            at,
+            wall: None,
+            skipped,
+        }
     }
 
     fn every_fire(&self, period: Duration, index: u64) -> Instant {
@@ -117,7 +120,11 @@ impl Timer {
         }
         self.last_cron = Some(wall);
         let at = self.clock.instant_at(wall);
-        Some(Fire { at, wall, skipped })
+        Some(Fire {
+            at,
+            wall: Some(wall),
+            skipped,
+        })
     }
 
     /// The host's clock, for checking that a cron fire's wall time has come.

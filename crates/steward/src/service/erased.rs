@@ -6,7 +6,9 @@ use std::pin::Pin;
 use super::traits::{Continuous, Periodic, Startup};
 use crate::context::Context;
 use crate::error::Result;
+use crate::host::HostShared;
 use crate::schedule::Schedule;
+use crate::supervisor::{ServiceCell, tick_loop};
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -28,7 +30,14 @@ impl<S: Continuous> ErasedContinuous for S {
 pub(crate) trait ErasedPeriodic: Send + Sync {
     fn schedule(&self) -> Schedule;
     fn start<'a>(&'a self, cx: &'a Context) -> BoxFuture<'a, Result>;
-    fn tick<'a>(&'a self, cx: &'a Context) -> BoxFuture<'a, Result>;
+    /// The whole tick loop, built for the concrete type: ticks are direct calls.
+    fn tick_loop<'a>(
+        &'a self,
+        host: &'a HostShared,
+        cell: &'a ServiceCell,
+        cx: &'a Context,
+        schedule: Schedule,
+    ) -> BoxFuture<'a, ()>;
 }
 
 impl<S: Periodic> ErasedPeriodic for S {
@@ -40,8 +49,14 @@ impl<S: Periodic> ErasedPeriodic for S {
         Box::pin(Periodic::start(self, cx))
     }
 
-    fn tick<'a>(&'a self, cx: &'a Context) -> BoxFuture<'a, Result> {
-        Box::pin(Periodic::tick(self, cx))
+    fn tick_loop<'a>(
+        &'a self,
+        host: &'a HostShared,
+        cell: &'a ServiceCell,
+        cx: &'a Context,
+        schedule: Schedule,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(tick_loop(host, cell, cx, self, schedule))
     }
 }
 

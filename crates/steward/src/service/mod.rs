@@ -4,10 +4,9 @@ mod def;
 mod erased;
 mod traits;
 
-pub(crate) use def::Body;
+pub(crate) use def::{Body, ServiceOptions};
 pub use def::{
     ServiceDef, ServiceKind, continuous, continuous_with, periodic, periodic_with, startup,
     startup_with,
 };
-pub(crate) use erased::ErasedPeriodic;
 pub use traits::{Continuous, Periodic, Startup};

@@ -4,10 +4,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::watch;
 use tokio::task::{AbortHandle, JoinHandle};
 use tokio_util::sync::CancellationToken;
 
+use super::state_cell::StateCell;
 use crate::health::{Health, HealthStatus};
 use crate::restart::Restart;
 use crate::schedule::Schedule;
@@ -57,9 +57,11 @@ pub(crate) struct ServiceCell {
     pub(crate) body: Body,
     pub(crate) spec: Spec,
     pub(crate) dependency_names: Vec<String>,
-    pub(crate) state: watch::Sender<State>,
+    pub(crate) state: StateCell,
     pub(crate) record: Mutex<Record>,
     pub(crate) run: Mutex<Option<RunHandle>>,
+    /// Held while a transition is applied and announced, to keep them in order.
+    announcing: Mutex<()>,
     /// Serialises start, stop and restart requests.
     pub(crate) control: tokio::sync::Mutex<()>,
 }
@@ -76,20 +78,27 @@ impl ServiceCell {
             body,
             spec,
             dependency_names,
-            state: watch::Sender::new(State::Pending),
+            state: StateCell::new(State::Pending),
             record: Mutex::new(Record::default()),
             run: Mutex::new(None),
+            announcing: Mutex::new(()),
             control: tokio::sync::Mutex::new(()),
         }
     }
 
     pub(crate) fn current_state(&self) -> State {
-        *self.state.borrow()
+        self.state.get()
     }
 
     /// The record, even if a panic elsewhere poisoned its lock (it holds plain data).
     pub(crate) fn record(&self) -> MutexGuard<'_, Record> {
         self.record.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn announcing(&self) -> MutexGuard<'_, ()> {
+        self.announcing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn run_handle(&self) -> MutexGuard<'_, Option<RunHandle>> {

@@ -1,14 +1,20 @@
-//! Starting and stopping one service's supervisor task.
+//! Starting and stopping services' supervisor tasks.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use tokio::task::AbortHandle;
+use futures_util::FutureExt;
+
+use tokio::task::{AbortHandle, JoinHandle};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::cell::{RunHandle, ServiceCell};
 use super::run::supervise;
-use crate::host::HostShared;
+use crate::error::panic_message;
+use crate::host::{HostShared, Phase};
 use crate::state::State;
 
 /// How a stop went.
@@ -26,57 +32,118 @@ pub(crate) enum StopOutcome {
 ///
 /// Callers serialise launches of one service (its control lock, or start-up).
 pub(crate) fn launch(host: &Arc<HostShared>, cell: &Arc<ServiceCell>) {
-    if cell.is_active() {
+    let mut run = cell.run_handle();
+    if run.as_ref().is_some_and(|run| !run.abort.is_finished()) {
         return;
     }
     host.transition(cell, State::Pending, None);
     let token = CancellationToken::new();
     let span = tracing::info_span!("service", name = %cell.name);
-    let supervisor = supervise(host.clone(), cell.clone(), token.clone()).instrument(span);
-    let task = host.tracker.spawn(supervisor);
-    *cell.run_handle() = Some(RunHandle {
-        token,
+    let supervisor = supervise(host.clone(), cell.clone(), token.clone());
+    let task = host
+        .tracker
+        .spawn(guard_supervisor(supervisor, host.clone(), cell.clone()).instrument(span));
+    *run = Some(RunHandle {
+        token: token.clone(),
         abort: task.abort_handle(),
         join: Some(task),
     });
+    drop(run);
+    // Checked after the handle is in place: a shutdown that began meanwhile either
+    // sees the handle in its stop waves, or is seen here.
+    if matches!(host.phase(), Phase::Stopping | Phase::Stopped) {
+        token.cancel();
+    }
 }
 
-/// Cancels the service and waits up to its stop timeout; abandons it after that.
+/// A bug in the supervisor must not leave a service looking alive: a panic there
+/// fails the service.
+async fn guard_supervisor(
+    supervisor: impl Future<Output = ()>,
+    host: Arc<HostShared>,
+    cell: Arc<ServiceCell>,
+) {
+    if let Err(payload) = AssertUnwindSafe(supervisor).catch_unwind().await {
+        let reason = format!("supervisor {}", panic_message(payload.as_ref()));
+        tracing::error!(service = %cell.name, %reason, "supervisor failed");
+        host.transition(&cell, State::Failed, Some(reason));
+    }
+}
+
+/// Stops one service: see [`stop_all`].
 pub(crate) async fn stop(host: &HostShared, cell: &ServiceCell) -> StopOutcome {
-    let (token, abort, join) = {
-        let mut run = cell.run_handle();
-        let Some(run) = run.as_mut() else {
-            return StopOutcome::NotRunning;
+    let mut outcome = StopOutcome::NotRunning;
+    stop_all(host, [cell], |_, stopped| outcome = stopped).await;
+    outcome
+}
+
+/// A service being stopped: what to wait for, and until when.
+struct Stopping<'a> {
+    cell: &'a ServiceCell,
+    abort: AbortHandle,
+    join: Option<JoinHandle<()>>,
+    deadline: Instant,
+}
+
+/// Stops services together: cancels every one of them first, then waits for each
+/// up to its own stop timeout (counted from now) and abandons those that overrun.
+/// `note` hears how each stop went, in order.
+pub(crate) async fn stop_all<'a>(
+    host: &HostShared,
+    cells: impl IntoIterator<Item = &'a ServiceCell>,
+    mut note: impl FnMut(&'a ServiceCell, StopOutcome),
+) {
+    let now = Instant::now();
+    let mut stopping = Vec::new();
+    for cell in cells {
+        let taken = cell.run_handle().as_mut().map(|run| {
+            let join = run.join.take();
+            (run.token.clone(), run.abort.clone(), join)
+        });
+        let Some((token, abort, join)) = taken.filter(|(_, abort, _)| !abort.is_finished()) else {
+            note(cell, StopOutcome::NotRunning);
+            continue;
         };
-        (run.token.clone(), run.abort.clone(), run.join.take())
-    };
-    if abort.is_finished() {
-        return StopOutcome::NotRunning;
+        host.transition_unless_settled(cell, State::Stopping);
+        token.cancel();
+        stopping.push(Stopping {
+            cell,
+            abort,
+            join,
+            deadline: now + cell.spec.stop_timeout,
+        });
     }
-    host.transition_unless_settled(cell, State::Stopping);
-    token.cancel();
-    let limit = cell.spec.stop_timeout;
-    let ended = match join {
-        // Waiting for the task, not the state, so that its last words are said.
-        Some(join) => tokio::time::timeout(limit, join).await.is_ok(),
-        // Someone else is stopping it too: wait for the outcome.
-        None => {
-            let mut state = cell.state.subscribe();
-            let settled = state.wait_for(|state| state.is_settled());
-            matches!(tokio::time::timeout(limit, settled).await, Ok(Ok(_)))
+    for Stopping {
+        cell,
+        abort,
+        join,
+        deadline,
+    } in stopping
+    {
+        let ended = match join {
+            // Waiting for the task, not the state, so that its last words are said.
+            Some(join) => tokio::time::timeout_at(deadline, join).await.is_ok(),
+            // Someone else is stopping it too: wait for the outcome.
+            None => {
+                let settled = cell.state.wait_for(State::is_settled);
+                tokio::time::timeout_at(deadline, settled).await.is_ok()
+            }
+        };
+        if ended {
+            note(cell, StopOutcome::Stopped);
+        } else {
+            abandon(host, cell, &abort, "stop timeout");
+            note(cell, StopOutcome::Abandoned);
         }
-    };
-    if ended {
-        return StopOutcome::Stopped;
     }
-    abandon(host, cell, &abort, "stop timeout");
-    StopOutcome::Abandoned
 }
 
 /// Gives up on a service that ignores cancellation: aborts its task at its next
 /// await point and marks it stopped.
 pub(crate) fn abandon(host: &HostShared, cell: &ServiceCell, abort: &AbortHandle, why: &str) {
     abort.abort();
+    // The task may take a moment to notice: a start after this must not wait for it.
+    cell.run_handle().take();
     tracing::warn!(service = %cell.name, "service ignored cancellation; abandoned after {why}");
     host.transition(cell, State::Stopped, Some(format!("abandoned after {why}")));
 }

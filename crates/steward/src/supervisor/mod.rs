@@ -6,8 +6,10 @@ mod control;
 mod guard;
 mod run;
 mod startup;
+mod state_cell;
 mod ticks;
 
 pub(crate) use cell::{ServiceCell, Spec};
-pub(crate) use control::{StopOutcome, abandon, launch, stop};
+pub(crate) use control::{StopOutcome, abandon, launch, stop, stop_all};
 pub(crate) use startup::run_startup;
+pub(crate) use ticks::tick_loop;

@@ -1,12 +1,16 @@
 //! The supervision loop of a continuous or periodic service.
+//!
+//! The loop's future lives as long as the service, so the rarely used parts (the
+//! dependency wait, the start hook under its timeout, the backoff sleep) are boxed:
+//! an idle service then holds little more than its own `run` future.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use super::cell::ServiceCell;
 use super::guard::{guarded, guarded_within};
-use super::ticks::tick_loop;
 use crate::context::Context;
 use crate::host::HostShared;
 use crate::restart::{Intensity, Verdict};
@@ -21,66 +25,91 @@ pub(super) async fn supervise(
 ) {
     let mut intensity = Intensity::new();
     loop {
-        if !wait_for_dependencies(&host, &cell, &token).await {
+        if !cell.spec.depends_on.is_empty()
+            && !Box::pin(wait_for_dependencies(&host, &cell, &token)).await
+        {
             break;
         }
-        host.transition(&cell, State::Starting, None);
-        let cx = Context::new(host.clone(), cell.clone(), token.clone());
-        let ended = match start(&cell, &cx).await {
+        if !host.advance(&cell, State::Starting, None) {
+            break;
+        }
+        // Each attempt gets its own token: tasks an attempt spawned with
+        // `cx.child_token()` end with it, not only when the service stops.
+        let attempt = token.child_token();
+        let cx = Context::new(host.clone(), cell.clone(), attempt.clone());
+        let ended = match Box::pin(start(&cell, &cx)).await {
             Ok(()) if token.is_cancelled() => break,
             Ok(()) => {
                 cell.record().has_run = true;
-                host.transition(&cell, State::Running, None);
-                run(&host, &cell, &cx).await
+                if host.advance(&cell, State::Running, None) {
+                    run(&host, &cell, &cx).await
+                } else {
+                    Ok(())
+                }
             }
             Err(error) => Err(error),
         };
+        attempt.cancel();
         if token.is_cancelled() {
             if let Err(error) = ended {
                 tracing::debug!(service = %cell.name, %error, "service ended with an error while stopping");
             }
             break;
         }
-        if let Err(error) = &ended {
-            tracing::warn!(service = %cell.name, %error, "service failed");
-            cell.record().last_error = Some(error.clone());
-        }
-        let failed = ended.is_err();
-        match intensity.after_end(&cell.spec.restart, failed) {
-            Verdict::GiveUp => {
-                let (to, reason) = match ended {
-                    Err(error) => (State::Failed, error),
-                    Ok(()) => (State::Stopped, "completed".to_owned()),
-                };
-                host.transition(&cell, to, Some(reason));
-                return;
-            }
-            Verdict::Exceeded => {
-                let restart = &cell.spec.restart;
-                let reason = format!(
-                    "restart intensity exceeded: {} restarts within {}",
-                    restart.max_restarts,
-                    humantime::format_duration(restart.window)
-                );
-                host.transition(&cell, State::Failed, Some(reason));
-                return;
-            }
-            Verdict::Restart(delay) => {
-                cell.record().restarts += 1;
-                let why = ended.err().unwrap_or_else(|| "completed".to_owned());
-                let reason = format!("restarting in {}: {why}", format_delay(delay));
-                host.transition(&cell, State::BackingOff, Some(reason));
-                if token
-                    .run_until_cancelled(tokio::time::sleep(delay))
-                    .await
-                    .is_none()
-                {
+        match after_end(&host, &cell, &mut intensity, ended) {
+            Some(delay) => {
+                let backoff = token.run_until_cancelled(tokio::time::sleep(delay));
+                if Box::pin(backoff).await.is_none() {
                     break;
                 }
             }
+            // Settled by the policy, or a stop arrived meanwhile: finish it.
+            None if cell.current_state().is_settled() => return,
+            None => break,
         }
     }
     host.transition(&cell, State::Stopped, None);
+}
+
+/// Applies the restart policy to a run that ended by itself; `Some(delay)` means
+/// restart after backing off that long, `None` that the service has settled.
+fn after_end(
+    host: &HostShared,
+    cell: &ServiceCell,
+    intensity: &mut Intensity,
+    ended: Result<(), String>,
+) -> Option<Duration> {
+    if let Err(error) = &ended {
+        tracing::warn!(service = %cell.name, %error, "service failed");
+        cell.record().last_error = Some(error.clone());
+    }
+    let restart = &cell.spec.restart;
+    match intensity.after_end(restart, ended.is_err()) {
+        Verdict::GiveUp => {
+            let (to, reason) = match ended {
+                Err(error) => (State::Failed, error),
+                Ok(()) => (State::Stopped, "completed".to_owned()),
+            };
+            host.transition(cell, to, Some(reason));
+            None
+        }
+        Verdict::Exceeded => {
+            let reason = format!(
+                "restart intensity exceeded: {} restarts within {}",
+                restart.max_restarts,
+                humantime::format_duration(restart.window)
+            );
+            host.transition(cell, State::Failed, Some(reason));
+            None
+        }
+        Verdict::Restart(delay) => {
+            cell.record().restarts += 1;
+            let why = ended.err().unwrap_or_else(|| "completed".to_owned());
+            let reason = format!("restarting in {}: {why}", format_delay(delay));
+            host.advance(cell, State::BackingOff, Some(reason))
+                .then_some(delay)
+        }
+    }
 }
 
 async fn start(cell: &ServiceCell, cx: &Context) -> Result<(), String> {
@@ -101,7 +130,7 @@ async fn run(host: &HostShared, cell: &ServiceCell, cx: &Context) -> Result<(), 
                 .schedule
                 .clone()
                 .unwrap_or_else(|| service.schedule());
-            tick_loop(host, cell, cx, service.as_ref(), schedule).await;
+            service.tick_loop(host, cell, cx, schedule).await;
             Ok(())
         }
         Body::Startup(_) => Ok(()),
@@ -116,22 +145,20 @@ async fn wait_for_dependencies(
 ) -> bool {
     for &index in &cell.spec.depends_on {
         let dependency = &host.cells[index];
-        let mut state = dependency.state.subscribe();
-        if *state.borrow() == State::Running {
+        if dependency.current_state() == State::Running {
             continue;
         }
         tracing::debug!(service = %cell.name, dependency = %dependency.name, "waiting for dependency");
-        let running = token
-            .run_until_cancelled(state.wait_for(|state| *state == State::Running))
-            .await;
-        if !matches!(running, Some(Ok(_))) {
+        let running = dependency.state.wait_for(|state| state == State::Running);
+        if token.run_until_cancelled(running).await.is_none() {
             return false;
         }
     }
     !token.is_cancelled()
 }
 
-fn format_delay(delay: std::time::Duration) -> String {
-    let millis = delay.as_millis();
-    humantime::format_duration(std::time::Duration::from_millis(millis as u64)).to_string()
+/// A backoff delay to the millisecond, for people.
+fn format_delay(delay: Duration) -> String {
+    let millis = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+    humantime::format_duration(Duration::from_millis(millis)).to_string()
 }

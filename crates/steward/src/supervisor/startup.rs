@@ -22,12 +22,13 @@ pub(crate) async fn run_startup(
     };
     host.transition(cell, State::Starting, None);
     let token = CancellationToken::new();
+    // Cancelled when the run ends, times out, or is dropped (a signal during start-up).
+    let _cancel_when_done = token.clone().drop_guard();
     let cx = Context::new(host.clone(), cell.clone(), token.clone());
     let span = tracing::info_span!("service", name = %cell.name);
     let result = guarded_within(cell.spec.timeout, "run", service.run(&cx))
         .instrument(span)
         .await;
-    token.cancel();
     match result {
         Ok(()) => {
             cell.record().has_run = true;

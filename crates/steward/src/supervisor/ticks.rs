@@ -1,4 +1,7 @@
 //! The tick loop of a periodic service.
+//!
+//! Generic over the service type, so each tick is a direct call with no allocation;
+//! one timer is reset from tick to tick, and the record is locked once per tick.
 
 use std::time::Duration;
 
@@ -8,84 +11,124 @@ use super::cell::ServiceCell;
 use super::guard::guarded;
 use crate::context::Context;
 use crate::host::HostShared;
-use crate::schedule::{Schedule, Timer};
-use crate::service::ErasedPeriodic;
+use crate::schedule::{Fire, Schedule, Timer};
+use crate::service::Periodic;
 use crate::status::Outcome;
 
 /// How far the system clock may lag a cron fire before the loop sleeps again.
 const WALL_CLOCK_SLACK: Duration = Duration::from_millis(5);
 
 /// Ticks on `schedule` until `cx` is cancelled. Ticks never overlap.
-pub(super) async fn tick_loop(
+pub(crate) async fn tick_loop<S: Periodic>(
     host: &HostShared,
     cell: &ServiceCell,
     cx: &Context,
-    service: &dyn ErasedPeriodic,
+    service: &S,
     schedule: Schedule,
 ) {
-    let is_cron = schedule.as_cron().is_some();
     let mut timer = Timer::start(schedule, host.clock.clone());
-    while let Some(fire) = timer.next_fire() {
-        {
-            let mut record = cell.record();
-            record.runs.next_run = Some(fire.wall);
-            record.runs.skipped += fire.skipped;
-        }
-        if fire.skipped > 0 {
-            tracing::warn!(service = %cell.name, skipped = fire.skipped, "a tick overran; skipped the fires it missed");
-        }
-        if cx
-            .run_until_cancelled(tokio::time::sleep_until(fire.at))
-            .await
-            .is_none()
-        {
+    let Some(mut fire) = timer.next_fire(Instant::now()) else {
+        return idle(cell, cx).await;
+    };
+    {
+        let mut record = cell.record();
+        record.runs.next_run = Some(fire_wall(host, &fire));
+    }
+    let sleep = tokio::time::sleep_until(fire.at);
+    tokio::pin!(sleep);
+    loop {
+        if cx.run_until_cancelled(sleep.as_mut()).await.is_none() {
             return;
         }
-        // The system clock may have been set back while we slept: cron means wall time.
-        while is_cron && timer.clock().now() + WALL_CLOCK_SLACK < fire.wall {
-            let again = timer.clock().instant_at(fire.wall);
-            if cx
-                .run_until_cancelled(tokio::time::sleep_until(again))
-                .await
-                .is_none()
-            {
-                return;
+        if let Some(wall) = fire.wall {
+            // The system clock may have been set back while we slept: cron means wall time.
+            while timer.clock().now() + WALL_CLOCK_SLACK < wall {
+                sleep.as_mut().reset(timer.clock().instant_at(wall));
+                if cx.run_until_cancelled(sleep.as_mut()).await.is_none() {
+                    return;
+                }
             }
         }
-        tick(host, cell, cx, service).await;
+        let began_wall = host.clock.now();
+        let began = Instant::now();
+        let result = guarded(service.tick(cx)).await;
+        let ended = Instant::now();
+        let next = if cx.is_cancelled() {
+            None
+        } else {
+            timer.next_fire(ended)
+        };
+        record_tick(
+            cell,
+            &result,
+            began_wall,
+            ended - began,
+            next.as_ref(),
+            |at| began_wall + chrono_duration(at.saturating_duration_since(began)),
+        );
         if cx.is_cancelled() {
             return;
         }
+        let Some(next) = next else {
+            return idle(cell, cx).await;
+        };
+        if next.skipped > 0 {
+            tracing::warn!(service = %cell.name, skipped = next.skipped, "a tick overran; skipped the fires it missed");
+        }
+        sleep.as_mut().reset(next.at);
+        fire = next;
     }
+}
+
+/// Records one tick's outcome and the next fire, under one lock.
+fn record_tick(
+    cell: &ServiceCell,
+    result: &Result<(), String>,
+    began: chrono::DateTime<chrono::Utc>,
+    took: Duration,
+    next: Option<&Fire>,
+    wall_of: impl Fn(Instant) -> chrono::DateTime<chrono::Utc>,
+) {
+    if let Err(error) = result {
+        tracing::warn!(service = %cell.name, %error, "tick failed");
+    }
+    let mut record = cell.record();
+    let runs = &mut record.runs;
+    runs.last_run = Some(began);
+    runs.last_duration = Some(took);
+    if let Some(next) = next {
+        runs.next_run = Some(next.wall.unwrap_or_else(|| wall_of(next.at)));
+        runs.skipped += next.skipped;
+    }
+    match result {
+        Ok(()) => {
+            runs.succeeded += 1;
+            runs.last_outcome = Some(Outcome::Success);
+            runs.last_error = None;
+        }
+        Err(error) => {
+            runs.failed += 1;
+            runs.last_outcome = Some(Outcome::Failure);
+            runs.last_error = Some(error.clone());
+            record.last_error = Some(error.clone());
+        }
+    }
+}
+
+/// The wall time of a fire: cron fires carry theirs; fixed periods are converted.
+fn fire_wall(host: &HostShared, fire: &Fire) -> chrono::DateTime<chrono::Utc> {
+    fire.wall.unwrap_or_else(|| {
+        host.clock.now() + chrono_duration(fire.at.saturating_duration_since(Instant::now()))
+    })
+}
+
+/// A schedule with no further fires: stay running until asked to stop.
+async fn idle(cell: &ServiceCell, cx: &Context) {
     tracing::info!(service = %cell.name, "schedule has no further fires");
+    cell.record().runs.next_run = None;
     cx.cancelled().await;
 }
 
-/// Runs one tick and records how it went.
-pub(super) async fn tick(
-    host: &HostShared,
-    cell: &ServiceCell,
-    cx: &Context,
-    service: &dyn ErasedPeriodic,
-) {
-    cell.record().runs.last_run = Some(host.clock.now());
-    let began = Instant::now();
-    let result = guarded(service.tick(cx)).await;
-    let took = began.elapsed();
-    let mut record = cell.record();
-    record.runs.last_duration = Some(took);
-    match result {
-        Ok(()) => {
-            record.runs.succeeded += 1;
-            record.runs.last_outcome = Some(Outcome::Success);
-            record.runs.last_error = None;
-        }
-        Err(error) => {
-            tracing::warn!(service = %cell.name, %error, "tick failed");
-            record.runs.failed += 1;
-            record.runs.last_outcome = Some(Outcome::Failure);
-            record.runs.last_error = Some(error.clone());
-            record.last_error = Some(error);
-        }
-    }
+fn chrono_duration(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }
