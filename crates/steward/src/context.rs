@@ -2,7 +2,7 @@
 //! reporting and the host's clock.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
@@ -11,73 +11,97 @@ use crate::health::Health;
 use crate::host::{HostHandle, HostShared};
 use crate::supervisor::ServiceCell;
 
-/// A service's view of the host for one run (a `start`, `run` or `tick`).
+/// A service's view of the host for one attempt (a `start` and `run`, or the
+/// ticks between two restarts).
 ///
 /// Cheap to clone; clones share the same cancellation.
 #[derive(Clone)]
 pub struct Context {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     host: Arc<HostShared>,
     cell: Arc<ServiceCell>,
-    token: CancellationToken,
+    /// Cancelled when the service is asked to stop.
+    stop: CancellationToken,
+    /// Parent of the tokens handed out by `child_token`, cancelled when this attempt
+    /// ends; made on first use, as most services never ask.
+    attempt: OnceLock<CancellationToken>,
 }
 
 impl Context {
-    pub(crate) fn new(
-        host: Arc<HostShared>,
-        cell: Arc<ServiceCell>,
-        token: CancellationToken,
-    ) -> Self {
-        Self { host, cell, token }
+    pub(crate) fn new(host: Arc<HostShared>, cell: Arc<ServiceCell>, stop: CancellationToken) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                host,
+                cell,
+                stop,
+                attempt: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// Ends the attempt: cancels the tokens handed out by [`child_token`](Self::child_token).
+    pub(crate) fn end_attempt(&self) {
+        if let Some(attempt) = self.inner.attempt.get() {
+            attempt.cancel();
+        }
     }
 
     /// The service's name.
     pub fn name(&self) -> &str {
-        &self.cell.name
+        &self.inner.cell.name
     }
 
     /// Completes when the service is asked to stop.
     pub fn cancelled(&self) -> WaitForCancellationFuture<'_> {
-        self.token.cancelled()
+        self.inner.stop.cancelled()
     }
 
     /// Whether the service has been asked to stop.
     pub fn is_cancelled(&self) -> bool {
-        self.token.is_cancelled()
+        self.inner.stop.is_cancelled()
     }
 
     /// Runs `work` until it completes (`Some`) or the service is asked to stop (`None`).
     pub async fn run_until_cancelled<F: Future>(&self, work: F) -> Option<F::Output> {
-        self.token.run_until_cancelled(work).await
+        self.inner.stop.run_until_cancelled(work).await
     }
 
-    /// A token cancelled with the service, for tasks the service spawns itself.
+    /// A token for tasks the service spawns itself: cancelled when the service is
+    /// asked to stop, and when this attempt ends (the service failed and is about
+    /// to be restarted), so helpers never outlive the run that started them.
     pub fn child_token(&self) -> CancellationToken {
-        self.token.child_token()
+        self.inner
+            .attempt
+            .get_or_init(|| self.inner.stop.child_token())
+            .child_token()
     }
 
-    /// Reports the service's health; it stands until the next report.
+    /// Reports the service's health; it stands until the next report or restart.
     ///
     /// Failed and backing-off services are unhealthy whatever they reported.
     pub fn set_health(&self, health: Health) {
-        self.cell.set_reported_health(health);
+        self.inner.cell.set_reported_health(health);
     }
 
     /// The host's wall-clock time (follows tokio's paused time under test).
     pub fn now(&self) -> DateTime<Utc> {
-        self.host.clock.now()
+        self.inner.host.clock.now()
     }
 
     /// A handle to the host: other services' status, health and control.
     pub fn host(&self) -> HostHandle {
-        HostHandle::new(self.host.clone())
+        HostHandle::new(self.inner.host.clone())
     }
 }
 
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Context")
-            .field("service", &self.cell.name)
-            .field("cancelled", &self.token.is_cancelled())
+            .field("service", &self.inner.cell.name)
+            .field("cancelled", &self.inner.stop.is_cancelled())
             .finish()
     }
 }

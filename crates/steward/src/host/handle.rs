@@ -39,7 +39,8 @@ impl HostHandle {
 
     /// Every service's status, startup services first, then in start order.
     pub fn services(&self) -> Vec<ServiceStatus> {
-        self.host.cells.iter().map(|cell| cell.status()).collect()
+        let clock = &self.host.clock;
+        self.host.cells.iter().map(|cell| cell.status(clock)).collect()
     }
 
     /// Liveness, readiness and every service's health.
@@ -140,7 +141,7 @@ impl ServiceHandle {
 
     /// A snapshot of its status.
     pub fn status(&self) -> ServiceStatus {
-        self.cell().status()
+        self.cell().status(&self.host.clock)
     }
 
     /// Its effective health.

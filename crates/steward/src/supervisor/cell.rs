@@ -8,12 +8,14 @@ use tokio::task::{AbortHandle, JoinHandle};
 use tokio_util::sync::CancellationToken;
 
 use super::state_cell::StateCell;
+use super::tick_record::TickRecord;
+use crate::clock::Clock;
 use crate::health::{Health, HealthStatus};
 use crate::restart::Restart;
 use crate::schedule::Schedule;
 use crate::service::{Body, ServiceKind};
 use crate::state::State;
-use crate::status::{RunStats, ServiceStatus};
+use crate::status::ServiceStatus;
 
 /// A service's effective options, after configuration.
 #[derive(Debug, Clone)]
@@ -48,7 +50,8 @@ pub(crate) struct Record {
     pub(crate) since: Option<DateTime<Utc>>,
     pub(crate) reason: Option<String>,
     pub(crate) has_run: bool,
-    pub(crate) runs: RunStats,
+    /// Tick history; only periodic services have one.
+    pub(crate) runs: Option<Box<TickRecord>>,
 }
 
 /// One service as the host holds it.
@@ -116,7 +119,7 @@ impl ServiceCell {
             .is_some_and(|run| !run.abort.is_finished())
     }
 
-    pub(crate) fn status(&self) -> ServiceStatus {
+    pub(crate) fn status(&self, clock: &Clock) -> ServiceStatus {
         let state = self.current_state();
         let record = self.record();
         ServiceStatus {
@@ -131,7 +134,8 @@ impl ServiceCell {
             last_error: record.last_error.clone(),
             depends_on: self.dependency_names.clone(),
             schedule: self.spec.schedule.as_ref().map(ToString::to_string),
-            runs: (self.spec.kind == ServiceKind::Periodic).then(|| record.runs.clone()),
+            runs: (self.spec.kind == ServiceKind::Periodic)
+                .then(|| record.runs.as_ref().map(|runs| runs.stats(clock)).unwrap_or_default()),
         }
     }
 
@@ -159,7 +163,7 @@ impl ServiceCell {
             }
             State::Running => {
                 let reported = record.reported.clone();
-                match &record.runs.last_error {
+                match record.runs.as_ref().and_then(|runs| runs.last_error.as_ref()) {
                     Some(error) if reported.status == HealthStatus::Healthy => {
                         Health::degraded(format!("last tick failed: {error}"))
                     }

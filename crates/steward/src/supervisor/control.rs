@@ -96,20 +96,17 @@ pub(crate) async fn stop_all<'a>(
     let now = Instant::now();
     let mut stopping = Vec::new();
     for cell in cells {
-        let taken = cell.run_handle().as_mut().map(|run| {
-            let join = run.join.take();
-            (run.token.clone(), run.abort.clone(), join)
-        });
-        let Some((token, abort, join)) = taken.filter(|(_, abort, _)| !abort.is_finished()) else {
+        let mut run = cell.run_handle();
+        let Some(run) = run.as_mut().filter(|run| !run.abort.is_finished()) else {
             note(cell, StopOutcome::NotRunning);
             continue;
         };
         host.transition_unless_settled(cell, State::Stopping);
-        token.cancel();
+        run.token.cancel();
         stopping.push(Stopping {
             cell,
-            abort,
-            join,
+            abort: run.abort.clone(),
+            join: run.join.take(),
             deadline: now + cell.spec.stop_timeout,
         });
     }

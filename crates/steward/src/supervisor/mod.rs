@@ -7,6 +7,7 @@ mod guard;
 mod run;
 mod startup;
 mod state_cell;
+mod tick_record;
 mod ticks;
 
 pub(crate) use cell::{ServiceCell, Spec};

@@ -33,10 +33,7 @@ pub(super) async fn supervise(
         if !host.advance(&cell, State::Starting, None) {
             break;
         }
-        // Each attempt gets its own token: tasks an attempt spawned with
-        // `cx.child_token()` end with it, not only when the service stops.
-        let attempt = token.child_token();
-        let cx = Context::new(host.clone(), cell.clone(), attempt.clone());
+        let cx = Context::new(host.clone(), cell.clone(), token.clone());
         let ended = match Box::pin(start(&cell, &cx)).await {
             Ok(()) if token.is_cancelled() => break,
             Ok(()) => {
@@ -49,7 +46,8 @@ pub(super) async fn supervise(
             }
             Err(error) => Err(error),
         };
-        attempt.cancel();
+        // Tasks the attempt spawned with `cx.child_token()` end with it.
+        cx.end_attempt();
         if token.is_cancelled() {
             if let Err(error) = ended {
                 tracing::debug!(service = %cell.name, %error, "service ended with an error while stopping");
@@ -162,3 +160,4 @@ fn format_delay(delay: Duration) -> String {
     let millis = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
     humantime::format_duration(Duration::from_millis(millis)).to_string()
 }
+

@@ -3,7 +3,7 @@
 //! Lighter than a `watch` channel (which carries eight notifiers), and every host has
 //! one per service.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 
 use tokio::sync::Notify;
 
@@ -11,6 +11,9 @@ use crate::state::State;
 
 pub(crate) struct StateCell {
     state: AtomicU8,
+    /// How many are waiting: most changes have no one to wake, and waking no one
+    /// through `Notify` still takes its lock.
+    waiting: AtomicU32,
     changed: Notify,
 }
 
@@ -18,6 +21,7 @@ impl StateCell {
     pub(crate) fn new(state: State) -> Self {
         Self {
             state: AtomicU8::new(state as u8),
+            waiting: AtomicU32::new(0),
             changed: Notify::new(),
         }
     }
@@ -28,9 +32,9 @@ impl StateCell {
 
     /// Sets `to` and returns the state it replaced; wakes waiters on a change.
     pub(crate) fn replace(&self, to: State) -> State {
-        let from = decode(self.state.swap(to as u8, Ordering::AcqRel));
+        let from = decode(self.state.swap(to as u8, Ordering::SeqCst));
         if from != to {
-            self.changed.notify_waiters();
+            self.wake();
         }
         from
     }
@@ -47,11 +51,11 @@ impl StateCell {
             match self.state.compare_exchange_weak(
                 current,
                 to as u8,
-                Ordering::AcqRel,
-                Ordering::Acquire,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
             ) {
                 Ok(_) => {
-                    self.changed.notify_waiters();
+                    self.wake();
                     return Some(from);
                 }
                 Err(actual) => current = actual,
@@ -59,19 +63,41 @@ impl StateCell {
         }
     }
 
+    fn wake(&self) {
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.changed.notify_waiters();
+        }
+    }
+
     /// Waits until the state satisfies `wanted`, and returns it.
     pub(crate) async fn wait_for(&self, wanted: impl Fn(State) -> bool) -> State {
+        let state = self.get();
+        if wanted(state) {
+            return state;
+        }
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _done = Waiting(&self.waiting);
         loop {
             let notified = self.changed.notified();
             tokio::pin!(notified);
-            // Registered before the check, so no change between the two is missed.
+            // Registered (and counted) before the check, so no change is missed: a
+            // change after this check sees the count and wakes us.
             notified.as_mut().enable();
-            let state = self.get();
+            let state = decode(self.state.load(Ordering::SeqCst));
             if wanted(state) {
                 return state;
             }
             notified.await;
         }
+    }
+}
+
+/// Uncounts a waiter however its wait ends (done, or dropped).
+struct Waiting<'a>(&'a AtomicU32);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

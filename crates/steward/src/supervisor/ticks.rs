@@ -1,7 +1,9 @@
 //! The tick loop of a periodic service.
 //!
 //! Generic over the service type, so each tick is a direct call with no allocation;
-//! one timer is reset from tick to tick, and the record is locked once per tick.
+//! one timer is reset from tick to tick, the record is locked once per tick, and
+//! times are kept as monotonic instants (wall-clock times are worked out when the
+//! status is read).
 
 use std::time::Duration;
 
@@ -9,6 +11,7 @@ use tokio::time::Instant;
 
 use super::cell::ServiceCell;
 use super::guard::guarded;
+use super::tick_record::Due;
 use crate::context::Context;
 use crate::host::HostShared;
 use crate::schedule::{Fire, Schedule, Timer};
@@ -30,10 +33,7 @@ pub(crate) async fn tick_loop<S: Periodic>(
     let Some(mut fire) = timer.next_fire(Instant::now()) else {
         return idle(cell, cx).await;
     };
-    {
-        let mut record = cell.record();
-        record.runs.next_run = Some(fire_wall(host, &fire));
-    }
+    cell.record().runs.get_or_insert_with(Box::default).next_run = Some(due(&fire));
     let sleep = tokio::time::sleep_until(fire.at);
     tokio::pin!(sleep);
     loop {
@@ -49,26 +49,12 @@ pub(crate) async fn tick_loop<S: Periodic>(
                 }
             }
         }
-        let began_wall = host.clock.now();
         let began = Instant::now();
         let result = guarded(service.tick(cx)).await;
         let ended = Instant::now();
-        let next = if cx.is_cancelled() {
-            None
-        } else {
-            timer.next_fire(ended)
-        };
-        record_tick(
-            cell,
-            &result,
-            began_wall,
-            ended - began,
-            next.as_ref(),
-            |at| began_wall + chrono_duration(at.saturating_duration_since(began)),
-        );
-        if cx.is_cancelled() {
-            return;
-        }
+        // A stop during the tick is noticed by the next wait, which returns at once.
+        let next = timer.next_fire(ended);
+        record_tick(cell, result, began, ended - began, next.as_ref());
         let Some(next) = next else {
             return idle(cell, cx).await;
         };
@@ -83,21 +69,20 @@ pub(crate) async fn tick_loop<S: Periodic>(
 /// Records one tick's outcome and the next fire, under one lock.
 fn record_tick(
     cell: &ServiceCell,
-    result: &Result<(), String>,
-    began: chrono::DateTime<chrono::Utc>,
+    result: Result<(), String>,
+    began: Instant,
     took: Duration,
     next: Option<&Fire>,
-    wall_of: impl Fn(Instant) -> chrono::DateTime<chrono::Utc>,
 ) {
-    if let Err(error) = result {
+    if let Err(error) = &result {
         tracing::warn!(service = %cell.name, %error, "tick failed");
     }
     let mut record = cell.record();
-    let runs = &mut record.runs;
+    let runs = record.runs.get_or_insert_with(Box::default);
     runs.last_run = Some(began);
     runs.last_duration = Some(took);
     if let Some(next) = next {
-        runs.next_run = Some(next.wall.unwrap_or_else(|| wall_of(next.at)));
+        runs.next_run = Some(due(next));
         runs.skipped += next.skipped;
     }
     match result {
@@ -110,25 +95,20 @@ fn record_tick(
             runs.failed += 1;
             runs.last_outcome = Some(Outcome::Failure);
             runs.last_error = Some(error.clone());
-            record.last_error = Some(error.clone());
+            record.last_error = Some(error);
         }
     }
 }
 
-/// The wall time of a fire: cron fires carry theirs; fixed periods are converted.
-fn fire_wall(host: &HostShared, fire: &Fire) -> chrono::DateTime<chrono::Utc> {
-    fire.wall.unwrap_or_else(|| {
-        host.clock.now() + chrono_duration(fire.at.saturating_duration_since(Instant::now()))
-    })
+fn due(fire: &Fire) -> Due {
+    fire.wall.map_or(Due::At(fire.at), Due::Wall)
 }
 
 /// A schedule with no further fires: stay running until asked to stop.
 async fn idle(cell: &ServiceCell, cx: &Context) {
     tracing::info!(service = %cell.name, "schedule has no further fires");
-    cell.record().runs.next_run = None;
+    if let Some(runs) = cell.record().runs.as_mut() {
+        runs.next_run = None;
+    }
     cx.cancelled().await;
-}
-
-fn chrono_duration(duration: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }
