@@ -31,7 +31,11 @@ struct Inner {
 }
 
 impl Context {
-    pub(crate) fn new(host: Arc<HostShared>, cell: Arc<ServiceCell>, stop: CancellationToken) -> Self {
+    pub(crate) fn new(
+        host: Arc<HostShared>,
+        cell: Arc<ServiceCell>,
+        stop: CancellationToken,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 host,
@@ -47,6 +51,11 @@ impl Context {
         if let Some(attempt) = self.inner.attempt.get() {
             attempt.cancel();
         }
+    }
+
+    /// The token cancelled when the service is asked to stop.
+    pub(crate) fn stop_token(&self) -> &CancellationToken {
+        &self.inner.stop
     }
 
     /// The service's name.

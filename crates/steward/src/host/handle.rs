@@ -40,7 +40,11 @@ impl HostHandle {
     /// Every service's status, startup services first, then in start order.
     pub fn services(&self) -> Vec<ServiceStatus> {
         let clock = &self.host.clock;
-        self.host.cells.iter().map(|cell| cell.status(clock)).collect()
+        self.host
+            .cells
+            .iter()
+            .map(|cell| cell.status(clock))
+            .collect()
     }
 
     /// Liveness, readiness and every service's health.

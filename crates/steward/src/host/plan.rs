@@ -164,11 +164,12 @@ fn draft(
     };
     let options = def.options;
     let schedule = match &body {
-        Some(Body::Periodic(service)) => {
+        Some(Body::Supervised(service)) if def.kind == ServiceKind::Periodic => {
             let base = options
                 .schedule
                 .clone()
-                .unwrap_or_else(|| service.schedule());
+                .or_else(|| service.schedule())
+                .unwrap_or_else(|| Schedule::every(std::time::Duration::ZERO));
             match schedule_from(base, table) {
                 Ok(schedule) if schedule.period().is_some_and(|period| period.is_zero()) => {
                     let field = if table.interval.is_some() {

@@ -7,7 +7,7 @@ use std::fmt;
 use std::time::Duration;
 
 pub use cron::{CronSchedule, ScheduleError};
-pub(crate) use timer::{Fire, Timer};
+pub(crate) use timer::Timer;
 
 /// A periodic service's schedule.
 ///

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::erased::{ErasedContinuous, ErasedPeriodic, ErasedStartup};
+use super::erased::{AsContinuous, AsPeriodic, ErasedStartup, Supervised};
 use super::traits::{Continuous, Periodic, Startup};
 use crate::config::{Environment, SettingsError};
 use crate::restart::Restart;
@@ -46,8 +46,8 @@ impl fmt::Display for ServiceKind {
 /// A built service, ready to be supervised.
 #[derive(Clone)]
 pub(crate) enum Body {
-    Continuous(Arc<dyn ErasedContinuous>),
-    Periodic(Arc<dyn ErasedPeriodic>),
+    /// Continuous or periodic: the kind is in the spec.
+    Supervised(Arc<dyn Supervised>),
     Startup(Arc<dyn ErasedStartup>),
 }
 
@@ -196,7 +196,7 @@ impl fmt::Debug for ServiceDef {
 
 /// A continuous service that takes no settings.
 pub fn continuous<S: Continuous>(name: impl Into<String>, service: S) -> ServiceDef {
-    let body = Body::Continuous(Arc::new(service));
+    let body = Body::Supervised(Arc::new(AsContinuous(service)));
     ServiceDef::new(name, ServiceKind::Continuous, no_settings(body))
 }
 
@@ -227,13 +227,14 @@ where
     T: DeserializeOwned,
     F: FnOnce(T) -> S + Send + 'static,
 {
-    let factory = with_settings(move |settings| Body::Continuous(Arc::new(build(settings))));
+    let factory =
+        with_settings(move |settings| Body::Supervised(Arc::new(AsContinuous(build(settings)))));
     ServiceDef::new(name, ServiceKind::Continuous, factory)
 }
 
 /// A periodic service that takes no settings.
 pub fn periodic<S: Periodic>(name: impl Into<String>, service: S) -> ServiceDef {
-    let body = Body::Periodic(Arc::new(service));
+    let body = Body::Supervised(Arc::new(AsPeriodic(service)));
     ServiceDef::new(name, ServiceKind::Periodic, no_settings(body))
 }
 
@@ -244,7 +245,8 @@ where
     T: DeserializeOwned,
     F: FnOnce(T) -> S + Send + 'static,
 {
-    let factory = with_settings(move |settings| Body::Periodic(Arc::new(build(settings))));
+    let factory =
+        with_settings(move |settings| Body::Supervised(Arc::new(AsPeriodic(build(settings)))));
     ServiceDef::new(name, ServiceKind::Periodic, factory)
 }
 

@@ -1,62 +1,126 @@
-//! Object-safe mirrors of the service traits, so the host can hold services of any type.
+//! How the host holds services of any type.
+//!
+//! Continuous and periodic services are wrapped in a [`Work`] adapter and kept as
+//! `dyn Supervised`, whose one job is to spawn the supervision loop *for the
+//! concrete type*: the task then holds the service's whole state (its `run` future,
+//! or its tick loop) inline, and ticks are direct calls. Startup services run once
+//! and are simply boxed.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::traits::{Continuous, Periodic, Startup};
 use crate::context::Context;
 use crate::error::Result;
 use crate::host::HostShared;
 use crate::schedule::Schedule;
-use crate::supervisor::{ServiceCell, tick_loop};
+use crate::supervisor::{ServiceCell, guarded, spawn_supervisor, tick_loop};
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-pub(crate) trait ErasedContinuous: Send + Sync {
-    fn start<'a>(&'a self, cx: &'a Context) -> BoxFuture<'a, Result>;
-    fn run<'a>(&'a self, cx: &'a Context) -> BoxFuture<'a, Result>;
+/// What the supervision loop needs of a service: get ready, then do the work.
+pub(crate) trait Work: Send + Sync + 'static {
+    fn start(&self, cx: &Context) -> impl Future<Output = Result> + Send;
+
+    /// Runs until the work ends; an error or panic is the failure's message.
+    fn run(
+        &self,
+        host: &HostShared,
+        cell: &ServiceCell,
+        cx: &Context,
+    ) -> impl Future<Output = std::result::Result<(), String>> + Send;
 }
 
-impl<S: Continuous> ErasedContinuous for S {
-    fn start<'a>(&'a self, cx: &'a Context) -> BoxFuture<'a, Result> {
-        Box::pin(Continuous::start(self, cx))
+/// A continuous service as [`Work`].
+pub(crate) struct AsContinuous<S>(pub(crate) S);
+
+impl<S: Continuous> Work for AsContinuous<S> {
+    fn start(&self, cx: &Context) -> impl Future<Output = Result> + Send {
+        self.0.start(cx)
     }
 
-    fn run<'a>(&'a self, cx: &'a Context) -> BoxFuture<'a, Result> {
-        Box::pin(Continuous::run(self, cx))
+    async fn run(
+        &self,
+        _host: &HostShared,
+        _cell: &ServiceCell,
+        cx: &Context,
+    ) -> std::result::Result<(), String> {
+        // Boxed: a continuous service's `run` is polled rarely, and an idle service
+        // should cost little memory. (A periodic service's tick loop stays inline,
+        // where each tick is cheaper.)
+        guarded(Box::pin(self.0.run(cx))).await
     }
 }
 
-pub(crate) trait ErasedPeriodic: Send + Sync {
-    fn schedule(&self) -> Schedule;
-    fn start<'a>(&'a self, cx: &'a Context) -> BoxFuture<'a, Result>;
-    /// The whole tick loop, built for the concrete type: ticks are direct calls.
-    fn tick_loop<'a>(
-        &'a self,
-        host: &'a HostShared,
-        cell: &'a ServiceCell,
-        cx: &'a Context,
-        schedule: Schedule,
-    ) -> BoxFuture<'a, ()>;
+/// A periodic service as [`Work`], with the schedule it ticks on.
+pub(crate) struct AsPeriodic<S>(pub(crate) S);
+
+impl<S: Periodic> Work for AsPeriodic<S> {
+    fn start(&self, cx: &Context) -> impl Future<Output = Result> + Send {
+        self.0.start(cx)
+    }
+
+    async fn run(
+        &self,
+        host: &HostShared,
+        cell: &ServiceCell,
+        cx: &Context,
+    ) -> std::result::Result<(), String> {
+        let schedule = cell
+            .spec
+            .schedule
+            .clone()
+            .unwrap_or_else(|| self.0.schedule());
+        tick_loop(host, cell, cx, &self.0, schedule).await;
+        Ok(())
+    }
 }
 
-impl<S: Periodic> ErasedPeriodic for S {
-    fn schedule(&self) -> Schedule {
-        Periodic::schedule(self)
+/// A continuous or periodic service, type erased.
+pub(crate) trait Supervised: Send + Sync {
+    /// A periodic service's own schedule.
+    fn schedule(&self) -> Option<Schedule>;
+
+    /// Spawns the supervision loop for this service.
+    fn spawn(
+        self: Arc<Self>,
+        host: Arc<HostShared>,
+        cell: Arc<ServiceCell>,
+        token: CancellationToken,
+    ) -> JoinHandle<()>;
+}
+
+impl<S: Continuous> Supervised for AsContinuous<S> {
+    fn schedule(&self) -> Option<Schedule> {
+        None
     }
 
-    fn start<'a>(&'a self, cx: &'a Context) -> BoxFuture<'a, Result> {
-        Box::pin(Periodic::start(self, cx))
+    fn spawn(
+        self: Arc<Self>,
+        host: Arc<HostShared>,
+        cell: Arc<ServiceCell>,
+        token: CancellationToken,
+    ) -> JoinHandle<()> {
+        spawn_supervisor(self, host, cell, token)
+    }
+}
+
+impl<S: Periodic> Supervised for AsPeriodic<S> {
+    fn schedule(&self) -> Option<Schedule> {
+        Some(self.0.schedule())
     }
 
-    fn tick_loop<'a>(
-        &'a self,
-        host: &'a HostShared,
-        cell: &'a ServiceCell,
-        cx: &'a Context,
-        schedule: Schedule,
-    ) -> BoxFuture<'a, ()> {
-        Box::pin(tick_loop(host, cell, cx, self, schedule))
+    fn spawn(
+        self: Arc<Self>,
+        host: Arc<HostShared>,
+        cell: Arc<ServiceCell>,
+        token: CancellationToken,
+    ) -> JoinHandle<()> {
+        spawn_supervisor(self, host, cell, token)
     }
 }
 

@@ -8,7 +8,7 @@ use tokio::task::{AbortHandle, JoinHandle};
 use tokio_util::sync::CancellationToken;
 
 use super::state_cell::StateCell;
-use super::tick_record::TickRecord;
+use super::tick_stats::TickStats;
 use crate::clock::Clock;
 use crate::health::{Health, HealthStatus};
 use crate::restart::Restart;
@@ -50,8 +50,6 @@ pub(crate) struct Record {
     pub(crate) since: Option<DateTime<Utc>>,
     pub(crate) reason: Option<String>,
     pub(crate) has_run: bool,
-    /// Tick history; only periodic services have one.
-    pub(crate) runs: Option<Box<TickRecord>>,
 }
 
 /// One service as the host holds it.
@@ -62,6 +60,8 @@ pub(crate) struct ServiceCell {
     pub(crate) dependency_names: Vec<String>,
     pub(crate) state: StateCell,
     pub(crate) record: Mutex<Record>,
+    /// Tick history; only periodic services have one.
+    pub(crate) ticks: Option<Box<TickStats>>,
     pub(crate) run: Mutex<Option<RunHandle>>,
     /// Held while a transition is applied and announced, to keep them in order.
     announcing: Mutex<()>,
@@ -76,6 +76,7 @@ impl ServiceCell {
         spec: Spec,
         dependency_names: Vec<String>,
     ) -> Self {
+        let ticks = (spec.kind == ServiceKind::Periodic).then(|| Box::new(TickStats::new()));
         Self {
             name,
             body,
@@ -83,6 +84,7 @@ impl ServiceCell {
             dependency_names,
             state: StateCell::new(State::Pending),
             record: Mutex::new(Record::default()),
+            ticks,
             run: Mutex::new(None),
             announcing: Mutex::new(()),
             control: tokio::sync::Mutex::new(()),
@@ -131,11 +133,11 @@ impl ServiceCell {
             critical: self.spec.critical,
             health: self.effective_health(state, &record),
             restarts: record.restarts,
-            last_error: record.last_error.clone(),
+            last_error: (self.ticks.as_ref().and_then(|ticks| ticks.last_error()))
+                .or_else(|| record.last_error.clone()),
             depends_on: self.dependency_names.clone(),
             schedule: self.spec.schedule.as_ref().map(ToString::to_string),
-            runs: (self.spec.kind == ServiceKind::Periodic)
-                .then(|| record.runs.as_ref().map(|runs| runs.stats(clock)).unwrap_or_default()),
+            runs: self.ticks.as_ref().map(|ticks| ticks.stats(clock)),
         }
     }
 
@@ -163,7 +165,7 @@ impl ServiceCell {
             }
             State::Running => {
                 let reported = record.reported.clone();
-                match record.runs.as_ref().and_then(|runs| runs.last_error.as_ref()) {
+                match self.ticks.as_ref().and_then(|ticks| ticks.last_error()) {
                     Some(error) if reported.status == HealthStatus::Healthy => {
                         Health::degraded(format!("last tick failed: {error}"))
                     }

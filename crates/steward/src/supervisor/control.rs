@@ -1,20 +1,14 @@
 //! Starting and stopping services' supervisor tasks.
 
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-
-use futures_util::FutureExt;
 
 use tokio::task::{AbortHandle, JoinHandle};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 use super::cell::{RunHandle, ServiceCell};
-use super::run::supervise;
-use crate::error::panic_message;
 use crate::host::{HostShared, Phase};
+use crate::service::Body;
 use crate::state::State;
 
 /// How a stop went.
@@ -37,12 +31,13 @@ pub(crate) fn launch(host: &Arc<HostShared>, cell: &Arc<ServiceCell>) {
         return;
     }
     host.transition(cell, State::Pending, None);
+    let Body::Supervised(work) = &cell.body else {
+        return;
+    };
     let token = CancellationToken::new();
-    let span = tracing::info_span!("service", name = %cell.name);
-    let supervisor = supervise(host.clone(), cell.clone(), token.clone());
-    let task = host
-        .tracker
-        .spawn(guard_supervisor(supervisor, host.clone(), cell.clone()).instrument(span));
+    let task = work
+        .clone()
+        .spawn(host.clone(), cell.clone(), token.clone());
     *run = Some(RunHandle {
         token: token.clone(),
         abort: task.abort_handle(),
@@ -53,20 +48,6 @@ pub(crate) fn launch(host: &Arc<HostShared>, cell: &Arc<ServiceCell>) {
     // sees the handle in its stop waves, or is seen here.
     if matches!(host.phase(), Phase::Stopping | Phase::Stopped) {
         token.cancel();
-    }
-}
-
-/// A bug in the supervisor must not leave a service looking alive: a panic there
-/// fails the service.
-async fn guard_supervisor(
-    supervisor: impl Future<Output = ()>,
-    host: Arc<HostShared>,
-    cell: Arc<ServiceCell>,
-) {
-    if let Err(payload) = AssertUnwindSafe(supervisor).catch_unwind().await {
-        let reason = format!("supervisor {}", panic_message(payload.as_ref()));
-        tracing::error!(service = %cell.name, %reason, "supervisor failed");
-        host.transition(&cell, State::Failed, Some(reason));
     }
 }
 

@@ -7,10 +7,12 @@ mod guard;
 mod run;
 mod startup;
 mod state_cell;
-mod tick_record;
+mod tick_stats;
 mod ticks;
 
 pub(crate) use cell::{ServiceCell, Spec};
 pub(crate) use control::{StopOutcome, abandon, launch, stop, stop_all};
+pub(crate) use guard::guarded;
+pub(crate) use run::spawn_supervisor;
 pub(crate) use startup::run_startup;
 pub(crate) use ticks::tick_loop;

@@ -4,21 +4,56 @@
 //! dependency wait, the start hook under its timeout, the backoff sleep) are boxed:
 //! an idle service then holds little more than its own `run` future.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures_util::FutureExt;
+use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use tokio_util::sync::CancellationToken;
 
 use super::cell::ServiceCell;
-use super::guard::{guarded, guarded_within};
+use super::guard::guarded_within;
 use crate::context::Context;
+use crate::error::panic_message;
 use crate::host::HostShared;
 use crate::restart::{Intensity, Verdict};
-use crate::service::Body;
+use crate::service::Work;
 use crate::state::State;
 
+/// Spawns the supervision loop of one service on the host's task tracker.
+pub(crate) fn spawn_supervisor<W: Work>(
+    work: Arc<W>,
+    host: Arc<HostShared>,
+    cell: Arc<ServiceCell>,
+    token: CancellationToken,
+) -> JoinHandle<()> {
+    let span = tracing::info_span!("service", name = %cell.name);
+    let tracker = host.tracker.clone();
+    let supervisor = supervise(work, host.clone(), cell.clone(), token);
+    tracker.spawn(guard_supervisor(supervisor, host, cell).instrument(span))
+}
+
+/// A bug in the supervisor must not leave a service looking alive: a panic there
+/// fails the service.
+async fn guard_supervisor(
+    supervisor: impl Future<Output = ()>,
+    host: Arc<HostShared>,
+    cell: Arc<ServiceCell>,
+) {
+    if let Err(payload) = AssertUnwindSafe(supervisor).catch_unwind().await {
+        let reason = format!("supervisor {}", panic_message(payload.as_ref()));
+        tracing::error!(service = %cell.name, %reason, "supervisor failed");
+        host.transition(&cell, State::Failed, Some(reason));
+    }
+}
+
 /// Starts, runs and restarts one service until it is cancelled or gives up.
-pub(super) async fn supervise(
+async fn supervise<W: Work>(
+    work: Arc<W>,
     host: Arc<HostShared>,
     cell: Arc<ServiceCell>,
     token: CancellationToken,
@@ -34,12 +69,13 @@ pub(super) async fn supervise(
             break;
         }
         let cx = Context::new(host.clone(), cell.clone(), token.clone());
-        let ended = match Box::pin(start(&cell, &cx)).await {
+        let start = guarded_within(cell.spec.timeout, "start", work.start(&cx));
+        let ended = match Box::pin(start).await {
             Ok(()) if token.is_cancelled() => break,
             Ok(()) => {
                 cell.record().has_run = true;
                 if host.advance(&cell, State::Running, None) {
-                    run(&host, &cell, &cx).await
+                    work.run(&host, &cell, &cx).await
                 } else {
                     Ok(())
                 }
@@ -110,31 +146,6 @@ fn after_end(
     }
 }
 
-async fn start(cell: &ServiceCell, cx: &Context) -> Result<(), String> {
-    let limit = cell.spec.timeout;
-    match &cell.body {
-        Body::Continuous(service) => guarded_within(limit, "start", service.start(cx)).await,
-        Body::Periodic(service) => guarded_within(limit, "start", service.start(cx)).await,
-        Body::Startup(_) => Ok(()),
-    }
-}
-
-async fn run(host: &HostShared, cell: &ServiceCell, cx: &Context) -> Result<(), String> {
-    match &cell.body {
-        Body::Continuous(service) => guarded(service.run(cx)).await,
-        Body::Periodic(service) => {
-            let schedule = cell
-                .spec
-                .schedule
-                .clone()
-                .unwrap_or_else(|| service.schedule());
-            service.tick_loop(host, cell, cx, schedule).await;
-            Ok(())
-        }
-        Body::Startup(_) => Ok(()),
-    }
-}
-
 /// Waits until every dependency is running; false if cancelled first.
 async fn wait_for_dependencies(
     host: &HostShared,
@@ -160,4 +171,3 @@ fn format_delay(delay: Duration) -> String {
     let millis = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
     humantime::format_duration(Duration::from_millis(millis)).to_string()
 }
-

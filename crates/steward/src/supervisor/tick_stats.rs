@@ -1,0 +1,150 @@
+//! A periodic service's tick history, written by its tick loop with plain atomic
+//! stores (no lock on the hot path) and read into a [`RunStats`] on demand.
+//!
+//! Times are kept as nanoseconds from an origin on the monotonic clock and turned
+//! into wall-clock times only when the status is read. A reader may see one tick's
+//! fields mixed with the next's; each field is right on its own.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, Ordering::Relaxed};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::time::Instant;
+
+use crate::clock::Clock;
+use crate::status::{Outcome, RunStats};
+
+/// "Not yet" for the nanosecond fields (stored as value + 1).
+const NONE: u64 = 0;
+
+/// Aligned to its own cache lines: every tick writes it, and it must not share a
+/// line with another service's data that another worker thread is writing.
+#[derive(Debug)]
+#[repr(align(128))]
+pub(crate) struct TickStats {
+    origin: Instant,
+    // Written every tick: kept together.
+    last_run: AtomicU64,
+    next_run: AtomicU64,
+    last_duration: AtomicU64,
+    succeeded: AtomicU64,
+    failed: AtomicU64,
+    skipped: AtomicU64,
+    last_outcome: AtomicU8,
+    has_error: AtomicBool,
+    // Written for cron fires and failures only.
+    next_wall: AtomicI64,
+    last_error: Mutex<Option<String>>,
+}
+
+impl TickStats {
+    pub(crate) fn new() -> Self {
+        Self {
+            origin: Instant::now(),
+            last_run: AtomicU64::new(NONE),
+            next_run: AtomicU64::new(NONE),
+            last_duration: AtomicU64::new(NONE),
+            succeeded: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
+            last_outcome: AtomicU8::new(0),
+            has_error: AtomicBool::new(false),
+            next_wall: AtomicI64::new(i64::MIN),
+            last_error: Mutex::new(None),
+        }
+    }
+
+    /// The next fire: an instant, and for cron fires the wall time they mean.
+    pub(crate) fn set_next(&self, at: Instant, wall: Option<DateTime<Utc>>, skipped: u64) {
+        if let Some(wall) = wall {
+            let nanos = wall.timestamp_nanos_opt().unwrap_or(i64::MAX);
+            self.next_wall.store(nanos, Relaxed);
+        }
+        self.next_run.store(self.offset(at), Relaxed);
+        if skipped > 0 {
+            self.skipped.fetch_add(skipped, Relaxed);
+        }
+    }
+
+    /// No further fires.
+    pub(crate) fn clear_next(&self) {
+        self.next_run.store(NONE, Relaxed);
+        self.next_wall.store(i64::MIN, Relaxed);
+    }
+
+    /// One tick that began at `began` and took `took`.
+    pub(crate) fn ticked(&self, began: Instant, took: Duration, result: Result<(), String>) {
+        self.last_run.store(self.offset(began), Relaxed);
+        self.last_duration
+            .store(nanos(took).saturating_add(1), Relaxed);
+        match result {
+            Ok(()) => {
+                self.succeeded.fetch_add(1, Relaxed);
+                self.last_outcome.store(1, Relaxed);
+                if self.has_error.swap(false, Relaxed) {
+                    *self.error() = None;
+                }
+            }
+            Err(error) => {
+                self.failed.fetch_add(1, Relaxed);
+                self.last_outcome.store(2, Relaxed);
+                *self.error() = Some(error);
+                self.has_error.store(true, Relaxed);
+            }
+        }
+    }
+
+    /// The last tick's error, if it failed.
+    pub(crate) fn last_error(&self) -> Option<String> {
+        if self.has_error.load(Relaxed) {
+            self.error().clone()
+        } else {
+            None
+        }
+    }
+
+    /// The public view, with instants read off `clock`.
+    pub(crate) fn stats(&self, clock: &Clock) -> RunStats {
+        let (now_wall, now) = (clock.now(), Instant::now());
+        let wall_of = |stored: u64| {
+            let at = self.origin + Duration::from_nanos(stored - 1);
+            let ahead = chrono::Duration::from_std(at.saturating_duration_since(now));
+            let behind = chrono::Duration::from_std(now.saturating_duration_since(at));
+            now_wall + ahead.unwrap_or_default() - behind.unwrap_or_default()
+        };
+        let stored = |field: &AtomicU64| Some(field.load(Relaxed)).filter(|value| *value != NONE);
+        let next_wall = self.next_wall.load(Relaxed);
+        RunStats {
+            last_run: stored(&self.last_run).map(wall_of),
+            next_run: stored(&self.next_run).map(|next| match next_wall {
+                i64::MIN => wall_of(next),
+                nanos => DateTime::from_timestamp_nanos(nanos),
+            }),
+            last_duration: stored(&self.last_duration).map(|n| Duration::from_nanos(n - 1)),
+            last_outcome: match self.last_outcome.load(Relaxed) {
+                1 => Some(Outcome::Success),
+                2 => Some(Outcome::Failure),
+                _ => None,
+            },
+            last_error: self.last_error(),
+            succeeded: self.succeeded.load(Relaxed),
+            failed: self.failed.load(Relaxed),
+            skipped: self.skipped.load(Relaxed),
+        }
+    }
+
+    fn offset(&self, at: Instant) -> u64 {
+        nanos(at.saturating_duration_since(self.origin)).saturating_add(1)
+    }
+
+    fn error(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX - 1)
+}
