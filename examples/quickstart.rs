@@ -12,8 +12,8 @@
 use std::time::Duration;
 
 use steward::{
-    Context, Continuous, Host, Periodic, Result, Schedule, Startup, continuous, periodic,
-    periodic_with, startup,
+    Context, Continuous, Host, HostError, Periodic, Result, Schedule, Startup, continuous,
+    periodic, periodic_with, startup,
 };
 use tracing::info;
 
@@ -126,7 +126,7 @@ async fn main() -> anyhow::Result<()> {
         env!("CARGO_MANIFEST_DIR"),
         "/../../examples/quickstart.toml"
     );
-    let report = Host::builder()
+    let run = Host::builder()
         .config_file(config)
         .service(startup("migrate", Migrate))
         .service(startup("warm-cache", WarmCache))
@@ -136,7 +136,14 @@ async fn main() -> anyhow::Result<()> {
         .service(periodic("status-report", StatusReport))
         .build()?
         .run()
-        .await?;
-    info!(stopped = ?report.stopped, abandoned = ?report.abandoned, "bye");
-    Ok(())
+        .await;
+    match run {
+        Ok(report) => {
+            info!(stopped = ?report.stopped, abandoned = ?report.abandoned, "bye");
+            Ok(())
+        }
+        // A second Ctrl-C: do not wait for anything that blocks a thread.
+        Err(HostError::Forced(_)) => std::process::exit(130),
+        Err(error) => Err(error.into()),
+    }
 }

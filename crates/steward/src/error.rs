@@ -30,7 +30,10 @@ pub enum HostError {
     /// The operating system refused to deliver termination signals.
     #[error("cannot listen for termination signals: {0}")]
     Signals(#[source] std::io::Error),
-    /// A second termination signal arrived during graceful shutdown.
+    /// A termination signal arrived while a graceful shutdown was under way. Every
+    /// service was cancelled and its task aborted; code that blocks a thread cannot
+    /// be interrupted, so a binary should exit the process on this error
+    /// (`std::process::exit(130)`) rather than wait for the runtime to wind down.
     #[error("shutdown forced by a second signal; {0} service(s) were still stopping")]
     Forced(usize),
 }
@@ -60,7 +63,7 @@ pub enum ControlError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShutdownReport {
-    /// Services that stopped within their stop timeout, in the order they stopped.
+    /// Services that stopped within their stop timeout, in stop order.
     pub stopped: Vec<String>,
     /// Services that ignored cancellation past their stop timeout (or the host's
     /// shutdown timeout) and were abandoned.

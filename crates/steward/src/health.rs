@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 /// How well something works, from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum HealthStatus {
     /// Working as intended.
     Healthy,

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// configuration or environment is `disabled` and never starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum State {
     /// Registered, not started yet (or waiting for its dependencies).
     Pending,

@@ -42,6 +42,7 @@ pub struct ServiceStatus {
 /// How a tick ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// It returned `Ok`.
     Success,

@@ -158,18 +158,25 @@ pub struct TestHost {
     started_at: DateTime<Utc>,
 }
 
-/// [`TestHost::wait_for`] gave up.
+/// Why [`TestHost::wait_for`] gave up.
 #[derive(Debug, thiserror::Error)]
-#[error("`{service}` did not reach `{state}` within {limit:?}; its states were: {seen:?}")]
-pub struct WaitError {
-    /// The service waited on.
-    pub service: String,
-    /// The state waited for.
-    pub state: State,
-    /// How long it waited.
-    pub limit: Duration,
-    /// The states it went through.
-    pub seen: Vec<State>,
+#[non_exhaustive]
+pub enum WaitError {
+    /// No service has this name.
+    #[error("no service named `{0}`")]
+    UnknownService(String),
+    /// The state did not come in time.
+    #[error("`{service}` did not reach `{state}` within {limit:?}; its states were: {seen:?}")]
+    Timeout {
+        /// The service waited on.
+        service: String,
+        /// The state waited for.
+        state: State,
+        /// How long it waited.
+        limit: Duration,
+        /// The states it went through.
+        seen: Vec<State>,
+    },
 }
 
 impl TestHost {
@@ -193,20 +200,16 @@ impl TestHost {
         tokio::time::sleep(duration).await;
     }
 
-    /// Waits until `service` is in `state` (or was, since its last transition).
+    /// Waits until `service` is in `state`: returns at once if it is in it now,
+    /// else when it enters it, within [`WAIT_LIMIT`] of paused time.
     pub async fn wait_for(&self, service: &str, state: State) -> Result<(), WaitError> {
         let handle = self
             .handle
             .service(service)
-            .map_err(|_: ControlError| WaitError {
-                service: service.to_owned(),
-                state,
-                limit: Duration::ZERO,
-                seen: Vec::new(),
-            })?;
+            .map_err(|_: ControlError| WaitError::UnknownService(service.to_owned()))?;
         tokio::time::timeout(WAIT_LIMIT, handle.wait_for(state))
             .await
-            .map_err(|_| WaitError {
+            .map_err(|_| WaitError::Timeout {
                 service: service.to_owned(),
                 state,
                 limit: WAIT_LIMIT,
@@ -239,5 +242,31 @@ impl TestHost {
     /// Shuts the host down gracefully.
     pub async fn shutdown(self) -> ShutdownReport {
         self.running.shutdown().await
+    }
+}
+
+impl std::fmt::Debug for TestHostBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestHostBuilder")
+            .field("builder", &self.builder)
+            .field("wall_clock", &self.wall_clock)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("transitions", &self.transitions().len())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TestHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestHost")
+            .field("started_at", &self.started_at)
+            .field("recorder", &self.recorder)
+            .finish_non_exhaustive()
     }
 }

@@ -97,7 +97,7 @@ impl SettingsError {
         serde_path_to_error::deserialize(value).map_err(|error| {
             let path = error.path().to_string();
             let path = if path == "." { String::new() } else { path };
-            let reason = error.into_inner().to_string();
+            let reason = plain_types(&error.into_inner().to_string());
             explain_unknown_field(path, reason)
         })
     }
@@ -111,6 +111,18 @@ impl SettingsError {
             (false, false) => format!("{prefix}.{}", self.path),
         }
     }
+}
+
+/// serde names Rust types (`expected struct ServiceConfig`); a config file has tables.
+fn plain_types(reason: &str) -> String {
+    let Some(at) = reason.find("expected struct ") else {
+        return reason.to_owned();
+    };
+    let rest = &reason[at + "expected struct ".len()..];
+    let name_end = rest
+        .find(|c: char| !c.is_alphanumeric() && c != '_')
+        .unwrap_or(rest.len());
+    format!("{}expected a table{}", &reason[..at], &rest[name_end..])
 }
 
 /// serde reports an unknown field at its parent's path; name the field itself and

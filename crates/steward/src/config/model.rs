@@ -118,7 +118,7 @@ pub struct RestartConfig {
 
 impl RestartConfig {
     /// `base` with this table's keys applied.
-    pub fn apply_to(&self, base: &Restart) -> Restart {
+    pub(crate) fn apply_to(&self, base: &Restart) -> Restart {
         let mut restart = base.clone();
         if let Some(policy) = self.policy {
             restart.policy = policy;
@@ -141,10 +141,14 @@ impl RestartConfig {
 
     /// Problems a type cannot express (a jitter outside 0–1).
     pub(crate) fn check(&self) -> Option<(&'static str, String)> {
-        match self.jitter {
-            Some(jitter) if !(0.0..=1.0).contains(&jitter) => Some((
+        match (self.jitter, self.window) {
+            (Some(jitter), _) if !(0.0..=1.0).contains(&jitter) => Some((
                 "jitter",
                 format!("must be between 0.0 and 1.0, found {jitter}"),
+            )),
+            (_, Some(window)) if window.is_zero() => Some((
+                "window",
+                "must be longer than zero (restarts are counted within it)".to_owned(),
             )),
             _ => None,
         }

@@ -213,3 +213,13 @@ fn environment_variables(prefix: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+impl std::fmt::Debug for HostBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostBuilder")
+            .field("services", &self.defs)
+            .field("source", &self.source)
+            .field("env_prefix", &self.env_prefix)
+            .finish_non_exhaustive()
+    }
+}

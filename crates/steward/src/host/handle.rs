@@ -104,6 +104,26 @@ impl HostHandle {
         self.host.config.host.environment
     }
 
+    /// Cancels every service, then aborts every supervisor task.
+    pub(crate) fn abort_all(&self) {
+        let runs: Vec<_> = self
+            .host
+            .cells
+            .iter()
+            .filter_map(|cell| {
+                let run = cell.run_handle();
+                run.as_ref()
+                    .map(|run| (run.token.clone(), run.abort.clone()))
+            })
+            .collect();
+        for (token, _) in &runs {
+            token.cancel();
+        }
+        for (_, abort) in runs {
+            abort.abort();
+        }
+    }
+
     /// How many services have a supervisor task alive.
     pub(crate) fn active_services(&self) -> usize {
         self.host
@@ -230,4 +250,21 @@ enum Control {
     Start,
     Stop,
     Restart,
+}
+
+impl std::fmt::Debug for HostHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostHandle")
+            .field("services", &self.host.cells.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ServiceHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceHandle")
+            .field("name", &self.name())
+            .field("state", &self.state())
+            .finish()
+    }
 }

@@ -107,6 +107,7 @@ impl Host {
             signal = signals.next() => {
                 let left = handle.active_services();
                 tracing::warn!(signal, left, "second signal; forcing exit");
+                handle.abort_all();
                 Err(HostError::Forced(left))
             }
         }
@@ -114,6 +115,9 @@ impl Host {
 }
 
 /// A started host.
+///
+/// Dropping it without calling [`shutdown`](Self::shutdown) leaves the services
+/// running until the runtime ends.
 pub struct RunningHost {
     shared: Arc<HostShared>,
 }
@@ -134,5 +138,21 @@ impl RunningHost {
     /// all within the host's shutdown timeout.
     pub async fn shutdown(self) -> ShutdownReport {
         shutdown::shutdown(&self.shared).await
+    }
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("services", &self.shared.cells.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for RunningHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningHost")
+            .field("services", &self.shared.cells.len())
+            .finish_non_exhaustive()
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigError, ConfigErrors, Environment, Origin, ServiceConfig};
-use crate::restart::Restart;
+use crate::restart::{Restart, RestartPolicy};
 use crate::schedule::Schedule;
 use crate::service::{Body, ServiceDef, ServiceKind, ServiceOptions};
 use crate::supervisor::{ServiceCell, Spec};
@@ -185,6 +185,21 @@ fn draft(
                     ));
                     None
                 }
+                Ok(schedule) if never_fires(&schedule) => {
+                    let field = if table.cron.is_some() {
+                        "cron"
+                    } else {
+                        "schedule"
+                    };
+                    let reason = "this cron expression matches no future time".to_owned();
+                    errors.push(origin_error(
+                        config,
+                        key(field),
+                        reason,
+                        table.cron.is_some(),
+                    ));
+                    None
+                }
                 Ok(schedule) => Some(schedule),
                 Err((field, reason)) => {
                     errors.push(config.error_at(key(field), reason));
@@ -209,6 +224,12 @@ fn draft(
         .map(|restart| restart.apply_to(options.restart.as_ref().unwrap_or(base_restart)))
         .or(options.restart)
         .unwrap_or_else(|| base_restart.clone());
+    let window_in_config = table.restart.as_ref().and_then(|r| r.window).is_some()
+        || config.host.restart.window.is_some();
+    if restart.window.is_zero() && restart.policy != RestartPolicy::Never && !window_in_config {
+        let reason = "the restart window must be longer than zero".to_owned();
+        errors.push(code_error(&name, &reason));
+    }
     let host = &config.host;
     let spec = Spec {
         kind: def.kind,
@@ -333,6 +354,13 @@ fn check_options_fit_kind(
             reason: format!("{reason} (`{name}` is a {kind} service)"),
         });
     }
+}
+
+/// A cron schedule with no fire after now would leave the service idle for good.
+fn never_fires(schedule: &Schedule) -> bool {
+    schedule
+        .as_cron()
+        .is_some_and(|cron| cron.next_after(chrono::Utc::now()).is_none())
 }
 
 /// Why a service name cannot be used, if it cannot: names appear in keys, URLs and

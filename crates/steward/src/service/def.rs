@@ -17,6 +17,7 @@ use crate::schedule::Schedule;
 /// Which of the three kinds a service is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum ServiceKind {
     /// Runs until cancelled.
     Continuous,
