@@ -235,7 +235,7 @@ where
 
 /// A periodic service that takes no settings.
 pub fn periodic<S: Periodic>(name: impl Into<String>, service: S) -> ServiceDef {
-    let body = Body::Supervised(Arc::new(AsPeriodic(service)));
+    let body = Body::Supervised(Arc::new(AsPeriodic::new(service)));
     ServiceDef::new(name, ServiceKind::Periodic, no_settings(body))
 }
 
@@ -247,7 +247,7 @@ where
     F: FnOnce(T) -> S + Send + 'static,
 {
     let factory =
-        with_settings(move |settings| Body::Supervised(Arc::new(AsPeriodic(build(settings)))));
+        with_settings(move |settings| Body::Supervised(Arc::new(AsPeriodic::new(build(settings)))));
     ServiceDef::new(name, ServiceKind::Periodic, factory)
 }
 

@@ -18,7 +18,7 @@ use crate::context::Context;
 use crate::error::Result;
 use crate::host::HostShared;
 use crate::schedule::Schedule;
-use crate::supervisor::{ServiceCell, guarded, spawn_supervisor, tick_loop};
+use crate::supervisor::{ServiceCell, TickStats, guarded, spawn_supervisor, tick_loop};
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -56,12 +56,25 @@ impl<S: Continuous> Work for AsContinuous<S> {
     }
 }
 
-/// A periodic service as [`Work`], with the schedule it ticks on.
-pub(crate) struct AsPeriodic<S>(pub(crate) S);
+/// A periodic service as [`Work`], with its tick history beside it: the tick loop
+/// touches both on every tick.
+pub(crate) struct AsPeriodic<S> {
+    service: S,
+    stats: TickStats,
+}
+
+impl<S> AsPeriodic<S> {
+    pub(crate) fn new(service: S) -> Self {
+        Self {
+            service,
+            stats: TickStats::new(),
+        }
+    }
+}
 
 impl<S: Periodic> Work for AsPeriodic<S> {
     fn start(&self, cx: &Context) -> impl Future<Output = Result> + Send {
-        self.0.start(cx)
+        self.service.start(cx)
     }
 
     async fn run(
@@ -74,8 +87,8 @@ impl<S: Periodic> Work for AsPeriodic<S> {
             .spec
             .schedule
             .clone()
-            .unwrap_or_else(|| self.0.schedule());
-        tick_loop(host, cell, cx, &self.0, schedule).await;
+            .unwrap_or_else(|| self.service.schedule());
+        tick_loop(host, cell, cx, &self.service, &self.stats, schedule).await;
         Ok(())
     }
 }
@@ -84,6 +97,9 @@ impl<S: Periodic> Work for AsPeriodic<S> {
 pub(crate) trait Supervised: Send + Sync {
     /// A periodic service's own schedule.
     fn schedule(&self) -> Option<Schedule>;
+
+    /// A periodic service's tick history.
+    fn tick_stats(&self) -> Option<&TickStats>;
 
     /// Spawns the supervision loop for this service.
     fn spawn(
@@ -99,6 +115,10 @@ impl<S: Continuous> Supervised for AsContinuous<S> {
         None
     }
 
+    fn tick_stats(&self) -> Option<&TickStats> {
+        None
+    }
+
     fn spawn(
         self: Arc<Self>,
         host: Arc<HostShared>,
@@ -111,7 +131,11 @@ impl<S: Continuous> Supervised for AsContinuous<S> {
 
 impl<S: Periodic> Supervised for AsPeriodic<S> {
     fn schedule(&self) -> Option<Schedule> {
-        Some(self.0.schedule())
+        Some(self.service.schedule())
+    }
+
+    fn tick_stats(&self) -> Option<&TickStats> {
+        Some(&self.stats)
     }
 
     fn spawn(

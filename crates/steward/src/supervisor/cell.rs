@@ -60,8 +60,6 @@ pub(crate) struct ServiceCell {
     pub(crate) dependency_names: Vec<String>,
     pub(crate) state: StateCell,
     pub(crate) record: Mutex<Record>,
-    /// Tick history; only periodic services have one.
-    pub(crate) ticks: Option<Box<TickStats>>,
     pub(crate) run: Mutex<Option<RunHandle>>,
     /// Held while a transition is applied and announced, to keep them in order.
     announcing: Mutex<()>,
@@ -76,7 +74,6 @@ impl ServiceCell {
         spec: Spec,
         dependency_names: Vec<String>,
     ) -> Self {
-        let ticks = (spec.kind == ServiceKind::Periodic).then(|| Box::new(TickStats::new()));
         Self {
             name,
             body,
@@ -84,10 +81,17 @@ impl ServiceCell {
             dependency_names,
             state: StateCell::new(State::Pending),
             record: Mutex::new(Record::default()),
-            ticks,
             run: Mutex::new(None),
             announcing: Mutex::new(()),
             control: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// A periodic service's tick history, kept beside the service itself.
+    pub(crate) fn ticks(&self) -> Option<&TickStats> {
+        match &self.body {
+            Body::Supervised(work) => work.tick_stats(),
+            Body::Startup(_) => None,
         }
     }
 
@@ -133,11 +137,11 @@ impl ServiceCell {
             critical: self.spec.critical,
             health: self.effective_health(state, &record),
             restarts: record.restarts,
-            last_error: (self.ticks.as_ref().and_then(|ticks| ticks.last_error()))
+            last_error: (self.ticks().and_then(|ticks| ticks.last_error()))
                 .or_else(|| record.last_error.clone()),
             depends_on: self.dependency_names.clone(),
             schedule: self.spec.schedule.as_ref().map(ToString::to_string),
-            runs: self.ticks.as_ref().map(|ticks| ticks.stats(clock)),
+            runs: self.ticks().map(|ticks| ticks.stats(clock)),
         }
     }
 
@@ -165,7 +169,7 @@ impl ServiceCell {
             }
             State::Running => {
                 let reported = record.reported.clone();
-                match self.ticks.as_ref().and_then(|ticks| ticks.last_error()) {
+                match self.ticks().and_then(|ticks| ticks.last_error()) {
                     Some(error) if reported.status == HealthStatus::Healthy => {
                         Health::degraded(format!("last tick failed: {error}"))
                     }

@@ -15,4 +15,4 @@ pub(crate) use control::{StopOutcome, abandon, launch, stop, stop_all};
 pub(crate) use guard::guarded;
 pub(crate) use run::spawn_supervisor;
 pub(crate) use startup::run_startup;
-pub(crate) use ticks::tick_loop;
+pub(crate) use ticks::{TickStats, tick_loop};

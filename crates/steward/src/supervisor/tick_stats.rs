@@ -63,7 +63,7 @@ impl TickStats {
         }
         self.next_run.store(self.offset(at), Relaxed);
         if skipped > 0 {
-            self.skipped.fetch_add(skipped, Relaxed);
+            bump(&self.skipped, skipped);
         }
     }
 
@@ -80,14 +80,15 @@ impl TickStats {
             .store(nanos(took).saturating_add(1), Relaxed);
         match result {
             Ok(()) => {
-                self.succeeded.fetch_add(1, Relaxed);
+                bump(&self.succeeded, 1);
                 self.last_outcome.store(1, Relaxed);
-                if self.has_error.swap(false, Relaxed) {
+                if self.has_error.load(Relaxed) {
+                    self.has_error.store(false, Relaxed);
                     *self.error() = None;
                 }
             }
             Err(error) => {
-                self.failed.fetch_add(1, Relaxed);
+                bump(&self.failed, 1);
                 self.last_outcome.store(2, Relaxed);
                 *self.error() = Some(error);
                 self.has_error.store(true, Relaxed);
@@ -143,6 +144,11 @@ impl TickStats {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Adds to a counter that only the tick loop writes: no locked read-modify-write.
+fn bump(counter: &AtomicU64, by: u64) {
+    counter.store(counter.load(Relaxed).saturating_add(by), Relaxed);
 }
 
 fn nanos(duration: Duration) -> u64 {

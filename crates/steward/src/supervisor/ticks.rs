@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::cell::ServiceCell;
 use super::guard::guarded;
-use super::tick_stats::TickStats;
+pub(crate) use super::tick_stats::TickStats;
 use crate::context::Context;
 use crate::host::HostShared;
 use crate::schedule::{Schedule, Timer};
@@ -26,11 +26,9 @@ pub(crate) async fn tick_loop<S: Periodic>(
     cell: &ServiceCell,
     cx: &Context,
     service: &S,
+    stats: &TickStats,
     schedule: Schedule,
 ) {
-    let Some(stats) = cell.ticks.as_deref() else {
-        return;
-    };
     let mut timer = Timer::start(schedule, host.clock.clone());
     let Some(mut fire) = timer.next_fire(Instant::now()) else {
         return idle(cell, stats, cx).await;
