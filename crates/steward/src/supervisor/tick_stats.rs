@@ -18,22 +18,20 @@ use crate::status::{Outcome, RunStats};
 /// "Not yet" for the nanosecond fields (stored as value + 1).
 const NONE: u64 = 0;
 
-/// Aligned to its own cache lines: every tick writes it, and it must not share a
-/// line with another service's data that another worker thread is writing.
+/// Laid out in order: what every tick touches fits in the first cache line.
 #[derive(Debug)]
-#[repr(align(128))]
+#[repr(C)]
 pub(crate) struct TickStats {
     origin: Instant,
-    // Written every tick: kept together.
     last_run: AtomicU64,
     next_run: AtomicU64,
     last_duration: AtomicU64,
     succeeded: AtomicU64,
-    failed: AtomicU64,
     skipped: AtomicU64,
     last_outcome: AtomicU8,
     has_error: AtomicBool,
-    // Written for cron fires and failures only.
+    // Touched for failures and cron fires only.
+    failed: AtomicU64,
     next_wall: AtomicI64,
     last_error: Mutex<Option<String>>,
 }
