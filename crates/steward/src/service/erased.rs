@@ -12,10 +12,12 @@ use std::sync::Arc;
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
+use tracing::Instrument;
 
 use super::traits::{Continuous, Periodic, Startup};
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{Result, panic_message};
 use crate::host::HostShared;
 use crate::schedule::Schedule;
 use crate::supervisor::{ServiceCell, TickStats, guarded, spawn_supervisor, tick_loop};
@@ -28,9 +30,9 @@ pub(crate) trait Work: Send + Sync + 'static {
 
     /// Runs until the work ends; an error or panic is the failure's message.
     fn run(
-        &self,
-        host: &HostShared,
-        cell: &ServiceCell,
+        self: &Arc<Self>,
+        host: &Arc<HostShared>,
+        cell: &Arc<ServiceCell>,
         cx: &Context,
     ) -> impl Future<Output = std::result::Result<(), String>> + Send;
 }
@@ -44,9 +46,9 @@ impl<S: Continuous> Work for AsContinuous<S> {
     }
 
     async fn run(
-        &self,
-        _host: &HostShared,
-        _cell: &ServiceCell,
+        self: &Arc<Self>,
+        _host: &Arc<HostShared>,
+        _cell: &Arc<ServiceCell>,
         cx: &Context,
     ) -> std::result::Result<(), String> {
         // Boxed: a continuous service's `run` is polled rarely, and an idle service
@@ -79,19 +81,27 @@ impl<S: Periodic> Work for AsPeriodic<S> {
         self.service.start(cx)
     }
 
+    /// The tick loop runs as a task of its own, so that a tick touches only that
+    /// task's small state, not the whole supervision loop's; it is aborted if the
+    /// supervisor is.
     async fn run(
-        &self,
-        host: &HostShared,
-        cell: &ServiceCell,
+        self: &Arc<Self>,
+        host: &Arc<HostShared>,
+        cell: &Arc<ServiceCell>,
         cx: &Context,
     ) -> std::result::Result<(), String> {
-        let schedule = cell
-            .spec
-            .schedule
-            .clone()
-            .unwrap_or_else(|| self.service.schedule());
-        tick_loop(host, cell, cx, &self.service, &self.stats, schedule).await;
-        Ok(())
+        let schedule = (cell.spec.schedule.clone()).unwrap_or_else(|| self.service.schedule());
+        let (work, host, cell, cx) = (self.clone(), host.clone(), cell.clone(), cx.clone());
+        let tracker = host.tracker.clone();
+        let ticks = async move {
+            tick_loop(&host, &cell, &cx, &work.service, &work.stats, schedule).await;
+        };
+        let task = AbortOnDropHandle::new(tracker.spawn(ticks.in_current_span()));
+        match task.await {
+            Ok(()) => Ok(()),
+            Err(error) if error.is_panic() => Err(panic_message(error.into_panic().as_ref())),
+            Err(_) => Ok(()),
+        }
     }
 }
 

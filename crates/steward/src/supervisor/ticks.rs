@@ -36,22 +36,26 @@ pub(crate) async fn tick_loop<S: Periodic>(
     stats.set_next(fire.at, fire.wall, 0);
     // Held here, so a wait touches the token without going through the context.
     let stop = cx.stop_token().clone();
+    // One wait for cancellation, registered once and kept across ticks.
+    let stopped = stop.cancelled();
     let sleep = tokio::time::sleep_until(fire.at);
-    tokio::pin!(sleep);
+    tokio::pin!(stopped, sleep);
     loop {
-        // Biased towards the timer: the cancellation check is taken only while the
-        // timer is still pending.
+        // Biased towards the timer: cancellation is looked at only while the timer
+        // is still pending.
         tokio::select! {
             biased;
             () = sleep.as_mut() => {}
-            () = stop.cancelled() => return,
+            () = stopped.as_mut() => return,
         }
         if let Some(wall) = fire.wall {
             // The system clock may have been set back while we slept: cron means wall time.
             while timer.clock().now() + WALL_CLOCK_SLACK < wall {
                 sleep.as_mut().reset(timer.clock().instant_at(wall));
-                if stop.run_until_cancelled(sleep.as_mut()).await.is_none() {
-                    return;
+                tokio::select! {
+                    biased;
+                    () = sleep.as_mut() => {}
+                    () = stopped.as_mut() => return,
                 }
             }
         }
