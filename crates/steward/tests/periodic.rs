@@ -295,3 +295,20 @@ async fn a_panicking_tick_is_recorded_and_the_schedule_goes_on() {
     );
     host.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_during_a_tick_that_ignores_it_ends_the_loop_after_the_tick() {
+    let mut ticker = Ticker::new(Schedule::every(secs(10)).run_on_startup());
+    ticker.work = secs(5);
+    let host = TestHost::builder()
+        .service(periodic("slow", ticker.clone()).stop_timeout(secs(60)))
+        .start()
+        .await
+        .unwrap();
+    host.advance(secs(12)).await; // second tick runs from 10 s to 15 s
+    let began = tokio::time::Instant::now();
+    let report = host.shutdown().await;
+    assert_eq!(began.elapsed(), secs(3), "waits for the tick, no longer");
+    assert_eq!(report.stopped, ["slow"]);
+    assert_eq!(ticker.offsets(), [secs(0), secs(10)]);
+}

@@ -83,6 +83,9 @@ pub(crate) async fn stop_all<'a>(
             continue;
         };
         host.transition_unless_settled(cell, State::Stopping);
+        if let Some(ticks) = cell.ticks() {
+            ticks.request_stop();
+        }
         run.token.cancel();
         stopping.push(Stopping {
             cell,

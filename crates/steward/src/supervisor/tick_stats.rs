@@ -30,6 +30,7 @@ pub(crate) struct TickStats {
     skipped: AtomicU64,
     last_outcome: AtomicU8,
     has_error: AtomicBool,
+    stop_requested: AtomicBool,
     // Touched for failures and cron fires only.
     failed: AtomicU64,
     next_wall: AtomicI64,
@@ -48,6 +49,7 @@ impl TickStats {
             skipped: AtomicU64::new(0),
             last_outcome: AtomicU8::new(0),
             has_error: AtomicBool::new(false),
+            stop_requested: AtomicBool::new(false),
             next_wall: AtomicI64::new(i64::MIN),
             last_error: Mutex::new(None),
         }
@@ -63,6 +65,21 @@ impl TickStats {
         if skipped > 0 {
             bump(&self.skipped, skipped);
         }
+    }
+
+    /// Flags a stop before its token is cancelled: the tick loop then looks at
+    /// the token, which it otherwise does only when woken by something else.
+    pub(crate) fn request_stop(&self) {
+        self.stop_requested.store(true, Relaxed);
+    }
+
+    pub(crate) fn stop_requested(&self) -> bool {
+        self.stop_requested.load(Relaxed)
+    }
+
+    /// A new run of the tick loop: old stop requests are done with.
+    pub(crate) fn clear_stop_request(&self) {
+        self.stop_requested.store(false, Relaxed);
     }
 
     /// No further fires.

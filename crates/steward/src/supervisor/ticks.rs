@@ -5,9 +5,13 @@
 //! stores, with times kept as monotonic instants (wall-clock times are worked out
 //! when the status is read).
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
+use tokio_util::sync::WaitForCancellationFuture;
 
 use super::cell::ServiceCell;
 use super::guard::guarded;
@@ -40,22 +44,18 @@ pub(crate) async fn tick_loop<S: Periodic>(
     let stopped = stop.cancelled();
     let sleep = tokio::time::sleep_until(fire.at);
     tokio::pin!(stopped, sleep);
+    stats.clear_stop_request();
+    let mut registered = false;
     loop {
-        // Biased towards the timer: cancellation is looked at only while the timer
-        // is still pending.
-        tokio::select! {
-            biased;
-            () = sleep.as_mut() => {}
-            () = stopped.as_mut() => return,
+        if !sleep_or_stop(sleep.as_mut(), stopped.as_mut(), stats, &mut registered).await {
+            return;
         }
         if let Some(wall) = fire.wall {
             // The system clock may have been set back while we slept: cron means wall time.
             while timer.clock().now() + WALL_CLOCK_SLACK < wall {
                 sleep.as_mut().reset(timer.clock().instant_at(wall));
-                tokio::select! {
-                    biased;
-                    () = sleep.as_mut() => {}
-                    () = stopped.as_mut() => return,
+                if !sleep_or_stop(sleep.as_mut(), stopped.as_mut(), stats, &mut registered).await {
+                    return;
                 }
             }
         }
@@ -77,6 +77,34 @@ pub(crate) async fn tick_loop<S: Periodic>(
         sleep.as_mut().reset(next.at);
         fire = next;
     }
+}
+
+/// Waits for the timer (`true`) or a stop (`false`).
+///
+/// The cancellation future is polled when it must be: once to register, after a
+/// wake that was not the timer's, and when the stopper has flagged a stop in the
+/// tick history. A tick's usual path, the timer, then takes no lock on the token.
+async fn sleep_or_stop(
+    mut sleep: Pin<&mut Sleep>,
+    mut stopped: Pin<&mut WaitForCancellationFuture<'_>>,
+    stats: &TickStats,
+    registered: &mut bool,
+) -> bool {
+    let mut polls = 0u32;
+    std::future::poll_fn(|task| {
+        polls += 1;
+        if sleep.as_mut().poll(task).is_ready() {
+            return Poll::Ready(true);
+        }
+        if polls > 1 || !*registered || stats.stop_requested() {
+            *registered = true;
+            if stopped.as_mut().poll(task).is_ready() {
+                return Poll::Ready(false);
+            }
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// A schedule with no further fires: stay running until asked to stop.
