@@ -2,9 +2,10 @@
 //!
 //! Continuous and periodic services are wrapped in a [`Work`] adapter and kept as
 //! `dyn Supervised`, whose one job is to spawn the supervision loop *for the
-//! concrete type*: the task then holds the service's whole state (its `run` future,
-//! or its tick loop) inline, and ticks are direct calls. Startup services run once
-//! and are simply boxed.
+//! concrete type*: a periodic service's tick loop is then generic code in a small
+//! task of its own, and ticks are direct calls. A continuous service's `run` future
+//! is boxed (it is polled rarely, and idle services should be small). Startup
+//! services run once and are simply boxed.
 
 use std::future::Future;
 use std::pin::Pin;
