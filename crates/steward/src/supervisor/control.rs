@@ -61,9 +61,16 @@ pub(crate) async fn stop(host: &HostShared, cell: &ServiceCell) -> StopOutcome {
 /// A service being stopped: what to wait for, and until when.
 struct Stopping<'a> {
     cell: &'a ServiceCell,
-    abort: AbortHandle,
-    join: Option<JoinHandle<()>>,
+    wait: Wait,
     deadline: Instant,
+}
+
+/// How a stop learns that the service ended.
+enum Wait {
+    /// The first stop waits for the task itself (and can abort it through it).
+    Task(JoinHandle<()>),
+    /// A second, concurrent stop watches the state.
+    State(AbortHandle),
 }
 
 /// Stops services together: cancels every one of them first, then waits for each
@@ -78,7 +85,20 @@ pub(crate) async fn stop_all<'a>(
     let mut stopping = Vec::new();
     for cell in cells {
         let mut run = cell.run_handle();
-        let Some(run) = run.as_mut().filter(|run| !run.abort.is_finished()) else {
+        let wait = match run.as_mut() {
+            // A supervisor that settled by itself (completed, or failed) is ending.
+            Some(_) if cell.current_state().is_settled() => None,
+            Some(run) => match run.join.take() {
+                Some(join) => Some((run, Wait::Task(join))),
+                None if run.abort.is_finished() => None,
+                None => {
+                    let abort = run.abort.clone();
+                    Some((run, Wait::State(abort)))
+                }
+            },
+            None => None,
+        };
+        let Some((run, wait)) = wait else {
             note(cell, StopOutcome::NotRunning);
             continue;
         };
@@ -89,31 +109,38 @@ pub(crate) async fn stop_all<'a>(
         run.token.cancel();
         stopping.push(Stopping {
             cell,
-            abort: run.abort.clone(),
-            join: run.join.take(),
+            wait,
             deadline: now + cell.spec.stop_timeout,
         });
     }
     for Stopping {
         cell,
-        abort,
-        join,
+        wait,
         deadline,
     } in stopping
     {
-        let ended = match join {
+        let ended = match wait {
             // Waiting for the task, not the state, so that its last words are said.
-            Some(join) => tokio::time::timeout_at(deadline, join).await.is_ok(),
-            // Someone else is stopping it too: wait for the outcome.
-            None => {
+            Wait::Task(mut join) => {
+                let ended = tokio::time::timeout_at(deadline, &mut join).await.is_ok();
+                if !ended {
+                    join.abort();
+                }
+                ended
+            }
+            Wait::State(abort) => {
                 let settled = cell.state.wait_for(State::is_settled);
-                tokio::time::timeout_at(deadline, settled).await.is_ok()
+                let ended = tokio::time::timeout_at(deadline, settled).await.is_ok();
+                if !ended {
+                    abort.abort();
+                }
+                ended
             }
         };
         if ended {
             note(cell, StopOutcome::Stopped);
         } else {
-            abandon(host, cell, &abort, "stop timeout");
+            abandoned(host, cell, "stop timeout");
             note(cell, StopOutcome::Abandoned);
         }
     }
@@ -123,6 +150,11 @@ pub(crate) async fn stop_all<'a>(
 /// await point and marks it stopped.
 pub(crate) fn abandon(host: &HostShared, cell: &ServiceCell, abort: &AbortHandle, why: &str) {
     abort.abort();
+    abandoned(host, cell, why);
+}
+
+/// Marks a service whose task was aborted as stopped.
+fn abandoned(host: &HostShared, cell: &ServiceCell, why: &str) {
     // The task may take a moment to notice: a start after this must not wait for it.
     cell.run_handle().take();
     tracing::warn!(service = %cell.name, "service ignored cancellation; abandoned after {why}");
