@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
+use crate::event::{Emitted, Event, EventError};
 use crate::health::Health;
 use crate::host::{HostHandle, HostShared};
 use crate::supervisor::ServiceCell;
@@ -18,6 +19,8 @@ use crate::supervisor::ServiceCell;
 #[derive(Clone)]
 pub struct Context {
     inner: Arc<Inner>,
+    /// Set while an action handler runs: its correlation id.
+    correlation_id: Option<Arc<str>>,
 }
 
 struct Inner {
@@ -43,7 +46,59 @@ impl Context {
                 stop,
                 attempt: OnceLock::new(),
             }),
+            correlation_id: None,
         }
+    }
+
+    /// This context, inside an action handler with this correlation id.
+    pub(crate) fn with_correlation(&self, id: Arc<str>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            correlation_id: Some(id),
+        }
+    }
+
+    /// The correlation id of the action being handled, if any.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id.as_deref()
+    }
+
+    /// Emits an event from this service to every subscriber whose filter it
+    /// passes. Never waits for a slow subscriber (see [`Subscription::missed`]).
+    /// Inside an action handler the event carries the action's correlation id.
+    ///
+    /// [`Subscription::missed`]: crate::Subscription::missed
+    pub async fn emit<E: Event>(&self, event: E) -> Result<(), EventError> {
+        let host = &self.inner.host;
+        let emitted = Emitted::typed(
+            self.inner.cell.name.clone(),
+            self.correlation_id.clone(),
+            host.clock.now(),
+            event,
+        );
+        host.events.emit(&emitted);
+        Ok(())
+    }
+
+    /// Emits an event by name with a JSON value, as other hosts and built-in
+    /// services do; typed subscribers receive it if it decodes as their type.
+    pub async fn emit_json(&self, name: &str, value: serde_json::Value) -> Result<(), EventError> {
+        let host = &self.inner.host;
+        let emitted = Emitted::from_json(
+            self.inner.cell.name.clone(),
+            name.into(),
+            self.correlation_id.clone(),
+            host.clock.now(),
+            value,
+        );
+        host.events.emit(&emitted);
+        Ok(())
+    }
+
+    /// The services of this host: actions, events and queries (the same as
+    /// [`host`](Self::host)).
+    pub fn services(&self) -> HostHandle {
+        self.host()
     }
 
     /// Ends the attempt: cancels the tokens handed out by [`child_token`](Self::child_token).
@@ -111,6 +166,7 @@ impl std::fmt::Debug for Context {
         f.debug_struct("Context")
             .field("service", &self.inner.cell.name)
             .field("cancelled", &self.inner.stop.is_cancelled())
+            .field("correlation_id", &self.correlation_id)
             .finish()
     }
 }

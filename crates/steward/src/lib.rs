@@ -50,10 +50,13 @@
 #![doc = include_str!("../../../docs/semantics.md")]
 #![doc(test(attr(deny(warnings))))]
 
+mod action;
+mod client;
 mod clock;
 mod config;
 mod context;
 mod error;
+mod event;
 mod health;
 mod host;
 mod restart;
@@ -71,12 +74,18 @@ pub mod testing;
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
+pub use action::{
+    ActionChange, ActionError, ActionId, ActionInfo, ActionRecord, ActionRequest, ActionState,
+    ActionTable, IfFull, Journal, JournalError, JournalFuture, MemoryJournal, Retry,
+};
+pub use client::{ServiceInfo, ServiceRef};
 pub use config::{
     Config, ConfigError, ConfigErrors, Environment, HostConfig, Origin, RestartConfig,
     ServiceConfig,
 };
 pub use context::Context;
 pub use error::{BoxError, ControlError, HostError, Result, ShutdownReport};
+pub use event::{Emitted, Event, EventError, EventStream, FromEmitted, Subscribe, Subscription};
 pub use health::{Health, HealthStatus, HostHealth, ServiceHealth};
 pub use host::{Host, HostBuilder, HostHandle, RunningHost, ServiceHandle};
 pub use restart::{Backoff, Restart, RestartPolicy};

@@ -65,6 +65,10 @@ pub struct HostConfig {
     /// The default time a service gets to stop.
     #[serde(with = "super::duration")]
     pub stop_timeout: Duration,
+    /// How long a shutdown lets running services work through their queued
+    /// actions before stopping them; what is left stays in the journal.
+    #[serde(with = "super::duration")]
+    pub drain_timeout: Duration,
     /// The default time a startup service may run, and a `start` hook may take.
     #[serde(with = "super::duration")]
     pub start_timeout: Duration,
@@ -83,6 +87,7 @@ impl Default for HostConfig {
             environment: Environment::default(),
             shutdown_timeout: Duration::from_secs(30),
             stop_timeout: Duration::from_secs(10),
+            drain_timeout: Duration::from_secs(10),
             start_timeout: Duration::from_secs(60),
             fail_fast_on_startup_failure: true,
             shutdown_on_critical_failure: false,

@@ -11,9 +11,11 @@ use tokio_util::task::TaskTracker;
 use super::Host;
 use super::plan::plan;
 use super::shared::{HostShared, Observer, Phase, TRANSITION_BUFFER};
+use crate::action::{Journal, MemoryJournal};
 use crate::clock::Clock;
 use crate::config::{ConfigErrors, ConfigSource, Environment, Expected, Format, load};
 use crate::error::HostError;
+use crate::event::EventBus;
 use crate::service::ServiceDef;
 use crate::state::{State, Transition};
 
@@ -45,6 +47,7 @@ pub struct HostBuilder {
     sections: Vec<String>,
     observers: Vec<Observer>,
     clock: Option<DateTime<Utc>>,
+    journal: Option<Arc<dyn Journal>>,
 }
 
 impl Default for HostBuilder {
@@ -58,6 +61,7 @@ impl Default for HostBuilder {
             sections: Vec::new(),
             observers: Vec::new(),
             clock: None,
+            journal: None,
         }
     }
 }
@@ -133,6 +137,13 @@ impl HostBuilder {
         self
     }
 
+    /// Where accepted actions are recorded ([`MemoryJournal`] by default). Actions
+    /// it holds unfinished are replayed when the host starts.
+    pub fn journal(mut self, journal: impl Journal) -> Self {
+        self.journal = Some(Arc::new(journal));
+        self
+    }
+
     /// Pins the host's wall clock to `now` at build time, advancing with tokio's
     /// time: with paused time, cron schedules become testable.
     #[cfg(feature = "testing")]
@@ -184,6 +195,10 @@ impl HostBuilder {
             tracker: TaskTracker::new(),
             shutdown_requested: CancellationToken::new(),
             phase: watch::Sender::new(Phase::Built),
+            journal: self
+                .journal
+                .unwrap_or_else(|| Arc::new(MemoryJournal::new())),
+            events: EventBus::default(),
         };
         for cell in &shared.cells {
             if let Some(reason) = &cell.spec.disabled {

@@ -5,8 +5,11 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 use super::shared::{HostShared, Phase};
+use crate::action::{ActionError, ActionId, ActionRecord, retry_dead_letter};
+use crate::client::ServiceRef;
 use crate::config::Environment;
 use crate::error::ControlError;
+use crate::event::{Emitted, Subscribe};
 use crate::health::{HealthStatus, HostHealth, ServiceHealth};
 use crate::service::ServiceKind;
 use crate::state::{State, Transition};
@@ -75,6 +78,59 @@ impl HostHandle {
             status,
             services,
         }
+    }
+
+    /// The one service of type `T`, for typed actions, events and queries.
+    ///
+    /// It is looked up when used: an error then says if no service, or several,
+    /// are of that type.
+    pub fn of<T: 'static>(&self) -> ServiceRef<T> {
+        ServiceRef::of(self.host.clone())
+    }
+
+    /// The service named `name`, for actions, events and queries by name and JSON.
+    pub fn named(&self, name: &str) -> ServiceRef {
+        ServiceRef::named(self.host.clone(), name)
+    }
+
+    /// Every event any service emits.
+    pub fn events(&self) -> Subscribe<Emitted> {
+        Subscribe::new(self.host.clone(), Ok(None), None)
+    }
+
+    /// Events named `name`, from any service.
+    pub fn on_named(&self, name: &str) -> Subscribe<Emitted> {
+        Subscribe::new(self.host.clone(), Ok(None), Some(name.into()))
+    }
+
+    /// How many event subscriptions are open.
+    pub fn subscribers(&self) -> usize {
+        self.host.events.len()
+    }
+
+    /// An accepted action's record: state, attempts, result or error.
+    pub async fn action(&self, id: ActionId) -> Result<ActionRecord, ActionError> {
+        self.host
+            .journal
+            .get(id)
+            .await
+            .map_err(|error| ActionError::Journal(error.0))?
+            .ok_or(ActionError::UnknownId(id))
+    }
+
+    /// Actions that failed every attempt their retry policy allowed, oldest first.
+    pub async fn dead_letters(&self) -> Result<Vec<ActionRecord>, ActionError> {
+        self.host
+            .journal
+            .dead_letters()
+            .await
+            .map_err(|error| ActionError::Journal(error.0))
+    }
+
+    /// Queues a dead-lettered action again (once, with no further retries); its
+    /// outcome is in its record.
+    pub async fn retry_dead_letter(&self, id: ActionId) -> Result<(), ActionError> {
+        retry_dead_letter(&self.host, id).await
     }
 
     /// Every transition from now on. A receiver that falls more than 1,024

@@ -14,6 +14,7 @@ pub use builder::HostBuilder;
 pub use handle::{HostHandle, ServiceHandle};
 pub(crate) use shared::{HostShared, Phase};
 
+use crate::action::replay_unfinished;
 use crate::config::Config;
 use crate::error::{HostError, ShutdownReport};
 use crate::supervisor::{launch, run_startup};
@@ -74,6 +75,7 @@ impl Host {
                 tracing::warn!(service = %cell.name, %reason, "startup service failed; continuing");
             }
         }
+        replay_unfinished(&host).await;
         for &index in &host.sequence {
             let cell = &host.cells[index];
             if cell.spec.disabled.is_none() {

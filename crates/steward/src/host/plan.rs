@@ -4,6 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::action::Mailbox;
+use crate::action::dispatch::ServiceActions;
 use crate::config::{Config, ConfigError, ConfigErrors, Environment, Origin, ServiceConfig};
 use crate::restart::{Restart, RestartPolicy};
 use crate::schedule::Schedule;
@@ -35,6 +37,7 @@ struct Draft {
     spec: Spec,
     depends_on: Vec<String>,
     depends_from_config: bool,
+    actions: Option<ServiceActions>,
 }
 
 pub(crate) fn plan(
@@ -136,6 +139,26 @@ fn draft(
             None
         }
     };
+    let actions = def.actions.and_then(|actions| {
+        let body = body.as_ref()?;
+        if def.kind == ServiceKind::Startup {
+            errors.push(code_error(&name, "startup services take no actions"));
+            return None;
+        }
+        if actions.table.service_type() != body.service().type_id() {
+            let reason = format!(
+                "its actions are for `{}`, which is not the service's type",
+                actions.type_name
+            );
+            errors.push(code_error(&name, &reason));
+            return None;
+        }
+        Some(ServiceActions::new(
+            actions.table,
+            Mailbox::new(actions.capacity),
+            actions.max_concurrency,
+        ))
+    });
     let options = def.options;
     let schedule = match &body {
         Some(Body::Supervised(service)) if def.kind == ServiceKind::Periodic => {
@@ -237,6 +260,7 @@ fn draft(
         spec,
         depends_on,
         depends_from_config,
+        actions,
     })
 }
 

@@ -1,5 +1,6 @@
 //! State the host shares with every supervisor task and handle.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -8,8 +9,10 @@ use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::action::{ActionError, Journal};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::event::EventBus;
 use crate::health::Health;
 use crate::state::{State, Transition};
 use crate::supervisor::ServiceCell;
@@ -45,11 +48,45 @@ pub(crate) struct HostShared {
     pub(crate) tracker: TaskTracker,
     pub(crate) shutdown_requested: CancellationToken,
     pub(crate) phase: watch::Sender<Phase>,
+    pub(crate) journal: Arc<dyn Journal>,
+    pub(crate) events: EventBus,
 }
 
 impl HostShared {
     pub(crate) fn phase(&self) -> Phase {
         *self.phase.borrow()
+    }
+
+    /// Whether the host has begun shutting down, and accepts no more actions.
+    pub(crate) fn accepting_actions_closed(&self) -> bool {
+        matches!(self.phase(), Phase::Stopping | Phase::Stopped)
+    }
+
+    /// The index of the service named `name`.
+    pub(crate) fn find_name(&self, name: &str) -> Result<usize, ActionError> {
+        self.by_name
+            .get(name)
+            .copied()
+            .ok_or_else(|| ActionError::UnknownService(name.to_owned()))
+    }
+
+    /// The index of the one service whose type is `type_id`.
+    pub(crate) fn find_type(&self, type_id: TypeId, type_name: &str) -> Result<usize, ActionError> {
+        let mut found = self
+            .cells
+            .iter()
+            .enumerate()
+            .filter(|(_, cell)| cell.body.service().type_id() == type_id);
+        match (found.next(), found.next()) {
+            (Some((index, _)), None) => Ok(index),
+            (None, _) => Err(ActionError::NoSuchType(format!(
+                "no service of type `{type_name}` is registered"
+            ))),
+            (Some((_, first)), Some((_, second))) => Err(ActionError::NoSuchType(format!(
+                "several services are of type `{type_name}` (`{}`, `{}`, …): address one by name",
+                first.name, second.name
+            ))),
+        }
     }
 
     /// Moves a service to `to`, then logs and announces the change.

@@ -6,7 +6,22 @@ use tokio::time::Instant;
 
 use super::shared::{HostShared, Phase};
 use crate::error::ShutdownReport;
+use crate::state::State;
 use crate::supervisor::{StopOutcome, abandon, stop_all};
+
+/// Lets the wave's running services finish their queued actions, until the
+/// deadline; what is left stays queued (and in the journal).
+async fn drain(host: &HostShared, wave: &[usize], deadline: Instant) {
+    let draining = wave.iter().filter_map(|&index| {
+        let cell = &host.cells[index];
+        let actions = cell.actions.as_ref()?;
+        (cell.current_state() == State::Running).then(|| actions.drained())
+    });
+    let draining = futures_util::future::join_all(draining);
+    if tokio::time::timeout_at(deadline, draining).await.is_err() {
+        tracing::warn!("drain timeout reached; queued actions stay in the journal");
+    }
+}
 
 pub(super) async fn shutdown(host: &Arc<HostShared>) -> ShutdownReport {
     let began = Instant::now();
@@ -22,8 +37,15 @@ pub(super) async fn shutdown(host: &Arc<HostShared>) -> ShutdownReport {
             StopOutcome::NotRunning => {}
         }
     };
+    for cell in &host.cells {
+        if let Some(actions) = &cell.actions {
+            actions.mailbox.close();
+        }
+    }
+    let drain_deadline = began + host.config.host.drain_timeout;
     let waves = async {
         for wave in &host.stop_waves {
+            drain(host, wave, drain_deadline).await;
             let cells = wave.iter().map(|&index| &*host.cells[index]);
             stop_all(host, cells, |cell, outcome| note(&cell.name, outcome)).await;
         }

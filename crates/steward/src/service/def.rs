@@ -1,6 +1,7 @@
 //! A service definition: a name, a kind, options, and how to build the service from
 //! its configured settings.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use serde_json::Value;
 
 use super::erased::{AsContinuous, AsPeriodic, ErasedStartup, Supervised};
 use super::traits::{Continuous, Periodic, Startup};
+use crate::action::{ActionTable, ErasedTable};
 use crate::config::{Environment, SettingsError};
 use crate::restart::Restart;
 use crate::schedule::Schedule;
@@ -50,6 +52,16 @@ pub(crate) enum Body {
     /// Continuous or periodic: the kind is in the spec.
     Supervised(Arc<dyn Supervised>),
     Startup(Arc<dyn ErasedStartup>),
+}
+
+impl Body {
+    /// The user's service itself.
+    pub(crate) fn service(&self) -> &(dyn Any + Send + Sync) {
+        match self {
+            Body::Supervised(work) => work.service(),
+            Body::Startup(service) => service.service(),
+        }
+    }
 }
 
 type Factory = Box<dyn FnOnce(Option<Value>) -> Result<Body, SettingsError> + Send>;
@@ -93,7 +105,19 @@ pub struct ServiceDef {
     pub(crate) kind: ServiceKind,
     pub(crate) options: ServiceOptions,
     pub(crate) factory: Factory,
+    pub(crate) actions: Option<ActionsDef>,
 }
+
+/// A service's actions as registered, with how many run at once and wait.
+pub(crate) struct ActionsDef {
+    pub(crate) table: Box<dyn ErasedTable>,
+    pub(crate) type_name: &'static str,
+    pub(crate) max_concurrency: usize,
+    pub(crate) capacity: usize,
+}
+
+/// How many actions wait in a mailbox unless told otherwise.
+pub(crate) const DEFAULT_MAILBOX: usize = 1024;
 
 impl ServiceDef {
     /// The service's name.
@@ -175,12 +199,50 @@ impl ServiceDef {
         self
     }
 
+    /// Gives the service actions: named requests callers send it (see
+    /// [`ActionTable`]). `S` must be the service's own type; the host says so at
+    /// build time if it is not.
+    pub fn actions<S: Send + Sync + 'static>(mut self, table: ActionTable<S>) -> Self {
+        let (max_concurrency, capacity) = self
+            .actions
+            .as_ref()
+            .map_or((1, DEFAULT_MAILBOX), |actions| {
+                (actions.max_concurrency, actions.capacity)
+            });
+        self.actions = Some(ActionsDef {
+            table: Box::new(table),
+            type_name: std::any::type_name::<S>(),
+            max_concurrency,
+            capacity,
+        });
+        self
+    }
+
+    /// How many of its actions may run at once (1 by default). Call after
+    /// [`actions`](Self::actions).
+    pub fn max_concurrency(mut self, handlers: usize) -> Self {
+        if let Some(actions) = &mut self.actions {
+            actions.max_concurrency = handlers.max(1);
+        }
+        self
+    }
+
+    /// How many of its actions may wait (1,024 by default); callers then wait for
+    /// room or are told the queue is full. Call after [`actions`](Self::actions).
+    pub fn mailbox(mut self, capacity: usize) -> Self {
+        if let Some(actions) = &mut self.actions {
+            actions.capacity = capacity.max(1);
+        }
+        self
+    }
+
     fn new(name: impl Into<String>, kind: ServiceKind, factory: Factory) -> Self {
         Self {
             name: name.into(),
             kind,
             options: ServiceOptions::default(),
             factory,
+            actions: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! is boxed (it is polled rarely, and idle services should be small). Startup
 //! services run once and are simply boxed.
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -27,6 +28,9 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What the supervision loop needs of a service: get ready, then do the work.
 pub(crate) trait Work: Send + Sync + 'static {
+    /// The user's service itself, for action handlers.
+    fn service(&self) -> &(dyn Any + Send + Sync);
+
     fn start(&self, cx: &Context) -> impl Future<Output = Result> + Send;
 
     /// Runs until the work ends; an error or panic is the failure's message.
@@ -42,6 +46,10 @@ pub(crate) trait Work: Send + Sync + 'static {
 pub(crate) struct AsContinuous<S>(pub(crate) S);
 
 impl<S: Continuous> Work for AsContinuous<S> {
+    fn service(&self) -> &(dyn Any + Send + Sync) {
+        &self.0
+    }
+
     fn start(&self, cx: &Context) -> impl Future<Output = Result> + Send {
         self.0.start(cx)
     }
@@ -78,6 +86,10 @@ impl<S> AsPeriodic<S> {
 }
 
 impl<S: Periodic> Work for AsPeriodic<S> {
+    fn service(&self) -> &(dyn Any + Send + Sync) {
+        &self.service
+    }
+
     fn start(&self, cx: &Context) -> impl Future<Output = Result> + Send {
         self.service.start(cx)
     }
@@ -108,6 +120,9 @@ impl<S: Periodic> Work for AsPeriodic<S> {
 
 /// A continuous or periodic service, type erased.
 pub(crate) trait Supervised: Send + Sync {
+    /// The user's service itself.
+    fn service(&self) -> &(dyn Any + Send + Sync);
+
     /// A periodic service's own schedule.
     fn schedule(&self) -> Option<Schedule>;
 
@@ -124,6 +139,10 @@ pub(crate) trait Supervised: Send + Sync {
 }
 
 impl<S: Continuous> Supervised for AsContinuous<S> {
+    fn service(&self) -> &(dyn Any + Send + Sync) {
+        &self.0
+    }
+
     fn schedule(&self) -> Option<Schedule> {
         None
     }
@@ -143,6 +162,10 @@ impl<S: Continuous> Supervised for AsContinuous<S> {
 }
 
 impl<S: Periodic> Supervised for AsPeriodic<S> {
+    fn service(&self) -> &(dyn Any + Send + Sync) {
+        &self.service
+    }
+
     fn schedule(&self) -> Option<Schedule> {
         Some(self.service.schedule())
     }
@@ -162,10 +185,17 @@ impl<S: Periodic> Supervised for AsPeriodic<S> {
 }
 
 pub(crate) trait ErasedStartup: Send + Sync {
+    /// The user's service itself.
+    fn service(&self) -> &(dyn Any + Send + Sync);
+
     fn run<'a>(&'a self, cx: &'a Context) -> BoxFuture<'a, Result>;
 }
 
 impl<S: Startup> ErasedStartup for S {
+    fn service(&self) -> &(dyn Any + Send + Sync) {
+        self
+    }
+
     fn run<'a>(&'a self, cx: &'a Context) -> BoxFuture<'a, Result> {
         Box::pin(Startup::run(self, cx))
     }

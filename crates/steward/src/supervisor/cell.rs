@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::state_cell::StateCell;
 use super::tick_stats::TickStats;
+use crate::action::dispatch::ServiceActions;
 use crate::clock::Clock;
 use crate::health::{Health, HealthStatus};
 use crate::restart::Restart;
@@ -65,6 +66,8 @@ pub(crate) struct ServiceCell {
     announcing: Mutex<()>,
     /// Serialises start, stop and restart requests.
     pub(crate) control: tokio::sync::Mutex<()>,
+    /// Its actions' table and mailbox, if it has actions.
+    pub(crate) actions: Option<ServiceActions>,
 }
 
 impl ServiceCell {
@@ -73,6 +76,7 @@ impl ServiceCell {
         body: Body,
         spec: Spec,
         dependency_names: Vec<String>,
+        actions: Option<ServiceActions>,
     ) -> Self {
         Self {
             name,
@@ -84,6 +88,7 @@ impl ServiceCell {
             run: Mutex::new(None),
             announcing: Mutex::new(()),
             control: tokio::sync::Mutex::new(()),
+            actions,
         }
     }
 

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::cell::ServiceCell;
 use super::guard::guarded_within;
+use crate::action::dispatch::beside;
 use crate::context::Context;
 use crate::error::panic_message;
 use crate::host::HostShared;
@@ -75,7 +76,14 @@ async fn supervise<W: Work>(
             Ok(()) => {
                 cell.record().has_run = true;
                 if host.advance(&cell, State::Running, None) {
-                    work.run(&host, &cell, &cx).await
+                    let run = work.run(&host, &cell, &cx);
+                    match &cell.actions {
+                        None => run.await,
+                        // Boxed: services without actions should not carry its size.
+                        Some(actions) => {
+                            Box::pin(beside(run, &host, &cell, actions, work.service(), &cx)).await
+                        }
+                    }
                 } else {
                     Ok(())
                 }

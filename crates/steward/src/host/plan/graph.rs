@@ -166,7 +166,13 @@ pub(super) fn order(drafts: Vec<Draft>, mut by_name: HashMap<Arc<str>, usize>) -
                 .iter()
                 .map(|&index| position[index])
                 .collect();
-            Arc::new(ServiceCell::new(draft.name, draft.body, draft.spec, names))
+            Arc::new(ServiceCell::new(
+                draft.name,
+                draft.body,
+                draft.spec,
+                names,
+                draft.actions,
+            ))
         })
         .collect();
     for index in by_name.values_mut() {

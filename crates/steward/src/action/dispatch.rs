@@ -1,0 +1,322 @@
+//! Serving a service's mailbox while it runs: handlers under their timeout, up to
+//! `max_concurrency` at once, retries with backoff, dead letters.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::Notify;
+use tracing::Instrument;
+
+use super::journal::ActionChange;
+use super::table::CallError;
+use super::{ActionError, ActionId, ActionState, ErasedTable, Job, Mailbox, Payload};
+use crate::context::Context;
+use crate::error::panic_message;
+use crate::host::HostShared;
+use crate::supervisor::ServiceCell;
+
+/// A service's actions as the host holds them.
+pub(crate) struct ServiceActions {
+    pub(crate) table: Box<dyn ErasedTable>,
+    pub(crate) mailbox: Mailbox,
+    pub(crate) max_concurrency: usize,
+    /// Handlers running now.
+    pub(crate) running: AtomicUsize,
+    /// Told whenever an attempt ends, for a drain to look again.
+    settled: Notify,
+}
+
+impl ServiceActions {
+    pub(crate) fn new(
+        table: Box<dyn ErasedTable>,
+        mailbox: Mailbox,
+        max_concurrency: usize,
+    ) -> Self {
+        Self {
+            table,
+            mailbox,
+            max_concurrency,
+            running: AtomicUsize::new(0),
+            settled: Notify::new(),
+        }
+    }
+
+    /// Completes once nothing waits in the mailbox and no handler runs.
+    pub(crate) async fn drained(&self) {
+        loop {
+            let settled = self.settled.notified();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            if self.mailbox.depth() == 0 && self.running.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            settled.await;
+        }
+    }
+}
+
+/// Counts a handler as running while it lives.
+struct Running<'a>(&'a ServiceActions);
+
+impl<'a> Running<'a> {
+    fn new(actions: &'a ServiceActions) -> Self {
+        actions.running.fetch_add(1, Ordering::AcqRel);
+        Self(actions)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::AcqRel);
+        self.0.settled.notify_waiters();
+    }
+}
+
+impl std::fmt::Debug for ServiceActions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceActions")
+            .field("mailbox", &self.mailbox)
+            .field("max_concurrency", &self.max_concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs the service's `run` with its mailbox served beside it. When the service is
+/// asked to stop, actions already running finish; when `run` ends by itself, they
+/// are interrupted and queued again for the next attempt.
+pub(crate) async fn beside<T>(
+    run: impl Future<Output = T>,
+    host: &Arc<HostShared>,
+    cell: &Arc<ServiceCell>,
+    actions: &ServiceActions,
+    service: &(dyn Any + Send + Sync),
+    cx: &Context,
+) -> T {
+    let serving = serve(host, cell, actions, service, cx);
+    tokio::pin!(run, serving);
+    tokio::select! {
+        ended = &mut run => {
+            if cx.is_cancelled() {
+                serving.await;
+            }
+            ended
+        }
+        () = &mut serving => run.await,
+    }
+}
+
+/// Takes actions from the mailbox and runs them until the service is asked to stop,
+/// then lets the ones running finish. Dropped early (the service's run ended by
+/// itself), it puts the interrupted ones back in the mailbox.
+pub(crate) async fn serve(
+    host: &Arc<HostShared>,
+    cell: &Arc<ServiceCell>,
+    actions: &ServiceActions,
+    service: &(dyn Any + Send + Sync),
+    cx: &Context,
+) {
+    let mut running = FuturesUnordered::new();
+    let limit = actions.max_concurrency.max(1);
+    loop {
+        tokio::select! {
+            biased;
+            () = cx.cancelled() => break,
+            Some(()) = running.next(), if !running.is_empty() => {}
+            job = actions.mailbox.pop(), if running.len() < limit => {
+                let counted = Running::new(actions);
+                running.push(async move {
+                    attempt(host, cell, actions, service, cx, job).await;
+                    drop(counted);
+                });
+            }
+        }
+    }
+    while running.next().await.is_some() {}
+}
+
+/// Puts an interrupted action back in line when its attempt is dropped unfinished.
+struct Interrupted<'a> {
+    cell: &'a ServiceCell,
+    job: Option<Job>,
+}
+
+impl Drop for Interrupted<'_> {
+    fn drop(&mut self) {
+        if let (Some(job), Some(actions)) = (self.job.take(), self.cell.actions.as_ref()) {
+            tracing::debug!(service = %self.cell.name, action = %job.action, id = %job.id, "action interrupted; queued again");
+            actions.mailbox.requeue(job);
+        }
+    }
+}
+
+/// One attempt at one action.
+async fn attempt(
+    host: &Arc<HostShared>,
+    cell: &Arc<ServiceCell>,
+    actions: &ServiceActions,
+    service: &(dyn Any + Send + Sync),
+    cx: &Context,
+    mut job: Job,
+) {
+    job.attempts += 1;
+    let params = job.take_params();
+    let span = tracing::info_span!(
+        "action",
+        service = %cell.name,
+        action = %job.action,
+        id = %job.id,
+        correlation_id = %job.correlation_id,
+        attempt = job.attempts,
+    );
+    record(
+        host,
+        job.id,
+        ActionChange::new(ActionState::Running, job.attempts, host.clock.now()),
+    )
+    .await;
+    let cx = cx.with_correlation(job.correlation_id.as_str().into());
+    let want_json = job.want_json;
+    let (action, timeout) = (job.action.clone(), job.timeout);
+    let mut guard = Interrupted {
+        cell,
+        job: Some(job),
+    };
+    let outcome = async {
+        let Some(call) = actions.table.call(service, &cx, &action, params, want_json) else {
+            return Err(Failure::Permanent(CallError::Failed(format!(
+                "service `{}` has no action `{action}`",
+                cell.name
+            ))));
+        };
+        let call = AssertUnwindSafe(call).catch_unwind();
+        let called = match timeout {
+            Some(limit) => tokio::time::timeout(limit, call)
+                .await
+                .map_err(|_| Failure::TimedOut(limit))?,
+            None => call.await,
+        };
+        match called {
+            Ok(Ok(payload)) => Ok(payload),
+            Ok(Err(error @ CallError::BadParameters { .. })) => Err(Failure::Permanent(error)),
+            Ok(Err(CallError::Failed(reason))) => Err(Failure::Failed(reason)),
+            Err(panic) => Err(Failure::Failed(panic_message(panic.as_ref()))),
+        }
+    }
+    .instrument(span.clone())
+    .await;
+    let Some(job) = guard.job.take() else { return };
+    drop(guard);
+    let _entered = span.enter();
+    match outcome {
+        Ok(payload) => succeeded(host, job, payload).await,
+        Err(failure) => failed(host, cell, job, failure).await,
+    }
+}
+
+/// Why an attempt did not succeed.
+enum Failure {
+    /// Not worth retrying (the parameters do not fit).
+    Permanent(CallError),
+    TimedOut(Duration),
+    Failed(String),
+}
+
+async fn succeeded(host: &HostShared, mut job: Job, payload: Payload) {
+    let mut change = ActionChange::new(ActionState::Succeeded, job.attempts, host.clock.now());
+    match job.reply.take() {
+        Some(reply) => {
+            let _ = reply.send(Ok(payload));
+        }
+        None => {
+            // Nobody waits: the result is kept for whoever looks the action up.
+            if let Payload::Json(value) = payload {
+                change.result = Some(value);
+            }
+        }
+    }
+    record(host, job.id, change).await;
+}
+
+async fn failed(host: &HostShared, cell: &Arc<ServiceCell>, mut job: Job, failure: Failure) {
+    let (reason, state, error) = match failure {
+        Failure::Permanent(CallError::BadParameters { path, reason }) => {
+            let error = ActionError::BadParameters {
+                service: cell.name.to_string(),
+                action: job.action.clone(),
+                path,
+                reason,
+            };
+            (error.to_string(), ActionState::Failed, error)
+        }
+        Failure::Permanent(CallError::Failed(reason)) => {
+            let error = ActionError::Failed {
+                action: job.action.clone(),
+                reason: reason.clone(),
+            };
+            (reason, ActionState::Failed, error)
+        }
+        Failure::TimedOut(after) => {
+            let error = ActionError::TimedOut {
+                action: job.action.clone(),
+                after,
+            };
+            (error.to_string(), ActionState::TimedOut, error)
+        }
+        Failure::Failed(reason) => {
+            let error = ActionError::Failed {
+                action: job.action.clone(),
+                reason: reason.clone(),
+            };
+            (reason, ActionState::Failed, error)
+        }
+    };
+    let retryable = !matches!(error, ActionError::BadParameters { .. });
+    let now = host.clock.now();
+    if retryable && job.attempts <= job.retry.max_retries {
+        let delay = job.retry.backoff.delay(job.attempts);
+        tracing::warn!(%reason, retry_in = ?delay, "action failed; will retry");
+        let mut change = ActionChange::new(ActionState::Queued, job.attempts, now);
+        change.error = Some(reason);
+        record(host, job.id, change).await;
+        let cell = cell.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            if let Some(actions) = &cell.actions {
+                actions.mailbox.requeue(job);
+            }
+        });
+        return;
+    }
+    let (state, error) = if retryable && job.retry.max_retries > 0 {
+        tracing::warn!(%reason, attempts = job.attempts, "action dead-lettered");
+        let error = ActionError::DeadLettered {
+            action: job.action.clone(),
+            attempts: job.attempts,
+            reason: reason.clone(),
+        };
+        (ActionState::DeadLettered, error)
+    } else {
+        tracing::warn!(%reason, "action failed");
+        (state, error)
+    };
+    let mut change = ActionChange::new(state, job.attempts, now);
+    change.error = Some(reason);
+    record(host, job.id, change).await;
+    if let Some(reply) = job.reply.take() {
+        let _ = reply.send(Err(error));
+    }
+}
+
+/// Writes a change to the journal; a journal that fails is logged, not fatal to
+/// the action (which is already running or done).
+async fn record(host: &HostShared, id: ActionId, change: ActionChange) {
+    if let Err(error) = host.journal.update(id, change).await {
+        tracing::error!(%id, %error, "journal update failed");
+    }
+}

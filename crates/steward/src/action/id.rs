@@ -1,0 +1,99 @@
+//! Action ids: unique across hosts and restarts, ordered by creation time.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Identifies one accepted action: 48 bits of milliseconds since the Unix epoch,
+/// then 80 bits that are random per process and counted within it, so ids from
+/// different hosts never collide and ids from one host sort by acceptance.
+///
+/// Shown as 32 lowercase hex digits.
+///
+/// ```
+/// let id: steward::ActionId = "0192a5e3c1f07d2b9a4e000000000001".parse()?;
+/// assert_eq!(id.to_string(), "0192a5e3c1f07d2b9a4e000000000001");
+/// # Ok::<(), steward::ActionError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActionId(u128);
+
+impl ActionId {
+    /// A fresh id.
+    pub(crate) fn new() -> Self {
+        static SEED: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let seed = *SEED.get_or_init(|| u128::from(fastrand::u64(..)) << 32);
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis());
+        let count = u128::from(COUNTER.fetch_add(1, Ordering::Relaxed));
+        let low = (seed + count) & ((1 << 80) - 1);
+        Self(((millis & ((1 << 48) - 1)) << 80) | low)
+    }
+
+    /// The id as a number.
+    pub fn as_u128(self) -> u128 {
+        self.0
+    }
+}
+
+impl From<u128> for ActionId {
+    fn from(value: u128) -> Self {
+        Self(value)
+    }
+}
+
+impl fmt::Display for ActionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+impl FromStr for ActionId {
+    type Err = super::ActionError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.len() != 32 {
+            return Err(super::ActionError::BadId(text.to_owned()));
+        }
+        u128::from_str_radix(text, 16)
+            .map(Self)
+            .map_err(|_| super::ActionError::BadId(text.to_owned()))
+    }
+}
+
+impl serde::Serialize for ActionId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ActionId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::ActionId;
+
+    #[test]
+    fn ids_are_unique_and_ordered_within_a_process() {
+        let first = ActionId::new();
+        let second = ActionId::new();
+        assert!(second > first);
+        let round_trip: ActionId = second.to_string().parse().unwrap();
+        assert_eq!(round_trip, second);
+    }
+
+    #[test]
+    fn a_malformed_id_is_an_error() {
+        assert!("xyz".parse::<ActionId>().is_err());
+        assert!("g".repeat(32).parse::<ActionId>().is_err());
+    }
+}

@@ -1,0 +1,31 @@
+//! Actions: named requests sent to a service, with parameters in and a result out.
+//!
+//! Each service with actions has a bounded mailbox. Actions are taken highest
+//! priority first (first in, first out within one priority), up to the service's
+//! `max_concurrency` at once, while the service runs; they wait in the mailbox while
+//! it starts, backs off or is stopped. Every accepted action is written to the host's
+//! [`Journal`] and can be looked up by its [`ActionId`] until it is done.
+
+mod error;
+mod id;
+mod journal;
+mod mailbox;
+mod record;
+mod replay;
+mod request;
+mod retry;
+mod table;
+
+pub(crate) mod dispatch;
+
+pub use error::ActionError;
+pub use id::ActionId;
+pub use journal::{ActionChange, Journal, JournalError, JournalFuture, MemoryJournal};
+pub use record::{ActionRecord, ActionState};
+pub use request::{ActionRequest, IfFull};
+pub use retry::Retry;
+pub use table::{ActionInfo, ActionTable};
+
+pub(crate) use mailbox::{Job, Mailbox};
+pub(crate) use replay::{replay_unfinished, retry_dead_letter};
+pub(crate) use table::{ErasedTable, Payload};

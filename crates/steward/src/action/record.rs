@@ -1,0 +1,86 @@
+//! What the journal knows about one action.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::ActionId;
+
+/// Where an accepted action is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ActionState {
+    /// Accepted, waiting in the service's mailbox (or for a retry).
+    Queued,
+    /// A handler is working on it.
+    Running,
+    /// Done; the result is kept.
+    Succeeded,
+    /// The handler failed and no retry was asked for.
+    Failed,
+    /// The handler ran past the timeout and was cancelled.
+    TimedOut,
+    /// Withdrawn before it ran.
+    Cancelled,
+    /// Failed every attempt its retry policy allowed; kept until retried.
+    DeadLettered,
+}
+
+impl ActionState {
+    /// The state's name (`timed-out`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionState::Queued => "queued",
+            ActionState::Running => "running",
+            ActionState::Succeeded => "succeeded",
+            ActionState::Failed => "failed",
+            ActionState::TimedOut => "timed-out",
+            ActionState::Cancelled => "cancelled",
+            ActionState::DeadLettered => "dead-lettered",
+        }
+    }
+
+    /// Whether the action is done with (for better or worse).
+    pub fn is_finished(self) -> bool {
+        !matches!(self, ActionState::Queued | ActionState::Running)
+    }
+}
+
+impl fmt::Display for ActionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One accepted action as the journal holds it: enough to replay it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ActionRecord {
+    /// Its id.
+    pub id: ActionId,
+    /// The service it was sent to.
+    pub service: String,
+    /// The action's name.
+    pub action: String,
+    /// Its parameters, as JSON.
+    pub params: Value,
+    /// Higher runs first.
+    pub priority: i32,
+    /// Carried in the handler's tracing span and on every event it emits.
+    pub correlation_id: String,
+    /// Where it is.
+    pub state: ActionState,
+    /// How many times a handler has started on it.
+    pub attempts: u32,
+    /// The result, once it succeeded.
+    pub result: Option<Value>,
+    /// The last attempt's error.
+    pub error: Option<String>,
+    /// When it was accepted.
+    pub accepted_at: DateTime<Utc>,
+    /// When its state last changed.
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,279 @@
+//! Sending one action: the fluent request.
+
+use std::any::{Any, TypeId};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use super::table::CallError;
+use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Payload, Retry};
+use crate::host::HostShared;
+use crate::supervisor::ServiceCell;
+
+/// What a caller does when the service's mailbox is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum IfFull {
+    /// Wait for room (the default).
+    #[default]
+    Wait,
+    /// Fail at once with [`ActionError::QueueFull`].
+    Fail,
+}
+
+/// An action about to be sent; made by [`ServiceRef::act`](crate::ServiceRef::act).
+///
+/// Send it and await the result with [`send`](Self::send), or have it accepted and
+/// get its id at once with [`submit`](Self::submit).
+#[must_use = "an action is sent by `send` or `submit`"]
+pub struct ActionRequest {
+    host: Arc<HostShared>,
+    service: Result<usize, ActionError>,
+    action: String,
+    params: Params,
+    priority: i32,
+    timeout: Option<Duration>,
+    correlation_id: Option<String>,
+    retry: Retry,
+    if_full: IfFull,
+}
+
+enum Params {
+    /// A Rust value, with its JSON for the journal.
+    Typed(Box<dyn Any + Send>, Result<Value, String>),
+    Json(Value),
+}
+
+impl ActionRequest {
+    pub(crate) fn new<P: Serialize + Send + 'static>(
+        host: Arc<HostShared>,
+        service: Result<usize, ActionError>,
+        action: String,
+        params: P,
+    ) -> Self {
+        let json = serde_json::to_value(&params).map_err(|error| error.to_string());
+        Self::with(host, service, action, Params::Typed(Box::new(params), json))
+    }
+
+    pub(crate) fn json(
+        host: Arc<HostShared>,
+        service: Result<usize, ActionError>,
+        action: String,
+        params: Value,
+    ) -> Self {
+        Self::with(host, service, action, Params::Json(params))
+    }
+
+    fn with(
+        host: Arc<HostShared>,
+        service: Result<usize, ActionError>,
+        action: String,
+        params: Params,
+    ) -> Self {
+        Self {
+            host,
+            service,
+            action,
+            params,
+            priority: 0,
+            timeout: None,
+            correlation_id: None,
+            retry: Retry::never(),
+            if_full: IfFull::Wait,
+        }
+    }
+
+    /// Higher runs first (default 0); equal priorities run in the order accepted.
+    pub fn priority(mut self, priority: i32) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    /// Cancels the handler if it runs longer; the caller gets [`ActionError::TimedOut`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Ties the action, its tracing span and the events its handler emits to this
+    /// id (by default, the action's own id).
+    pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
+        self.correlation_id = Some(id.into());
+        self
+    }
+
+    /// Tries again on failure, timeout or panic; dead-letters when none is left.
+    pub fn retry(mut self, retry: Retry) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// What to do when the mailbox is full (wait, by default).
+    pub fn if_full(mut self, if_full: IfFull) -> Self {
+        self.if_full = if_full;
+        self
+    }
+
+    /// Sends the action and waits for its result, as `R` (the handler's own result
+    /// type, or anything its JSON decodes to, such as [`serde_json::Value`]).
+    pub async fn send<R: DeserializeOwned + 'static>(self) -> Result<R, ActionError> {
+        let (sender, receiver) = oneshot::channel();
+        let (id, action) = self.enqueue(Some(sender), Some(TypeId::of::<R>())).await?;
+        match receiver.await {
+            Ok(Ok(payload)) => decode(&action, payload),
+            Ok(Err(error)) => Err(error),
+            Err(_) => Err(ActionError::Abandoned(id)),
+        }
+    }
+
+    /// Has the action accepted and returns its id at once; look it up later with
+    /// [`HostHandle::action`](crate::HostHandle::action).
+    pub async fn submit(self) -> Result<ActionId, ActionError> {
+        self.enqueue(None, None).await.map(|(id, _)| id)
+    }
+
+    async fn enqueue(
+        self,
+        reply: Option<super::mailbox::Reply>,
+        wanted: Option<TypeId>,
+    ) -> Result<(ActionId, String), ActionError> {
+        let host = self.host;
+        let cell = &host.cells[self.service?];
+        let actions = known_action(cell, &self.action)?;
+        let (params, params_json) = prepare(cell, &self.action, self.params)?;
+        if host.accepting_actions_closed() {
+            return Err(ActionError::ShuttingDown);
+        }
+        let slot = actions
+            .mailbox
+            .reserve(&cell.name, self.if_full == IfFull::Wait)
+            .await?;
+        let id = ActionId::new();
+        let now = host.clock.now();
+        let correlation_id = self.correlation_id.unwrap_or_else(|| id.to_string());
+        let record = ActionRecord {
+            id,
+            service: cell.name.to_string(),
+            action: self.action.clone(),
+            params: params_json.clone(),
+            priority: self.priority,
+            correlation_id: correlation_id.clone(),
+            state: ActionState::Queued,
+            attempts: 0,
+            result: None,
+            error: None,
+            accepted_at: now,
+            updated_at: now,
+        };
+        host.journal
+            .accept(record)
+            .await
+            .map_err(|error| ActionError::Journal(error.0))?;
+        slot.push(Job {
+            id,
+            action: self.action.clone(),
+            params: Some(params),
+            params_json,
+            priority: self.priority,
+            timeout: self.timeout,
+            correlation_id,
+            retry: self.retry,
+            attempts: 0,
+            reply,
+            want_json: wanted.is_none() || actions.table.result_type(&self.action) != wanted,
+        });
+        Ok((id, self.action))
+    }
+}
+
+impl std::fmt::Debug for ActionRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActionRequest")
+            .field("action", &self.action)
+            .field("priority", &self.priority)
+            .field("timeout", &self.timeout)
+            .field("correlation_id", &self.correlation_id)
+            .field("retry", &self.retry)
+            .field("if_full", &self.if_full)
+            .finish_non_exhaustive()
+    }
+}
+
+fn known_action<'a>(
+    cell: &'a ServiceCell,
+    action: &str,
+) -> Result<&'a super::dispatch::ServiceActions, ActionError> {
+    let unknown = |known: Vec<String>| ActionError::UnknownAction {
+        service: cell.name.to_string(),
+        action: action.to_owned(),
+        known,
+    };
+    let actions = cell.actions.as_ref().ok_or_else(|| unknown(Vec::new()))?;
+    if actions.table.has(action) {
+        Ok(actions)
+    } else {
+        let known = actions.table.infos().into_iter().map(|info| info.name);
+        Err(unknown(known.collect()))
+    }
+}
+
+/// The parameters as the handler takes them, checked now so that a bad request is
+/// refused before it is accepted; and their JSON for the journal.
+fn prepare(
+    cell: &ServiceCell,
+    action: &str,
+    params: Params,
+) -> Result<(Payload, Value), ActionError> {
+    let Some(actions) = cell.actions.as_ref() else {
+        return Err(ActionError::UnknownService(cell.name.to_string()));
+    };
+    let bad = |path: String, reason: String| ActionError::BadParameters {
+        service: cell.name.to_string(),
+        action: action.to_owned(),
+        path,
+        reason,
+    };
+    let json = match params {
+        Params::Typed(value, json) => {
+            if actions.table.params_type(action) == Some((*value).type_id()) {
+                let json = json.map_err(|reason| bad(".".to_owned(), reason))?;
+                return Ok((Payload::Typed(value), json));
+            }
+            json.map_err(|reason| bad(".".to_owned(), reason))?
+        }
+        Params::Json(json) => json,
+    };
+    match actions.table.parse(action, json.clone()) {
+        Some(Ok(payload)) => Ok((payload, json)),
+        Some(Err(CallError::BadParameters { path, reason })) => Err(bad(path, reason)),
+        Some(Err(CallError::Failed(reason))) => Err(bad(".".to_owned(), reason)),
+        None => Err(ActionError::UnknownAction {
+            service: cell.name.to_string(),
+            action: action.to_owned(),
+            known: Vec::new(),
+        }),
+    }
+}
+
+fn decode<R: DeserializeOwned + 'static>(action: &str, payload: Payload) -> Result<R, ActionError> {
+    let mismatch = |reason: String| ActionError::ResultType {
+        action: action.to_owned(),
+        reason,
+    };
+    match payload {
+        Payload::Typed(value) => match value.downcast::<R>() {
+            Ok(result) => Ok(*result),
+            Err(_) => Err(mismatch(format!(
+                "the handler returns another type than `{}`",
+                std::any::type_name::<R>()
+            ))),
+        },
+        Payload::Json(value) => {
+            serde_json::from_value(value).map_err(|error| mismatch(error.to_string()))
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The fluent client: one service's actions, events and queries, by type or by name.
+
+use std::any::TypeId;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::action::{ActionError, ActionInfo, ActionRequest};
+use crate::event::{Emitted, Event, Subscribe};
+use crate::health::Health;
+use crate::host::HostShared;
+use crate::service::ServiceKind;
+use crate::status::ServiceStatus;
+
+/// One service, addressed by name or by its Rust type, as callers reach it.
+///
+/// A reference names the service, not one run of it: it stays valid across the
+/// service's restarts. Made by [`HostHandle::of`](crate::HostHandle::of) (typed) or
+/// [`HostHandle::named`](crate::HostHandle::named) (by name, JSON).
+pub struct ServiceRef<T = ()> {
+    host: Arc<HostShared>,
+    target: Target,
+    _service: PhantomData<fn() -> T>,
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    Name(String),
+    Type(TypeId, &'static str),
+}
+
+/// What a caller can learn about a service without running anything.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct ServiceInfo {
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: ServiceKind,
+    /// A periodic service's schedule.
+    pub schedule: Option<String>,
+    /// The actions it answers.
+    pub actions: Vec<ActionInfo>,
+    /// How many of its actions may run at once.
+    pub max_concurrency: Option<usize>,
+    /// How many actions wait in its mailbox now, and may.
+    pub queue: Option<(usize, usize)>,
+    /// Its effective configuration table.
+    pub config: Value,
+}
+
+impl<T> ServiceRef<T> {
+    pub(crate) fn named(host: Arc<HostShared>, name: &str) -> Self {
+        Self {
+            host,
+            target: Target::Name(name.to_owned()),
+            _service: PhantomData,
+        }
+    }
+
+    fn index(&self) -> Result<usize, ActionError> {
+        match &self.target {
+            Target::Name(name) => self.host.find_name(name),
+            Target::Type(type_id, type_name) => self.host.find_type(*type_id, type_name),
+        }
+    }
+
+    /// Prepares an action with typed parameters (a JSON [`Value`] works too: it is
+    /// checked against the action's parameter type when sent).
+    pub fn act<P: Serialize + Send + 'static>(&self, action: &str, params: P) -> ActionRequest {
+        ActionRequest::new(self.host.clone(), self.index(), action.to_owned(), params)
+    }
+
+    /// Prepares an action with JSON parameters, as the HTTP API and the CLI send them.
+    pub fn act_json(&self, action: &str, params: Value) -> ActionRequest {
+        ActionRequest::json(self.host.clone(), self.index(), action.to_owned(), params)
+    }
+
+    /// Subscribes to this service's events of type `E`.
+    pub fn on<E: Event>(&self) -> Subscribe<E> {
+        Subscribe::new(self.host.clone(), self.service_name().map(Some), None)
+    }
+
+    /// Subscribes to this service's events named `name`, whatever their type.
+    pub fn on_named(&self, name: &str) -> Subscribe<Emitted> {
+        Subscribe::new(
+            self.host.clone(),
+            self.service_name().map(Some),
+            Some(name.into()),
+        )
+    }
+
+    /// Subscribes to every event this service emits.
+    pub fn events(&self) -> Subscribe<Emitted> {
+        Subscribe::new(self.host.clone(), self.service_name().map(Some), None)
+    }
+
+    /// Its state, health summary, restarts and run history.
+    pub async fn status(&self) -> Result<ServiceStatus, ActionError> {
+        let index = self.index()?;
+        Ok(self.host.cells[index].status(&self.host.clock))
+    }
+
+    /// Its health, as reported and as derived from its state.
+    pub async fn health(&self) -> Result<Health, ActionError> {
+        let index = self.index()?;
+        Ok(self.host.cells[index].health())
+    }
+
+    /// Its schedule, actions and effective configuration.
+    pub async fn info(&self) -> Result<ServiceInfo, ActionError> {
+        let index = self.index()?;
+        let cell = &self.host.cells[index];
+        let config = self
+            .host
+            .config
+            .services
+            .get(&*cell.name)
+            .and_then(|table| serde_json::to_value(table).ok())
+            .unwrap_or(Value::Object(Default::default()));
+        let actions = cell.actions.as_ref();
+        Ok(ServiceInfo {
+            name: cell.name.to_string(),
+            kind: cell.spec.kind,
+            schedule: cell.spec.schedule.as_ref().map(ToString::to_string),
+            actions: actions
+                .map(|actions| actions.table.infos())
+                .unwrap_or_default(),
+            max_concurrency: actions.map(|actions| actions.max_concurrency),
+            queue: actions.map(|actions| (actions.mailbox.depth(), actions.mailbox.capacity())),
+            config,
+        })
+    }
+
+    fn service_name(&self) -> Result<Arc<str>, ActionError> {
+        let index = self.index()?;
+        Ok(self.host.cells[index].name.clone())
+    }
+}
+
+impl<T: 'static> ServiceRef<T> {
+    pub(crate) fn of(host: Arc<HostShared>) -> Self {
+        Self {
+            host,
+            target: Target::Type(TypeId::of::<T>(), std::any::type_name::<T>()),
+            _service: PhantomData,
+        }
+    }
+}
+
+impl<T> Clone for ServiceRef<T> {
+    fn clone(&self) -> Self {
+        Self {
+            host: self.host.clone(),
+            target: self.target.clone(),
+            _service: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for ServiceRef<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceRef")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,255 @@
+//! The event trait, and an emitted event as subscribers see it.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// A fact a service emits, with a stable name (`translation.completed`) that
+/// subscribers by name (HTTP, CLI, other hosts) use.
+///
+/// ```
+/// #[derive(Clone, serde::Serialize, serde::Deserialize)]
+/// struct FileCreated { path: String }
+///
+/// impl steward::Event for FileCreated {
+///     const NAME: &'static str = "file.created";
+/// }
+///
+/// // In a service: `cx.emit(FileCreated { path }).await?`
+/// let event = FileCreated { path: "inbox/a.jpg".into() };
+/// assert_eq!(<FileCreated as steward::Event>::NAME, "file.created");
+/// # let _ = event.path;
+/// ```
+pub trait Event: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+    /// The event's stable name.
+    const NAME: &'static str;
+}
+
+/// Why an event could not be emitted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EventError {
+    /// The event could not be encoded as JSON.
+    #[error("event `{name}` cannot be encoded: {reason}")]
+    Encode {
+        /// The event's name.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One emitted event: who emitted it, its name, and its value (as the Rust type it
+/// was emitted as, or as JSON). Cheap to clone.
+#[derive(Clone)]
+pub struct Emitted {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    service: Arc<str>,
+    name: Arc<str>,
+    correlation_id: Option<Arc<str>>,
+    at: DateTime<Utc>,
+    value: Value_,
+}
+
+enum Value_ {
+    Typed {
+        value: Box<dyn Any + Send + Sync>,
+        encode: fn(&(dyn Any + Send + Sync)) -> Value,
+        json: OnceLock<Value>,
+    },
+    Json(Value),
+}
+
+impl Emitted {
+    pub(crate) fn typed<E: Event>(
+        service: Arc<str>,
+        correlation_id: Option<Arc<str>>,
+        at: DateTime<Utc>,
+        event: E,
+    ) -> Self {
+        fn encode<E: Event>(value: &(dyn Any + Send + Sync)) -> Value {
+            value
+                .downcast_ref::<E>()
+                .and_then(|event| serde_json::to_value(event).ok())
+                .unwrap_or(Value::Null)
+        }
+        Self::new(
+            service,
+            E::NAME.into(),
+            correlation_id,
+            at,
+            Value_::Typed {
+                value: Box::new(event),
+                encode: encode::<E>,
+                json: OnceLock::new(),
+            },
+        )
+    }
+
+    pub(crate) fn from_json(
+        service: Arc<str>,
+        name: Arc<str>,
+        correlation_id: Option<Arc<str>>,
+        at: DateTime<Utc>,
+        value: Value,
+    ) -> Self {
+        Self::new(service, name, correlation_id, at, Value_::Json(value))
+    }
+
+    fn new(
+        service: Arc<str>,
+        name: Arc<str>,
+        correlation_id: Option<Arc<str>>,
+        at: DateTime<Utc>,
+        value: Value_,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                service,
+                name,
+                correlation_id,
+                at,
+                value,
+            }),
+        }
+    }
+
+    /// The service that emitted it.
+    pub fn service(&self) -> &str {
+        &self.inner.service
+    }
+
+    /// The event's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The correlation id of the action whose handler emitted it, if any.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.inner.correlation_id.as_deref()
+    }
+
+    /// When it was emitted (the host's clock).
+    pub fn at(&self) -> DateTime<Utc> {
+        self.inner.at
+    }
+
+    /// The value as JSON (encoded once, on first use, for typed events).
+    pub fn json(&self) -> &Value {
+        match &self.inner.value {
+            Value_::Typed {
+                value,
+                encode,
+                json,
+            } => json.get_or_init(|| encode(value.as_ref())),
+            Value_::Json(value) => value,
+        }
+    }
+
+    /// Whether the value, as an `E`, passes `check` (false if it is not an `E`).
+    pub(crate) fn check<E: Event>(&self, check: impl FnOnce(&E) -> bool) -> bool {
+        if self.name() != E::NAME {
+            return false;
+        }
+        match &self.inner.value {
+            Value_::Typed { value, .. } => value.downcast_ref::<E>().is_some_and(check),
+            Value_::Json(value) => E::deserialize(value).is_ok_and(|event| check(&event)),
+        }
+    }
+
+    /// The value as `E`, if it is an `E` (or JSON that decodes as one).
+    pub fn get<E: Event>(&self) -> Option<E> {
+        if self.name() != E::NAME {
+            return None;
+        }
+        match &self.inner.value {
+            Value_::Typed { value, .. } => value.downcast_ref::<E>().cloned(),
+            Value_::Json(value) => E::deserialize(value).ok(),
+        }
+    }
+}
+
+impl fmt::Debug for Emitted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emitted")
+            .field("service", &self.service())
+            .field("name", &self.name())
+            .field("correlation_id", &self.correlation_id())
+            .field("value", self.json())
+            .finish()
+    }
+}
+
+impl Serialize for Emitted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Emitted", 5)?;
+        out.serialize_field("service", self.service())?;
+        out.serialize_field("name", self.name())?;
+        out.serialize_field("correlation_id", &self.correlation_id())?;
+        out.serialize_field("at", &self.at())?;
+        out.serialize_field("value", self.json())?;
+        out.end()
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<E: super::Event> Sealed for E {}
+    impl Sealed for super::Emitted {}
+}
+
+/// What a subscription hands its handler: a typed [`Event`], or [`Emitted`] itself
+/// (for events by name and wildcards).
+pub trait FromEmitted: sealed::Sealed + Send + 'static {
+    /// The event name this type fixes, if any.
+    #[doc(hidden)]
+    /// The name to match, if the type fixes one.
+    fn name() -> Option<&'static str>;
+
+    /// The event as this type, if it is one.
+    #[doc(hidden)]
+    fn from_emitted(emitted: &Emitted) -> Option<Self>
+    where
+        Self: Sized;
+
+    /// Whether the event, as `Self`, passes `check`.
+    #[doc(hidden)]
+    fn check(emitted: &Emitted, check: &(dyn Fn(&Self) -> bool + Send + Sync)) -> bool;
+}
+
+impl<E: Event> FromEmitted for E {
+    fn name() -> Option<&'static str> {
+        Some(E::NAME)
+    }
+
+    fn from_emitted(emitted: &Emitted) -> Option<Self> {
+        emitted.get::<E>()
+    }
+
+    fn check(emitted: &Emitted, check: &(dyn Fn(&Self) -> bool + Send + Sync)) -> bool {
+        emitted.check::<E>(check)
+    }
+}
+
+impl FromEmitted for Emitted {
+    fn name() -> Option<&'static str> {
+        None
+    }
+
+    fn from_emitted(emitted: &Emitted) -> Option<Self> {
+        Some(emitted.clone())
+    }
+
+    fn check(emitted: &Emitted, check: &(dyn Fn(&Self) -> bool + Send + Sync)) -> bool {
+        check(emitted)
+    }
+}

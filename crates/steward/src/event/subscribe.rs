@@ -1,0 +1,217 @@
+//! Subscribing: which events, with what filter, handled how.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::mpsc;
+use tokio_util::task::AbortOnDropHandle;
+
+use super::bus::{EventFilter, Interest, Subscriber};
+use super::{Emitted, FromEmitted};
+use crate::action::ActionError;
+use crate::host::HostShared;
+
+/// How many events a subscriber's buffer holds unless told otherwise.
+pub(crate) const DEFAULT_BUFFER: usize = 1024;
+
+/// A subscriber's filter on its own event type.
+type Keep<M> = Arc<dyn Fn(&M) -> bool + Send + Sync>;
+
+/// A subscription being set up: the events it wants, then
+/// [`run`](Subscribe::run) a handler or take a [`stream`](Subscribe::stream).
+///
+/// `M` is the event type handed over: a typed [`Event`](super::Event), or
+/// [`Emitted`] for events by name and wildcards.
+#[must_use = "a subscription does nothing until `run` or `stream`"]
+pub struct Subscribe<M> {
+    host: Arc<HostShared>,
+    service: Result<Option<Arc<str>>, ActionError>,
+    name: Option<Arc<str>>,
+    filter: Option<Keep<M>>,
+    once: bool,
+    buffer: usize,
+    _events: PhantomData<fn() -> M>,
+}
+
+impl<M: FromEmitted> Subscribe<M> {
+    pub(crate) fn new(
+        host: Arc<HostShared>,
+        service: Result<Option<Arc<str>>, ActionError>,
+        name: Option<Arc<str>>,
+    ) -> Self {
+        Self {
+            host,
+            service,
+            name: name.or_else(|| M::name().map(Into::into)),
+            filter: None,
+            once: false,
+            buffer: DEFAULT_BUFFER,
+            _events: PhantomData,
+        }
+    }
+
+    /// Only events that pass `keep`. It runs in the emitter, before the event takes
+    /// buffer space: keep it quick.
+    pub fn filter(mut self, keep: impl Fn(&M) -> bool + Send + Sync + 'static) -> Self {
+        self.filter = Some(Arc::new(keep));
+        self
+    }
+
+    /// Only the first matching event; then the subscription ends.
+    pub fn once(mut self) -> Self {
+        self.once = true;
+        self
+    }
+
+    /// How many events may wait for this subscriber (1,024 by default); more are
+    /// dropped and counted in [`Subscription::missed`].
+    pub fn buffer(mut self, events: usize) -> Self {
+        self.buffer = events.max(1);
+        self
+    }
+
+    /// Calls `handler` with each event, one at a time and in order, until the
+    /// returned [`Subscription`] is dropped (or after one event, with `once`).
+    pub async fn run<F, Fut>(self, mut handler: F) -> Result<Subscription, ActionError>
+    where
+        F: FnMut(M) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let once = self.once;
+        let (mut stream, subscriber) = self.open()?;
+        let host = stream.host.clone();
+        let task = tokio::spawn(async move {
+            while let Some(event) = stream.recv().await {
+                handler(event).await;
+                if once {
+                    break;
+                }
+            }
+        });
+        Ok(Subscription {
+            host,
+            subscriber,
+            _task: Some(AbortOnDropHandle::new(task)),
+        })
+    }
+
+    /// The events as a stream to pull from; dropping it unsubscribes.
+    pub async fn stream(self) -> Result<EventStream<M>, ActionError> {
+        let (stream, _) = self.open()?;
+        Ok(stream)
+    }
+
+    fn open(self) -> Result<(EventStream<M>, Arc<Subscriber>), ActionError> {
+        let service = self.service?;
+        let filter = self.filter.map(|keep| {
+            let check: EventFilter = Box::new(move |event| M::check(event, &*keep));
+            check
+        });
+        let interest = Interest {
+            service,
+            name: self.name,
+            filter,
+            once: self.once,
+        };
+        let (subscriber, receiver) = self.host.events.subscribe(interest, self.buffer);
+        let stream = EventStream {
+            host: self.host,
+            subscriber: subscriber.clone(),
+            receiver,
+            left: self.once.then_some(1),
+            _events: PhantomData,
+        };
+        Ok((stream, subscriber))
+    }
+}
+
+impl<M> std::fmt::Debug for Subscribe<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscribe")
+            .field("service", &self.service)
+            .field("name", &self.name)
+            .field("once", &self.once)
+            .field("buffer", &self.buffer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A running subscription. Dropping it unsubscribes and stops its handler.
+#[must_use = "dropping a subscription unsubscribes it"]
+pub struct Subscription {
+    host: Arc<HostShared>,
+    subscriber: Arc<Subscriber>,
+    _task: Option<AbortOnDropHandle<()>>,
+}
+
+impl Subscription {
+    /// Events that matched but were dropped because the buffer was full.
+    pub fn missed(&self) -> u64 {
+        self.subscriber.missed.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.host.events.unsubscribe(&self.subscriber);
+    }
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("missed", &self.missed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Events to pull, in emission order. Dropping it unsubscribes.
+pub struct EventStream<M> {
+    host: Arc<HostShared>,
+    subscriber: Arc<Subscriber>,
+    receiver: mpsc::Receiver<Emitted>,
+    /// For a `once` stream, how many events it may still hand out.
+    left: Option<u8>,
+    _events: PhantomData<fn() -> M>,
+}
+
+impl<M: FromEmitted> EventStream<M> {
+    /// The next event; `None` once the host is gone, or after the one event of a
+    /// `once` subscription.
+    pub async fn recv(&mut self) -> Option<M> {
+        if self.left == Some(0) {
+            return None;
+        }
+        loop {
+            let event = self.receiver.recv().await?;
+            if let Some(event) = M::from_emitted(&event) {
+                if let Some(left) = &mut self.left {
+                    *left -= 1;
+                    self.host.events.unsubscribe(&self.subscriber);
+                }
+                return Some(event);
+            }
+        }
+    }
+
+    /// Events that matched but were dropped because the buffer was full.
+    pub fn missed(&self) -> u64 {
+        self.subscriber.missed.load(Ordering::Relaxed)
+    }
+}
+
+impl<M> Drop for EventStream<M> {
+    fn drop(&mut self) {
+        self.host.events.unsubscribe(&self.subscriber);
+    }
+}
+
+impl<M> std::fmt::Debug for EventStream<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream")
+            .field("missed", &self.subscriber.missed.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,508 @@
+//! Actions: typed and by-name calls, priorities, timeouts, retries, dead letters,
+//! bad input, and the mailbox across restarts and shutdown.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use steward::testing::TestHost;
+use steward::{
+    ActionError, ActionState, ActionTable, Backoff, Context, Continuous, Event, IfFull, Result,
+    Retry, State, continuous,
+};
+use tokio::sync::Semaphore;
+
+/// Records what its actions did; `hold` blocks handlers until released.
+#[derive(Default)]
+struct Worker {
+    seen: Arc<Mutex<Vec<String>>>,
+    hold: Option<Arc<Semaphore>>,
+    failures_left: AtomicU32,
+    crash_runs: AtomicU32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Job {
+    label: String,
+    #[serde(default)]
+    count: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Done {
+    label: String,
+}
+
+impl Event for Done {
+    const NAME: &'static str = "job.done";
+}
+
+impl Worker {
+    fn holding(gate: &Arc<Semaphore>) -> Self {
+        Self {
+            hold: Some(gate.clone()),
+            ..Self::default()
+        }
+    }
+
+    async fn work(&self, cx: &Context, job: Job) -> Result<String> {
+        if let Some(gate) = &self.hold {
+            gate.acquire().await?.forget();
+        }
+        self.seen.lock().unwrap().push(job.label.clone());
+        cx.emit(Done {
+            label: job.label.clone(),
+        })
+        .await?;
+        Ok(format!("{}×{}", job.label, job.count))
+    }
+
+    async fn flaky(&self, _cx: &Context, job: Job) -> Result<String> {
+        let left = self.failures_left.load(Ordering::SeqCst);
+        if left > 0 {
+            self.failures_left.store(left - 1, Ordering::SeqCst);
+            return Err(format!("not yet ({left} to go)").into());
+        }
+        Ok(job.label)
+    }
+
+    async fn slow(&self, _cx: &Context, _: ()) -> Result<()> {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        Ok(())
+    }
+
+    async fn explode(&self, _cx: &Context, _: ()) -> Result<()> {
+        panic!("handler blew up");
+    }
+}
+
+impl Continuous for Worker {
+    async fn run(&self, cx: &Context) -> Result {
+        // The first `crash_runs` runs fail after a second.
+        if self.crash_runs.load(Ordering::SeqCst) > 0 {
+            self.crash_runs.fetch_sub(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            return Err("run crashed".into());
+        }
+        cx.cancelled().await;
+        Ok(())
+    }
+}
+
+fn table() -> ActionTable<Worker> {
+    ActionTable::new()
+        .action("work", "Does a job", |worker: &Worker, cx, job: Job| {
+            Box::pin(worker.work(cx, job))
+        })
+        .action(
+            "flaky",
+            "Fails a few times",
+            |worker: &Worker, cx, job: Job| Box::pin(worker.flaky(cx, job)),
+        )
+        .action("slow", "Takes an hour", |worker: &Worker, cx, (): ()| {
+            Box::pin(worker.slow(cx, ()))
+        })
+        .action("explode", "Panics", |worker: &Worker, cx, (): ()| {
+            Box::pin(worker.explode(cx, ()))
+        })
+}
+
+fn job(label: &str) -> Job {
+    Job {
+        label: label.to_owned(),
+        count: 1,
+    }
+}
+
+async fn host_with(
+    worker: Worker,
+    configure: impl FnOnce(steward::ServiceDef) -> steward::ServiceDef,
+) -> TestHost {
+    let def = configure(continuous("worker", worker).actions(table()));
+    let host = TestHost::builder().service(def).start().await.unwrap();
+    host.wait_for("worker", State::Running).await.unwrap();
+    host
+}
+
+#[tokio::test(start_paused = true)]
+async fn typed_and_json_calls_reach_the_same_handler() {
+    let host = host_with(Worker::default(), |def| def).await;
+    let services = host.handle();
+
+    let typed: String = services
+        .of::<Worker>()
+        .act("work", job("a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(typed, "a×1");
+
+    let by_name: serde_json::Value = services
+        .named("worker")
+        .act_json("work", json!({"label": "b", "count": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_name, json!("b×2"));
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn higher_priority_runs_first_and_equal_priorities_in_order() {
+    let gate = Arc::new(Semaphore::new(0));
+    let worker = Worker::holding(&gate);
+    let seen = worker.seen.clone();
+    let host = host_with(worker, |def| def).await;
+    let worker = host.handle().of::<Worker>();
+    let mut done = worker.on::<Done>().stream().await.unwrap();
+
+    // The first occupies the only handler slot while the rest queue up.
+    worker.act("work", job("first")).submit().await.unwrap();
+    tokio::task::yield_now().await;
+    for (label, priority) in [
+        ("low-1", 0),
+        ("high-1", 5),
+        ("low-2", 0),
+        ("high-2", 5),
+        ("top", 9),
+    ] {
+        worker
+            .act("work", job(label))
+            .priority(priority)
+            .submit()
+            .await
+            .unwrap();
+    }
+    gate.add_permits(6);
+    let mut order = Vec::new();
+    for _ in 0..6 {
+        order.push(done.recv().await.unwrap().label);
+    }
+    assert_eq!(
+        order,
+        ["first", "top", "high-1", "high-2", "low-1", "low-2"]
+    );
+    assert_eq!(*seen.lock().unwrap(), order);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_submitted_action_is_looked_up_by_id() {
+    let host = host_with(Worker::default(), |def| def).await;
+    let services = host.handle();
+    let mut done = services.of::<Worker>().on::<Done>().stream().await.unwrap();
+    let id = services
+        .named("worker")
+        .act("work", job("later"))
+        .correlation_id("batch-7")
+        .submit()
+        .await
+        .unwrap();
+    done.recv().await.unwrap();
+    tokio::task::yield_now().await;
+    let record = services.action(id).await.unwrap();
+    assert_eq!(record.state, ActionState::Succeeded);
+    assert_eq!(record.result, Some(json!("later×1")));
+    assert_eq!(record.correlation_id, "batch-7");
+    assert_eq!(record.attempts, 1);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn events_a_handler_emits_carry_the_correlation_id() {
+    let host = host_with(Worker::default(), |def| def).await;
+    let services = host.handle();
+    let mut events = services.events().stream().await.unwrap();
+    services
+        .of::<Worker>()
+        .act("work", job("traced"))
+        .correlation_id("req-42")
+        .send::<String>()
+        .await
+        .unwrap();
+    let event = events.recv().await.unwrap();
+    assert_eq!(event.name(), "job.done");
+    assert_eq!(event.service(), "worker");
+    assert_eq!(event.correlation_id(), Some("req-42"));
+    assert_eq!(event.json(), &json!({"label": "traced"}));
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_past_its_timeout_is_cancelled() {
+    let host = host_with(Worker::default(), |def| def).await;
+    let worker = host.handle().of::<Worker>();
+    let error = worker
+        .act("slow", ())
+        .timeout(Duration::from_secs(2))
+        .send::<()>()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ActionError::TimedOut { .. }), "{error}");
+    assert_eq!(error.to_string(), "action `slow` timed out after 2s");
+
+    // The slot is free again: the next action runs.
+    let next: String = worker.act("work", job("next")).send().await.unwrap();
+    assert_eq!(next, "next×1");
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_handler_fails_its_action_and_nothing_else() {
+    let host = host_with(Worker::default(), |def| def).await;
+    let worker = host.handle().of::<Worker>();
+    let error = worker.act("explode", ()).send::<()>().await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "action `explode` failed: panicked: handler blew up"
+    );
+    assert_eq!(
+        host.handle().service("worker").unwrap().state(),
+        State::Running
+    );
+    let after: String = worker.act("work", job("after")).send().await.unwrap();
+    assert_eq!(after, "after×1");
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_are_retried_with_backoff_then_succeed() {
+    let worker = Worker {
+        failures_left: AtomicU32::new(2),
+        ..Worker::default()
+    };
+    let host = host_with(worker, |def| def).await;
+    let began = tokio::time::Instant::now();
+    let retry = Retry::times(3)
+        .backoff(Backoff::new(Duration::from_secs(1), Duration::from_secs(10)).jitter(0.0));
+    let result: String = host
+        .handle()
+        .of::<Worker>()
+        .act("flaky", job("eventually"))
+        .retry(retry)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(result, "eventually");
+    // Two failures: waits of 1 s, then 2 s.
+    assert_eq!(began.elapsed(), Duration::from_secs(3));
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn exhausted_retries_dead_letter_and_can_be_retried() {
+    let worker = Worker {
+        failures_left: AtomicU32::new(3),
+        ..Worker::default()
+    };
+    let host = host_with(worker, |def| def).await;
+    let services = host.handle();
+    let retry =
+        Retry::times(1).backoff(Backoff::new(Duration::from_secs(1), Duration::from_secs(1)));
+    let error = services
+        .of::<Worker>()
+        .act("flaky", job("doomed"))
+        .retry(retry)
+        .send::<String>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ActionError::DeadLettered { attempts: 2, .. }),
+        "{error}"
+    );
+    let dead = services.dead_letters().await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].state, ActionState::DeadLettered);
+    assert_eq!(dead[0].error.as_deref(), Some("not yet (2 to go)"));
+
+    // One failure left: the manual retry (a single attempt) fails too.
+    let id = dead[0].id;
+    services.retry_dead_letter(id).await.unwrap();
+    let record = settle(&host, id).await;
+    assert_eq!(record.state, ActionState::Failed);
+    assert!(
+        services.retry_dead_letter(id).await.is_err(),
+        "a failed action is not dead-lettered"
+    );
+    host.shutdown().await;
+}
+
+/// Waits until an action is finished, letting paused time run.
+async fn settle(host: &TestHost, id: steward::ActionId) -> steward::ActionRecord {
+    for _ in 0..100 {
+        let record = host.handle().action(id).await.unwrap();
+        if record.state.is_finished() {
+            return record;
+        }
+        host.advance(Duration::from_millis(100)).await;
+    }
+    panic!("action {id} never finished");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_mailbox_makes_callers_wait_or_fail_as_they_choose() {
+    let gate = Arc::new(Semaphore::new(0));
+    let host = host_with(Worker::holding(&gate), |def| def.mailbox(2)).await;
+    let worker = host.handle().of::<Worker>();
+    // One running, two waiting: the mailbox is full.
+    worker.act("work", job("running")).submit().await.unwrap();
+    tokio::task::yield_now().await;
+    worker.act("work", job("queued-1")).submit().await.unwrap();
+    worker.act("work", job("queued-2")).submit().await.unwrap();
+
+    let error = worker
+        .act("work", job("refused"))
+        .if_full(IfFull::Fail)
+        .submit()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "service `worker`: action queue full (2 waiting)"
+    );
+
+    let waiting = tokio::spawn({
+        let worker = worker.clone();
+        async move { worker.act("work", job("patient")).send::<String>().await }
+    });
+    tokio::task::yield_now().await;
+    assert!(!waiting.is_finished(), "a waiting caller waits for room");
+    gate.add_permits(4);
+    assert_eq!(waiting.await.unwrap().unwrap(), "patient×1");
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn bad_requests_name_the_service_action_and_field() {
+    let host = host_with(Worker::default(), |def| def).await;
+    let services = host.handle();
+
+    let error = services
+        .named("nope")
+        .act("work", job("x"))
+        .submit()
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "no service named `nope`");
+
+    let error = services
+        .named("worker")
+        .act("wrok", job("x"))
+        .submit()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "service `worker` has no action `wrok` (it answers: work, flaky, slow, explode)"
+    );
+
+    let error = services
+        .named("worker")
+        .act_json("work", json!({"label": "x", "count": "three"}))
+        .submit()
+        .await
+        .unwrap_err();
+    match &error {
+        ActionError::BadParameters {
+            service,
+            action,
+            path,
+            ..
+        } => {
+            assert_eq!(
+                (service.as_str(), action.as_str(), path.as_str()),
+                ("worker", "work", "count")
+            );
+        }
+        other => panic!("expected bad parameters, got {other}"),
+    }
+    assert!(error.to_string().starts_with("service `worker`, action `work`: bad parameters at `count`: invalid type: string \"three\""), "{error}");
+
+    let error = services
+        .of::<String>()
+        .act("work", ())
+        .submit()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "no service of type `alloc::string::String` is registered"
+    );
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn actions_wait_out_a_restart_and_handles_stay_valid() {
+    let worker = Worker {
+        crash_runs: AtomicU32::new(1),
+        ..Worker::default()
+    };
+    let host = host_with(worker, |def| def).await;
+    let handle = host.handle().of::<Worker>();
+    // The run crashes after a second; the service backs off, then runs again.
+    host.wait_for("worker", State::BackingOff).await.unwrap();
+    let sent = tokio::spawn({
+        let handle = handle.clone();
+        async move { handle.act("work", job("patient")).send::<String>().await }
+    });
+    host.wait_for("worker", State::Running).await.unwrap();
+    assert_eq!(sent.await.unwrap().unwrap(), "patient×1");
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_concurrency_lets_handlers_overlap() {
+    let gate = Arc::new(Semaphore::new(0));
+    let host = host_with(Worker::holding(&gate), |def| def.max_concurrency(2)).await;
+    let worker = host.handle().of::<Worker>();
+    let mut done = worker.on::<Done>().stream().await.unwrap();
+    for label in ["a", "b", "c"] {
+        worker.act("work", job(label)).submit().await.unwrap();
+    }
+    tokio::task::yield_now().await;
+    let info = worker.info().await.unwrap();
+    assert_eq!(info.queue, Some((1, 1024)), "two run, one waits");
+    gate.add_permits(3);
+    for _ in 0..3 {
+        done.recv().await.unwrap();
+    }
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_drains_queued_actions_and_then_refuses_new_ones() {
+    let gate = Arc::new(Semaphore::new(0));
+    let worker = Worker::holding(&gate);
+    let seen = worker.seen.clone();
+    let host = host_with(worker, |def| def).await;
+    let services = host.handle();
+    let worker = services.of::<Worker>();
+    for label in ["a", "b", "c"] {
+        worker.act("work", job(label)).submit().await.unwrap();
+    }
+    gate.add_permits(3);
+    let report = host.shutdown().await;
+    assert_eq!(report.stopped, ["worker"]);
+    assert_eq!(*seen.lock().unwrap(), ["a", "b", "c"]);
+    let error = worker.act("work", job("late")).submit().await.unwrap_err();
+    assert_eq!(error, ActionError::ShuttingDown);
+}
+
+#[tokio::test(start_paused = true)]
+async fn info_lists_the_actions() {
+    let host = host_with(Worker::default(), |def| def).await;
+    let info = host.handle().named("worker").info().await.unwrap();
+    let names: Vec<_> = info
+        .actions
+        .iter()
+        .map(|action| action.name.as_str())
+        .collect();
+    assert_eq!(names, ["work", "flaky", "slow", "explode"]);
+    assert_eq!(info.actions[0].description, "Does a job");
+    assert!(info.actions[0].params.ends_with("Job"));
+    assert_eq!(info.max_concurrency, Some(1));
+    host.shutdown().await;
+}

@@ -1,0 +1,199 @@
+//! Events: typed and by-name subscriptions, filters, once, wildcards, unsubscribing
+//! on drop, and what a slow subscriber misses.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use steward::testing::TestHost;
+use steward::{Context, Continuous, Event, Result, State, continuous};
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct FileCreated {
+    path: String,
+}
+
+impl Event for FileCreated {
+    const NAME: &'static str = "file.created";
+}
+
+/// Emits what it is told to over a channel: typed paths, or raw JSON events.
+struct Emitter {
+    orders: Mutex<Option<mpsc::UnboundedReceiver<Order>>>,
+}
+
+enum Order {
+    File(&'static str),
+    Json(&'static str, serde_json::Value),
+}
+
+impl Continuous for Emitter {
+    async fn run(&self, cx: &Context) -> Result {
+        let Some(mut orders) = self.orders.lock().unwrap().take() else {
+            return Ok(());
+        };
+        while let Some(Some(order)) = cx.run_until_cancelled(orders.recv()).await {
+            match order {
+                Order::File(path) => {
+                    cx.emit(FileCreated {
+                        path: path.to_owned(),
+                    })
+                    .await?
+                }
+                Order::Json(name, value) => cx.emit_json(name, value).await?,
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn start(names: &[&'static str]) -> (TestHost, Vec<mpsc::UnboundedSender<Order>>) {
+    let mut builder = TestHost::builder();
+    let mut senders = Vec::new();
+    for name in names {
+        let (sender, orders) = mpsc::unbounded_channel();
+        senders.push(sender);
+        let emitter = Emitter {
+            orders: Mutex::new(Some(orders)),
+        };
+        builder = builder.service(continuous(*name, emitter));
+    }
+    let host = builder.start().await.unwrap();
+    for name in names {
+        host.wait_for(name, State::Running).await.unwrap();
+    }
+    (host, senders)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_filtered_subscription_gets_only_matching_events_in_order() {
+    let (host, senders) = start(&["watcher"]).await;
+    let (got, mut heard) = mpsc::unbounded_channel();
+    let _subscription = host
+        .handle()
+        .named("watcher")
+        .on::<FileCreated>()
+        .filter(|event| event.path.starts_with("cam1/"))
+        .run(move |event| {
+            let got = got.clone();
+            async move { got.send(event.path).unwrap() }
+        })
+        .await
+        .unwrap();
+    for path in ["cam1/a.jpg", "cam2/b.jpg", "cam1/c.jpg", "cam1/end"] {
+        senders[0].send(Order::File(path)).unwrap();
+    }
+    let mut paths = Vec::new();
+    for _ in 0..3 {
+        paths.push(heard.recv().await.unwrap());
+    }
+    assert_eq!(paths, ["cam1/a.jpg", "cam1/c.jpg", "cam1/end"]);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn once_delivers_one_event_and_dropping_unsubscribes() {
+    let (host, senders) = start(&["watcher"]).await;
+    let services = host.handle();
+    let watcher = services.named("watcher");
+    let mut once = watcher.on::<FileCreated>().once().stream().await.unwrap();
+    let mut dropped = watcher.on::<FileCreated>().stream().await.unwrap();
+    senders[0].send(Order::File("first")).unwrap();
+    assert_eq!(dropped.recv().await.unwrap().path, "first");
+    drop(dropped);
+    let mut kept = watcher.on::<FileCreated>().stream().await.unwrap();
+    senders[0].send(Order::File("second")).unwrap();
+    assert_eq!(kept.recv().await.unwrap().path, "second");
+    assert_eq!(once.recv().await.unwrap().path, "first");
+    assert!(
+        once.recv().await.is_none(),
+        "a once stream ends after its event"
+    );
+    assert_eq!(host.handle().subscribers(), 1, "only `kept` is left");
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn wildcards_cover_a_service_or_everything_and_json_reaches_typed_subscribers() {
+    let (host, senders) = start(&["left", "right"]).await;
+    let services = host.handle();
+    let mut everything = services.events().stream().await.unwrap();
+    let mut left_only = services.named("left").events().stream().await.unwrap();
+    let mut typed = services
+        .named("right")
+        .on::<FileCreated>()
+        .stream()
+        .await
+        .unwrap();
+    let mut by_name = services.on_named("file.created").stream().await.unwrap();
+
+    senders[0]
+        .send(Order::Json("tick", json!({"n": 1})))
+        .unwrap();
+    senders[1]
+        .send(Order::Json("file.created", json!({"path": "from-json"})))
+        .unwrap();
+
+    let mut heard = Vec::new();
+    for _ in 0..2 {
+        let event = everything.recv().await.unwrap();
+        heard.push(format!("{}:{}", event.service(), event.name()));
+    }
+    heard.sort();
+    assert_eq!(heard, ["left:tick", "right:file.created"]);
+    assert_eq!(left_only.recv().await.unwrap().json(), &json!({"n": 1}));
+    assert_eq!(typed.recv().await.unwrap().path, "from-json");
+    assert_eq!(by_name.recv().await.unwrap().service(), "right");
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_subscriber_never_blocks_the_emitter_and_counts_what_it_missed() {
+    let (host, senders) = start(&["watcher"]).await;
+    let services = host.handle();
+    let mut slow = services
+        .named("watcher")
+        .on::<FileCreated>()
+        .buffer(2)
+        .stream()
+        .await
+        .unwrap();
+    let mut fast = services
+        .named("watcher")
+        .on::<FileCreated>()
+        .stream()
+        .await
+        .unwrap();
+    let paths = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+    for path in paths {
+        senders[0].send(Order::File(path)).unwrap();
+    }
+    for path in paths {
+        assert_eq!(
+            fast.recv().await.unwrap().path,
+            path,
+            "the fast one gets all"
+        );
+    }
+    assert_eq!(slow.recv().await.unwrap().path, "0");
+    assert_eq!(slow.recv().await.unwrap().path, "1");
+    assert_eq!(slow.missed(), 8);
+    assert_eq!(fast.missed(), 0);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn subscribing_to_an_unknown_service_is_an_error() {
+    let (host, _senders) = start(&["watcher"]).await;
+    let error = host
+        .handle()
+        .named("wacher")
+        .on::<FileCreated>()
+        .stream()
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "no service named `wacher`");
+    host.shutdown().await;
+}
