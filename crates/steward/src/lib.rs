@@ -53,6 +53,7 @@
 mod action;
 mod client;
 mod clock;
+mod command;
 mod config;
 mod context;
 mod error;
@@ -79,6 +80,7 @@ pub use action::{
     ActionTable, IfFull, Journal, JournalError, JournalFuture, MemoryJournal, Retry,
 };
 pub use client::{ServiceInfo, ServiceRef};
+pub use command::{NotSupported, ProcessBatch};
 pub use config::{
     Config, ConfigError, ConfigErrors, Environment, HostConfig, Origin, RestartConfig,
     ServiceConfig,

@@ -44,6 +44,26 @@ pub enum ActionError {
         /// The mailbox's capacity.
         capacity: usize,
     },
+    /// The service does not answer this built-in command.
+    #[error("service `{service}` does not answer `{command}`: {reason}")]
+    NotSupported {
+        /// The service.
+        service: String,
+        /// The command.
+        command: String,
+        /// Why.
+        reason: String,
+    },
+    /// The service is not running, so it cannot do this now.
+    #[error("service `{service}` is {state}; `{command}` needs it running")]
+    NotRunning {
+        /// The service.
+        service: String,
+        /// The command or action.
+        command: String,
+        /// Its state.
+        state: crate::State,
+    },
     /// The host is shutting down and accepts no more actions.
     #[error("the host is shutting down; action not accepted")]
     ShuttingDown,

@@ -17,12 +17,22 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 use tracing::Instrument;
 
+use serde_json::Value;
+
 use super::traits::{Continuous, Periodic, Startup};
+use crate::command::ProcessBatch;
 use crate::context::Context;
 use crate::error::{Result, panic_message};
 use crate::host::HostShared;
 use crate::schedule::Schedule;
 use crate::supervisor::{ServiceCell, TickStats, guarded, spawn_supervisor, tick_loop};
+
+/// A built-in command with its parameters.
+#[derive(Debug)]
+pub(crate) enum CommandCall {
+    CheckQueue,
+    ProcessBatch(ProcessBatch),
+}
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -129,6 +139,13 @@ pub(crate) trait Supervised: Send + Sync {
     /// A periodic service's tick history.
     fn tick_stats(&self) -> Option<&TickStats>;
 
+    /// Runs a built-in command; `None` for a continuous service.
+    fn command<'a>(
+        &'a self,
+        cx: &'a Context,
+        command: CommandCall,
+    ) -> Option<BoxFuture<'a, Result<Value>>>;
+
     /// Spawns the supervision loop for this service.
     fn spawn(
         self: Arc<Self>,
@@ -148,6 +165,14 @@ impl<S: Continuous> Supervised for AsContinuous<S> {
     }
 
     fn tick_stats(&self) -> Option<&TickStats> {
+        None
+    }
+
+    fn command<'a>(
+        &'a self,
+        _: &'a Context,
+        _: CommandCall,
+    ) -> Option<BoxFuture<'a, Result<Value>>> {
         None
     }
 
@@ -172,6 +197,17 @@ impl<S: Periodic> Supervised for AsPeriodic<S> {
 
     fn tick_stats(&self) -> Option<&TickStats> {
         Some(&self.stats)
+    }
+
+    fn command<'a>(
+        &'a self,
+        cx: &'a Context,
+        command: CommandCall,
+    ) -> Option<BoxFuture<'a, Result<Value>>> {
+        Some(match command {
+            CommandCall::CheckQueue => Box::pin(self.service.check_queue(cx)),
+            CommandCall::ProcessBatch(batch) => Box::pin(self.service.process_batch(cx, batch)),
+        })
     }
 
     fn spawn(

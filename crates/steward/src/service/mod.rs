@@ -9,5 +9,5 @@ pub use def::{
     ServiceDef, ServiceKind, continuous, continuous_with, periodic, periodic_with, startup,
     startup_with,
 };
-pub(crate) use erased::{BoxFuture, Work};
+pub(crate) use erased::{BoxFuture, CommandCall, Work};
 pub use traits::{Continuous, Periodic, Startup};

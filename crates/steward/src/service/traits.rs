@@ -3,6 +3,9 @@
 
 use std::future::Future;
 
+use serde_json::Value;
+
+use crate::command::{Command, NotSupported, ProcessBatch};
 use crate::context::Context;
 use crate::error::Result;
 use crate::schedule::Schedule;
@@ -85,6 +88,25 @@ pub trait Periodic: Send + Sync + 'static {
 
     /// One unit of work. `cx` is cancelled when the service is asked to stop.
     fn tick(&self, cx: &Context) -> impl Future<Output = Result> + Send;
+
+    /// Answers the `check-queue` command: how much work waits, in whatever shape
+    /// suits the service. By default the caller is told it is not implemented.
+    fn check_queue(&self, cx: &Context) -> impl Future<Output = Result<Value>> + Send {
+        let _ = cx;
+        async { Err(NotSupported(Command::CheckQueue).into()) }
+    }
+
+    /// Answers the `process-batch` command: work through up to `batch.batch_size`
+    /// items matching `batch.filter` now. By default the caller is told it is not
+    /// implemented.
+    fn process_batch(
+        &self,
+        cx: &Context,
+        batch: ProcessBatch,
+    ) -> impl Future<Output = Result<Value>> + Send {
+        let _ = (cx, batch);
+        async { Err(NotSupported(Command::ProcessBatch).into()) }
+    }
 }
 
 /// A service that runs once, in order, before continuous and periodic services start:

@@ -9,6 +9,7 @@ mod startup;
 mod state_cell;
 mod tick_stats;
 mod ticks;
+mod triggers;
 
 pub(crate) use cell::{ServiceCell, Spec};
 pub(crate) use control::{StopOutcome, abandon, launch, stop, stop_all};

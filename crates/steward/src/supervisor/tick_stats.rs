@@ -12,6 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
+use super::triggers::{TickOutcome, Triggers};
 use crate::clock::Clock;
 use crate::status::{Outcome, RunStats};
 
@@ -31,10 +32,12 @@ pub(crate) struct TickStats {
     last_outcome: AtomicU8,
     has_error: AtomicBool,
     stop_requested: AtomicBool,
-    // Touched for failures and cron fires only.
+    trigger_requested: AtomicBool,
+    // Touched for failures, cron fires and triggers only.
     failed: AtomicU64,
     next_wall: AtomicI64,
     last_error: Mutex<Option<String>>,
+    pub(crate) triggers: Triggers,
 }
 
 impl TickStats {
@@ -50,6 +53,8 @@ impl TickStats {
             last_outcome: AtomicU8::new(0),
             has_error: AtomicBool::new(false),
             stop_requested: AtomicBool::new(false),
+            trigger_requested: AtomicBool::new(false),
+            triggers: Triggers::default(),
             next_wall: AtomicI64::new(i64::MIN),
             last_error: Mutex::new(None),
         }
@@ -75,6 +80,25 @@ impl TickStats {
 
     pub(crate) fn stop_requested(&self) -> bool {
         self.stop_requested.load(Relaxed)
+    }
+
+    /// Asks for a tick now; the receiver hears its outcome (or is dropped if the
+    /// service stops first).
+    pub(crate) fn request_trigger(&self) -> tokio::sync::oneshot::Receiver<TickOutcome> {
+        let outcome = self.triggers.request();
+        self.trigger_requested.store(true, Relaxed);
+        self.triggers.wake.notify_one();
+        outcome
+    }
+
+    pub(crate) fn trigger_requested(&self) -> bool {
+        self.trigger_requested.load(Relaxed)
+    }
+
+    /// Takes the trigger requests the coming tick serves.
+    pub(crate) fn take_triggers(&self) -> Vec<tokio::sync::oneshot::Sender<TickOutcome>> {
+        self.trigger_requested.store(false, Relaxed);
+        self.triggers.take()
     }
 
     /// A new run of the tick loop: old stop requests are done with.

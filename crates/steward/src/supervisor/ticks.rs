@@ -10,6 +10,8 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
+use tokio::sync::Notify;
+use tokio::sync::futures::Notified;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFuture;
 
@@ -42,30 +44,47 @@ pub(crate) async fn tick_loop<S: Periodic>(
     let stop = cx.stop_token().clone();
     // One wait for cancellation, registered once and kept across ticks.
     let stopped = stop.cancelled();
+    let triggered = stats.triggers.wake.notified();
     let sleep = tokio::time::sleep_until(fire.at);
-    tokio::pin!(stopped, sleep);
+    tokio::pin!(stopped, triggered, sleep);
     stats.clear_stop_request();
-    let mut registered = false;
+    let mut waits = Waits {
+        stopped: stopped.as_mut(),
+        triggered: triggered.as_mut(),
+        wake: &stats.triggers.wake,
+        registered: false,
+    };
     loop {
-        if !sleep_or_stop(sleep.as_mut(), stopped.as_mut(), stats, &mut registered).await {
-            return;
+        match waits.wait(sleep.as_mut(), stats).await {
+            Wake::Stop => return,
+            Wake::Trigger => {
+                // A tick now; the scheduled fire stays where it was.
+                let callers = stats.take_triggers();
+                let result = tick(cell, cx, service, stats).await;
+                for caller in callers {
+                    let _ = caller.send(result.clone());
+                }
+                continue;
+            }
+            Wake::Fire => {}
         }
         if let Some(wall) = fire.wall {
             // The system clock may have been set back while we slept: cron means wall time.
             while timer.clock().now() + WALL_CLOCK_SLACK < wall {
                 sleep.as_mut().reset(timer.clock().instant_at(wall));
-                if !sleep_or_stop(sleep.as_mut(), stopped.as_mut(), stats, &mut registered).await {
-                    return;
+                match waits.wait(sleep.as_mut(), stats).await {
+                    Wake::Stop => return,
+                    Wake::Trigger | Wake::Fire => {}
                 }
             }
         }
-        let began = Instant::now();
-        let result = guarded(service.tick(cx)).await;
-        let ended = Instant::now();
-        if let Err(error) = &result {
-            tracing::warn!(service = %cell.name, %error, "tick failed");
+        // Requests made meanwhile are served by this tick.
+        let callers = stats.trigger_requested().then(|| stats.take_triggers());
+        let result = tick(cell, cx, service, stats).await;
+        for caller in callers.into_iter().flatten() {
+            let _ = caller.send(result.clone());
         }
-        stats.ticked(began, ended - began, result);
+        let ended = Instant::now();
         // A stop during the tick is noticed by the next wait, which returns at once.
         let Some(next) = timer.next_fire(ended) else {
             return idle(cell, stats, cx).await;
@@ -79,32 +98,72 @@ pub(crate) async fn tick_loop<S: Periodic>(
     }
 }
 
-/// Waits for the timer (`true`) or a stop (`false`).
-///
-/// The cancellation future is polled when it must be: once to register, after a
-/// wake that was not the timer's, and when the stopper has flagged a stop in the
-/// tick history. A tick's usual path, the timer, then takes no lock on the token.
-async fn sleep_or_stop(
-    mut sleep: Pin<&mut Sleep>,
-    mut stopped: Pin<&mut WaitForCancellationFuture<'_>>,
+/// One tick, timed and recorded.
+async fn tick<S: Periodic>(
+    cell: &ServiceCell,
+    cx: &Context,
+    service: &S,
     stats: &TickStats,
-    registered: &mut bool,
-) -> bool {
-    let mut polls = 0u32;
-    std::future::poll_fn(|task| {
-        polls += 1;
-        if sleep.as_mut().poll(task).is_ready() {
-            return Poll::Ready(true);
-        }
-        if polls > 1 || !*registered || stats.stop_requested() {
-            *registered = true;
-            if stopped.as_mut().poll(task).is_ready() {
-                return Poll::Ready(false);
+) -> Result<(), String> {
+    let began = Instant::now();
+    let result = guarded(service.tick(cx)).await;
+    let ended = Instant::now();
+    if let Err(error) = &result {
+        tracing::warn!(service = %cell.name, %error, "tick failed");
+    }
+    stats.ticked(began, ended - began, result.clone());
+    result
+}
+
+/// What ended a wait.
+enum Wake {
+    Fire,
+    Trigger,
+    Stop,
+}
+
+/// The waits besides the timer, registered once and kept across ticks.
+struct Waits<'a, 's, 't> {
+    stopped: Pin<&'a mut WaitForCancellationFuture<'s>>,
+    triggered: Pin<&'a mut Notified<'t>>,
+    wake: &'t Notify,
+    registered: bool,
+}
+
+impl Waits<'_, '_, '_> {
+    /// Waits for the timer, a stop or a trigger.
+    ///
+    /// The stop and trigger futures are polled when they must be: once to register,
+    /// after a wake that was not the timer's, and when the stopper or a caller has
+    /// flagged a request in the tick history. A tick's usual path, the timer, then
+    /// takes no lock.
+    async fn wait(&mut self, mut sleep: Pin<&mut Sleep>, stats: &TickStats) -> Wake {
+        let mut polls = 0u32;
+        std::future::poll_fn(|task| {
+            polls += 1;
+            let first = !self.registered;
+            let woken = polls > 1;
+            if (woken || first || stats.stop_requested())
+                && self.stopped.as_mut().poll(task).is_ready()
+            {
+                return Poll::Ready(Wake::Stop);
             }
-        }
-        Poll::Pending
-    })
-    .await
+            if (woken || first || stats.trigger_requested())
+                && self.triggered.as_mut().poll(task).is_ready()
+            {
+                // A fresh wait for the next trigger, registered on the next wait.
+                self.triggered.set(self.wake.notified());
+                self.registered = false;
+                return Poll::Ready(Wake::Trigger);
+            }
+            self.registered = true;
+            if sleep.as_mut().poll(task).is_ready() {
+                return Poll::Ready(Wake::Fire);
+            }
+            Poll::Pending
+        })
+        .await
+    }
 }
 
 /// A schedule with no further fires: stay running until asked to stop.

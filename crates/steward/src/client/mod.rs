@@ -1,5 +1,7 @@
 //! The fluent client: one service's actions, events and queries, by type or by name.
 
+mod commands;
+
 use std::any::TypeId;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -20,7 +22,7 @@ use crate::status::ServiceStatus;
 /// service's restarts. Made by [`HostHandle::of`](crate::HostHandle::of) (typed) or
 /// [`HostHandle::named`](crate::HostHandle::named) (by name, JSON).
 pub struct ServiceRef<T = ()> {
-    host: Arc<HostShared>,
+    pub(crate) host: Arc<HostShared>,
     target: Target,
     _service: PhantomData<fn() -> T>,
 }
@@ -60,7 +62,7 @@ impl<T> ServiceRef<T> {
         }
     }
 
-    fn index(&self) -> Result<usize, ActionError> {
+    pub(crate) fn index(&self) -> Result<usize, ActionError> {
         match &self.target {
             Target::Name(name) => self.host.find_name(name),
             Target::Type(type_id, type_name) => self.host.find_type(*type_id, type_name),
