@@ -56,6 +56,7 @@ mod clock;
 mod command;
 mod config;
 mod context;
+mod discovery;
 mod error;
 mod event;
 mod health;
@@ -70,6 +71,9 @@ mod supervisor;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+#[doc(hidden)]
+pub mod __private;
+
 /// The README's examples, compiled as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
@@ -77,7 +81,8 @@ struct ReadmeDoctests;
 
 pub use action::{
     ActionChange, ActionError, ActionId, ActionInfo, ActionRecord, ActionRequest, ActionState,
-    ActionTable, IfFull, Journal, JournalError, JournalFuture, MemoryJournal, Retry,
+    ActionTable, Actions, IfFull, Journal, JournalError, JournalFuture, MemoryJournal, Retry,
+    TypedRequest,
 };
 pub use client::{ServiceInfo, ServiceRef};
 pub use command::{NotSupported, ProcessBatch};
@@ -86,6 +91,7 @@ pub use config::{
     ServiceConfig,
 };
 pub use context::Context;
+pub use discovery::{Registration, Service};
 pub use error::{BoxError, ControlError, HostError, Result, ShutdownReport};
 pub use event::{Emitted, Event, EventError, EventStream, FromEmitted, Subscribe, Subscription};
 pub use health::{Health, HealthStatus, HostHealth, ServiceHealth};
@@ -98,3 +104,5 @@ pub use service::{
 };
 pub use state::{State, Transition};
 pub use status::{Outcome, RunStats, ServiceStatus};
+#[cfg(feature = "macros")]
+pub use steward_macros::{Event, Service, actions};

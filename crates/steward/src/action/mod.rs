@@ -15,6 +15,7 @@ mod replay;
 mod request;
 mod retry;
 mod table;
+mod typed;
 
 pub(crate) mod dispatch;
 
@@ -25,6 +26,7 @@ pub use record::{ActionRecord, ActionState};
 pub use request::{ActionRequest, IfFull};
 pub use retry::Retry;
 pub use table::{ActionInfo, ActionTable};
+pub use typed::{Actions, TypedRequest};
 
 pub(crate) use mailbox::{Job, Mailbox};
 pub(crate) use replay::{replay_unfinished, retry_dead_letter};

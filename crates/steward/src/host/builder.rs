@@ -137,6 +137,19 @@ impl HostBuilder {
         self
     }
 
+    /// Registers a service by its type (see [`Service`](crate::Service)).
+    pub fn register<T: crate::Service>(self) -> Self {
+        self.service(T::definition())
+    }
+
+    /// Registers every `#[derive(Service)]` type linked into the binary, in name
+    /// order. A type from a crate the binary never names is not linked: mention
+    /// that crate (`use that_crate as _;`).
+    pub fn discover(mut self) -> Self {
+        self.defs.extend(crate::discovery::discovered());
+        self
+    }
+
     /// Where accepted actions are recorded ([`MemoryJournal`] by default). Actions
     /// it holds unfinished are replayed when the host starts.
     pub fn journal(mut self, journal: impl Journal) -> Self {

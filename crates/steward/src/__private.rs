@@ -1,0 +1,121 @@
+//! Support for the code the macros generate; not part of the API.
+//!
+//! `#[derive(Service)]` must pick `continuous`, `periodic` or `startup` for a type
+//! by the trait it implements, and attach actions if it has any. Trait method
+//! lookup on `&&&&Pick<T>` does that: it tries the impls for the most references
+//! first, so the first trait `T` satisfies wins (and when it satisfies none, the
+//! error lists the three traits).
+
+use std::marker::PhantomData;
+
+use serde::de::DeserializeOwned;
+
+pub use inventory;
+
+use crate::action::Actions;
+use crate::service::{
+    Continuous, Periodic, ServiceDef, Startup, continuous, continuous_with, periodic,
+    periodic_with, startup, startup_with,
+};
+
+/// Picks by trait; see the module docs.
+#[derive(Debug)]
+pub struct Pick<T>(PhantomData<fn() -> T>);
+
+impl<T> Pick<T> {
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T> Default for Pick<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub trait PickContinuous<T> {
+    fn def(&self, name: &'static str, service: T) -> ServiceDef;
+    fn def_with<S: DeserializeOwned>(
+        &self,
+        name: &'static str,
+        build: impl FnOnce(S) -> T + Send + 'static,
+    ) -> ServiceDef;
+}
+
+impl<T: Continuous> PickContinuous<T> for &&&Pick<T> {
+    fn def(&self, name: &'static str, service: T) -> ServiceDef {
+        continuous(name, service)
+    }
+    fn def_with<S: DeserializeOwned>(
+        &self,
+        name: &'static str,
+        build: impl FnOnce(S) -> T + Send + 'static,
+    ) -> ServiceDef {
+        continuous_with(name, build)
+    }
+}
+
+pub trait PickPeriodic<T> {
+    fn def(&self, name: &'static str, service: T) -> ServiceDef;
+    fn def_with<S: DeserializeOwned>(
+        &self,
+        name: &'static str,
+        build: impl FnOnce(S) -> T + Send + 'static,
+    ) -> ServiceDef;
+}
+
+impl<T: Periodic> PickPeriodic<T> for &&Pick<T> {
+    fn def(&self, name: &'static str, service: T) -> ServiceDef {
+        periodic(name, service)
+    }
+    fn def_with<S: DeserializeOwned>(
+        &self,
+        name: &'static str,
+        build: impl FnOnce(S) -> T + Send + 'static,
+    ) -> ServiceDef {
+        periodic_with(name, build)
+    }
+}
+
+pub trait PickStartup<T> {
+    fn def(&self, name: &'static str, service: T) -> ServiceDef;
+    fn def_with<S: DeserializeOwned>(
+        &self,
+        name: &'static str,
+        build: impl FnOnce(S) -> T + Send + 'static,
+    ) -> ServiceDef;
+}
+
+impl<T: Startup> PickStartup<T> for &Pick<T> {
+    fn def(&self, name: &'static str, service: T) -> ServiceDef {
+        startup(name, service)
+    }
+    fn def_with<S: DeserializeOwned>(
+        &self,
+        name: &'static str,
+        build: impl FnOnce(S) -> T + Send + 'static,
+    ) -> ServiceDef {
+        startup_with(name, build)
+    }
+}
+
+pub trait WithActions<T> {
+    fn add_actions(&self, def: ServiceDef) -> ServiceDef;
+}
+
+impl<T: Actions> WithActions<T> for &Pick<T> {
+    fn add_actions(&self, def: ServiceDef) -> ServiceDef {
+        def.actions(T::actions())
+    }
+}
+
+pub trait WithoutActions<T> {
+    fn add_actions(&self, def: ServiceDef) -> ServiceDef;
+}
+
+impl<T> WithoutActions<T> for Pick<T> {
+    fn add_actions(&self, def: ServiceDef) -> ServiceDef {
+        def
+    }
+}

@@ -1,0 +1,4 @@
+#[derive(Default, steward::Service)]
+struct Forgotten;
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[derive(steward::Service)]
+enum Mode {
+    Fast,
+}
+
+fn main() {}
