@@ -91,6 +91,13 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemImpl) -> syn::Result<Token
         if params.is_some() {
             args.push(quote!(params));
         }
+        let schemas = quote! {
+            .with_schemas(
+                #name,
+                (&&::steward::__private::SchemaOf::<#params_ty>::new()).schema(),
+                (&&::steward::__private::SchemaOf::<#result>::new()).schema(),
+            )
+        };
         quote! {
             .action(#name, #description, |service: &Self, cx, params: #params_ty| {
                 let _ = (&cx, &params);
@@ -100,6 +107,7 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemImpl) -> syn::Result<Token
                     result
                 })
             })
+            #schemas
         }
     });
 
@@ -141,6 +149,8 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemImpl) -> syn::Result<Token
 
         impl ::steward::Actions for #self_ty {
             fn actions() -> ::steward::ActionTable<Self> {
+                #[allow(unused_imports)]
+                use ::steward::__private::{HasSchema as _, NoSchema as _};
                 ::steward::ActionTable::new() #(#entries)*
             }
         }

@@ -34,6 +34,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     Ok(quote! {
         impl ::steward::Event for #ident {
             const NAME: &'static str = #name;
+
+            fn schema() -> ::core::option::Option<::steward::__private::Value> {
+                #[allow(unused_imports)]
+                use ::steward::__private::{HasSchema as _, NoSchema as _};
+                (&&::steward::__private::SchemaOf::<Self>::new()).schema()
+            }
         }
     })
 }

@@ -12,7 +12,7 @@ use proc_macro::TokenStream;
 /// Makes a struct a discoverable [`Service`]: see `steward::Service`.
 ///
 /// `#[service(name = "…", critical, depends_on = ["a", "b"], order = 1,
-/// max_concurrency = 4, mailbox = 256)]`, every key optional; the name defaults to
+/// emits = [FileCreated], max_concurrency = 4, mailbox = 256)]`, every key optional; the name defaults to
 /// the type's name in kebab case. A field named `settings` (or marked
 /// `#[settings]`) is bound from the service's configuration table; other fields
 /// start from `Default`.

@@ -15,10 +15,11 @@ struct Options {
     order: Option<LitInt>,
     max_concurrency: Option<LitInt>,
     mailbox: Option<LitInt>,
+    emits: Vec<syn::Path>,
 }
 
-const KNOWN: &str =
-    "expected `name`, `critical`, `depends_on`, `order`, `max_concurrency` or `mailbox`";
+const KNOWN: &str = "expected `name`, `critical`, `depends_on`, `order`, `emits`, \
+                     `max_concurrency` or `mailbox`";
 
 fn options(input: &DeriveInput) -> syn::Result<Options> {
     let mut options = Options::default();
@@ -58,6 +59,20 @@ fn options(input: &DeriveInput) -> syn::Result<Options> {
                 "order" => options.order = Some(meta.value()?.parse()?),
                 "max_concurrency" => options.max_concurrency = Some(meta.value()?.parse()?),
                 "mailbox" => options.mailbox = Some(meta.value()?.parse()?),
+                "emits" => {
+                    let list: syn::ExprArray = meta.value()?.parse()?;
+                    for element in list.elems {
+                        match element {
+                            Expr::Path(path) => options.emits.push(path.path),
+                            other => {
+                                return Err(syn::Error::new_spanned(
+                                    other,
+                                    "`emits` lists event types: `emits = [FileCreated]`",
+                                ));
+                            }
+                        }
+                    }
+                }
                 _ => return Err(meta.error(format!("unknown `service` option; {KNOWN}"))),
             }
             Ok(())
@@ -103,6 +118,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let order = options.order.as_ref().map(|order| quote!(.order(#order)));
     let max_concurrency = (options.max_concurrency.as_ref()).map(|n| quote!(.max_concurrency(#n)));
     let mailbox = options.mailbox.as_ref().map(|n| quote!(.mailbox(#n)));
+    let emits = options.emits.iter().map(|event| quote!(.emits::<#event>()));
 
     Ok(quote! {
         impl ::steward::Service for #ident {
@@ -117,7 +133,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 let pick = #pick;
                 let def = #built;
                 (&&pick).add_actions(def)
-                    #critical #depends_on #order #max_concurrency #mailbox
+                    #critical #depends_on #order #max_concurrency #mailbox #(#emits)*
             }
         }
 

@@ -8,9 +8,11 @@
 
 use std::marker::PhantomData;
 
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 pub use inventory;
+pub use serde_json::Value;
 
 use crate::action::Actions;
 use crate::service::{
@@ -97,6 +99,42 @@ impl<T: Startup> PickStartup<T> for &Pick<T> {
         build: impl FnOnce(S) -> T + Send + 'static,
     ) -> ServiceDef {
         startup_with(name, build)
+    }
+}
+
+/// A JSON Schema of `T` if it implements `schemars::JsonSchema`, else `None`.
+#[derive(Debug)]
+pub struct SchemaOf<T>(PhantomData<fn() -> T>);
+
+impl<T> SchemaOf<T> {
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T> Default for SchemaOf<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub trait HasSchema {
+    fn schema(&self) -> Option<Value>;
+}
+
+impl<T: JsonSchema> HasSchema for &SchemaOf<T> {
+    fn schema(&self) -> Option<Value> {
+        Some(schemars::schema_for!(T).to_value())
+    }
+}
+
+pub trait NoSchema {
+    fn schema(&self) -> Option<Value>;
+}
+
+impl<T> NoSchema for SchemaOf<T> {
+    fn schema(&self) -> Option<Value> {
+        None
     }
 }
 

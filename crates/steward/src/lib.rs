@@ -93,7 +93,9 @@ pub use config::{
 pub use context::Context;
 pub use discovery::{Registration, Service};
 pub use error::{BoxError, ControlError, HostError, Result, ShutdownReport};
-pub use event::{Emitted, Event, EventError, EventStream, FromEmitted, Subscribe, Subscription};
+pub use event::{
+    Emitted, Event, EventError, EventInfo, EventStream, FromEmitted, Subscribe, Subscription,
+};
 pub use health::{Health, HealthStatus, HostHealth, ServiceHealth};
 pub use host::{Host, HostBuilder, HostHandle, RunningHost, ServiceHandle};
 pub use restart::{Backoff, Restart, RestartPolicy};

@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use steward::testing::TestHost;
 use steward::{
@@ -20,13 +21,13 @@ struct TranslationSettings {
 
 /// Translates files.
 #[derive(Service)]
-#[service(name = "translation", critical, max_concurrency = 2)]
+#[service(name = "translation", critical, max_concurrency = 2, emits = [TranslationCompleted, Progress])]
 struct Translation {
     settings: TranslationSettings,
     done: AtomicU64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 struct TranslationOptions {
     file_id: String,
 }
@@ -36,7 +37,7 @@ struct Translated {
     text: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Event)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Event, JsonSchema)]
 struct TranslationCompleted {
     file_id: String,
 }
@@ -140,6 +141,40 @@ async fn derived_services_are_discovered_with_their_options_and_settings() {
         [
             ("translate", "Translates one file."),
             ("files-done", "How many files are done.")
+        ]
+    );
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn info_carries_json_schemas_where_the_types_have_them() {
+    let host = discovered_host("").await;
+    let info = host.handle().named("translation").info().await.unwrap();
+    let translate = &info.actions[0];
+    let params = translate
+        .params_schema
+        .as_ref()
+        .expect("TranslationOptions derives JsonSchema");
+    assert_eq!(params["properties"]["file_id"]["type"], "string");
+    assert_eq!(params["required"], serde_json::json!(["file_id"]));
+    assert_eq!(translate.result_schema, None, "Translated has no schema");
+    let files_done = &info.actions[1];
+    assert_eq!(files_done.params_schema.as_ref().unwrap()["type"], "null");
+    assert_eq!(
+        files_done.result_schema.as_ref().unwrap()["type"],
+        "integer"
+    );
+
+    let events: Vec<_> = info
+        .events
+        .iter()
+        .map(|event| (event.name.as_str(), event.schema.is_some()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("translation.completed", true),
+            ("translation.progress", false)
         ]
     );
     host.shutdown().await;

@@ -48,6 +48,10 @@ pub struct ActionInfo {
     pub params: String,
     /// The Rust type of its result.
     pub result: String,
+    /// A JSON Schema of its parameters, when known.
+    pub params_schema: Option<Value>,
+    /// A JSON Schema of its result, when known.
+    pub result_schema: Option<Value>,
 }
 
 type Handler<S> = Box<
@@ -125,6 +129,8 @@ impl<S: Send + Sync + 'static> ActionTable<S> {
             description: description.to_owned(),
             params: type_name::<P>().to_owned(),
             result: type_name::<R>().to_owned(),
+            params_schema: None,
+            result_schema: None,
         };
         let erased: Handler<S> = Box::new(move |service, cx, params, want_json| {
             let params = match typed_params::<P>(params) {
@@ -142,6 +148,27 @@ impl<S: Send + Sync + 'static> ActionTable<S> {
             parse: parse_json::<P>,
             handler: erased,
         });
+        self
+    }
+
+    /// Adds JSON Schemas of an action's parameters and result to its description
+    /// (`#[steward::actions]` does this for types that implement
+    /// `schemars::JsonSchema`): callers by name see them in
+    /// [`ServiceInfo`](crate::ServiceInfo).
+    pub fn with_schemas(
+        mut self,
+        action: &str,
+        params: Option<Value>,
+        result: Option<Value>,
+    ) -> Self {
+        if let Some(entry) = self
+            .entries
+            .iter_mut()
+            .find(|entry| entry.info.name == action)
+        {
+            entry.info.params_schema = params;
+            entry.info.result_schema = result;
+        }
         self
     }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::action::{ActionError, ActionInfo, ActionRequest};
-use crate::event::{Emitted, Event, Subscribe};
+use crate::event::{Emitted, Event, EventInfo, Subscribe};
 use crate::health::Health;
 use crate::host::HostShared;
 use crate::service::ServiceKind;
@@ -45,6 +45,8 @@ pub struct ServiceInfo {
     pub schedule: Option<String>,
     /// The actions it answers.
     pub actions: Vec<ActionInfo>,
+    /// The events it declares it emits.
+    pub events: Vec<EventInfo>,
     /// How many of its actions may run at once.
     pub max_concurrency: Option<usize>,
     /// How many actions wait in its mailbox now, and may.
@@ -130,6 +132,7 @@ impl<T> ServiceRef<T> {
             actions: actions
                 .map(|actions| actions.table.infos())
                 .unwrap_or_default(),
+            events: cell.spec.emits.clone(),
             max_concurrency: actions.map(|actions| actions.max_concurrency),
             queue: actions.map(|actions| (actions.mailbox.depth(), actions.mailbox.capacity())),
             config,

@@ -28,6 +28,31 @@ use serde_json::Value;
 pub trait Event: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     /// The event's stable name.
     const NAME: &'static str;
+
+    /// A JSON Schema of the event, if known (`#[derive(Event)]` provides it for
+    /// types that implement `schemars::JsonSchema`).
+    fn schema() -> Option<Value> {
+        None
+    }
+}
+
+/// What a caller knows about an event a service emits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct EventInfo {
+    /// The event's name.
+    pub name: String,
+    /// A JSON Schema of it, when known.
+    pub schema: Option<Value>,
+}
+
+impl EventInfo {
+    pub(crate) fn of<E: Event>() -> Self {
+        Self {
+            name: E::NAME.to_owned(),
+            schema: E::schema(),
+        }
+    }
 }
 
 /// Why an event could not be emitted.

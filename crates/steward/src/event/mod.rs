@@ -9,7 +9,7 @@ mod bus;
 mod emitted;
 mod subscribe;
 
-pub use emitted::{Emitted, Event, EventError, FromEmitted};
+pub use emitted::{Emitted, Event, EventError, EventInfo, FromEmitted};
 pub use subscribe::{EventStream, Subscribe, Subscription};
 
 pub(crate) use bus::EventBus;

@@ -160,6 +160,7 @@ fn draft(
         ))
     });
     let options = def.options;
+    let emits = def.emits;
     let schedule = match &body {
         Some(Body::Supervised(service)) if def.kind == ServiceKind::Periodic => {
             let base = options
@@ -248,6 +249,7 @@ fn draft(
             .unwrap_or(options.continue_on_failure)
             || !host.fail_fast_on_startup_failure,
         schedule,
+        emits,
     };
     let depends_from_config = table.depends_on.is_some();
     let depends_on = table.depends_on.clone().unwrap_or(options.depends_on);

@@ -13,6 +13,7 @@ use super::erased::{AsContinuous, AsPeriodic, ErasedStartup, Supervised};
 use super::traits::{Continuous, Periodic, Startup};
 use crate::action::{ActionTable, ErasedTable};
 use crate::config::{Environment, SettingsError};
+use crate::event::{Event, EventInfo};
 use crate::restart::Restart;
 use crate::schedule::Schedule;
 
@@ -106,6 +107,7 @@ pub struct ServiceDef {
     pub(crate) options: ServiceOptions,
     pub(crate) factory: Factory,
     pub(crate) actions: Option<ActionsDef>,
+    pub(crate) emits: Vec<EventInfo>,
 }
 
 /// A service's actions as registered, with how many run at once and wait.
@@ -218,6 +220,15 @@ impl ServiceDef {
         self
     }
 
+    /// Declares that the service emits events of type `E`, so that callers see them
+    /// (with their schema) in [`ServiceInfo`](crate::ServiceInfo).
+    pub fn emits<E: Event>(mut self) -> Self {
+        if !self.emits.iter().any(|known| known.name == E::NAME) {
+            self.emits.push(EventInfo::of::<E>());
+        }
+        self
+    }
+
     /// How many of its actions may run at once (1 by default). Call after
     /// [`actions`](Self::actions).
     pub fn max_concurrency(mut self, handlers: usize) -> Self {
@@ -243,6 +254,7 @@ impl ServiceDef {
             options: ServiceOptions::default(),
             factory,
             actions: None,
+            emits: Vec::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ use super::state_cell::StateCell;
 use super::tick_stats::TickStats;
 use crate::action::dispatch::ServiceActions;
 use crate::clock::Clock;
+use crate::event::EventInfo;
 use crate::health::{Health, HealthStatus};
 use crate::restart::Restart;
 use crate::schedule::Schedule;
@@ -31,6 +32,8 @@ pub(crate) struct Spec {
     pub(crate) timeout: Duration,
     pub(crate) continue_on_failure: bool,
     pub(crate) schedule: Option<Schedule>,
+    /// The events it declares it emits.
+    pub(crate) emits: Vec<EventInfo>,
 }
 
 /// The running part of a started service.
