@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use steward::testing::TestHost;
 use steward::{
-    ActionError, ActionState, ActionTable, Backoff, Context, Continuous, Event, IfFull, Result,
-    Retry, State, continuous,
+    ActionError, ActionState, ActionTable, Backoff, Context, Continuous, Event, IfFull, Journal,
+    MemoryJournal, Result, Retry, State, continuous,
 };
 use tokio::sync::Semaphore;
 
@@ -505,4 +505,73 @@ async fn info_lists_the_actions() {
     assert!(info.actions[0].params.ends_with("Job"));
     assert_eq!(info.max_concurrency, Some(1));
     host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn unfinished_actions_in_the_journal_are_replayed_by_the_next_host() {
+    let journal = Arc::new(MemoryJournal::new());
+    let stuck = Arc::new(Semaphore::new(0));
+    let first = TestHost::builder()
+        .with(|builder| builder.journal(journal.clone()))
+        .config_toml("[host]\ndrain_timeout = \"1s\"\nstop_timeout = \"1s\"")
+        .service(continuous("worker", Worker::holding(&stuck)).actions(table()))
+        .start()
+        .await
+        .unwrap();
+    first.wait_for("worker", State::Running).await.unwrap();
+    let worker = first.handle().of::<Worker>();
+    let running = worker.act("work", job("running")).submit().await.unwrap();
+    let queued = worker
+        .act("work", job("queued"))
+        .priority(-1)
+        .submit()
+        .await
+        .unwrap();
+    // Neither can finish: the handler waits forever; shutdown gives up on both.
+    let report = first.shutdown().await;
+    assert_eq!(report.abandoned, ["worker"]);
+    let unfinished: Vec<_> = journal
+        .unfinished()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.id, r.state))
+        .collect();
+    assert_eq!(
+        unfinished,
+        [
+            (running, ActionState::Running),
+            (queued, ActionState::Queued)
+        ]
+    );
+
+    let second_worker = Worker::default();
+    let seen = second_worker.seen.clone();
+    let second = TestHost::builder()
+        .with(|builder| builder.journal(journal.clone()))
+        .service(continuous("worker", second_worker).actions(table()))
+        .start()
+        .await
+        .unwrap();
+    let mut done = second
+        .handle()
+        .of::<Worker>()
+        .on::<Done>()
+        .stream()
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        done.recv().await.unwrap();
+    }
+    tokio::task::yield_now().await;
+    assert_eq!(*seen.lock().unwrap(), ["running", "queued"]);
+    let record = second.handle().action(running).await.unwrap();
+    assert_eq!(
+        (record.state, record.attempts),
+        (ActionState::Succeeded, 2),
+        "delivered at least once"
+    );
+    assert_eq!(record.result, Some(json!("running×1")));
+    assert!(journal.unfinished().await.unwrap().is_empty());
+    second.shutdown().await;
 }

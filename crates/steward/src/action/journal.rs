@@ -44,6 +44,28 @@ pub trait Journal: Send + Sync + 'static {
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>>;
 }
 
+impl<J: Journal> Journal for std::sync::Arc<J> {
+    fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
+        (**self).accept(record)
+    }
+
+    fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
+        (**self).update(id, change)
+    }
+
+    fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
+        (**self).get(id)
+    }
+
+    fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        (**self).unfinished()
+    }
+
+    fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        (**self).dead_letters()
+    }
+}
+
 /// A change to an action's record.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

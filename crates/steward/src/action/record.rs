@@ -56,8 +56,7 @@ impl fmt::Display for ActionState {
 }
 
 /// One accepted action as the journal holds it: enough to replay it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ActionRecord {
     /// Its id.
     pub id: ActionId,

@@ -37,7 +37,7 @@ struct Draft {
     spec: Spec,
     depends_on: Vec<String>,
     depends_from_config: bool,
-    actions: Option<ServiceActions>,
+    actions: Option<Box<ServiceActions>>,
 }
 
 pub(crate) fn plan(
@@ -153,11 +153,12 @@ fn draft(
             errors.push(code_error(&name, &reason));
             return None;
         }
-        Some(ServiceActions::new(
+        // Boxed: most services have no actions and should not carry a mailbox's size.
+        Some(Box::new(ServiceActions::new(
             actions.table,
             Mailbox::new(actions.capacity),
             actions.max_concurrency,
-        ))
+        )))
     });
     let options = def.options;
     let emits = def.emits;

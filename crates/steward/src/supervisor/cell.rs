@@ -70,7 +70,7 @@ pub(crate) struct ServiceCell {
     /// Serialises start, stop and restart requests.
     pub(crate) control: tokio::sync::Mutex<()>,
     /// Its actions' table and mailbox, if it has actions.
-    pub(crate) actions: Option<ServiceActions>,
+    pub(crate) actions: Option<Box<ServiceActions>>,
 }
 
 impl ServiceCell {
@@ -79,7 +79,7 @@ impl ServiceCell {
         body: Body,
         spec: Spec,
         dependency_names: Vec<String>,
-        actions: Option<ServiceActions>,
+        actions: Option<Box<ServiceActions>>,
     ) -> Self {
         Self {
             name,
