@@ -80,9 +80,9 @@ pub mod __private;
 struct ReadmeDoctests;
 
 pub use action::{
-    ActionChange, ActionError, ActionId, ActionInfo, ActionRecord, ActionRequest, ActionState,
-    ActionTable, Actions, IfFull, Journal, JournalError, JournalFuture, MemoryJournal, Retry,
-    TypedRequest,
+    ActionChange, ActionError, ActionId, ActionInfo, ActionRecord, ActionRequest, ActionSequence,
+    ActionState, ActionTable, Actions, IfFull, Journal, JournalError, JournalFuture, MemoryJournal,
+    Retry, TypedRequest,
 };
 pub use client::{ServiceInfo, ServiceRef};
 pub use command::{NotSupported, ProcessBatch};
@@ -95,6 +95,7 @@ pub use discovery::{Registration, Service};
 pub use error::{BoxError, ControlError, HostError, Result, ShutdownReport};
 pub use event::{
     Emitted, Event, EventError, EventInfo, EventStream, FromEmitted, Subscribe, Subscription,
+    Subscriptions,
 };
 pub use health::{Health, HealthStatus, HostHealth, ServiceHealth};
 pub use host::{Host, HostBuilder, HostHandle, RunningHost, ServiceHandle};

@@ -575,3 +575,32 @@ async fn unfinished_actions_in_the_journal_are_replayed_by_the_next_host() {
     assert!(journal.unfinished().await.unwrap().is_empty());
     second.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_sequence_sends_each_action_after_the_last_succeeded_and_stops_at_a_failure() {
+    let worker = Worker::default();
+    let seen = worker.seen.clone();
+    let host = host_with(worker, |def| def).await;
+    let worker = host.handle().of::<Worker>();
+    let results = worker
+        .act("work", job("one"))
+        .then(worker.act("work", job("two")).priority(-5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(results, [json!("one×1"), json!("two×1")]);
+
+    let error = worker
+        .act("explode", ())
+        .then(worker.act("work", job("never")))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ActionError::Failed { .. }), "{error}");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["one", "two"],
+        "nothing after the failure"
+    );
+    host.shutdown().await;
+}

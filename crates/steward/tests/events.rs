@@ -197,3 +197,59 @@ async fn subscribing_to_an_unknown_service_is_an_error() {
     assert_eq!(error.to_string(), "no service named `wacher`");
     host.shutdown().await;
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Tick {
+    n: u32,
+}
+
+impl Event for Tick {
+    const NAME: &'static str = "tick";
+}
+
+#[tokio::test(start_paused = true)]
+async fn several_handlers_start_and_end_together() {
+    let (host, senders) = start(&["watcher"]).await;
+    let services = host.handle();
+    let (heard, mut log) = mpsc::unbounded_channel::<String>();
+    let files = heard.clone();
+    let subscription = services
+        .named("watcher")
+        .subscribe()
+        .on(move |file: FileCreated| {
+            let files = files.clone();
+            async move { files.send(format!("file {}", file.path)).unwrap() }
+        })
+        .on_named("tick", {
+            let heard = heard.clone();
+            move |event| {
+                let heard = heard.clone();
+                async move { heard.send(format!("tick {}", event.json()["n"])).unwrap() }
+            }
+        })
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(services.subscribers(), 2);
+    senders[0].send(Order::File("a.jpg")).unwrap();
+    senders[0]
+        .send(Order::Json("tick", json!({"n": 1})))
+        .unwrap();
+    let mut got = vec![log.recv().await.unwrap(), log.recv().await.unwrap()];
+    got.sort();
+    assert_eq!(got, ["file a.jpg", "tick 1"]);
+    assert_eq!(subscription.missed(), 0);
+    drop(subscription);
+    assert_eq!(services.subscribers(), 0, "one drop ends both");
+
+    let error = services
+        .subscribe()
+        .on(|_: Tick| async {})
+        .with(services.named("nobody").events(), |_| async {})
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "no service named `nobody`");
+    assert_eq!(services.subscribers(), 0, "all or nothing");
+    host.shutdown().await;
+}

@@ -14,6 +14,7 @@ mod record;
 mod replay;
 mod request;
 mod retry;
+mod sequence;
 mod table;
 mod typed;
 
@@ -25,6 +26,7 @@ pub use journal::{ActionChange, Journal, JournalError, JournalFuture, MemoryJour
 pub use record::{ActionRecord, ActionState};
 pub use request::{ActionRequest, IfFull};
 pub use retry::Retry;
+pub use sequence::ActionSequence;
 pub use table::{ActionInfo, ActionTable};
 pub use typed::{Actions, TypedRequest};
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::action::{ActionError, ActionInfo, ActionRequest};
-use crate::event::{Emitted, Event, EventInfo, Subscribe};
+use crate::event::{Emitted, Event, EventInfo, Subscribe, Subscriptions};
 use crate::health::Health;
 use crate::host::HostShared;
 use crate::service::ServiceKind;
@@ -94,6 +94,11 @@ impl<T> ServiceRef<T> {
             self.service_name().map(Some),
             Some(name.into()),
         )
+    }
+
+    /// Several handlers for this service's events, started and ended together.
+    pub fn subscribe(&self) -> Subscriptions {
+        Subscriptions::new(self.host.clone(), self.service_name().map(Some))
     }
 
     /// Subscribes to every event this service emits.

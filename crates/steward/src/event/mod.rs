@@ -7,9 +7,11 @@
 
 mod bus;
 mod emitted;
+mod many;
 mod subscribe;
 
 pub use emitted::{Emitted, Event, EventError, EventInfo, FromEmitted};
+pub use many::Subscriptions;
 pub use subscribe::{EventStream, Subscribe, Subscription};
 
 pub(crate) use bus::EventBus;

@@ -74,7 +74,15 @@ impl<M: FromEmitted> Subscribe<M> {
 
     /// Calls `handler` with each event, one at a time and in order, until the
     /// returned [`Subscription`] is dropped (or after one event, with `once`).
-    pub async fn run<F, Fut>(self, mut handler: F) -> Result<Subscription, ActionError>
+    pub async fn run<F, Fut>(self, handler: F) -> Result<Subscription, ActionError>
+    where
+        F: FnMut(M) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.start(handler)
+    }
+
+    pub(crate) fn start<F, Fut>(self, mut handler: F) -> Result<Subscription, ActionError>
     where
         F: FnMut(M) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
@@ -92,8 +100,10 @@ impl<M: FromEmitted> Subscribe<M> {
         });
         Ok(Subscription {
             host,
-            subscriber,
-            _task: Some(AbortOnDropHandle::new(task)),
+            parts: vec![Part {
+                subscriber,
+                _task: AbortOnDropHandle::new(task),
+            }],
         })
     }
 
@@ -138,24 +148,49 @@ impl<M> std::fmt::Debug for Subscribe<M> {
     }
 }
 
-/// A running subscription. Dropping it unsubscribes and stops its handler.
+/// A running subscription (one, or several made together by
+/// [`Subscriptions`](super::Subscriptions)). Dropping it unsubscribes and stops its
+/// handlers.
 #[must_use = "dropping a subscription unsubscribes it"]
 pub struct Subscription {
     host: Arc<HostShared>,
+    parts: Vec<Part>,
+}
+
+struct Part {
     subscriber: Arc<Subscriber>,
-    _task: Option<AbortOnDropHandle<()>>,
+    _task: AbortOnDropHandle<()>,
 }
 
 impl Subscription {
-    /// Events that matched but were dropped because the buffer was full.
+    /// Events that matched but were dropped because a buffer was full.
     pub fn missed(&self) -> u64 {
-        self.subscriber.missed.load(Ordering::Relaxed)
+        let missed = self
+            .parts
+            .iter()
+            .map(|part| part.subscriber.missed.load(Ordering::Relaxed));
+        missed.sum()
+    }
+
+    /// One subscription that holds both.
+    pub(crate) fn merge(mut self, mut other: Subscription) -> Self {
+        self.parts.append(&mut other.parts);
+        self
+    }
+
+    pub(crate) fn empty(host: Arc<HostShared>) -> Self {
+        Self {
+            host,
+            parts: Vec::new(),
+        }
     }
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.host.events.unsubscribe(&self.subscriber);
+        for part in &self.parts {
+            self.host.events.unsubscribe(&part.subscriber);
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use crate::action::{ActionError, ActionId, ActionRecord, retry_dead_letter};
 use crate::client::ServiceRef;
 use crate::config::Environment;
 use crate::error::ControlError;
-use crate::event::{Emitted, Subscribe};
+use crate::event::{Emitted, Subscribe, Subscriptions};
 use crate::health::{HealthStatus, HostHealth, ServiceHealth};
 use crate::service::ServiceKind;
 use crate::state::{State, Transition};
@@ -96,6 +96,11 @@ impl HostHandle {
     /// Every event any service emits.
     pub fn events(&self) -> Subscribe<Emitted> {
         Subscribe::new(self.host.clone(), Ok(None), None)
+    }
+
+    /// Several handlers for events of every service, started and ended together.
+    pub fn subscribe(&self) -> Subscriptions {
+        Subscriptions::new(self.host.clone(), Ok(None))
     }
 
     /// Events named `name`, from any service.
