@@ -9,6 +9,25 @@ use syn::{
 
 use crate::names::kebab;
 
+/// Methods `ServiceRef` has already, which a generated method would not shadow.
+const RESERVED: &[&str] = &[
+    "act",
+    "act_json",
+    "on",
+    "on_named",
+    "events",
+    "subscribe",
+    "status",
+    "health",
+    "info",
+    "trigger",
+    "check_queue",
+    "process_batch",
+    "command",
+    "clone",
+    "fmt",
+];
+
 /// One `#[action]` method.
 struct Action {
     method: syn::Ident,
@@ -64,7 +83,31 @@ pub(crate) fn expand(attr: TokenStream, mut item: ItemImpl) -> syn::Result<Token
             continue;
         };
         let marker = function.attrs.remove(position);
-        actions.push(action(&marker, function)?);
+        let action = action(&marker, function)?;
+        if let Some(earlier) = actions
+            .iter()
+            .find(|earlier: &&Action| earlier.name == action.name)
+        {
+            return Err(syn::Error::new_spanned(
+                &action.method,
+                format!(
+                    "two actions are named `{}` (the other is `{}`)",
+                    action.name, earlier.method
+                ),
+            ));
+        }
+        if RESERVED.contains(&action.method.to_string().as_str()) {
+            return Err(syn::Error::new_spanned(
+                &action.method,
+                format!(
+                    "`{}` is already a method of `ServiceRef`, so the generated client method \
+                     would never be called: rename the method (the action's name can stay, \
+                     with `#[action(name = \"{}\")]`)",
+                    action.method, action.name
+                ),
+            ));
+        }
+        actions.push(action);
     }
     if actions.is_empty() {
         return Err(syn::Error::new(

@@ -84,7 +84,7 @@ pub use action::{
     ActionState, ActionTable, Actions, IfFull, Journal, JournalError, JournalFuture, MemoryJournal,
     Retry, TypedRequest,
 };
-pub use client::{ServiceInfo, ServiceRef};
+pub use client::{QueueInfo, ServiceInfo, ServiceRef};
 pub use command::{NotSupported, ProcessBatch};
 pub use config::{
     Config, ConfigError, ConfigErrors, Environment, HostConfig, Origin, RestartConfig,

@@ -160,8 +160,8 @@ async fn higher_priority_runs_first_and_equal_priorities_in_order() {
     let mut done = worker.on::<Done>().stream().await.unwrap();
 
     // The first occupies the only handler slot while the rest queue up.
-    worker.act("work", job("first")).submit().await.unwrap();
-    tokio::task::yield_now().await;
+    let first = worker.act("work", job("first")).submit().await.unwrap();
+    until_state(&host, first, ActionState::Running).await;
     for (label, priority) in [
         ("low-1", 0),
         ("high-1", 5),
@@ -318,14 +318,23 @@ async fn exhausted_retries_dead_letter_and_can_be_retried() {
     assert_eq!(dead[0].state, ActionState::DeadLettered);
     assert_eq!(dead[0].error.as_deref(), Some("not yet (2 to go)"));
 
-    // One failure left: the manual retry (a single attempt) fails too.
+    // One failure left: the manual retry fails and is dead-lettered again; the
+    // next succeeds.
     let id = dead[0].id;
     services.retry_dead_letter(id).await.unwrap();
     let record = settle(&host, id).await;
-    assert_eq!(record.state, ActionState::Failed);
-    assert!(
-        services.retry_dead_letter(id).await.is_err(),
-        "a failed action is not dead-lettered"
+    assert_eq!(
+        (record.state, record.attempts),
+        (ActionState::DeadLettered, 3)
+    );
+    assert_eq!(record.error.as_deref(), Some("not yet (1 to go)"));
+    services.retry_dead_letter(id).await.unwrap();
+    let record = settle(&host, id).await;
+    assert_eq!((record.state, record.attempts), (ActionState::Succeeded, 4));
+    let error = services.retry_dead_letter(id).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!("action {id} is succeeded, not dead-lettered")
     );
     host.shutdown().await;
 }
@@ -348,8 +357,8 @@ async fn a_full_mailbox_makes_callers_wait_or_fail_as_they_choose() {
     let host = host_with(Worker::holding(&gate), |def| def.mailbox(2)).await;
     let worker = host.handle().of::<Worker>();
     // One running, two waiting: the mailbox is full.
-    worker.act("work", job("running")).submit().await.unwrap();
-    tokio::task::yield_now().await;
+    let running = worker.act("work", job("running")).submit().await.unwrap();
+    until_state(&host, running, ActionState::Running).await;
     worker.act("work", job("queued-1")).submit().await.unwrap();
     worker.act("work", job("queued-2")).submit().await.unwrap();
 
@@ -459,12 +468,18 @@ async fn max_concurrency_lets_handlers_overlap() {
     let host = host_with(Worker::holding(&gate), |def| def.max_concurrency(2)).await;
     let worker = host.handle().of::<Worker>();
     let mut done = worker.on::<Done>().stream().await.unwrap();
+    let mut ids = Vec::new();
     for label in ["a", "b", "c"] {
-        worker.act("work", job(label)).submit().await.unwrap();
+        ids.push(worker.act("work", job(label)).submit().await.unwrap());
     }
-    tokio::task::yield_now().await;
+    until_state(&host, ids[1], ActionState::Running).await;
     let info = worker.info().await.unwrap();
-    assert_eq!(info.queue, Some((1, 1024)), "two run, one waits");
+    let queue = info.queue.unwrap();
+    assert_eq!(
+        (queue.depth, queue.capacity),
+        (1, 1024),
+        "two run, one waits"
+    );
     gate.add_permits(3);
     for _ in 0..3 {
         done.recv().await.unwrap();
@@ -601,6 +616,191 @@ async fn a_sequence_sends_each_action_after_the_last_succeeded_and_stops_at_a_fa
         *seen.lock().unwrap(),
         ["one", "two"],
         "nothing after the failure"
+    );
+    host.shutdown().await;
+}
+
+/// Lets other tasks run until the action is in `state` (no time passes).
+async fn until_state(host: &TestHost, id: steward::ActionId, state: ActionState) {
+    for _ in 0..1000 {
+        if host.handle().action(id).await.unwrap().state == state {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("action {id} never became {state}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_action_sent_before_start_runs_once() {
+    let worker = Worker::default();
+    let seen = worker.seen.clone();
+    let host = TestHost::builder()
+        .service(continuous("worker", worker).actions(table()))
+        .build()
+        .unwrap()
+        .0;
+    let handle = host.handle();
+    let early = tokio::spawn({
+        let worker = handle.of::<Worker>();
+        async move { worker.act("work", job("early")).send::<String>().await }
+    });
+    tokio::task::yield_now().await;
+    assert!(!early.is_finished(), "it waits for the host to start");
+    let running = host.start().await.unwrap();
+    assert_eq!(early.await.unwrap().unwrap(), "early×1");
+    handle
+        .service("worker")
+        .unwrap()
+        .wait_for(State::Running)
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(*seen.lock().unwrap(), ["early"]);
+    running.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn callers_of_actions_left_at_shutdown_hear_they_were_abandoned() {
+    let stuck = Arc::new(Semaphore::new(0));
+    let host = TestHost::builder()
+        .config_toml("[host]\ndrain_timeout = \"1s\"\nstop_timeout = \"1s\"")
+        .service(continuous("worker", Worker::holding(&stuck)).actions(table()))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("worker", State::Running).await.unwrap();
+    let worker = host.handle().of::<Worker>();
+    let calls: Vec<_> = ["running", "queued"]
+        .into_iter()
+        .map(|label| {
+            let worker = worker.clone();
+            tokio::spawn(async move { worker.act("work", job(label)).send::<String>().await })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    host.shutdown().await;
+    for call in calls {
+        let error = call.await.unwrap().unwrap_err();
+        assert!(matches!(error, ActionError::Abandoned(_)), "{error}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_drain_waits_for_a_retry_in_its_backoff() {
+    let worker = Worker {
+        failures_left: AtomicU32::new(1),
+        ..Worker::default()
+    };
+    let host = host_with(worker, |def| def).await;
+    let retry = Retry::times(1)
+        .backoff(Backoff::new(Duration::from_secs(2), Duration::from_secs(2)).jitter(0.0));
+    let id = host
+        .handle()
+        .of::<Worker>()
+        .act("flaky", job("later"))
+        .retry(retry)
+        .submit()
+        .await
+        .unwrap();
+    until_state(&host, id, ActionState::Queued).await;
+    let handle = host.handle();
+    host.shutdown().await;
+    let record = handle.action(id).await.unwrap();
+    assert_eq!((record.state, record.attempts), (ActionState::Succeeded, 2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_that_panics_before_returning_its_future_fails_only_its_action() {
+    let table =
+        ActionTable::new().action("boom", "Panics at once", |worker: &Worker, _cx, (): ()| {
+            assert!(worker.hold.is_some(), "no future for you");
+            Box::pin(async { Ok(()) })
+        });
+    let host = TestHost::builder()
+        .service(continuous("worker", Worker::default()).actions(table))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("worker", State::Running).await.unwrap();
+    let error = host
+        .handle()
+        .named("worker")
+        .act("boom", ())
+        .send::<()>()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "action `boom` failed: panicked: no future for you"
+    );
+    tokio::task::yield_now().await;
+    assert_eq!(
+        host.handle().service("worker").unwrap().state(),
+        State::Running
+    );
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_queued_action_can_be_cancelled() {
+    let gate = Arc::new(Semaphore::new(0));
+    let worker = Worker::holding(&gate);
+    let seen = worker.seen.clone();
+    let host = host_with(worker, |def| def).await;
+    let services = host.handle();
+    let worker = services.of::<Worker>();
+    let first = worker.act("work", job("first")).submit().await.unwrap();
+    until_state(&host, first, ActionState::Running).await;
+    let withdrawn = worker.act("work", job("withdrawn")).submit().await.unwrap();
+    let kept = worker.act("work", job("kept")).submit().await.unwrap();
+
+    let error = services.cancel(first).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!("action {first} is running; only a queued action can be cancelled")
+    );
+    services.cancel(withdrawn).await.unwrap();
+    assert_eq!(
+        services.action(withdrawn).await.unwrap().state,
+        ActionState::Cancelled
+    );
+    assert!(services.cancel(withdrawn).await.is_err(), "once is enough");
+
+    gate.add_permits(2);
+    until_state(&host, kept, ActionState::Succeeded).await;
+    assert_eq!(*seen.lock().unwrap(), ["first", "kept"]);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_action_interrupted_by_a_failed_run_runs_again_after_the_restart() {
+    let gate = Arc::new(Semaphore::new(0));
+    let worker = Worker {
+        crash_runs: AtomicU32::new(1),
+        hold: Some(gate.clone()),
+        ..Worker::default()
+    };
+    let seen = worker.seen.clone();
+    let host = host_with(worker, |def| def).await;
+    let worker = host.handle().of::<Worker>();
+    let call = tokio::spawn({
+        let worker = worker.clone();
+        async move {
+            worker
+                .act("work", job("interrupted"))
+                .send::<String>()
+                .await
+        }
+    });
+    // The run crashes after a second while the handler waits at the gate.
+    host.wait_for("worker", State::BackingOff).await.unwrap();
+    host.wait_for("worker", State::Running).await.unwrap();
+    gate.add_permits(1);
+    assert_eq!(call.await.unwrap().unwrap(), "interrupted×1");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["interrupted"],
+        "it ran to the end once"
     );
     host.shutdown().await;
 }

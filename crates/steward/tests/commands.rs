@@ -206,3 +206,63 @@ async fn commands_a_service_cannot_answer_say_so() {
     );
     host.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn triggers_during_a_scheduled_tick_share_one_tick_and_nothing_more() {
+    let hourly = Hourly {
+        tick_time: secs(10),
+        ..Hourly::default()
+    };
+    let ticks = hourly.ticks.clone();
+    let host = host(hourly).await;
+    let service = host.handle().named("hourly");
+    // The scheduled tick at one hour runs for ten seconds.
+    host.advance(secs(3601)).await;
+    assert_eq!(
+        ticks.load(Ordering::SeqCst),
+        0,
+        "still in the scheduled tick"
+    );
+    let (first, second) = tokio::join!(service.trigger(), service.trigger());
+    first.unwrap();
+    second.unwrap();
+    assert_eq!(
+        ticks.load(Ordering::SeqCst),
+        2,
+        "the scheduled tick, then one for both"
+    );
+    host.advance(secs(600)).await;
+    assert_eq!(ticks.load(Ordering::SeqCst), 2, "and no extra tick later");
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_trigger_waiting_when_the_service_stops_is_told_so() {
+    let hourly = Hourly {
+        tick_time: secs(10),
+        ..Hourly::default()
+    };
+    let host = host(hourly).await;
+    let service = host.handle().named("hourly");
+    let first = tokio::spawn({
+        let service = service.clone();
+        async move { service.trigger().await }
+    });
+    host.advance(secs(1)).await;
+    let waiting = tokio::spawn({
+        let service = service.clone();
+        async move { service.trigger().await }
+    });
+    host.advance(secs(1)).await;
+    host.handle()
+        .service("hourly")
+        .unwrap()
+        .stop()
+        .await
+        .unwrap();
+    // The running tick was cancelled with its service; neither trigger hangs.
+    let _ = first.await.unwrap();
+    let error = waiting.await.unwrap().unwrap_err();
+    assert!(matches!(error, ActionError::NotRunning { .. }), "{error}");
+    host.shutdown().await;
+}

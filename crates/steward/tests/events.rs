@@ -253,3 +253,67 @@ async fn several_handlers_start_and_end_together() {
     assert_eq!(services.subscribers(), 0, "all or nothing");
     host.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_typed_once_subscription_skips_events_that_are_not_its_type() {
+    let (host, senders) = start(&["watcher"]).await;
+    let mut once = host
+        .handle()
+        .named("watcher")
+        .on::<FileCreated>()
+        .once()
+        .stream()
+        .await
+        .unwrap();
+    let mut all = host
+        .handle()
+        .named("watcher")
+        .events()
+        .stream()
+        .await
+        .unwrap();
+    senders[0]
+        .send(Order::Json("file.created", json!({"not_a_path": 1})))
+        .unwrap();
+    senders[0].send(Order::File("real.jpg")).unwrap();
+    all.recv().await.unwrap();
+    all.recv().await.unwrap();
+    assert_eq!(once.recv().await.unwrap().path, "real.jpg");
+    assert!(once.recv().await.is_none());
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn streams_end_when_the_host_stops() {
+    let (host, senders) = start(&["watcher"]).await;
+    let mut stream = host.handle().events().stream().await.unwrap();
+    senders[0].send(Order::File("last.jpg")).unwrap();
+    host.shutdown().await;
+    assert_eq!(
+        stream.recv().await.unwrap().name(),
+        "file.created",
+        "what was emitted is kept"
+    );
+    assert!(stream.recv().await.is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_filter_rejects_the_event_and_spares_the_emitter() {
+    let (host, senders) = start(&["watcher"]).await;
+    let services = host.handle();
+    let mut picky = services
+        .named("watcher")
+        .on::<FileCreated>()
+        .filter(|event| {
+            assert!(event.path != "bad.jpg", "filter bug");
+            true
+        })
+        .stream()
+        .await
+        .unwrap();
+    senders[0].send(Order::File("bad.jpg")).unwrap();
+    senders[0].send(Order::File("good.jpg")).unwrap();
+    assert_eq!(picky.recv().await.unwrap().path, "good.jpg");
+    assert_eq!(services.service("watcher").unwrap().state(), State::Running);
+    host.shutdown().await;
+}

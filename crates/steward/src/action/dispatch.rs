@@ -28,7 +28,9 @@ pub(crate) struct ServiceActions {
     pub(crate) max_concurrency: usize,
     /// Handlers running now.
     pub(crate) running: AtomicUsize,
-    /// Told whenever an attempt ends, for a drain to look again.
+    /// Retries waiting out their backoff.
+    delayed: AtomicUsize,
+    /// Told whenever an attempt ends or a retry is queued, for a drain to look again.
     settled: Notify,
 }
 
@@ -43,17 +45,20 @@ impl ServiceActions {
             mailbox,
             max_concurrency,
             running: AtomicUsize::new(0),
+            delayed: AtomicUsize::new(0),
             settled: Notify::new(),
         }
     }
 
-    /// Completes once nothing waits in the mailbox and no handler runs.
+    /// Completes once nothing waits in the mailbox or for a retry, and no handler runs.
     pub(crate) async fn drained(&self) {
         loop {
             let settled = self.settled.notified();
             tokio::pin!(settled);
             settled.as_mut().enable();
-            if self.mailbox.depth() == 0 && self.running.load(Ordering::Acquire) == 0 {
+            let idle = self.running.load(Ordering::Acquire) == 0
+                && self.delayed.load(Ordering::Acquire) == 0;
+            if idle && self.mailbox.depth() == 0 {
                 return;
             }
             settled.await;
@@ -140,16 +145,20 @@ pub(crate) async fn serve(
     while running.next().await.is_some() {}
 }
 
-/// Puts an interrupted action back in line when its attempt is dropped unfinished.
-struct Interrupted<'a> {
+/// Holds an action through its attempt, journal writes included. Dropped before it
+/// is done (the service's run ended by itself, or it was abandoned), it puts the
+/// action back in line: the attempt does not count, and the action runs again on the
+/// next start (or, once the host has stopped, its caller hears it was abandoned).
+struct Attempt<'a> {
     cell: &'a ServiceCell,
     job: Option<Job>,
 }
 
-impl Drop for Interrupted<'_> {
+impl Drop for Attempt<'_> {
     fn drop(&mut self) {
-        if let (Some(job), Some(actions)) = (self.job.take(), self.cell.actions.as_ref()) {
+        if let (Some(mut job), Some(actions)) = (self.job.take(), self.cell.actions.as_ref()) {
             tracing::debug!(service = %self.cell.name, action = %job.action, id = %job.id, "action interrupted; queued again");
+            job.attempts = job.attempts.saturating_sub(1);
             actions.mailbox.requeue(job);
         }
     }
@@ -174,25 +183,32 @@ async fn attempt(
         correlation_id = %job.correlation_id,
         attempt = job.attempts,
     );
-    record(
-        host,
-        job.id,
-        ActionChange::new(ActionState::Running, job.attempts, host.clock.now()),
-    )
-    .await;
     let cx = cx.with_correlation(job.correlation_id.as_str().into());
-    let want_json = job.want_json;
+    let (id, attempts, want_json) = (job.id, job.attempts, job.want_json);
     let (action, timeout) = (job.action.clone(), job.timeout);
-    let mut guard = Interrupted {
+    let mut held = Attempt {
         cell,
         job: Some(job),
     };
+    record(
+        host,
+        id,
+        ActionChange::new(ActionState::Running, attempts, host.clock.now()),
+    )
+    .await;
     let outcome = async {
-        let Some(call) = actions.table.call(service, &cx, &action, params, want_json) else {
-            return Err(Failure::Permanent(CallError::Failed(format!(
-                "service `{}` has no action `{action}`",
-                cell.name
-            ))));
+        // A handler that panics before it even returns its future fails its action,
+        // not the service.
+        let call = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            actions.table.call(service, &cx, &action, params, want_json)
+        }));
+        let call = match call {
+            Ok(Some(call)) => call,
+            Ok(None) => {
+                let reason = format!("service `{}` has no action `{action}`", cell.name);
+                return Err(Failure::Permanent(CallError::Failed(reason)));
+            }
+            Err(panic) => return Err(Failure::Failed(panic_message(panic.as_ref()))),
         };
         let call = AssertUnwindSafe(call).catch_unwind();
         let called = match timeout {
@@ -210,85 +226,102 @@ async fn attempt(
     }
     .instrument(span.clone())
     .await;
-    let Some(job) = guard.job.take() else { return };
-    drop(guard);
-    let _entered = span.enter();
     match outcome {
-        Ok(payload) => succeeded(host, job, payload).await,
-        Err(failure) => failed(host, cell, job, failure).await,
+        Ok(payload) => succeeded(host, &mut held, payload).instrument(span).await,
+        Err(failure) => {
+            failed(host, cell, actions, &mut held, failure)
+                .instrument(span)
+                .await
+        }
     }
 }
 
 /// Why an attempt did not succeed.
 enum Failure {
-    /// Not worth retrying (the parameters do not fit).
+    /// Not worth retrying (the parameters do not fit, or there is no such action).
     Permanent(CallError),
     TimedOut(Duration),
     Failed(String),
 }
 
-async fn succeeded(host: &HostShared, mut job: Job, payload: Payload) {
+async fn succeeded(host: &HostShared, held: &mut Attempt<'_>, payload: Payload) {
+    let Some(job) = held.job.as_mut() else { return };
     let mut change = ActionChange::new(ActionState::Succeeded, job.attempts, host.clock.now());
-    match job.reply.take() {
-        Some(reply) => {
-            let _ = reply.send(Ok(payload));
-        }
+    let (id, reply) = (job.id, job.reply.take());
+    let payload = match reply {
+        Some(reply) => Some((reply, payload)),
         None => {
             // Nobody waits: the result is kept for whoever looks the action up.
             if let Payload::Json(value) = payload {
                 change.result = Some(value);
             }
+            None
         }
+    };
+    record(host, id, change).await;
+    held.job = None;
+    if let Some((reply, payload)) = payload {
+        let _ = reply.send(Ok(payload));
     }
-    record(host, job.id, change).await;
 }
 
-async fn failed(host: &HostShared, cell: &Arc<ServiceCell>, mut job: Job, failure: Failure) {
-    let (reason, state, error) = match failure {
+async fn failed(
+    host: &HostShared,
+    cell: &Arc<ServiceCell>,
+    actions: &ServiceActions,
+    held: &mut Attempt<'_>,
+    failure: Failure,
+) {
+    let Some(job) = held.job.as_mut() else { return };
+    let action = job.action.clone();
+    let (reason, state, error, retryable) = match failure {
         Failure::Permanent(CallError::BadParameters { path, reason }) => {
+            let service = cell.name.to_string();
             let error = ActionError::BadParameters {
-                service: cell.name.to_string(),
-                action: job.action.clone(),
+                service,
+                action,
                 path,
                 reason,
             };
-            (error.to_string(), ActionState::Failed, error)
+            (error.to_string(), ActionState::Failed, error, false)
         }
         Failure::Permanent(CallError::Failed(reason)) => {
             let error = ActionError::Failed {
-                action: job.action.clone(),
+                action,
                 reason: reason.clone(),
             };
-            (reason, ActionState::Failed, error)
+            (reason, ActionState::Failed, error, false)
         }
         Failure::TimedOut(after) => {
-            let error = ActionError::TimedOut {
-                action: job.action.clone(),
-                after,
-            };
-            (error.to_string(), ActionState::TimedOut, error)
+            let error = ActionError::TimedOut { action, after };
+            (error.to_string(), ActionState::TimedOut, error, true)
         }
         Failure::Failed(reason) => {
             let error = ActionError::Failed {
-                action: job.action.clone(),
+                action,
                 reason: reason.clone(),
             };
-            (reason, ActionState::Failed, error)
+            (reason, ActionState::Failed, error, true)
         }
     };
-    let retryable = !matches!(error, ActionError::BadParameters { .. });
     let now = host.clock.now();
     if retryable && job.attempts <= job.retry.max_retries {
         let delay = job.retry.backoff.delay(job.attempts);
         tracing::warn!(%reason, retry_in = ?delay, "action failed; will retry");
         let mut change = ActionChange::new(ActionState::Queued, job.attempts, now);
         change.error = Some(reason);
-        record(host, job.id, change).await;
+        let id = job.id;
+        record(host, id, change).await;
+        let Some(job) = held.job.take() else { return };
+        // Counted as waiting, so a drain waits for it too; not holding a handler slot.
+        actions.delayed.fetch_add(1, Ordering::AcqRel);
         let cell = cell.clone();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             if let Some(actions) = &cell.actions {
                 actions.mailbox.requeue(job);
+                actions.delayed.fetch_sub(1, Ordering::AcqRel);
+                actions.settled.notify_waiters();
             }
         });
         return;
@@ -307,8 +340,10 @@ async fn failed(host: &HostShared, cell: &Arc<ServiceCell>, mut job: Job, failur
     };
     let mut change = ActionChange::new(state, job.attempts, now);
     change.error = Some(reason);
-    record(host, job.id, change).await;
-    if let Some(reply) = job.reply.take() {
+    let (id, reply) = (job.id, job.reply.take());
+    record(host, id, change).await;
+    held.job = None;
+    if let Some(reply) = reply {
         let _ = reply.send(Err(error));
     }
 }

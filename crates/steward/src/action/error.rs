@@ -104,6 +104,25 @@ pub enum ActionError {
     /// The host stopped before the action finished; it stays in the journal.
     #[error("the host stopped before action {0} finished")]
     Abandoned(ActionId),
+    /// The action was cancelled before it ran.
+    #[error("action {0} was cancelled before it ran")]
+    Cancelled(ActionId),
+    /// Only a queued action can be cancelled.
+    #[error("action {id} is {state}; only a queued action can be cancelled")]
+    NotCancellable {
+        /// The action.
+        id: ActionId,
+        /// Its state.
+        state: super::ActionState,
+    },
+    /// Only a dead-lettered action can be retried by hand.
+    #[error("action {id} is {state}, not dead-lettered")]
+    NotDeadLettered {
+        /// The action.
+        id: ActionId,
+        /// Its state.
+        state: super::ActionState,
+    },
     /// No accepted action has this id (or it was forgotten).
     #[error("no action with id {0}")]
     UnknownId(ActionId),

@@ -43,6 +43,13 @@ impl Job {
     }
 }
 
+/// Tells a waiting caller that its action will not finish in this host.
+fn abandon(mut job: Job) {
+    if let Some(reply) = job.reply.take() {
+        let _ = reply.send(Err(ActionError::Abandoned(job.id)));
+    }
+}
+
 struct Queued {
     priority: i32,
     seq: u64,
@@ -82,6 +89,8 @@ pub(crate) struct Mailbox {
     ready: Notify,
     seq: AtomicU64,
     closed: AtomicBool,
+    /// The host has stopped: nothing will take actions from here again.
+    dead: AtomicBool,
 }
 
 /// A place reserved in a mailbox; given back if dropped unused.
@@ -107,6 +116,7 @@ impl Mailbox {
             ready: Notify::new(),
             seq: AtomicU64::new(0),
             closed: AtomicBool::new(false),
+            dead: AtomicBool::new(false),
         }
     }
 
@@ -140,20 +150,67 @@ impl Mailbox {
     }
 
     /// Puts an action that was already accepted back in line (a retry, or one
-    /// interrupted by a restart), beyond the capacity.
+    /// interrupted by a restart), beyond the capacity. Once the host has stopped,
+    /// its caller is told it was abandoned instead (it stays in the journal).
     pub(crate) fn requeue(&self, job: Job) {
         self.enqueue(job, false);
     }
 
     fn enqueue(&self, job: Job, counted: bool) {
         let seq = self.seq.fetch_add(1, AtomicOrdering::Relaxed);
-        self.lock().push(Queued {
+        let mut queue = self.lock();
+        // Checked under the lock that `abandon_all` takes: no job slips in after it.
+        if self.dead.load(AtomicOrdering::Acquire) {
+            drop(queue);
+            abandon(job);
+            return;
+        }
+        queue.push(Queued {
             priority: job.priority,
             seq,
             counted,
             job,
         });
+        drop(queue);
         self.ready.notify_one();
+    }
+
+    /// The host has stopped: every waiting caller hears its action was abandoned
+    /// (the actions stay in the journal), and so will callers of later requeues.
+    pub(crate) fn abandon_all(&self) {
+        let queued = {
+            let mut queue = self.lock();
+            self.dead.store(true, AtomicOrdering::Release);
+            std::mem::take(&mut *queue)
+        };
+        for queued in queued {
+            abandon(queued.job);
+        }
+    }
+
+    /// Takes a queued action out of line, if it is still waiting.
+    pub(crate) fn remove(&self, id: ActionId) -> Option<Job> {
+        let mut queue = self.lock();
+        let mut found = None;
+        let rest: Vec<Queued> = std::mem::take(&mut *queue)
+            .into_vec()
+            .into_iter()
+            .filter_map(|queued| {
+                if queued.job.id == id && found.is_none() {
+                    found = Some(queued);
+                    None
+                } else {
+                    Some(queued)
+                }
+            })
+            .collect();
+        *queue = BinaryHeap::from(rest);
+        drop(queue);
+        let queued = found?;
+        if queued.counted {
+            self.space.add_permits(1);
+        }
+        Some(queued.job)
     }
 
     /// The next action, waiting for one.

@@ -68,6 +68,12 @@ pub struct ActionRecord {
     pub params: Value,
     /// Higher runs first.
     pub priority: i32,
+    /// How long a handler may run on it.
+    #[serde(default, with = "crate::config::duration::option")]
+    pub timeout: Option<std::time::Duration>,
+    /// How many retries it may have after its first attempt.
+    #[serde(default)]
+    pub max_retries: u32,
     /// Carried in the handler's tracing span and on every event it emits.
     pub correlation_id: String,
     /// Where it is.

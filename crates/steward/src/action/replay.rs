@@ -47,18 +47,49 @@ pub(crate) async fn retry_dead_letter(
         .map_err(|error| ActionError::Journal(error.0))?
         .ok_or(ActionError::UnknownId(id))?;
     if record.state != ActionState::DeadLettered {
-        return Err(ActionError::Failed {
-            action: record.action,
-            reason: format!("action {id} is {}, not dead-lettered", record.state),
+        return Err(ActionError::NotDeadLettered {
+            id,
+            state: record.state,
         });
     }
-    let attempts = record.attempts;
-    requeue(host, record)?;
-    let change = ActionChange::new(ActionState::Queued, attempts, host.clock.now());
+    // Recorded as queued before it is queued, so the handler's outcome is never
+    // overwritten by this change.
+    let change = ActionChange::new(ActionState::Queued, record.attempts, host.clock.now());
     host.journal
         .update(id, change)
         .await
-        .map_err(|error| ActionError::Journal(error.0))
+        .map_err(|error| ActionError::Journal(error.0))?;
+    requeue(host, record)
+}
+
+/// Withdraws a queued action: it will not run, and a caller waiting for it hears so.
+pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), ActionError> {
+    let record = host
+        .journal
+        .get(id)
+        .await
+        .map_err(|error| ActionError::Journal(error.0))?
+        .ok_or(ActionError::UnknownId(id))?;
+    let index = host.find_name(&record.service)?;
+    let removed = host.cells[index]
+        .actions
+        .as_ref()
+        .and_then(|actions| actions.mailbox.remove(id));
+    let Some(mut job) = removed else {
+        let state = if record.state == ActionState::Queued {
+            // Waiting out a retry's backoff, or taken by a handler just now.
+            ActionState::Running
+        } else {
+            record.state
+        };
+        return Err(ActionError::NotCancellable { id, state });
+    };
+    let change = ActionChange::new(ActionState::Cancelled, job.attempts, host.clock.now());
+    let written = host.journal.update(id, change).await;
+    if let Some(reply) = job.reply.take() {
+        let _ = reply.send(Err(ActionError::Cancelled(id)));
+    }
+    written.map_err(|error| ActionError::Journal(error.0))
 }
 
 fn requeue(host: &HostShared, record: ActionRecord) -> Result<(), ActionError> {
@@ -81,9 +112,9 @@ fn requeue(host: &HostShared, record: ActionRecord) -> Result<(), ActionError> {
         params: None,
         params_json: record.params,
         priority: record.priority,
-        timeout: None,
+        timeout: record.timeout,
         correlation_id: record.correlation_id,
-        retry: Retry::never(),
+        retry: Retry::times(record.max_retries),
         attempts: record.attempts,
         reply: None,
         want_json: true,

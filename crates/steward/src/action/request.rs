@@ -145,6 +145,9 @@ impl ActionRequest {
         let cell = &host.cells[self.service?];
         let actions = known_action(cell, &self.action)?;
         let (params, params_json) = prepare(cell, &self.action, self.params)?;
+        // Actions sent before the host starts wait until the journal's unfinished
+        // ones are back in line, so none is queued twice.
+        host.until_accepting().await;
         if host.accepting_actions_closed() {
             return Err(ActionError::ShuttingDown);
         }
@@ -161,6 +164,8 @@ impl ActionRequest {
             action: self.action.clone(),
             params: params_json.clone(),
             priority: self.priority,
+            timeout: self.timeout,
+            max_retries: self.retry.max_retries,
             correlation_id: correlation_id.clone(),
             state: ActionState::Queued,
             attempts: 0,
@@ -169,11 +174,7 @@ impl ActionRequest {
             accepted_at: now,
             updated_at: now,
         };
-        host.journal
-            .accept(record)
-            .await
-            .map_err(|error| ActionError::Journal(error.0))?;
-        slot.push(Job {
+        let job = Job {
             id,
             action: self.action.clone(),
             params: Some(params),
@@ -185,7 +186,17 @@ impl ActionRequest {
             attempts: 0,
             reply,
             want_json: wanted.is_none() || actions.table.result_type(&self.action) != wanted,
-        });
+        };
+        // If the caller gives up while the journal writes, the action is queued all
+        // the same: once accepted, it must not be lost.
+        let mut pending = Pending(Some((slot, job)));
+        match host.journal.accept(record).await {
+            Ok(()) => pending.push(),
+            Err(error) => {
+                pending.0 = None;
+                return Err(ActionError::Journal(error.0));
+            }
+        }
         Ok((id, self.action))
     }
 }
@@ -200,6 +211,23 @@ impl std::fmt::Debug for ActionRequest {
             .field("retry", &self.retry)
             .field("if_full", &self.if_full)
             .finish_non_exhaustive()
+    }
+}
+
+/// An action whose journal record is being written, queued when dropped.
+struct Pending<'a>(Option<(super::mailbox::Slot<'a>, Job)>);
+
+impl Pending<'_> {
+    fn push(&mut self) {
+        if let Some((slot, job)) = self.0.take() {
+            slot.push(job);
+        }
+    }
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        self.push();
     }
 }
 

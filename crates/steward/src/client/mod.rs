@@ -49,10 +49,20 @@ pub struct ServiceInfo {
     pub events: Vec<EventInfo>,
     /// How many of its actions may run at once.
     pub max_concurrency: Option<usize>,
-    /// How many actions wait in its mailbox now, and may.
-    pub queue: Option<(usize, usize)>,
+    /// Its mailbox, if it has actions.
+    pub queue: Option<QueueInfo>,
     /// Its effective configuration table.
     pub config: Value,
+}
+
+/// A service's mailbox at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct QueueInfo {
+    /// Actions waiting now.
+    pub depth: usize,
+    /// Actions that may wait.
+    pub capacity: usize,
 }
 
 impl<T> ServiceRef<T> {
@@ -139,7 +149,10 @@ impl<T> ServiceRef<T> {
                 .unwrap_or_default(),
             events: cell.spec.emits.clone(),
             max_concurrency: actions.map(|actions| actions.max_concurrency),
-            queue: actions.map(|actions| (actions.mailbox.depth(), actions.mailbox.capacity())),
+            queue: actions.map(|actions| QueueInfo {
+                depth: actions.mailbox.depth(),
+                capacity: actions.mailbox.capacity(),
+            }),
             config,
         })
     }

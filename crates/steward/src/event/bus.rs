@@ -1,7 +1,7 @@
 //! Delivery of emitted events to subscribers.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tokio::sync::mpsc::{self, error::TrySendError};
 
@@ -16,6 +16,9 @@ pub(crate) struct Interest {
     pub(crate) service: Option<Arc<str>>,
     /// Only events of this name, or all.
     pub(crate) name: Option<Arc<str>>,
+    /// Whether the event is of the subscriber's type (a typed subscriber skips JSON
+    /// events of its name that do not decode as its type).
+    pub(crate) accepts: fn(&Emitted) -> bool,
     /// Checked in the emitter, so that unwanted events take no buffer space.
     pub(crate) filter: Option<EventFilter>,
     /// Ends after the first event delivered.
@@ -28,25 +31,36 @@ impl Interest {
             .as_deref()
             .is_none_or(|service| service == event.service())
             && self.name.as_deref().is_none_or(|name| name == event.name())
-            && self.filter.as_ref().is_none_or(|filter| filter(event))
+            && (self.accepts)(event)
+            && self.filter.as_ref().is_none_or(|filter| {
+                // A filter that panics rejects the event; the emitter goes on.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| filter(event)))
+                    .unwrap_or(false)
+            })
     }
 }
 
-/// One subscriber as the bus holds it.
+/// What a subscription and the bus share about one subscriber.
 pub(crate) struct Subscriber {
     id: u64,
-    interest: Interest,
-    sender: mpsc::Sender<Emitted>,
     /// Events that matched but found the buffer full.
     pub(crate) missed: AtomicU64,
     /// A `once` subscriber that already got its event.
     done: AtomicBool,
 }
 
+/// One subscriber as the bus holds it. Only the bus holds the sender, so a
+/// subscriber's stream ends when the bus lets go of it.
+struct Entry {
+    subscriber: Arc<Subscriber>,
+    interest: Interest,
+    sender: mpsc::Sender<Emitted>,
+}
+
 /// Every subscriber of one host.
 #[derive(Default)]
 pub(crate) struct EventBus {
-    subscribers: RwLock<Vec<Arc<Subscriber>>>,
+    entries: RwLock<Vec<Entry>>,
     next_id: AtomicU64,
 }
 
@@ -60,54 +74,55 @@ impl EventBus {
         let (sender, receiver) = mpsc::channel(buffer.max(1));
         let subscriber = Arc::new(Subscriber {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
-            interest,
-            sender,
             missed: AtomicU64::new(0),
             done: AtomicBool::new(false),
         });
-        let mut subscribers = self
-            .subscribers
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        subscribers.push(subscriber.clone());
+        self.write().push(Entry {
+            subscriber: subscriber.clone(),
+            interest,
+            sender,
+        });
         (subscriber, receiver)
     }
 
     pub(crate) fn unsubscribe(&self, subscriber: &Subscriber) {
-        let mut subscribers = self
-            .subscribers
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        subscribers.retain(|held| held.id != subscriber.id);
+        self.write()
+            .retain(|entry| entry.subscriber.id != subscriber.id);
+    }
+
+    /// Drops every subscriber: their streams end once drained.
+    pub(crate) fn close(&self) {
+        self.write().clear();
     }
 
     /// How many subscriptions are open.
     pub(crate) fn len(&self) -> usize {
-        self.subscribers
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.read().len()
     }
 
     /// Hands the event to every matching subscriber without waiting for any.
     pub(crate) fn emit(&self, event: &Emitted) {
-        let subscribers = self
-            .subscribers
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        for subscriber in subscribers.iter() {
-            if !subscriber.interest.matches(event) {
+        for entry in self.read().iter() {
+            if !entry.interest.matches(event) {
                 continue;
             }
-            if subscriber.interest.once && subscriber.done.swap(true, Ordering::AcqRel) {
+            if entry.interest.once && entry.subscriber.done.swap(true, Ordering::AcqRel) {
                 continue;
             }
-            match subscriber.sender.try_send(event.clone()) {
+            match entry.sender.try_send(event.clone()) {
                 Ok(()) | Err(TrySendError::Closed(_)) => {}
                 Err(TrySendError::Full(_)) => {
-                    subscriber.missed.fetch_add(1, Ordering::Relaxed);
+                    entry.subscriber.missed.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Vec<Entry>> {
+        self.entries.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Vec<Entry>> {
+        self.entries.write().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -55,19 +55,19 @@ impl EventInfo {
     }
 }
 
-/// Why an event could not be emitted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why an event could not be emitted. Emitting in-process cannot fail today (an
+/// emitter never waits for subscribers); transports across hosts will add reasons.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum EventError {
-    /// The event could not be encoded as JSON.
-    #[error("event `{name}` cannot be encoded: {reason}")]
-    Encode {
-        /// The event's name.
-        name: String,
-        /// Why.
-        reason: String,
-    },
+pub enum EventError {}
+
+impl std::fmt::Display for EventError {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {}
+    }
 }
+
+impl std::error::Error for EventError {}
 
 /// One emitted event: who emitted it, its name, and its value (as the Rust type it
 /// was emitted as, or as JSON). Cheap to clone.
@@ -246,6 +246,10 @@ pub trait FromEmitted: sealed::Sealed + Send + 'static {
     where
         Self: Sized;
 
+    /// Whether the event is a `Self`.
+    #[doc(hidden)]
+    fn accepts(emitted: &Emitted) -> bool;
+
     /// Whether the event, as `Self`, passes `check`.
     #[doc(hidden)]
     fn check(emitted: &Emitted, check: &(dyn Fn(&Self) -> bool + Send + Sync)) -> bool;
@@ -260,6 +264,10 @@ impl<E: Event> FromEmitted for E {
         emitted.get::<E>()
     }
 
+    fn accepts(emitted: &Emitted) -> bool {
+        emitted.check::<E>(|_| true)
+    }
+
     fn check(emitted: &Emitted, check: &(dyn Fn(&Self) -> bool + Send + Sync)) -> bool {
         emitted.check::<E>(check)
     }
@@ -272,6 +280,10 @@ impl FromEmitted for Emitted {
 
     fn from_emitted(emitted: &Emitted) -> Option<Self> {
         Some(emitted.clone())
+    }
+
+    fn accepts(_: &Emitted) -> bool {
+        true
     }
 
     fn check(emitted: &Emitted, check: &(dyn Fn(&Self) -> bool + Send + Sync)) -> bool {

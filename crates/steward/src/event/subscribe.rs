@@ -122,6 +122,7 @@ impl<M: FromEmitted> Subscribe<M> {
         let interest = Interest {
             service,
             name: self.name,
+            accepts: M::accepts,
             filter,
             once: self.once,
         };

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{broadcast, watch};
+use std::sync::atomic::AtomicBool;
+
+use tokio::sync::{Notify, broadcast, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -212,6 +214,8 @@ impl HostBuilder {
                 .journal
                 .unwrap_or_else(|| Arc::new(MemoryJournal::new())),
             events: EventBus::default(),
+            accepting: AtomicBool::new(false),
+            accepting_now: Notify::new(),
         };
         for cell in &shared.cells {
             if let Some(reason) = &cell.spec.disabled {

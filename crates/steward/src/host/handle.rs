@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 use super::shared::{HostShared, Phase};
-use crate::action::{ActionError, ActionId, ActionRecord, retry_dead_letter};
+use crate::action::{ActionError, ActionId, ActionRecord, cancel, retry_dead_letter};
 use crate::client::ServiceRef;
 use crate::config::Environment;
 use crate::error::ControlError;
@@ -130,6 +130,13 @@ impl HostHandle {
             .dead_letters()
             .await
             .map_err(|error| ActionError::Journal(error.0))
+    }
+
+    /// Withdraws a queued action before it runs (`cancelled` in its record; a
+    /// caller waiting for it gets [`ActionError::Cancelled`]). An action already
+    /// running cannot be cancelled this way: give it a timeout.
+    pub async fn cancel(&self, id: ActionId) -> Result<(), ActionError> {
+        cancel(&self.host, id).await
     }
 
     /// Queues a dead-lettered action again (once, with no further retries); its

@@ -54,6 +54,8 @@ impl Host {
     pub async fn start(self) -> Result<RunningHost, HostError> {
         let host = self.shared;
         host.phase.send_replace(Phase::Starting);
+        replay_unfinished(&host).await;
+        host.accept_actions();
         tracing::info!(
             services = host.cells.len(),
             environment = %host.config.host.environment,
@@ -75,7 +77,6 @@ impl Host {
                 tracing::warn!(service = %cell.name, %reason, "startup service failed; continuing");
             }
         }
-        replay_unfinished(&host).await;
         for &index in &host.sequence {
             let cell = &host.cells[index];
             if cell.spec.disabled.is_none() {

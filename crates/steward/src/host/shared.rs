@@ -4,8 +4,9 @@ use std::any::TypeId;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{Notify, broadcast, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -50,11 +51,33 @@ pub(crate) struct HostShared {
     pub(crate) phase: watch::Sender<Phase>,
     pub(crate) journal: Arc<dyn Journal>,
     pub(crate) events: EventBus,
+    /// Set once the journal's unfinished actions are back in their mailboxes.
+    pub(crate) accepting: AtomicBool,
+    pub(crate) accepting_now: Notify,
 }
 
 impl HostShared {
     pub(crate) fn phase(&self) -> Phase {
         *self.phase.borrow()
+    }
+
+    /// Completes once the host accepts actions (after replaying the journal).
+    pub(crate) async fn until_accepting(&self) {
+        loop {
+            let now = self.accepting_now.notified();
+            tokio::pin!(now);
+            now.as_mut().enable();
+            if self.accepting.load(Ordering::Acquire) {
+                return;
+            }
+            now.await;
+        }
+    }
+
+    /// Opens the mailboxes to new actions.
+    pub(crate) fn accept_actions(&self) {
+        self.accepting.store(true, Ordering::Release);
+        self.accepting_now.notify_waiters();
     }
 
     /// Whether the host has begun shutting down, and accepts no more actions.

@@ -73,6 +73,14 @@ pub(super) async fn shutdown(host: &Arc<HostShared>) -> ShutdownReport {
     host.tracker.close();
     // Aborted tasks end at their next await; give them until the deadline.
     let _ = tokio::time::timeout_at(deadline, host.tracker.wait()).await;
+    // Nothing will take actions from here again: their callers hear so (the actions
+    // stay in the journal), and event streams end.
+    for cell in &host.cells {
+        if let Some(actions) = &cell.actions {
+            actions.mailbox.abandon_all();
+        }
+    }
+    host.events.close();
     host.phase.send_replace(Phase::Stopped);
     let mut report = report.into_inner().unwrap_or_else(PoisonError::into_inner);
     report.elapsed = began.elapsed();

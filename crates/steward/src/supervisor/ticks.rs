@@ -35,9 +35,13 @@ pub(crate) async fn tick_loop<S: Periodic>(
     stats: &TickStats,
     schedule: Schedule,
 ) {
+    // Triggers still waiting when the loop ends are answered by dropping them: the
+    // caller hears the service stopped.
+    stats.triggers.serving(true);
+    let _answer_triggers = DropTriggers(stats);
     let mut timer = Timer::start(schedule, host.clock.clone());
     let Some(mut fire) = timer.next_fire(Instant::now()) else {
-        return idle(cell, stats, cx).await;
+        return idle(cell, cx, service, stats).await;
     };
     stats.set_next(fire.at, fire.wall, 0);
     // Held here, so a wait touches the token without going through the context.
@@ -59,11 +63,7 @@ pub(crate) async fn tick_loop<S: Periodic>(
             Wake::Stop => return,
             Wake::Trigger => {
                 // A tick now; the scheduled fire stays where it was.
-                let callers = stats.take_triggers();
-                let result = tick(cell, cx, service, stats).await;
-                for caller in callers {
-                    let _ = caller.send(result.clone());
-                }
+                serve_triggers(cell, cx, service, stats).await;
                 continue;
             }
             Wake::Fire => {}
@@ -87,7 +87,7 @@ pub(crate) async fn tick_loop<S: Periodic>(
         let ended = Instant::now();
         // A stop during the tick is noticed by the next wait, which returns at once.
         let Some(next) = timer.next_fire(ended) else {
-            return idle(cell, stats, cx).await;
+            return idle(cell, cx, service, stats).await;
         };
         if next.skipped > 0 {
             tracing::warn!(service = %cell.name, skipped = next.skipped, "a tick overran; skipped the fires it missed");
@@ -167,8 +167,40 @@ impl Waits<'_, '_, '_> {
 }
 
 /// A schedule with no further fires: stay running until asked to stop.
-async fn idle(cell: &ServiceCell, stats: &TickStats, cx: &Context) {
+async fn idle<S: Periodic>(cell: &ServiceCell, cx: &Context, service: &S, stats: &TickStats) {
     tracing::info!(service = %cell.name, "schedule has no further fires");
     stats.clear_next();
-    cx.cancelled().await;
+    loop {
+        tokio::select! {
+            () = cx.cancelled() => return,
+            () = stats.triggers.wake.notified() => serve_triggers(cell, cx, service, stats).await,
+        }
+    }
+}
+
+/// One tick for the triggers waiting now, if any (a wake can outlive the requests
+/// it was for: those made during a scheduled tick are served by that tick).
+async fn serve_triggers<S: Periodic>(
+    cell: &ServiceCell,
+    cx: &Context,
+    service: &S,
+    stats: &TickStats,
+) {
+    let callers = stats.take_triggers();
+    if callers.is_empty() {
+        return;
+    }
+    let result = tick(cell, cx, service, stats).await;
+    for caller in callers {
+        let _ = caller.send(result.clone());
+    }
+}
+
+/// Drops the triggers still waiting when the tick loop ends.
+struct DropTriggers<'a>(&'a TickStats);
+
+impl Drop for DropTriggers<'_> {
+    fn drop(&mut self) {
+        self.0.triggers.serving(false);
+    }
 }

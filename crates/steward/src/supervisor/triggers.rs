@@ -11,25 +11,51 @@ pub(crate) type TickOutcome = Result<(), String>;
 /// tick runs are served together by one tick right after it: ticks never overlap.
 #[derive(Debug, Default)]
 pub(crate) struct Triggers {
-    waiting: Mutex<Vec<oneshot::Sender<TickOutcome>>>,
+    state: Mutex<State>,
     /// Wakes the tick loop.
     pub(crate) wake: Notify,
 }
 
+#[derive(Debug, Default)]
+struct State {
+    /// Whether a tick loop runs to serve requests.
+    serving: bool,
+    waiting: Vec<oneshot::Sender<TickOutcome>>,
+}
+
 impl Triggers {
-    /// Registers a request; the receiver hears the outcome of the tick that serves it.
+    /// Registers a request; the receiver hears the outcome of the tick that serves
+    /// it, or sees its sender dropped if no tick loop runs (or it ends first).
     pub(crate) fn request(&self) -> oneshot::Receiver<TickOutcome> {
         let (sender, receiver) = oneshot::channel();
-        self.lock().push(sender);
+        let mut state = self.lock();
+        if state.serving {
+            state.waiting.push(sender);
+        }
         receiver
     }
 
     /// Takes the requests the next tick serves.
     pub(crate) fn take(&self) -> Vec<oneshot::Sender<TickOutcome>> {
-        std::mem::take(&mut *self.lock())
+        std::mem::take(&mut self.lock().waiting)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<oneshot::Sender<TickOutcome>>> {
-        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    /// A tick loop begins (`true`) or ends (`false`) serving requests; when it
+    /// ends, the requests still waiting are dropped.
+    pub(crate) fn serving(&self, serving: bool) {
+        let dropped = {
+            let mut state = self.lock();
+            state.serving = serving;
+            if serving {
+                Vec::new()
+            } else {
+                std::mem::take(&mut state.waiting)
+            }
+        };
+        drop(dropped);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
