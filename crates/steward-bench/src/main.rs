@@ -4,7 +4,9 @@
 //! ```text
 //! cargo run --release -p steward-bench -- lifecycle   # 10,000 continuous services: start, stop, RSS
 //! cargo run --release -p steward-bench -- periodic    # 10,000 periodic services every 100 ms for 5 s
-//! cargo run --release -p steward-bench -- all
+//! cargo run --release -p steward-bench -- rpc         # no-op action: round-trip latency, pipelined throughput
+//! cargo run --release -p steward-bench -- fanout      # one emitter, 100 subscribers: events delivered per second
+//! cargo run --release -p steward-bench -- all         # every scenario, one after the other
 //! cargo run --release -p steward-bench -- lifecycle --only steward --iterations 1
 //! ```
 //!
@@ -19,11 +21,13 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cpu;
+mod fanout;
 mod lifecycle;
 mod measure;
 mod periodic;
 mod probe;
 mod report;
+mod rpc;
 mod rss;
 mod runner;
 mod stats;
@@ -59,6 +63,44 @@ struct Cli {
     #[arg(long, default_value_t = 100)]
     period_ms: u64,
 
+    /// Rpc and fanout: how many rounds per subject, each in a fresh runtime
+    /// (latencies are pooled, rates are the median).
+    #[arg(long, default_value_t = 5)]
+    repeats: usize,
+
+    /// Rpc: sequential calls timed per round, one at a time.
+    #[arg(long, default_value_t = 20_000)]
+    calls: usize,
+
+    /// Rpc: untimed calls before the timed ones, per round.
+    #[arg(long, default_value_t = 2_000)]
+    warmup: usize,
+
+    /// Rpc: calls per throughput round, shared among the producers.
+    #[arg(long, default_value_t = 200_000)]
+    throughput_calls: usize,
+
+    /// Rpc: producer tasks calling concurrently in the throughput rounds.
+    #[arg(long, default_value_t = 4)]
+    producers: usize,
+
+    /// Rpc: calls each producer keeps in flight.
+    #[arg(long, default_value_t = 64)]
+    in_flight: usize,
+
+    /// Fanout: events emitted per round.
+    #[arg(long, default_value_t = 100_000)]
+    events: u64,
+
+    /// Fanout: subscribers, each in its own task.
+    #[arg(long, default_value_t = 100)]
+    subscribers: usize,
+
+    /// Fanout: events each subscriber's buffer holds (Steward's default; the
+    /// broadcast channel's capacity).
+    #[arg(long, default_value_t = 1024)]
+    buffer: usize,
+
     /// Runs one subject in this process instead of each in a child process.
     #[arg(long)]
     only: Option<String>,
@@ -74,7 +116,12 @@ enum Scenario {
     Lifecycle,
     /// 10,000 periodic services ticking every 100 ms for 5 s.
     Periodic,
-    /// Both, one after the other.
+    /// Request/response of a no-op action: latency one call at a time, and
+    /// throughput with 4 producers × 64 calls in flight.
+    Rpc,
+    /// One emitter, 100 subscribers: 100,000 small events, delivered per second.
+    Fanout,
+    /// Every scenario, one after the other.
     All,
 }
 
@@ -84,9 +131,13 @@ fn main() -> anyhow::Result<()> {
     let tables = match cli.scenario {
         Scenario::Lifecycle => vec![lifecycle::run(&cli, &settings)?],
         Scenario::Periodic => vec![periodic::run(&cli, &settings)?],
+        Scenario::Rpc => vec![rpc::run(&cli, &settings)?],
+        Scenario::Fanout => vec![fanout::run(&cli, &settings)?],
         Scenario::All => vec![
             lifecycle::run(&cli, &settings)?,
             periodic::run(&cli, &settings)?,
+            rpc::run(&cli, &settings)?,
+            fanout::run(&cli, &settings)?,
         ],
     };
     if !cli.json_only {
@@ -108,6 +159,15 @@ struct Settings {
     rounds: usize,
     duration: Duration,
     period: Duration,
+    repeats: usize,
+    calls: usize,
+    warmup: usize,
+    throughput_calls: usize,
+    producers: usize,
+    in_flight: usize,
+    events: u64,
+    subscribers: usize,
+    buffer: usize,
 }
 
 impl From<&Cli> for Settings {
@@ -118,6 +178,15 @@ impl From<&Cli> for Settings {
             rounds: cli.rounds.max(1),
             duration: Duration::from_secs(cli.duration_secs.max(1)),
             period: Duration::from_millis(cli.period_ms.max(1)),
+            repeats: cli.repeats.max(1),
+            calls: cli.calls.max(1),
+            warmup: cli.warmup,
+            throughput_calls: cli.throughput_calls.max(1),
+            producers: cli.producers.max(1),
+            in_flight: cli.in_flight.max(1),
+            events: cli.events.max(1),
+            subscribers: cli.subscribers.max(1),
+            buffer: cli.buffer.max(1),
         }
     }
 }

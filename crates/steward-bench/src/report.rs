@@ -25,8 +25,14 @@ pub(crate) struct Target {
 pub(crate) enum Rule {
     /// At most this many times the baseline's value.
     RatioAtMost(f64),
+    /// At least this many times the baseline's value (for rates: higher is better).
+    RatioAtLeast(f64),
     /// At most this value, in the metric's unit.
     AtMost(f64),
+    /// At most this many times another subject's value for the same metric.
+    VersusAtMost(&'static str, f64),
+    /// At least this many times another subject's value for the same metric.
+    VersusAtLeast(&'static str, f64),
 }
 
 impl Table {
@@ -64,16 +70,25 @@ impl Table {
         let ratio = self.ratio(row);
         let (target, verdict) = match self.target(row) {
             Some(rule) => {
+                let versus = match rule {
+                    Rule::VersusAtMost(other, _) | Rule::VersusAtLeast(other, _) => {
+                        self.ratio_to(row, other)
+                    }
+                    _ => None,
+                };
                 let met = match rule {
                     Rule::RatioAtMost(limit) => ratio.map(|ratio| ratio <= *limit),
+                    Rule::RatioAtLeast(limit) => ratio.map(|ratio| ratio >= *limit),
                     Rule::AtMost(limit) => Some(row.value <= *limit),
+                    Rule::VersusAtMost(_, limit) => versus.map(|ratio| ratio <= *limit),
+                    Rule::VersusAtLeast(_, limit) => versus.map(|ratio| ratio >= *limit),
                 };
                 let verdict = match met {
                     Some(true) => "ok",
                     Some(false) => "MISSED",
                     None => "?",
                 };
-                (describe(rule, &row.unit), verdict.to_owned())
+                (describe(rule, &row.unit, versus), verdict.to_owned())
             }
             None => (String::new(), String::new()),
         };
@@ -88,16 +103,23 @@ impl Table {
         ]
     }
 
-    /// The value over the baseline's, for times, memory and CPU.
+    /// The value over the baseline's, for times, memory, CPU and rates.
     fn ratio(&self, row: &Measurement) -> Option<f64> {
-        if !matches!(row.unit.as_str(), "ms" | "bytes" | "s") {
+        if !matches!(
+            row.unit.as_str(),
+            "ms" | "µs" | "bytes" | "s" | "calls/s" | "events/s"
+        ) {
             return None;
         }
-        let baseline = (self.baseline)(&row.subject);
+        self.ratio_to(row, (self.baseline)(&row.subject))
+    }
+
+    /// The value over another subject's value for the same metric.
+    fn ratio_to(&self, row: &Measurement, subject: &str) -> Option<f64> {
         let base = self
             .rows
             .iter()
-            .find(|other| other.subject == baseline && other.metric == row.metric)?;
+            .find(|other| other.subject == subject && other.metric == row.metric)?;
         (base.value > 0.0).then(|| row.value / base.value)
     }
 
@@ -122,16 +144,21 @@ fn push_line(out: &mut String, cells: &[String; 7], widths: &[usize; 7]) {
     let _ = writeln!(out, "{}", line.trim_end());
 }
 
-fn describe(rule: &Rule, unit: &str) -> String {
+/// The target in words; a comparison with another subject also shows the ratio.
+fn describe(rule: &Rule, unit: &str, versus: Option<f64>) -> String {
+    let versus = versus.map_or_else(|| "?".to_owned(), |ratio| format!("{ratio:.2}×"));
     match rule {
         Rule::RatioAtMost(limit) => format!("≤ {limit}× floor"),
+        Rule::RatioAtLeast(limit) => format!("≥ {limit}× floor"),
         Rule::AtMost(limit) => format!("≤ {} {unit}", format_value(*limit, unit)),
+        Rule::VersusAtMost(other, limit) => format!("≤ {limit}× {other} (is {versus})"),
+        Rule::VersusAtLeast(other, limit) => format!("≥ {limit}× {other} (is {versus})"),
     }
 }
 
 fn format_value(value: f64, unit: &str) -> String {
     match unit {
-        "ms" => format!("{value:.2}"),
+        "ms" | "µs" => format!("{value:.2}"),
         "s" => format!("{value:.3}"),
         _ => format!("{value:.0}"),
     }
