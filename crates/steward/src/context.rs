@@ -1,12 +1,14 @@
 //! What a running service gets from the host: its name, cancellation, health
 //! reporting and the host's clock.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
+use crate::action::ActionId;
 use crate::event::{Emitted, Event, EventError};
 use crate::health::Health;
 use crate::host::{HostHandle, HostShared};
@@ -20,7 +22,46 @@ use crate::supervisor::ServiceCell;
 pub struct Context {
     inner: Arc<Inner>,
     /// Set while an action handler runs: its correlation id.
-    correlation_id: Option<Arc<str>>,
+    correlation_id: Option<Correlation>,
+}
+
+/// An action's correlation id: the caller's, or else the action's own id (formatted
+/// only if someone asks).
+#[derive(Debug, Clone)]
+pub(crate) enum Correlation {
+    Given(Arc<str>),
+    Action(ActionId),
+}
+
+impl Correlation {
+    pub(crate) fn of(given: Option<&Arc<str>>, id: ActionId) -> Self {
+        given.map_or(Correlation::Action(id), |given| {
+            Correlation::Given(given.clone())
+        })
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        match self {
+            Correlation::Given(given) => Cow::Borrowed(given),
+            Correlation::Action(id) => Cow::Owned(id.to_string()),
+        }
+    }
+
+    fn shared(&self) -> Arc<str> {
+        match self {
+            Correlation::Given(given) => given.clone(),
+            Correlation::Action(id) => id.to_string().into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Correlation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Correlation::Given(given) => f.write_str(given),
+            Correlation::Action(id) => id.fmt(f),
+        }
+    }
 }
 
 struct Inner {
@@ -51,16 +92,17 @@ impl Context {
     }
 
     /// This context, inside an action handler with this correlation id.
-    pub(crate) fn with_correlation(&self, id: Arc<str>) -> Self {
+    pub(crate) fn with_correlation(&self, correlation: Correlation) -> Self {
         Self {
             inner: self.inner.clone(),
-            correlation_id: Some(id),
+            correlation_id: Some(correlation),
         }
     }
 
-    /// The correlation id of the action being handled, if any.
-    pub fn correlation_id(&self) -> Option<&str> {
-        self.correlation_id.as_deref()
+    /// The correlation id of the action being handled, if any: the caller's, or
+    /// else the action's own id.
+    pub fn correlation_id(&self) -> Option<Cow<'_, str>> {
+        self.correlation_id.as_ref().map(Correlation::text)
     }
 
     /// Emits an event from this service to every subscriber whose filter it
@@ -72,7 +114,7 @@ impl Context {
         let host = &self.inner.host;
         let emitted = Emitted::typed(
             self.inner.cell.name.clone(),
-            self.correlation_id.clone(),
+            self.correlation_id.as_ref().map(Correlation::shared),
             host.clock.now(),
             event,
         );
@@ -87,7 +129,7 @@ impl Context {
         let emitted = Emitted::from_json(
             self.inner.cell.name.clone(),
             name.into(),
-            self.correlation_id.clone(),
+            self.correlation_id.as_ref().map(Correlation::shared),
             host.clock.now(),
             value,
         );

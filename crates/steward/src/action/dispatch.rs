@@ -16,7 +16,7 @@ use tracing::Instrument;
 use super::journal::ActionChange;
 use super::table::CallError;
 use super::{ActionError, ActionId, ActionState, ErasedTable, Job, Mailbox, Payload};
-use crate::context::Context;
+use crate::context::{Context, Correlation};
 use crate::error::panic_message;
 use crate::host::HostShared;
 use crate::supervisor::ServiceCell;
@@ -126,8 +126,23 @@ pub(crate) async fn serve(
     service: &(dyn Any + Send + Sync),
     cx: &Context,
 ) {
-    let mut running = FuturesUnordered::new();
     let limit = actions.max_concurrency.max(1);
+    if limit == 1 {
+        // One at a time: run each attempt in place, with no set of futures to keep.
+        loop {
+            tokio::select! {
+                biased;
+                () = cx.cancelled() => return,
+                job = actions.mailbox.pop() => {
+                    let counted = Running::new(actions);
+                    // A stop lets the running attempt finish; it sees `cx.cancelled()`.
+                    attempt(host, cell, actions, service, cx, job).await;
+                    drop(counted);
+                }
+            }
+        }
+    }
+    let mut running = FuturesUnordered::new();
     loop {
         tokio::select! {
             biased;
@@ -175,17 +190,18 @@ async fn attempt(
 ) {
     job.attempts += 1;
     let params = job.take_params();
+    let correlation = Correlation::of(job.correlation_id.as_ref(), job.id);
     let span = tracing::info_span!(
         "action",
         service = %cell.name,
         action = %job.action,
         id = %job.id,
-        correlation_id = %job.correlation_id,
+        correlation_id = %correlation,
         attempt = job.attempts,
     );
-    let cx = cx.with_correlation(job.correlation_id.as_str().into());
+    let cx = cx.with_correlation(correlation);
     let (id, attempts, want_json) = (job.id, job.attempts, job.want_json);
-    let (action, timeout) = (job.action.clone(), job.timeout);
+    let (entry, action, timeout) = (job.entry, job.action.clone(), job.timeout);
     let mut held = Attempt {
         cell,
         job: Some(job),
@@ -200,7 +216,7 @@ async fn attempt(
         // A handler that panics before it even returns its future fails its action,
         // not the service.
         let call = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            actions.table.call(service, &cx, &action, params, want_json)
+            actions.table.call(service, &cx, entry, params, want_json)
         }));
         let call = match call {
             Ok(Some(call)) => call,
@@ -211,8 +227,9 @@ async fn attempt(
             Err(panic) => return Err(Failure::Failed(panic_message(panic.as_ref()))),
         };
         let call = AssertUnwindSafe(call).catch_unwind();
+        // Boxed: a timer is big, and most actions have no timeout.
         let called = match timeout {
-            Some(limit) => tokio::time::timeout(limit, call)
+            Some(limit) => Box::pin(tokio::time::timeout(limit, call))
                 .await
                 .map_err(|_| Failure::TimedOut(limit))?,
             None => call.await,
@@ -229,9 +246,9 @@ async fn attempt(
     match outcome {
         Ok(payload) => succeeded(host, &mut held, payload).instrument(span).await,
         Err(failure) => {
-            failed(host, cell, actions, &mut held, failure)
-                .instrument(span)
-                .await
+            // Boxed: failures are the rare path, and retries make it large.
+            let failed = failed(host, cell, actions, &mut held, failure);
+            Box::pin(failed).instrument(span).await;
         }
     }
 }
@@ -273,7 +290,7 @@ async fn failed(
     failure: Failure,
 ) {
     let Some(job) = held.job.as_mut() else { return };
-    let action = job.action.clone();
+    let action = job.action.to_string();
     let (reason, state, error, retryable) = match failure {
         Failure::Permanent(CallError::BadParameters { path, reason }) => {
             let service = cell.name.to_string();
@@ -329,7 +346,7 @@ async fn failed(
     let (state, error) = if retryable && job.retry.max_retries > 0 {
         tracing::warn!(%reason, attempts = job.attempts, "action dead-lettered");
         let error = ActionError::DeadLettered {
-            action: job.action.clone(),
+            action: job.action.to_string(),
             attempts: job.attempts,
             reason: reason.clone(),
         };

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Identifies one accepted action: 48 bits of milliseconds since the Unix epoch,
 /// then 80 bits that are random per process and counted within it, so ids from
@@ -21,13 +20,17 @@ pub struct ActionId(u128);
 
 impl ActionId {
     /// A fresh id.
+    #[cfg(test)]
     pub(crate) fn new() -> Self {
+        Self::at(chrono::Utc::now())
+    }
+
+    /// A fresh id for an action accepted at `now`.
+    pub(crate) fn at(now: chrono::DateTime<chrono::Utc>) -> Self {
         static SEED: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let seed = *SEED.get_or_init(|| u128::from(fastrand::u64(..)) << 32);
-        let millis = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_millis());
+        let millis = u128::try_from(now.timestamp_millis()).unwrap_or(0);
         let count = u128::from(COUNTER.fetch_add(1, Ordering::Relaxed));
         let low = (seed + count) & ((1 << 80) - 1);
         Self(((millis & ((1 << 48) - 1)) << 80) | low)

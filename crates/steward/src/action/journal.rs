@@ -1,17 +1,71 @@
 //! Where accepted actions live until they are done.
 
-use std::collections::{HashMap, VecDeque};
-use std::future::{Future, ready};
+use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Mutex, PoisonError};
+use std::task::{Context, Poll};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{ActionId, ActionRecord, ActionState};
 
-/// A journal operation's future.
-pub type JournalFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, JournalError>> + Send + 'a>>;
+/// A journal operation's future: [`ready`](JournalFuture::ready) for a journal that
+/// answers at once (no allocation), or [`new`](JournalFuture::new) around any future.
+#[must_use = "a journal operation does nothing unless awaited"]
+pub struct JournalFuture<'a, T>(Answer<'a, T>);
+
+enum Answer<'a, T> {
+    Ready(Option<Result<T, JournalError>>),
+    Pending(Pin<Box<dyn Future<Output = Result<T, JournalError>> + Send + 'a>>),
+}
+
+impl<'a, T> JournalFuture<'a, T> {
+    /// The answer, if it is already known.
+    pub(crate) fn now(self) -> Result<Result<T, JournalError>, Self> {
+        match self.0 {
+            Answer::Ready(Some(result)) => Ok(result),
+            answer => Err(Self(answer)),
+        }
+    }
+
+    /// An answer already known.
+    pub fn ready(result: Result<T, JournalError>) -> Self {
+        Self(Answer::Ready(Some(result)))
+    }
+
+    /// An answer still to come.
+    pub fn new(future: impl Future<Output = Result<T, JournalError>> + Send + 'a) -> Self {
+        Self(Answer::Pending(Box::pin(future)))
+    }
+}
+
+// Nothing in it is pinned in place: the pending future lives behind a `Box`, and a
+// ready value is only ever moved out.
+impl<T> Unpin for JournalFuture<'_, T> {}
+
+impl<T> Future for JournalFuture<'_, T> {
+    type Output = Result<T, JournalError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().0 {
+            Answer::Ready(result) => Poll::Ready(result.take().unwrap_or_else(|| {
+                Err(JournalError(
+                    "journal future polled after completion".into(),
+                ))
+            })),
+            Answer::Pending(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for JournalFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            Answer::Ready(_) => "JournalFuture::Ready",
+            Answer::Pending(_) => "JournalFuture::Pending",
+        })
+    }
+}
 
 /// A journal could not read or write.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +96,12 @@ pub trait Journal: Send + Sync + 'static {
 
     /// Dead-lettered actions, oldest first.
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>>;
+
+    /// Whether every operation answers at once ([`JournalFuture::ready`]), as an
+    /// in-memory journal's do: the host then records actions without awaiting.
+    fn is_immediate(&self) -> bool {
+        false
+    }
 }
 
 impl<J: Journal> Journal for std::sync::Arc<J> {
@@ -63,6 +123,10 @@ impl<J: Journal> Journal for std::sync::Arc<J> {
 
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
         (**self).dead_letters()
+    }
+
+    fn is_immediate(&self) -> bool {
+        (**self).is_immediate()
     }
 }
 
@@ -91,107 +155,5 @@ impl ActionChange {
             error: None,
             at,
         }
-    }
-}
-
-/// Keeps actions in memory: fast, and gone with the process.
-///
-/// Finished actions are kept for lookup up to a limit (10,000 by default), oldest
-/// forgotten first; unfinished and dead-lettered ones are kept until done or retried.
-#[derive(Debug)]
-pub struct MemoryJournal {
-    inner: Mutex<Inner>,
-    keep_finished: usize,
-}
-
-#[derive(Debug, Default)]
-struct Inner {
-    records: HashMap<ActionId, ActionRecord>,
-    finished: VecDeque<ActionId>,
-}
-
-impl MemoryJournal {
-    /// An empty journal that remembers up to 10,000 finished actions.
-    pub fn new() -> Self {
-        Self::keeping(10_000)
-    }
-
-    /// An empty journal that remembers up to `finished` finished actions.
-    pub fn keeping(finished: usize) -> Self {
-        Self {
-            inner: Mutex::default(),
-            keep_finished: finished,
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn sorted(&self, keep: impl Fn(&ActionRecord) -> bool) -> Vec<ActionRecord> {
-        let inner = self.lock();
-        let mut records: Vec<_> = inner
-            .records
-            .values()
-            .filter(|r| keep(r))
-            .cloned()
-            .collect();
-        records.sort_by_key(|record| record.id);
-        records
-    }
-}
-
-impl Default for MemoryJournal {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Journal for MemoryJournal {
-    fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
-        self.lock().records.insert(record.id, record);
-        Box::pin(ready(Ok(())))
-    }
-
-    fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
-        let mut inner = self.lock();
-        let Inner { records, finished } = &mut *inner;
-        if let Some(record) = records.get_mut(&id) {
-            let was_finished = record.state.is_finished();
-            record.state = change.state;
-            record.attempts = change.attempts;
-            record.updated_at = change.at;
-            if change.result.is_some() {
-                record.result = change.result;
-            }
-            if change.error.is_some() {
-                record.error = change.error;
-            }
-            let forgettable =
-                change.state.is_finished() && change.state != ActionState::DeadLettered;
-            if forgettable && !was_finished {
-                finished.push_back(id);
-                while finished.len() > self.keep_finished {
-                    if let Some(old) = finished.pop_front() {
-                        records.remove(&old);
-                    }
-                }
-            }
-        }
-        Box::pin(ready(Ok(())))
-    }
-
-    fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
-        let record = self.lock().records.get(&id).cloned();
-        Box::pin(ready(Ok(record)))
-    }
-
-    fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
-        Box::pin(ready(Ok(self.sorted(|record| !record.state.is_finished()))))
-    }
-
-    fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
-        let dead = self.sorted(|record| record.state == ActionState::DeadLettered);
-        Box::pin(ready(Ok(dead)))
     }
 }

@@ -1,10 +1,9 @@
 //! A service's bounded queue of actions: highest priority first, first in first out
 //! within a priority.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -19,13 +18,15 @@ pub(crate) type Reply = oneshot::Sender<Result<Payload, ActionError>>;
 #[derive(Debug)]
 pub(crate) struct Job {
     pub(crate) id: ActionId,
-    pub(crate) action: String,
+    /// Where the action is in its service's table, and its name.
+    pub(crate) entry: usize,
+    pub(crate) action: Arc<str>,
     /// The parameters for the next attempt: typed on the first, JSON on a retry.
     pub(crate) params: Option<Payload>,
     pub(crate) params_json: Value,
     pub(crate) priority: i32,
     pub(crate) timeout: Option<Duration>,
-    pub(crate) correlation_id: String,
+    pub(crate) correlation_id: Option<Arc<str>>,
     pub(crate) retry: Retry,
     pub(crate) attempts: u32,
     /// Where a waiting caller hears the outcome; `None` if it did not wait.
@@ -51,43 +52,68 @@ fn abandon(mut job: Job) {
 }
 
 struct Queued {
-    priority: i32,
-    seq: u64,
     /// Whether it took a place in the mailbox's capacity (a retry does not).
     counted: bool,
     job: Job,
 }
 
-impl PartialEq for Queued {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+/// Queued actions by priority: one first-in-first-out line per priority, highest
+/// first. Most services use one or two priorities, so a short sorted list beats a
+/// heap (and never moves a job once it is queued, except in and out).
+#[derive(Default)]
+struct Lines {
+    lines: Vec<(i32, VecDeque<Queued>)>,
+    len: usize,
+}
+
+impl Lines {
+    fn push(&mut self, queued: Queued) {
+        let priority = queued.job.priority;
+        let at = self.lines.partition_point(|(line, _)| *line > priority);
+        match self.lines.get_mut(at) {
+            Some((line, jobs)) if *line == priority => jobs.push_back(queued),
+            _ => self.lines.insert(at, (priority, VecDeque::from([queued]))),
+        }
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<Queued> {
+        let queued = self
+            .lines
+            .iter_mut()
+            .find_map(|(_, jobs)| jobs.pop_front())?;
+        self.len -= 1;
+        // Empty lines are kept for reuse, unless priorities come and go in numbers.
+        if self.lines.len() > MAX_IDLE_LINES {
+            self.lines.retain(|(_, jobs)| !jobs.is_empty());
+        }
+        Some(queued)
+    }
+
+    fn remove(&mut self, id: ActionId) -> Option<Queued> {
+        for (_, jobs) in &mut self.lines {
+            if let Some(at) = jobs.iter().position(|queued| queued.job.id == id) {
+                self.len -= 1;
+                return jobs.remove(at);
+            }
+        }
+        None
+    }
+
+    fn take(&mut self) -> Vec<Queued> {
+        self.len = 0;
+        self.lines.drain(..).flat_map(|(_, jobs)| jobs).collect()
     }
 }
 
-impl Eq for Queued {}
-
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Queued {
-    /// Higher priority first; within a priority, the earlier first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.priority
-            .cmp(&other.priority)
-            .then_with(|| other.seq.cmp(&self.seq))
-    }
-}
+const MAX_IDLE_LINES: usize = 16;
 
 /// The bounded mailbox of one service.
 pub(crate) struct Mailbox {
-    queue: Mutex<BinaryHeap<Queued>>,
+    queue: Mutex<Lines>,
     space: Semaphore,
     capacity: usize,
     ready: Notify,
-    seq: AtomicU64,
     closed: AtomicBool,
     /// The host has stopped: nothing will take actions from here again.
     dead: AtomicBool,
@@ -110,11 +136,10 @@ impl Mailbox {
     pub(crate) fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
         Self {
-            queue: Mutex::new(BinaryHeap::new()),
+            queue: Mutex::new(Lines::default()),
             space: Semaphore::new(capacity),
             capacity,
             ready: Notify::new(),
-            seq: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             dead: AtomicBool::new(false),
         }
@@ -129,20 +154,32 @@ impl Mailbox {
         if self.is_closed() {
             return Err(ActionError::ShuttingDown);
         }
-        let permit = if wait {
-            self.space
-                .acquire()
-                .await
-                .map_err(|_| ActionError::ShuttingDown)?
-        } else {
-            self.space.try_acquire().map_err(|error| match error {
-                TryAcquireError::NoPermits => ActionError::QueueFull {
-                    service: service.to_owned(),
-                    capacity: self.capacity,
-                },
-                TryAcquireError::Closed => ActionError::ShuttingDown,
-            })?
-        };
+        if !wait {
+            return self.try_reserve(service);
+        }
+        let permit = self
+            .space
+            .acquire()
+            .await
+            .map_err(|_| ActionError::ShuttingDown)?;
+        Ok(Slot {
+            mailbox: self,
+            permit,
+        })
+    }
+
+    /// Reserves a place if one is free now.
+    pub(crate) fn try_reserve(&self, service: &str) -> Result<Slot<'_>, ActionError> {
+        if self.is_closed() {
+            return Err(ActionError::ShuttingDown);
+        }
+        let permit = self.space.try_acquire().map_err(|error| match error {
+            TryAcquireError::NoPermits => ActionError::QueueFull {
+                service: service.to_owned(),
+                capacity: self.capacity,
+            },
+            TryAcquireError::Closed => ActionError::ShuttingDown,
+        })?;
         Ok(Slot {
             mailbox: self,
             permit,
@@ -157,7 +194,6 @@ impl Mailbox {
     }
 
     fn enqueue(&self, job: Job, counted: bool) {
-        let seq = self.seq.fetch_add(1, AtomicOrdering::Relaxed);
         let mut queue = self.lock();
         // Checked under the lock that `abandon_all` takes: no job slips in after it.
         if self.dead.load(AtomicOrdering::Acquire) {
@@ -165,12 +201,7 @@ impl Mailbox {
             abandon(job);
             return;
         }
-        queue.push(Queued {
-            priority: job.priority,
-            seq,
-            counted,
-            job,
-        });
+        queue.push(Queued { counted, job });
         drop(queue);
         self.ready.notify_one();
     }
@@ -181,7 +212,7 @@ impl Mailbox {
         let queued = {
             let mut queue = self.lock();
             self.dead.store(true, AtomicOrdering::Release);
-            std::mem::take(&mut *queue)
+            queue.take()
         };
         for queued in queued {
             abandon(queued.job);
@@ -190,23 +221,7 @@ impl Mailbox {
 
     /// Takes a queued action out of line, if it is still waiting.
     pub(crate) fn remove(&self, id: ActionId) -> Option<Job> {
-        let mut queue = self.lock();
-        let mut found = None;
-        let rest: Vec<Queued> = std::mem::take(&mut *queue)
-            .into_vec()
-            .into_iter()
-            .filter_map(|queued| {
-                if queued.job.id == id && found.is_none() {
-                    found = Some(queued);
-                    None
-                } else {
-                    Some(queued)
-                }
-            })
-            .collect();
-        *queue = BinaryHeap::from(rest);
-        drop(queue);
-        let queued = found?;
+        let queued = self.lock().remove(id)?;
         if queued.counted {
             self.space.add_permits(1);
         }
@@ -233,7 +248,7 @@ impl Mailbox {
 
     /// How many actions wait.
     pub(crate) fn depth(&self) -> usize {
-        self.lock().len()
+        self.lock().len
     }
 
     /// Refuses new actions from now on; those queued stay.
@@ -246,7 +261,7 @@ impl Mailbox {
         self.closed.load(AtomicOrdering::Acquire)
     }
 
-    fn lock(&self) -> MutexGuard<'_, BinaryHeap<Queued>> {
+    fn lock(&self) -> MutexGuard<'_, Lines> {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

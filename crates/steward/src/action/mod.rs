@@ -10,6 +10,7 @@ mod error;
 mod id;
 mod journal;
 mod mailbox;
+mod memory;
 mod record;
 mod replay;
 mod request;
@@ -22,7 +23,8 @@ pub(crate) mod dispatch;
 
 pub use error::ActionError;
 pub use id::ActionId;
-pub use journal::{ActionChange, Journal, JournalError, JournalFuture, MemoryJournal};
+pub use journal::{ActionChange, Journal, JournalError, JournalFuture};
+pub use memory::MemoryJournal;
 pub use record::{ActionRecord, ActionState};
 pub use request::{ActionRequest, IfFull};
 pub use retry::Retry;

@@ -1,6 +1,7 @@
 //! What the journal knows about one action.
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -61,9 +62,9 @@ pub struct ActionRecord {
     /// Its id.
     pub id: ActionId,
     /// The service it was sent to.
-    pub service: String,
+    pub service: Arc<str>,
     /// The action's name.
-    pub action: String,
+    pub action: Arc<str>,
     /// Its parameters, as JSON.
     pub params: Value,
     /// Higher runs first.
@@ -75,7 +76,8 @@ pub struct ActionRecord {
     #[serde(default)]
     pub max_retries: u32,
     /// Carried in the handler's tracing span and on every event it emits.
-    pub correlation_id: String,
+    /// (`None`: the action's own id.)
+    pub correlation_id: Option<Arc<str>>,
     /// Where it is.
     pub state: ActionState,
     /// How many times a handler has started on it.

@@ -18,7 +18,7 @@ pub(crate) async fn replay_unfinished(host: &Arc<HostShared>) -> usize {
     };
     let mut replayed = 0;
     for record in unfinished {
-        let (id, service) = (record.id, record.service.clone());
+        let (id, service) = (record.id, record.service.to_string());
         match requeue(host, record) {
             Ok(()) => replayed += 1,
             Err(error) => {
@@ -95,20 +95,21 @@ pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), A
 fn requeue(host: &HostShared, record: ActionRecord) -> Result<(), ActionError> {
     let index = host.find_name(&record.service)?;
     let cell = &host.cells[index];
-    let Some(actions) = cell
-        .actions
-        .as_ref()
-        .filter(|a| a.table.has(&record.action))
-    else {
+    let found = cell.actions.as_ref().and_then(|actions| {
+        let found = actions.table.find(&record.action)?;
+        Some((actions, found))
+    });
+    let Some((actions, found)) = found else {
         return Err(ActionError::UnknownAction {
-            service: record.service,
-            action: record.action,
+            service: record.service.to_string(),
+            action: record.action.to_string(),
             known: Vec::new(),
         });
     };
     actions.mailbox.requeue(Job {
         id: record.id,
-        action: record.action,
+        entry: found.index,
+        action: found.name,
         params: None,
         params_json: record.params,
         priority: record.priority,

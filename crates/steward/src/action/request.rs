@@ -9,7 +9,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::table::CallError;
+use super::dispatch::ServiceActions;
+use super::mailbox::Reply;
+use super::table::{CallError, Found};
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Payload, Retry};
 use crate::host::HostShared;
 use crate::supervisor::ServiceCell;
@@ -136,32 +138,36 @@ impl ActionRequest {
         self.enqueue(None, None).await.map(|(id, _)| id)
     }
 
+    /// Checks the action, then queues it. When nothing needs waiting for (the host
+    /// has started, the mailbox has room, the journal answers at once) this does
+    /// not suspend, and the future stays small; otherwise a boxed slow path waits.
     async fn enqueue(
         self,
-        reply: Option<super::mailbox::Reply>,
+        reply: Option<Reply>,
         wanted: Option<TypeId>,
-    ) -> Result<(ActionId, String), ActionError> {
-        let host = self.host;
-        let cell = &host.cells[self.service?];
-        let actions = known_action(cell, &self.action)?;
-        let (params, params_json) = prepare(cell, &self.action, self.params)?;
-        // Actions sent before the host starts wait until the journal's unfinished
-        // ones are back in line, so none is queued twice.
-        host.until_accepting().await;
-        if host.accepting_actions_closed() {
-            return Err(ActionError::ShuttingDown);
+    ) -> Result<(ActionId, Arc<str>), ActionError> {
+        let accepted = self.accept(reply, wanted)?;
+        match accepted.queue_now() {
+            Ok(queued) => queued,
+            Err(accepted) => Box::pin(accepted.queue()).await,
         }
-        let slot = actions
-            .mailbox
-            .reserve(&cell.name, self.if_full == IfFull::Wait)
-            .await?;
-        let id = ActionId::new();
+    }
+
+    /// Everything that does not wait: the action looked up, its parameters checked,
+    /// its id, record and job made.
+    fn accept(self, reply: Option<Reply>, wanted: Option<TypeId>) -> Result<Accepted, ActionError> {
+        let index = self.service?;
+        let host = self.host;
+        let cell = &host.cells[index];
+        let (actions, found) = known_action(cell, &self.action)?;
+        let (params, params_json) = prepare(cell, actions, &found, self.params)?;
         let now = host.clock.now();
-        let correlation_id = self.correlation_id.unwrap_or_else(|| id.to_string());
+        let id = ActionId::at(now);
+        let correlation_id: Option<Arc<str>> = self.correlation_id.map(Into::into);
         let record = ActionRecord {
             id,
-            service: cell.name.to_string(),
-            action: self.action.clone(),
+            service: cell.name.clone(),
+            action: found.name.clone(),
             params: params_json.clone(),
             priority: self.priority,
             timeout: self.timeout,
@@ -176,7 +182,8 @@ impl ActionRequest {
         };
         let job = Job {
             id,
-            action: self.action.clone(),
+            entry: found.index,
+            action: found.name,
             params: Some(params),
             params_json,
             priority: self.priority,
@@ -185,8 +192,80 @@ impl ActionRequest {
             retry: self.retry,
             attempts: 0,
             reply,
-            want_json: wanted.is_none() || actions.table.result_type(&self.action) != wanted,
+            want_json: wanted != Some(found.result),
         };
+        Ok(Accepted {
+            host,
+            index,
+            record,
+            job,
+            wait: self.if_full == IfFull::Wait,
+        })
+    }
+}
+
+/// A queued action's id and name, or why it could not be queued.
+type Queued = Result<(ActionId, Arc<str>), ActionError>;
+
+/// An action checked and ready to be recorded and queued.
+struct Accepted {
+    host: Arc<HostShared>,
+    index: usize,
+    record: ActionRecord,
+    job: Job,
+    wait: bool,
+}
+
+impl Accepted {
+    /// Records and queues it without waiting, if nothing needs waiting for.
+    fn queue_now(self) -> Result<Queued, Box<Self>> {
+        let host = self.host.clone();
+        let cell = &host.cells[self.index];
+        let Some(actions) = cell.actions.as_deref() else {
+            return Err(Box::new(self));
+        };
+        if !host.accepting_now() || !host.journal.is_immediate() {
+            return Err(Box::new(self));
+        }
+        let slot = match actions.mailbox.try_reserve(&cell.name) {
+            Ok(slot) => slot,
+            Err(ActionError::QueueFull { .. }) if self.wait => return Err(Box::new(self)),
+            Err(error) => return Ok(Err(error)),
+        };
+        let Accepted { record, job, .. } = self;
+        let (id, action) = (job.id, job.action.clone());
+        match host.journal.accept(record).now() {
+            Ok(Ok(())) => {
+                slot.push(job);
+                Ok(Ok((id, action)))
+            }
+            Ok(Err(error)) => Ok(Err(ActionError::Journal(error.0))),
+            // An immediate journal that was not: the action cannot be recorded.
+            Err(_) => Ok(Err(ActionError::Journal(
+                "the journal claims to answer at once but did not".to_owned(),
+            ))),
+        }
+    }
+
+    /// Records and queues it, waiting for the host to start, for room, and for the
+    /// journal as needed.
+    async fn queue(self) -> Queued {
+        let Accepted {
+            host,
+            index,
+            record,
+            job,
+            wait,
+        } = self;
+        let cell = &host.cells[index];
+        let Some(actions) = cell.actions.as_deref() else {
+            return Err(ActionError::UnknownService(cell.name.to_string()));
+        };
+        // Actions sent before the host starts wait until the journal's unfinished
+        // ones are back in line, so none is queued twice.
+        host.until_accepting().await;
+        let slot = actions.mailbox.reserve(&cell.name, wait).await?;
+        let (id, action) = (job.id, job.action.clone());
         // If the caller gives up while the journal writes, the action is queued all
         // the same: once accepted, it must not be lost.
         let mut pending = Pending(Some((slot, job)));
@@ -197,7 +276,7 @@ impl ActionRequest {
                 return Err(ActionError::Journal(error.0));
             }
         }
-        Ok((id, self.action))
+        Ok((id, action))
     }
 }
 
@@ -234,18 +313,16 @@ impl Drop for Pending<'_> {
 fn known_action<'a>(
     cell: &'a ServiceCell,
     action: &str,
-) -> Result<&'a super::dispatch::ServiceActions, ActionError> {
+) -> Result<(&'a ServiceActions, Found), ActionError> {
     let unknown = |known: Vec<String>| ActionError::UnknownAction {
         service: cell.name.to_string(),
         action: action.to_owned(),
         known,
     };
-    let actions = cell.actions.as_ref().ok_or_else(|| unknown(Vec::new()))?;
-    if actions.table.has(action) {
-        Ok(actions)
-    } else {
-        let known = actions.table.infos().into_iter().map(|info| info.name);
-        Err(unknown(known.collect()))
+    let actions = cell.actions.as_deref().ok_or_else(|| unknown(Vec::new()))?;
+    match actions.table.find(action) {
+        Some(found) => Ok((actions, found)),
+        None => Err(unknown(actions.table.names())),
     }
 }
 
@@ -253,21 +330,19 @@ fn known_action<'a>(
 /// refused before it is accepted; and their JSON for the journal.
 fn prepare(
     cell: &ServiceCell,
-    action: &str,
+    actions: &ServiceActions,
+    found: &Found,
     params: Params,
 ) -> Result<(Payload, Value), ActionError> {
-    let Some(actions) = cell.actions.as_ref() else {
-        return Err(ActionError::UnknownService(cell.name.to_string()));
-    };
     let bad = |path: String, reason: String| ActionError::BadParameters {
         service: cell.name.to_string(),
-        action: action.to_owned(),
+        action: found.name.to_string(),
         path,
         reason,
     };
     let json = match params {
         Params::Typed(value, json) => {
-            if actions.table.params_type(action) == Some((*value).type_id()) {
+            if found.params == (*value).type_id() {
                 let json = json.map_err(|reason| bad(".".to_owned(), reason))?;
                 return Ok((Payload::Typed(value), json));
             }
@@ -275,15 +350,10 @@ fn prepare(
         }
         Params::Json(json) => json,
     };
-    match actions.table.parse(action, json.clone()) {
-        Some(Ok(payload)) => Ok((payload, json)),
-        Some(Err(CallError::BadParameters { path, reason })) => Err(bad(path, reason)),
-        Some(Err(CallError::Failed(reason))) => Err(bad(".".to_owned(), reason)),
-        None => Err(ActionError::UnknownAction {
-            service: cell.name.to_string(),
-            action: action.to_owned(),
-            known: Vec::new(),
-        }),
+    match actions.table.parse(found.index, json.clone()) {
+        Ok(payload) => Ok((payload, json)),
+        Err(CallError::BadParameters { path, reason }) => Err(bad(path, reason)),
+        Err(CallError::Failed(reason)) => Err(bad(".".to_owned(), reason)),
     }
 }
 

@@ -3,6 +3,7 @@
 use std::any::{Any, TypeId, type_name};
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -99,6 +100,7 @@ pub struct ActionTable<S> {
 }
 
 struct Entry<S> {
+    name: Arc<str>,
     info: ActionInfo,
     params: TypeId,
     result: TypeId,
@@ -142,6 +144,7 @@ impl<S: Send + Sync + 'static> ActionTable<S> {
         });
         self.entries.retain(|entry| entry.info.name != name);
         self.entries.push(Entry {
+            name: name.into(),
             info,
             params: TypeId::of::<P>(),
             result: TypeId::of::<R>(),
@@ -175,10 +178,6 @@ impl<S: Send + Sync + 'static> ActionTable<S> {
     /// Every action's description.
     pub fn infos(&self) -> impl Iterator<Item = &ActionInfo> {
         self.entries.iter().map(|entry| &entry.info)
-    }
-
-    fn entry(&self, name: &str) -> Option<&Entry<S>> {
-        self.entries.iter().find(|entry| entry.info.name == name)
     }
 }
 
@@ -238,28 +237,35 @@ fn typed_params<P: DeserializeOwned + 'static>(params: Payload) -> Result<P, Cal
     }
 }
 
+/// An action found in a table: where, its canonical name, its types.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub(crate) index: usize,
+    pub(crate) name: Arc<str>,
+    pub(crate) params: TypeId,
+    pub(crate) result: TypeId,
+}
+
 /// A table with its service type erased, as the host holds it.
 pub(crate) trait ErasedTable: Send + Sync {
     fn service_type(&self) -> TypeId;
 
     fn infos(&self) -> Vec<ActionInfo>;
 
-    fn has(&self, name: &str) -> bool;
+    fn names(&self) -> Vec<String>;
 
-    fn params_type(&self, name: &str) -> Option<TypeId>;
+    fn find(&self, name: &str) -> Option<Found>;
 
-    fn result_type(&self, name: &str) -> Option<TypeId>;
+    /// Decodes JSON parameters into the parameter type of the action at `index`.
+    fn parse(&self, index: usize, params: Value) -> Result<Payload, CallError>;
 
-    /// Decodes JSON parameters into the action's parameter type.
-    fn parse(&self, name: &str, params: Value) -> Option<Result<Payload, CallError>>;
-
-    /// Calls the named action on `service`; `None` if there is no such action or
-    /// `service` is not of the table's type.
+    /// Calls the action at `index` on `service`; `None` if there is no such action
+    /// or `service` is not of the table's type.
     fn call<'a>(
         &'a self,
         service: &'a (dyn Any + Send + Sync),
         cx: &'a Context,
-        name: &str,
+        index: usize,
         params: Payload,
         want_json: bool,
     ) -> Option<BoxFuture<'a, Result<Payload, CallError>>>;
@@ -274,32 +280,41 @@ impl<S: Send + Sync + 'static> ErasedTable for ActionTable<S> {
         ActionTable::infos(self).cloned().collect()
     }
 
-    fn has(&self, name: &str) -> bool {
-        self.entry(name).is_some()
+    fn names(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .map(|entry| entry.name.to_string())
+            .collect()
     }
 
-    fn params_type(&self, name: &str) -> Option<TypeId> {
-        self.entry(name).map(|entry| entry.params)
+    fn find(&self, name: &str) -> Option<Found> {
+        let index = self.entries.iter().position(|entry| &*entry.name == name)?;
+        let entry = &self.entries[index];
+        Some(Found {
+            index,
+            name: entry.name.clone(),
+            params: entry.params,
+            result: entry.result,
+        })
     }
 
-    fn result_type(&self, name: &str) -> Option<TypeId> {
-        self.entry(name).map(|entry| entry.result)
-    }
-
-    fn parse(&self, name: &str, params: Value) -> Option<Result<Payload, CallError>> {
-        self.entry(name).map(|entry| (entry.parse)(params))
+    fn parse(&self, index: usize, params: Value) -> Result<Payload, CallError> {
+        match self.entries.get(index) {
+            Some(entry) => (entry.parse)(params),
+            None => Err(CallError::Failed("no such action".to_owned())),
+        }
     }
 
     fn call<'a>(
         &'a self,
         service: &'a (dyn Any + Send + Sync),
         cx: &'a Context,
-        name: &str,
+        index: usize,
         params: Payload,
         want_json: bool,
     ) -> Option<BoxFuture<'a, Result<Payload, CallError>>> {
         let service = service.downcast_ref::<S>()?;
-        let entry = self.entry(name)?;
+        let entry = self.entries.get(index)?;
         Some((entry.handler)(service, cx, params, want_json))
     }
 }

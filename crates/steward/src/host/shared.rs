@@ -63,6 +63,9 @@ impl HostShared {
 
     /// Completes once the host accepts actions (after replaying the journal).
     pub(crate) async fn until_accepting(&self) {
+        if self.accepting.load(Ordering::Acquire) {
+            return;
+        }
         loop {
             let now = self.accepting_now.notified();
             tokio::pin!(now);
@@ -74,15 +77,15 @@ impl HostShared {
         }
     }
 
+    /// Whether the host accepts actions now.
+    pub(crate) fn accepting_now(&self) -> bool {
+        self.accepting.load(Ordering::Acquire)
+    }
+
     /// Opens the mailboxes to new actions.
     pub(crate) fn accept_actions(&self) {
         self.accepting.store(true, Ordering::Release);
         self.accepting_now.notify_waiters();
-    }
-
-    /// Whether the host has begun shutting down, and accepts no more actions.
-    pub(crate) fn accepting_actions_closed(&self) -> bool {
-        matches!(self.phase(), Phase::Stopping | Phase::Stopped)
     }
 
     /// The index of the service named `name`.
