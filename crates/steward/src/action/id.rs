@@ -16,7 +16,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// # Ok::<(), steward::ActionError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ActionId(u128);
+pub struct ActionId {
+    // Two halves rather than a `u128`: 8-byte alignment keeps the things that
+    // carry an id (every action's context among them) small.
+    high: u64,
+    low: u64,
+}
 
 impl ActionId {
     /// A fresh id.
@@ -33,24 +38,27 @@ impl ActionId {
         let millis = u128::try_from(now.timestamp_millis()).unwrap_or(0);
         let count = u128::from(COUNTER.fetch_add(1, Ordering::Relaxed));
         let low = (seed + count) & ((1 << 80) - 1);
-        Self(((millis & ((1 << 48) - 1)) << 80) | low)
+        Self::from(((millis & ((1 << 48) - 1)) << 80) | low)
     }
 
     /// The id as a number.
     pub fn as_u128(self) -> u128 {
-        self.0
+        (u128::from(self.high) << 64) | u128::from(self.low)
     }
 }
 
 impl From<u128> for ActionId {
     fn from(value: u128) -> Self {
-        Self(value)
+        Self {
+            high: (value >> 64) as u64,
+            low: value as u64,
+        }
     }
 }
 
 impl fmt::Display for ActionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:032x}", self.0)
+        write!(f, "{:016x}{:016x}", self.high, self.low)
     }
 }
 
@@ -62,7 +70,7 @@ impl FromStr for ActionId {
             return Err(super::ActionError::BadId(text.to_owned()));
         }
         u128::from_str_radix(text, 16)
-            .map(Self)
+            .map(Self::from)
             .map_err(|_| super::ActionError::BadId(text.to_owned()))
     }
 }

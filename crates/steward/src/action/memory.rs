@@ -39,9 +39,8 @@ impl Hasher for IdHasher {
         }
     }
 
-    fn write_u128(&mut self, value: u128) {
-        let folded = (value as u64) ^ ((value >> 64) as u64).rotate_left(29);
-        self.0 = folded.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(29) ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 

@@ -147,7 +147,7 @@ impl<T> ServiceRef<T> {
             actions: actions
                 .map(|actions| actions.table.infos())
                 .unwrap_or_default(),
-            events: cell.spec.emits.clone(),
+            events: cell.spec.emits.to_vec(),
             max_concurrency: actions.map(|actions| actions.max_concurrency),
             queue: actions.map(|actions| QueueInfo {
                 depth: actions.mailbox.depth(),

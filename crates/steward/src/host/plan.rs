@@ -161,7 +161,7 @@ fn draft(
         )))
     });
     let options = def.options;
-    let emits = def.emits;
+    let emits = def.emits.into_boxed_slice();
     let schedule = match &body {
         Some(Body::Supervised(service)) if def.kind == ServiceKind::Periodic => {
             let base = options

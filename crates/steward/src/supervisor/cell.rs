@@ -33,7 +33,7 @@ pub(crate) struct Spec {
     pub(crate) continue_on_failure: bool,
     pub(crate) schedule: Option<Schedule>,
     /// The events it declares it emits.
-    pub(crate) emits: Vec<EventInfo>,
+    pub(crate) emits: Box<[EventInfo]>,
 }
 
 /// The running part of a started service.
