@@ -6,7 +6,7 @@ use crate::service::ServiceDef;
 /// can [`register`](crate::HostBuilder::register) it by type or
 /// [`discover`](crate::HostBuilder::discover) it. Usually derived:
 ///
-/// ```
+/// ```standalone_crate
 /// use steward::{Context, Continuous, Result, Service};
 ///
 /// #[derive(Default, Service)]

@@ -6,12 +6,17 @@ use super::{ActionError, ActionRequest};
 
 /// Actions sent in order, each once the one before has succeeded:
 ///
-/// ```ignore
-/// let results = cameras.act("pause", ())
+/// ```no_run
+/// # async fn example(services: steward::HostHandle) -> Result<(), steward::ActionError> {
+/// let (cameras, uploads) = (services.named("cameras"), services.named("uploads"));
+/// let results = cameras
+///     .act("pause", ())
 ///     .then(uploads.act("flush", ()))
 ///     .then(cameras.act("resume", ()))
 ///     .send()
 ///     .await?;
+/// # let _ = results; Ok(()) }
+/// # let _ = example;
 /// ```
 ///
 /// Made by [`ActionRequest::then`]. The first failure ends the sequence; the actions

@@ -19,8 +19,22 @@ pub trait Actions: Send + Sync + Sized + 'static {
 /// An [`ActionRequest`] whose result is an `R`; await it to send it and get the
 /// result, or refine it first:
 ///
-/// ```ignore
-/// let translated = services.of::<Translation>().translate(opts).priority(10).await?;
+/// ```no_run
+/// # use steward::{Context, Continuous, Result, Service};
+/// # #[derive(Default, Service)] struct Translation;
+/// # impl Continuous for Translation { async fn run(&self, cx: &Context) -> Result { cx.cancelled().await; Ok(()) } }
+/// #[steward::actions]
+/// impl Translation {
+///     #[action]
+///     async fn translate(&self, file: String) -> Result<String> {
+///         Ok(file)
+///     }
+/// }
+///
+/// # async fn example(services: steward::HostHandle) -> std::result::Result<(), steward::ActionError> {
+/// let translated = services.of::<Translation>().translate("a.txt".into()).priority(10).await?;
+/// # let _ = translated; Ok(()) }
+/// # let _ = example;
 /// ```
 #[must_use = "an action is sent when awaited (or by `submit`)"]
 pub struct TypedRequest<R> {

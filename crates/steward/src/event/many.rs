@@ -11,13 +11,21 @@ type Starter = Box<dyn FnOnce() -> Result<Subscription, ActionError> + Send>;
 
 /// Several handlers set up in one chain and held by one [`Subscription`]:
 ///
-/// ```ignore
-/// let subscription = services.subscribe()
-///     .on(|done: TranslationCompleted| async move { /* … */ })
-///     .on(|progress: Progress| async move { /* … */ })
-///     .with(services.named("watcher").on_named("file.created").once(), |event| async move { /* … */ })
+/// ```no_run
+/// # #[allow(dead_code)] #[derive(Clone, serde::Serialize, serde::Deserialize)] struct TranslationCompleted;
+/// # impl steward::Event for TranslationCompleted { const NAME: &'static str = "translation.completed"; }
+/// # #[allow(dead_code)] #[derive(Clone, serde::Serialize, serde::Deserialize)] struct Progress;
+/// # impl steward::Event for Progress { const NAME: &'static str = "translation.progress"; }
+/// # async fn example(services: steward::HostHandle) -> Result<(), steward::ActionError> {
+/// let subscription = services
+///     .subscribe()
+///     .on(|_done: TranslationCompleted| async move { /* … */ })
+///     .on(|_progress: Progress| async move { /* … */ })
+///     .with(services.named("watcher").on_named("file.created").once(), |_event| async move { /* … */ })
 ///     .start()
 ///     .await?;
+/// # drop(subscription); Ok(()) }
+/// # let _ = example;
 /// ```
 ///
 /// Made by [`HostHandle::subscribe`](crate::HostHandle::subscribe) (events of every
