@@ -36,71 +36,37 @@ impl<T> Default for Pick<T> {
     }
 }
 
-pub trait PickContinuous<T> {
-    fn def(&self, name: &'static str, service: T) -> ServiceDef;
-    fn def_with<S: DeserializeOwned>(
-        &self,
-        name: &'static str,
-        build: impl FnOnce(S) -> T + Send + 'static,
-    ) -> ServiceDef;
+/// One `Pick*` trait per service kind, implemented for `Pick<T>` behind `refs`
+/// references when `T` has the kind's trait.
+macro_rules! pick {
+    ($name:ident, $bound:ident, ($($refs:tt)*), $plain:ident, $with:ident) => {
+        pub trait $name<T> {
+            fn def(&self, name: &'static str, service: T) -> ServiceDef;
+            fn def_with<S: DeserializeOwned>(
+                &self,
+                name: &'static str,
+                build: impl FnOnce(S) -> T + Send + 'static,
+            ) -> ServiceDef;
+        }
+
+        impl<T: $bound> $name<T> for $($refs)* Pick<T> {
+            fn def(&self, name: &'static str, service: T) -> ServiceDef {
+                $plain(name, service)
+            }
+            fn def_with<S: DeserializeOwned>(
+                &self,
+                name: &'static str,
+                build: impl FnOnce(S) -> T + Send + 'static,
+            ) -> ServiceDef {
+                $with(name, build)
+            }
+        }
+    };
 }
 
-impl<T: Continuous> PickContinuous<T> for &&&Pick<T> {
-    fn def(&self, name: &'static str, service: T) -> ServiceDef {
-        continuous(name, service)
-    }
-    fn def_with<S: DeserializeOwned>(
-        &self,
-        name: &'static str,
-        build: impl FnOnce(S) -> T + Send + 'static,
-    ) -> ServiceDef {
-        continuous_with(name, build)
-    }
-}
-
-pub trait PickPeriodic<T> {
-    fn def(&self, name: &'static str, service: T) -> ServiceDef;
-    fn def_with<S: DeserializeOwned>(
-        &self,
-        name: &'static str,
-        build: impl FnOnce(S) -> T + Send + 'static,
-    ) -> ServiceDef;
-}
-
-impl<T: Periodic> PickPeriodic<T> for &&Pick<T> {
-    fn def(&self, name: &'static str, service: T) -> ServiceDef {
-        periodic(name, service)
-    }
-    fn def_with<S: DeserializeOwned>(
-        &self,
-        name: &'static str,
-        build: impl FnOnce(S) -> T + Send + 'static,
-    ) -> ServiceDef {
-        periodic_with(name, build)
-    }
-}
-
-pub trait PickStartup<T> {
-    fn def(&self, name: &'static str, service: T) -> ServiceDef;
-    fn def_with<S: DeserializeOwned>(
-        &self,
-        name: &'static str,
-        build: impl FnOnce(S) -> T + Send + 'static,
-    ) -> ServiceDef;
-}
-
-impl<T: Startup> PickStartup<T> for &Pick<T> {
-    fn def(&self, name: &'static str, service: T) -> ServiceDef {
-        startup(name, service)
-    }
-    fn def_with<S: DeserializeOwned>(
-        &self,
-        name: &'static str,
-        build: impl FnOnce(S) -> T + Send + 'static,
-    ) -> ServiceDef {
-        startup_with(name, build)
-    }
-}
+pick!(PickContinuous, Continuous, (&&&), continuous, continuous_with);
+pick!(PickPeriodic, Periodic, (&&), periodic, periodic_with);
+pick!(PickStartup, Startup, (&), startup, startup_with);
 
 /// A JSON Schema of `T` if it implements `schemars::JsonSchema`, else `None`.
 #[derive(Debug)]
