@@ -17,10 +17,44 @@ pub struct MemoryJournal {
     keep_finished: usize,
 }
 
+/// Unfinished actions in a map of their own, which stays small and hot; finished
+/// ones in a ring in the order they finished, found through a compact index, so
+/// forgetting the oldest never searches.
 #[derive(Debug, Default)]
 struct Inner {
-    records: HashMap<ActionId, ActionRecord, BuildHasherDefault<IdHasher>>,
-    finished: VecDeque<ActionId>,
+    active: HashMap<ActionId, ActionRecord, BuildHasherDefault<IdHasher>>,
+    finished: VecDeque<ActionRecord>,
+    /// Finished ids → their number in finishing order.
+    index: HashMap<ActionId, u64, BuildHasherDefault<IdHasher>>,
+    /// The number of the oldest record in `finished`.
+    first: u64,
+}
+
+impl Inner {
+    fn finished_mut(&mut self, id: ActionId) -> Option<&mut ActionRecord> {
+        let number = *self.index.get(&id)?;
+        let at = usize::try_from(number - self.first).ok()?;
+        self.finished.get_mut(at)
+    }
+
+    fn finished(&self, id: ActionId) -> Option<&ActionRecord> {
+        let number = *self.index.get(&id)?;
+        let at = usize::try_from(number - self.first).ok()?;
+        self.finished.get(at)
+    }
+
+    /// Moves a record that just finished into the ring, forgetting the oldest.
+    fn retire(&mut self, record: ActionRecord, keep: usize) {
+        let number = self.first + self.finished.len() as u64;
+        self.index.insert(record.id, number);
+        self.finished.push_back(record);
+        while self.finished.len() > keep {
+            if let Some(old) = self.finished.pop_front() {
+                self.index.remove(&old.id);
+            }
+            self.first += 1;
+        }
+    }
 }
 
 /// Action ids are unique and their low bits already vary: one multiply spreads
@@ -62,14 +96,11 @@ impl MemoryJournal {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Unfinished and dead-lettered records matching `keep`, oldest first (they are
+    /// all in the active map).
     fn sorted(&self, keep: impl Fn(&ActionRecord) -> bool) -> Vec<ActionRecord> {
         let inner = self.lock();
-        let mut records: Vec<_> = inner
-            .records
-            .values()
-            .filter(|r| keep(r))
-            .cloned()
-            .collect();
+        let mut records: Vec<_> = inner.active.values().filter(|r| keep(r)).cloned().collect();
         records.sort_by_key(|record| record.id);
         records
     }
@@ -83,40 +114,34 @@ impl Default for MemoryJournal {
 
 impl Journal for MemoryJournal {
     fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
-        self.lock().records.insert(record.id, record);
+        self.lock().active.insert(record.id, record);
         JournalFuture::ready(Ok(()))
     }
 
     fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
         let mut inner = self.lock();
-        let Inner { records, finished } = &mut *inner;
-        if let Some(record) = records.get_mut(&id) {
-            let was_finished = record.state.is_finished();
-            record.state = change.state;
-            record.attempts = change.attempts;
-            record.updated_at = change.at;
-            if change.result.is_some() {
-                record.result = change.result;
-            }
-            if change.error.is_some() {
-                record.error = change.error;
-            }
-            let forgettable =
-                change.state.is_finished() && change.state != ActionState::DeadLettered;
-            if forgettable && !was_finished {
-                finished.push_back(id);
-                while finished.len() > self.keep_finished {
-                    if let Some(old) = finished.pop_front() {
-                        records.remove(&old);
-                    }
+        let retire = change.state.is_finished() && change.state != ActionState::DeadLettered;
+        if let Some(record) = inner.active.get_mut(&id) {
+            apply(record, change);
+            if retire {
+                if let Some(record) = inner.active.remove(&id) {
+                    inner.retire(record, self.keep_finished);
                 }
             }
+        } else if let Some(record) = inner.finished_mut(id) {
+            // Rare: a finished action changed again.
+            apply(record, change);
         }
         JournalFuture::ready(Ok(()))
     }
 
     fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
-        let record = self.lock().records.get(&id).cloned();
+        let inner = self.lock();
+        let record = inner
+            .active
+            .get(&id)
+            .or_else(|| inner.finished(id))
+            .cloned();
         JournalFuture::ready(Ok(record))
     }
 
@@ -131,5 +156,17 @@ impl Journal for MemoryJournal {
 
     fn is_immediate(&self) -> bool {
         true
+    }
+}
+
+fn apply(record: &mut ActionRecord, change: ActionChange) {
+    record.state = change.state;
+    record.attempts = change.attempts;
+    record.updated_at = change.at;
+    if change.result.is_some() {
+        record.result = change.result;
+    }
+    if change.error.is_some() {
+        record.error = change.error;
     }
 }
