@@ -127,12 +127,15 @@ pub(crate) async fn serve(
     cx: &Context,
 ) {
     let limit = actions.max_concurrency.max(1);
+    // Registered once: a wait for cancellation costs a lock to set up.
+    let stopped = cx.cancelled();
+    tokio::pin!(stopped);
     if limit == 1 {
         // One at a time: run each attempt in place, with no set of futures to keep.
         loop {
             tokio::select! {
                 biased;
-                () = cx.cancelled() => return,
+                () = &mut stopped => return,
                 job = actions.mailbox.pop() => {
                     let counted = Running::new(actions);
                     // A stop lets the running attempt finish; it sees `cx.cancelled()`.
@@ -146,7 +149,7 @@ pub(crate) async fn serve(
     loop {
         tokio::select! {
             biased;
-            () = cx.cancelled() => break,
+            () = &mut stopped => break,
             Some(()) = running.next(), if !running.is_empty() => {}
             job = actions.mailbox.pop(), if running.len() < limit => {
                 let counted = Running::new(actions);

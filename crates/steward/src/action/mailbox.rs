@@ -4,19 +4,46 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Poll;
 use std::time::Duration;
 
+use futures_util::task::AtomicWaker;
 use serde_json::Value;
-use tokio::sync::{Notify, Semaphore, SemaphorePermit, TryAcquireError, oneshot};
+use tokio::sync::{Semaphore, SemaphorePermit, TryAcquireError, oneshot};
 
 use super::{ActionError, ActionId, Payload, Retry};
 
 /// The answer a waiting caller gets.
 pub(crate) type Reply = oneshot::Sender<Result<Payload, ActionError>>;
 
-/// An accepted action on its way to a handler.
+/// An accepted action on its way to a handler. Boxed: it is handed from caller to
+/// mailbox to handler and back, and a pointer moves for less than the whole.
 #[derive(Debug)]
-pub(crate) struct Job {
+pub(crate) struct Job(Box<JobState>);
+
+impl Job {
+    pub(crate) fn new(state: JobState) -> Self {
+        Self(Box::new(state))
+    }
+}
+
+impl std::ops::Deref for Job {
+    type Target = JobState;
+
+    fn deref(&self) -> &JobState {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Job {
+    fn deref_mut(&mut self) -> &mut JobState {
+        &mut self.0
+    }
+}
+
+/// What a [`Job`] holds.
+#[derive(Debug)]
+pub(crate) struct JobState {
     pub(crate) id: ActionId,
     /// Where the action is in its service's table, and its name.
     pub(crate) entry: usize,
@@ -35,7 +62,7 @@ pub(crate) struct Job {
     pub(crate) want_json: bool,
 }
 
-impl Job {
+impl JobState {
     /// The parameters for the attempt about to start.
     pub(crate) fn take_params(&mut self) -> Payload {
         self.params
@@ -113,7 +140,8 @@ pub(crate) struct Mailbox {
     queue: Mutex<Lines>,
     space: Semaphore,
     capacity: usize,
-    ready: Notify,
+    /// The one task taking actions (the service's dispatcher), woken by arrivals.
+    ready: AtomicWaker,
     closed: AtomicBool,
     /// The host has stopped: nothing will take actions from here again.
     dead: AtomicBool,
@@ -139,7 +167,7 @@ impl Mailbox {
             queue: Mutex::new(Lines::default()),
             space: Semaphore::new(capacity),
             capacity,
-            ready: Notify::new(),
+            ready: AtomicWaker::new(),
             closed: AtomicBool::new(false),
             dead: AtomicBool::new(false),
         }
@@ -203,7 +231,7 @@ impl Mailbox {
         }
         queue.push(Queued { counted, job });
         drop(queue);
-        self.ready.notify_one();
+        self.ready.wake();
     }
 
     /// The host has stopped: every waiting caller hears its action was abandoned
@@ -228,14 +256,19 @@ impl Mailbox {
         Some(queued.job)
     }
 
-    /// The next action, waiting for one.
-    pub(crate) async fn pop(&self) -> Job {
-        loop {
+    /// The next action, waiting for one. One task at a time takes from a mailbox.
+    pub(crate) fn pop(&self) -> impl std::future::Future<Output = Job> + '_ {
+        std::future::poll_fn(move |cx| {
             if let Some(job) = self.try_pop() {
-                return job;
+                return Poll::Ready(job);
             }
-            self.ready.notified().await;
-        }
+            self.ready.register(cx.waker());
+            // Looked at again after registering: an arrival in between woke nobody.
+            match self.try_pop() {
+                Some(job) => Poll::Ready(job),
+                None => Poll::Pending,
+            }
+        })
     }
 
     pub(crate) fn try_pop(&self) -> Option<Job> {

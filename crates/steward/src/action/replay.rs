@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::journal::ActionChange;
+use super::mailbox::JobState;
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Retry};
 use crate::host::HostShared;
 
@@ -106,7 +107,7 @@ fn requeue(host: &HostShared, record: ActionRecord) -> Result<(), ActionError> {
             known: Vec::new(),
         });
     };
-    actions.mailbox.requeue(Job {
+    actions.mailbox.requeue(Job::new(JobState {
         id: record.id,
         entry: found.index,
         action: found.name,
@@ -119,6 +120,6 @@ fn requeue(host: &HostShared, record: ActionRecord) -> Result<(), ActionError> {
         attempts: record.attempts,
         reply: None,
         want_json: true,
-    });
+    }));
     Ok(())
 }

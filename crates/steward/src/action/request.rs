@@ -10,6 +10,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::dispatch::ServiceActions;
+use super::mailbox::JobState;
 use super::mailbox::Reply;
 use super::table::{CallError, Found};
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Payload, Retry};
@@ -180,7 +181,7 @@ impl ActionRequest {
             accepted_at: now,
             updated_at: now,
         };
-        let job = Job {
+        let job = Job::new(JobState {
             id,
             entry: found.index,
             action: found.name,
@@ -193,7 +194,7 @@ impl ActionRequest {
             attempts: 0,
             reply,
             want_json: wanted != Some(found.result),
-        };
+        });
         Ok(Accepted {
             host,
             index,
