@@ -44,8 +44,23 @@
 //! }
 //! ```
 //!
-//! The guarantees (ordering, restarts, shutdown) are written down in
-//! `docs/semantics.md`, included below.
+//! Services talk through one client, [`HostHandle`] (also [`Context::services`]):
+//! [`HostHandle::of`] and [`HostHandle::named`] give a [`ServiceRef`] that sends
+//! actions ([`ActionTable`], priorities, timeouts, retries, dead letters, a
+//! [`Journal`]), subscribes to [`Event`]s and answers status, health and
+//! [`ServiceInfo`] queries. With the `macros` feature (on by default),
+//! `#[derive(Service)]`, `#[steward::actions]` and `#[derive(Event)]` write the
+//! registration, the dispatch and typed client methods, and
+//! [`HostBuilder::discover`] finds every derived service in the binary.
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `macros` | yes | `#[derive(Service)]`, `#[steward::actions]`, `#[derive(Event)]`, discovery |
+//! | `yaml` | yes | YAML configuration files |
+//! | `testing` | no | `steward::testing`: hosts on paused time, recorded transitions |
+//!
+//! The guarantees (ordering, restarts, shutdown, action delivery, event lag) are
+//! written down in `docs/semantics.md`, included below.
 //!
 #![doc = include_str!("../../../docs/semantics.md")]
 #![doc(test(attr(deny(warnings))))]

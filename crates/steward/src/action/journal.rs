@@ -80,7 +80,7 @@ pub struct JournalError(pub String);
 /// process stopped) into their services' mailboxes: delivery is at least once, so a
 /// handler may see an action again after a crash.
 ///
-/// [`MemoryJournal`] is the default; durable journals live in adapter crates.
+/// [`MemoryJournal`](super::MemoryJournal) is the default; durable journals live in adapter crates.
 pub trait Journal: Send + Sync + 'static {
     /// Records a newly accepted action.
     fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()>;
