@@ -804,3 +804,37 @@ async fn an_action_interrupted_by_a_failed_run_runs_again_after_the_restart() {
     );
     host.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn configuration_sets_concurrency_and_mailbox_size() {
+    let host = TestHost::builder()
+        .config_toml("[services.worker]\nmax_concurrency = 3\nmailbox = 16\n")
+        .service(continuous("worker", Worker::default()).actions(table()))
+        .start()
+        .await
+        .unwrap();
+    let info = host.handle().named("worker").info().await.unwrap();
+    assert_eq!(info.max_concurrency, Some(3));
+    assert_eq!(info.queue.unwrap().capacity, 16);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn action_settings_on_a_service_without_actions_are_an_error() {
+    let error = TestHost::builder()
+        .config_toml("[services.worker]\nmax_concurrency = 3\n[services.other]\nmailbox = 0\n")
+        .service(continuous("worker", Worker::default()))
+        .service(continuous("other", Worker::default()).actions(table()))
+        .start()
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("`services.worker.max_concurrency`: `worker` has no actions"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`services.other.mailbox`: must be at least 1"),
+        "{message}"
+    );
+}

@@ -226,6 +226,12 @@ pub struct ServiceConfig {
     /// Restart settings over the host's defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<RestartConfig>,
+    /// How many of its actions may run at once (a service with actions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<usize>,
+    /// How many of its actions may wait (a service with actions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox: Option<usize>,
     /// The service's own settings, bound to its settings type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<Value>,

@@ -139,6 +139,23 @@ fn draft(
             None
         }
     };
+    let action_keys = [
+        ("max_concurrency", table.max_concurrency),
+        ("mailbox", table.mailbox),
+    ];
+    if def.actions.is_none() {
+        for (field, value) in action_keys {
+            if value.is_some() {
+                let reason = format!("`{name}` has no actions, so nothing to set here");
+                errors.push(config.error_at(key(field), reason));
+            }
+        }
+    }
+    for (field, value) in action_keys {
+        if value == Some(0) {
+            errors.push(config.error_at(key(field), "must be at least 1".to_owned()));
+        }
+    }
     let actions = def.actions.and_then(|actions| {
         let body = body.as_ref()?;
         if def.kind == ServiceKind::Startup {
@@ -154,10 +171,12 @@ fn draft(
             return None;
         }
         // Boxed: most services have no actions and should not carry a mailbox's size.
+        let capacity = table.mailbox.unwrap_or(actions.capacity);
+        let max_concurrency = table.max_concurrency.unwrap_or(actions.max_concurrency);
         Some(Box::new(ServiceActions::new(
             actions.table,
-            Mailbox::new(actions.capacity),
-            actions.max_concurrency,
+            Mailbox::new(capacity),
+            max_concurrency,
         )))
     });
     let options = def.options;
