@@ -4,9 +4,10 @@
 //! A [`Clock`] is either the system clock or a wall-clock reading pinned to a tokio
 //! instant, from which it advances exactly as tokio's (possibly paused) time does.
 
-use std::time::Duration;
+use std::cell::Cell;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use tokio::time::Instant;
 
 /// The host's source of wall-clock time.
@@ -32,7 +33,7 @@ impl Clock {
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
         match self {
-            Clock::System => Utc::now(),
+            Clock::System => system_now(),
             Clock::Pinned { wall, origin } => {
                 let elapsed = chrono::Duration::from_std(origin.elapsed()).unwrap_or_default();
                 *wall + elapsed
@@ -44,5 +45,55 @@ impl Clock {
     pub(crate) fn instant_at(&self, at: DateTime<Utc>) -> Instant {
         let ahead = (at - self.now()).to_std().unwrap_or(Duration::ZERO);
         Instant::now() + ahead
+    }
+}
+
+/// `Utc::now()`, with the calendar date worked out once a day per thread rather
+/// than on every reading (the host stamps every transition and action).
+fn system_now() -> DateTime<Utc> {
+    thread_local! {
+        static TODAY: Cell<Option<(u64, NaiveDate)>> = const { Cell::new(None) };
+    }
+    let Ok(since) = SystemTime::now().duration_since(UNIX_EPOCH) else {
+        return Utc::now();
+    };
+    let (secs, nanos) = (since.as_secs(), since.subsec_nanos());
+    let day = secs / SECONDS_PER_DAY;
+    let date = match TODAY.get() {
+        Some((cached, date)) if cached == day => Some(date),
+        _ => i32::try_from(day)
+            .ok()
+            .and_then(|day| day.checked_add(DAYS_FROM_CE_TO_EPOCH))
+            .and_then(NaiveDate::from_num_days_from_ce_opt)
+            .inspect(|&date| TODAY.set(Some((day, date)))),
+    };
+    let seconds_today = u32::try_from(secs % SECONDS_PER_DAY).unwrap_or(0);
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(seconds_today, nanos);
+    match (date, time) {
+        (Some(date), Some(time)) => NaiveDateTime::new(date, time).and_utc(),
+        _ => Utc::now(),
+    }
+}
+
+const SECONDS_PER_DAY: u64 = 86_400;
+
+/// Days from 0001-01-01 (day 1 in chrono's count) to 1970-01-01.
+const DAYS_FROM_CE_TO_EPOCH: i32 = 719_163;
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    #[test]
+    fn the_system_clock_reads_what_chrono_reads() {
+        for _ in 0..3 {
+            let before = Utc::now();
+            let ours = super::system_now();
+            let after = Utc::now();
+            assert!(
+                before <= ours && ours <= after,
+                "{before} ≤ {ours} ≤ {after}"
+            );
+        }
     }
 }

@@ -128,17 +128,35 @@ pub(super) fn order(drafts: Vec<Draft>, mut by_name: HashMap<Arc<str>, usize>) -
             dependents[dependency].push(index);
         }
     }
-    let mut ready: BinaryHeap<Reverse<(i32, usize)>> = (0..count)
+    // Always the lowest (order, index) among the services ready to start. Those
+    // ready from the outset are sorted once (usually already in order, so cheaply);
+    // those freed by a dependency go through a heap, and the two are merged.
+    let mut initial: Vec<(i32, usize)> = (0..count)
         .filter(|&index| drafts[index].spec.kind != ServiceKind::Startup && waiting[index] == 0)
-        .map(|index| Reverse((drafts[index].spec.order, index)))
+        .map(|index| (drafts[index].spec.order, index))
         .collect();
+    initial.sort_unstable();
+    let mut initial = initial.into_iter().peekable();
+    let mut freed: BinaryHeap<Reverse<(i32, usize)>> = BinaryHeap::new();
     let mut sequence = Vec::with_capacity(count);
-    while let Some(Reverse((_, index))) = ready.pop() {
+    loop {
+        let from_initial = match (initial.peek(), freed.peek()) {
+            (Some(first), Some(Reverse(other))) => first <= other,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let next = if from_initial {
+            initial.next()
+        } else {
+            freed.pop().map(|Reverse(next)| next)
+        };
+        let Some((_, index)) = next else { break };
         sequence.push(index);
         for &dependent in &dependents[index] {
             waiting[dependent] -= 1;
             if waiting[dependent] == 0 {
-                ready.push(Reverse((drafts[dependent].spec.order, dependent)));
+                freed.push(Reverse((drafts[dependent].spec.order, dependent)));
             }
         }
     }
