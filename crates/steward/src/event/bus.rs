@@ -1,9 +1,9 @@
 //! Delivery of emitted events to subscribers.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::sync::mpsc;
 
 use super::Emitted;
 
@@ -27,10 +27,10 @@ pub(crate) struct Interest {
 
 impl Interest {
     fn matches(&self, event: &Emitted) -> bool {
-        self.service
-            .as_deref()
-            .is_none_or(|service| service == event.service())
-            && self.name.as_deref().is_none_or(|name| name == event.name())
+        self.service.as_ref().is_none_or(|service| {
+            // The same shared name, usually: no need to compare the text.
+            Arc::ptr_eq(service, event.service_shared()) || **service == *event.service()
+        }) && self.name.as_deref().is_none_or(|name| name == event.name())
             && (self.accepts)(event)
             && self.filter.as_ref().is_none_or(|filter| {
                 // A filter that panics rejects the event; the emitter goes on.
@@ -45,6 +45,9 @@ pub(crate) struct Subscriber {
     id: u64,
     /// Events that matched but found the buffer full.
     pub(crate) missed: AtomicU64,
+    /// Events handed over and not yet taken, and how many may be.
+    queued: AtomicUsize,
+    capacity: usize,
     /// A `once` subscriber that already got its event.
     done: AtomicBool,
 }
@@ -54,7 +57,9 @@ pub(crate) struct Subscriber {
 struct Entry {
     subscriber: Arc<Subscriber>,
     interest: Interest,
-    sender: mpsc::Sender<Emitted>,
+    /// Unbounded underneath: the bound is `Subscriber::queued`, one atomic add per
+    /// event instead of a semaphore's.
+    sender: mpsc::UnboundedSender<Emitted>,
 }
 
 /// Every subscriber of one host.
@@ -64,17 +69,26 @@ pub(crate) struct EventBus {
     next_id: AtomicU64,
 }
 
+impl Subscriber {
+    /// One event taken off the buffer.
+    pub(crate) fn taken(&self) {
+        self.queued.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 impl EventBus {
     /// Adds a subscriber with a buffer of `buffer` events.
     pub(crate) fn subscribe(
         &self,
         interest: Interest,
         buffer: usize,
-    ) -> (Arc<Subscriber>, mpsc::Receiver<Emitted>) {
-        let (sender, receiver) = mpsc::channel(buffer.max(1));
+    ) -> (Arc<Subscriber>, mpsc::UnboundedReceiver<Emitted>) {
+        let (sender, receiver) = mpsc::unbounded_channel();
         let subscriber = Arc::new(Subscriber {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             missed: AtomicU64::new(0),
+            queued: AtomicUsize::new(0),
+            capacity: buffer.max(1),
             done: AtomicBool::new(false),
         });
         self.write().push(Entry {
@@ -109,11 +123,15 @@ impl EventBus {
             if entry.interest.once && entry.subscriber.done.swap(true, Ordering::AcqRel) {
                 continue;
             }
-            match entry.sender.try_send(event.clone()) {
-                Ok(()) | Err(TrySendError::Closed(_)) => {}
-                Err(TrySendError::Full(_)) => {
-                    entry.subscriber.missed.fetch_add(1, Ordering::Relaxed);
-                }
+            let subscriber = &entry.subscriber;
+            if subscriber.queued.fetch_add(1, Ordering::AcqRel) >= subscriber.capacity {
+                subscriber.queued.fetch_sub(1, Ordering::AcqRel);
+                subscriber.missed.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            if entry.sender.send(event.clone()).is_err() {
+                // The subscription is going away; nobody will take it.
+                subscriber.queued.fetch_sub(1, Ordering::AcqRel);
             }
         }
     }

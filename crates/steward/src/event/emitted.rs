@@ -78,10 +78,25 @@ pub struct Emitted {
 
 struct Inner {
     service: Arc<str>,
-    name: Arc<str>,
+    name: Name,
     correlation_id: Option<Arc<str>>,
     at: DateTime<Utc>,
     value: Value_,
+}
+
+/// An event's name: a typed event's constant, or a name given at run time.
+enum Name {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Name {
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Static(name) => name,
+            Name::Shared(name) => name,
+        }
+    }
 }
 
 enum Value_ {
@@ -108,7 +123,7 @@ impl Emitted {
         }
         Self::new(
             service,
-            E::NAME.into(),
+            Name::Static(E::NAME),
             correlation_id,
             at,
             Value_::Typed {
@@ -126,12 +141,18 @@ impl Emitted {
         at: DateTime<Utc>,
         value: Value,
     ) -> Self {
-        Self::new(service, name, correlation_id, at, Value_::Json(value))
+        Self::new(
+            service,
+            Name::Shared(name),
+            correlation_id,
+            at,
+            Value_::Json(value),
+        )
     }
 
     fn new(
         service: Arc<str>,
-        name: Arc<str>,
+        name: Name,
         correlation_id: Option<Arc<str>>,
         at: DateTime<Utc>,
         value: Value_,
@@ -154,7 +175,21 @@ impl Emitted {
 
     /// The event's name.
     pub fn name(&self) -> &str {
-        &self.inner.name
+        self.inner.name.as_str()
+    }
+
+    /// The emitting service's name as shared by the host.
+    pub(crate) fn service_shared(&self) -> &Arc<str> {
+        &self.inner.service
+    }
+
+    /// The value as `E` if it was emitted typed as one (no name check needed: the
+    /// type fixes the name).
+    fn typed_ref<E: Event>(&self) -> Option<&E> {
+        match &self.inner.value {
+            Value_::Typed { value, .. } => value.downcast_ref::<E>(),
+            Value_::Json(_) => None,
+        }
     }
 
     /// The correlation id of the action whose handler emitted it, if any.
@@ -181,23 +216,25 @@ impl Emitted {
 
     /// Whether the value, as an `E`, passes `check` (false if it is not an `E`).
     pub(crate) fn check<E: Event>(&self, check: impl FnOnce(&E) -> bool) -> bool {
-        if self.name() != E::NAME {
-            return false;
+        if let Some(event) = self.typed_ref::<E>() {
+            return check(event);
         }
         match &self.inner.value {
-            Value_::Typed { value, .. } => value.downcast_ref::<E>().is_some_and(check),
-            Value_::Json(value) => E::deserialize(value).is_ok_and(|event| check(&event)),
+            Value_::Json(value) if self.name() == E::NAME => {
+                E::deserialize(value).is_ok_and(|event| check(&event))
+            }
+            _ => false,
         }
     }
 
     /// The value as `E`, if it is an `E` (or JSON that decodes as one).
     pub fn get<E: Event>(&self) -> Option<E> {
-        if self.name() != E::NAME {
-            return None;
+        if let Some(event) = self.typed_ref::<E>() {
+            return Some(event.clone());
         }
         match &self.inner.value {
-            Value_::Typed { value, .. } => value.downcast_ref::<E>().cloned(),
-            Value_::Json(value) => E::deserialize(value).ok(),
+            Value_::Json(value) if self.name() == E::NAME => E::deserialize(value).ok(),
+            _ => None,
         }
     }
 }

@@ -207,7 +207,7 @@ impl std::fmt::Debug for Subscription {
 pub struct EventStream<M> {
     host: Arc<HostShared>,
     subscriber: Arc<Subscriber>,
-    receiver: mpsc::Receiver<Emitted>,
+    receiver: mpsc::UnboundedReceiver<Emitted>,
     /// For a `once` stream, how many events it may still hand out.
     left: Option<u8>,
     _events: PhantomData<fn() -> M>,
@@ -222,6 +222,7 @@ impl<M: FromEmitted> EventStream<M> {
         }
         loop {
             let event = self.receiver.recv().await?;
+            self.subscriber.taken();
             if let Some(event) = M::from_emitted(&event) {
                 if let Some(left) = &mut self.left {
                     *left -= 1;
