@@ -32,6 +32,8 @@ pub(crate) struct ServiceActions {
     delayed: AtomicUsize,
     /// Told whenever an attempt ends or a retry is queued, for a drain to look again.
     settled: Notify,
+    /// Drains waiting on `settled`; nobody else needs telling.
+    draining: AtomicUsize,
 }
 
 impl ServiceActions {
@@ -47,11 +49,15 @@ impl ServiceActions {
             running: AtomicUsize::new(0),
             delayed: AtomicUsize::new(0),
             settled: Notify::new(),
+            draining: AtomicUsize::new(0),
         }
     }
 
     /// Completes once nothing waits in the mailbox or for a retry, and no handler runs.
     pub(crate) async fn drained(&self) {
+        self.draining.fetch_add(1, Ordering::AcqRel);
+        // Counted off however the wait ends (a drain timeout drops it).
+        let _counted = Draining(&self.draining);
         loop {
             let settled = self.settled.notified();
             tokio::pin!(settled);
@@ -59,10 +65,26 @@ impl ServiceActions {
             let idle = self.running.load(Ordering::Acquire) == 0
                 && self.delayed.load(Ordering::Acquire) == 0;
             if idle && self.mailbox.depth() == 0 {
-                return;
+                break;
             }
             settled.await;
         }
+    }
+
+    /// Tells a waiting drain to look again.
+    fn settled(&self) {
+        if self.draining.load(Ordering::Acquire) > 0 {
+            self.settled.notify_waiters();
+        }
+    }
+}
+
+/// Counts a drain off when its wait ends.
+struct Draining<'a>(&'a AtomicUsize);
+
+impl Drop for Draining<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -79,7 +101,7 @@ impl<'a> Running<'a> {
 impl Drop for Running<'_> {
     fn drop(&mut self) {
         self.0.running.fetch_sub(1, Ordering::AcqRel);
-        self.0.settled.notify_waiters();
+        self.0.settled();
     }
 }
 
@@ -341,7 +363,7 @@ async fn failed(
             if let Some(actions) = &cell.actions {
                 actions.mailbox.requeue(job);
                 actions.delayed.fetch_sub(1, Ordering::AcqRel);
-                actions.settled.notify_waiters();
+                actions.settled();
             }
         });
         return;

@@ -2,14 +2,14 @@
 //! within a priority.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::task::AtomicWaker;
 use serde_json::Value;
-use tokio::sync::{Semaphore, SemaphorePermit, TryAcquireError, oneshot};
+use tokio::sync::{Notify, oneshot};
 
 use super::{ActionError, ActionId, Payload, Retry};
 
@@ -138,7 +138,12 @@ const MAX_IDLE_LINES: usize = 16;
 /// The bounded mailbox of one service.
 pub(crate) struct Mailbox {
     queue: Mutex<Lines>,
-    space: Semaphore,
+    /// Places left. An atomic count, not a semaphore: taking and giving back a
+    /// place is one atomic operation, and callers that wait are woken by `room`.
+    free: AtomicUsize,
+    /// Callers waiting for a place.
+    waiting: AtomicUsize,
+    room: Notify,
     capacity: usize,
     /// The one task taking actions (the service's dispatcher), woken by arrivals.
     ready: AtomicWaker,
@@ -150,13 +155,21 @@ pub(crate) struct Mailbox {
 /// A place reserved in a mailbox; given back if dropped unused.
 pub(crate) struct Slot<'a> {
     mailbox: &'a Mailbox,
-    permit: SemaphorePermit<'a>,
+    used: bool,
 }
 
 impl Slot<'_> {
-    pub(crate) fn push(self, job: Job) {
-        self.permit.forget();
+    pub(crate) fn push(mut self, job: Job) {
+        self.used = true;
         self.mailbox.enqueue(job, true);
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if !self.used {
+            self.mailbox.give_back();
+        }
     }
 }
 
@@ -165,7 +178,9 @@ impl Mailbox {
         let capacity = capacity.max(1);
         Self {
             queue: Mutex::new(Lines::default()),
-            space: Semaphore::new(capacity),
+            free: AtomicUsize::new(capacity),
+            waiting: AtomicUsize::new(0),
+            room: Notify::new(),
             capacity,
             ready: AtomicWaker::new(),
             closed: AtomicBool::new(false),
@@ -179,21 +194,30 @@ impl Mailbox {
 
     /// Reserves a place, waiting for one if `wait`.
     pub(crate) async fn reserve(&self, service: &str, wait: bool) -> Result<Slot<'_>, ActionError> {
-        if self.is_closed() {
-            return Err(ActionError::ShuttingDown);
-        }
         if !wait {
             return self.try_reserve(service);
         }
-        let permit = self
-            .space
-            .acquire()
-            .await
-            .map_err(|_| ActionError::ShuttingDown)?;
-        Ok(Slot {
-            mailbox: self,
-            permit,
-        })
+        loop {
+            if self.is_closed() {
+                return Err(ActionError::ShuttingDown);
+            }
+            if self.take_place() {
+                return Ok(self.slot());
+            }
+            let room = self.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            // Counted before looking again: a place given back from now on wakes us.
+            self.waiting.fetch_add(1, AtomicOrdering::AcqRel);
+            if self.take_place() {
+                self.waiting.fetch_sub(1, AtomicOrdering::AcqRel);
+                return Ok(self.slot());
+            }
+            if !self.is_closed() {
+                room.await;
+            }
+            self.waiting.fetch_sub(1, AtomicOrdering::AcqRel);
+        }
     }
 
     /// Reserves a place if one is free now.
@@ -201,17 +225,36 @@ impl Mailbox {
         if self.is_closed() {
             return Err(ActionError::ShuttingDown);
         }
-        let permit = self.space.try_acquire().map_err(|error| match error {
-            TryAcquireError::NoPermits => ActionError::QueueFull {
+        if self.take_place() {
+            Ok(self.slot())
+        } else {
+            Err(ActionError::QueueFull {
                 service: service.to_owned(),
                 capacity: self.capacity,
-            },
-            TryAcquireError::Closed => ActionError::ShuttingDown,
-        })?;
-        Ok(Slot {
+            })
+        }
+    }
+
+    fn slot(&self) -> Slot<'_> {
+        Slot {
             mailbox: self,
-            permit,
-        })
+            used: false,
+        }
+    }
+
+    fn take_place(&self) -> bool {
+        self.free
+            .fetch_update(AtomicOrdering::AcqRel, AtomicOrdering::Acquire, |free| {
+                free.checked_sub(1)
+            })
+            .is_ok()
+    }
+
+    fn give_back(&self) {
+        self.free.fetch_add(1, AtomicOrdering::AcqRel);
+        if self.waiting.load(AtomicOrdering::Acquire) > 0 {
+            self.room.notify_one();
+        }
     }
 
     /// Puts an action that was already accepted back in line (a retry, or one
@@ -251,7 +294,7 @@ impl Mailbox {
     pub(crate) fn remove(&self, id: ActionId) -> Option<Job> {
         let queued = self.lock().remove(id)?;
         if queued.counted {
-            self.space.add_permits(1);
+            self.give_back();
         }
         Some(queued.job)
     }
@@ -274,7 +317,7 @@ impl Mailbox {
     pub(crate) fn try_pop(&self) -> Option<Job> {
         let queued = self.lock().pop()?;
         if queued.counted {
-            self.space.add_permits(1);
+            self.give_back();
         }
         Some(queued.job)
     }
@@ -287,7 +330,7 @@ impl Mailbox {
     /// Refuses new actions from now on; those queued stay.
     pub(crate) fn close(&self) {
         self.closed.store(true, AtomicOrdering::Release);
-        self.space.close();
+        self.room.notify_waiters();
     }
 
     pub(crate) fn is_closed(&self) -> bool {
