@@ -134,6 +134,12 @@ pub enum ActionError {
     Journal(String),
 }
 
+impl From<super::JournalError> for ActionError {
+    fn from(error: super::JournalError) -> Self {
+        ActionError::Journal(error.0)
+    }
+}
+
 fn known_list(known: &[String]) -> String {
     if known.is_empty() {
         " (it answers none)".to_owned()

@@ -41,12 +41,7 @@ pub(crate) async fn retry_dead_letter(
     host: &Arc<HostShared>,
     id: ActionId,
 ) -> Result<(), ActionError> {
-    let record = host
-        .journal
-        .get(id)
-        .await
-        .map_err(|error| ActionError::Journal(error.0))?
-        .ok_or(ActionError::UnknownId(id))?;
+    let record = record(host, id).await?;
     if record.state != ActionState::DeadLettered {
         return Err(ActionError::NotDeadLettered {
             id,
@@ -56,21 +51,13 @@ pub(crate) async fn retry_dead_letter(
     // Recorded as queued before it is queued, so the handler's outcome is never
     // overwritten by this change.
     let change = ActionChange::new(ActionState::Queued, record.attempts, host.clock.now());
-    host.journal
-        .update(id, change)
-        .await
-        .map_err(|error| ActionError::Journal(error.0))?;
+    host.journal.update(id, change).await?;
     requeue(host, record)
 }
 
 /// Withdraws a queued action: it will not run, and a caller waiting for it hears so.
 pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), ActionError> {
-    let record = host
-        .journal
-        .get(id)
-        .await
-        .map_err(|error| ActionError::Journal(error.0))?
-        .ok_or(ActionError::UnknownId(id))?;
+    let record = record(host, id).await?;
     let index = host.find_name(&record.service)?;
     let removed = host.cells[index]
         .actions
@@ -90,7 +77,15 @@ pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), A
     if let Some(reply) = job.reply.take() {
         let _ = reply.send(Err(ActionError::Cancelled(id)));
     }
-    written.map_err(|error| ActionError::Journal(error.0))
+    Ok(written?)
+}
+
+/// An accepted action's record, if the journal holds it.
+pub(crate) async fn record(host: &HostShared, id: ActionId) -> Result<ActionRecord, ActionError> {
+    host.journal
+        .get(id)
+        .await?
+        .ok_or(ActionError::UnknownId(id))
 }
 
 fn requeue(host: &HostShared, record: ActionRecord) -> Result<(), ActionError> {

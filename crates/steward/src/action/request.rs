@@ -240,7 +240,7 @@ impl Accepted {
                 slot.push(job);
                 Ok(Ok((id, action)))
             }
-            Ok(Err(error)) => Ok(Err(ActionError::Journal(error.0))),
+            Ok(Err(error)) => Ok(Err(error.into())),
             // An immediate journal that was not: the action cannot be recorded.
             Err(_) => Ok(Err(ActionError::Journal(
                 "the journal claims to answer at once but did not".to_owned(),
@@ -274,7 +274,7 @@ impl Accepted {
             Ok(()) => pending.push(),
             Err(error) => {
                 pending.0 = None;
-                return Err(ActionError::Journal(error.0));
+                return Err(error.into());
             }
         }
         Ok((id, action))

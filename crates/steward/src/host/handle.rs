@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 use super::shared::{HostShared, Phase};
-use crate::action::{ActionError, ActionId, ActionRecord, cancel, retry_dead_letter};
+use crate::action::{ActionError, ActionId, ActionRecord, cancel, record, retry_dead_letter};
 use crate::client::ServiceRef;
 use crate::config::Environment;
 use crate::error::ControlError;
@@ -115,21 +115,12 @@ impl HostHandle {
 
     /// An accepted action's record: state, attempts, result or error.
     pub async fn action(&self, id: ActionId) -> Result<ActionRecord, ActionError> {
-        self.host
-            .journal
-            .get(id)
-            .await
-            .map_err(|error| ActionError::Journal(error.0))?
-            .ok_or(ActionError::UnknownId(id))
+        record(&self.host, id).await
     }
 
     /// Actions that failed every attempt their retry policy allowed, oldest first.
     pub async fn dead_letters(&self) -> Result<Vec<ActionRecord>, ActionError> {
-        self.host
-            .journal
-            .dead_letters()
-            .await
-            .map_err(|error| ActionError::Journal(error.0))
+        Ok(self.host.journal.dead_letters().await?)
     }
 
     /// Withdraws a queued action before it runs (`cancelled` in its record; a
