@@ -3,6 +3,7 @@
 mod commands;
 
 use std::any::TypeId;
+use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -23,14 +24,12 @@ use crate::status::ServiceStatus;
 /// [`HostHandle::named`](crate::HostHandle::named) (by name, JSON).
 pub struct ServiceRef<T = ()> {
     pub(crate) host: Arc<HostShared>,
-    target: Target,
+    /// How the caller named it (a name, or a type's name), for `Debug`.
+    target: Cow<'static, str>,
+    /// The service's place in the host, looked up once: a host's services never
+    /// change after it is built.
+    index: Result<usize, ActionError>,
     _service: PhantomData<fn() -> T>,
-}
-
-#[derive(Debug, Clone)]
-enum Target {
-    Name(String),
-    Type(TypeId, &'static str),
 }
 
 /// What a caller can learn about a service without running anything.
@@ -68,17 +67,15 @@ pub struct QueueInfo {
 impl<T> ServiceRef<T> {
     pub(crate) fn named(host: Arc<HostShared>, name: &str) -> Self {
         Self {
+            index: host.find_name(name),
             host,
-            target: Target::Name(name.to_owned()),
+            target: Cow::Owned(name.to_owned()),
             _service: PhantomData,
         }
     }
 
     pub(crate) fn index(&self) -> Result<usize, ActionError> {
-        match &self.target {
-            Target::Name(name) => self.host.find_name(name),
-            Target::Type(type_id, type_name) => self.host.find_type(*type_id, type_name),
-        }
+        self.index.clone()
     }
 
     /// Prepares an action with typed parameters (a JSON [`Value`] works too: it is
@@ -165,9 +162,11 @@ impl<T> ServiceRef<T> {
 
 impl<T: 'static> ServiceRef<T> {
     pub(crate) fn of(host: Arc<HostShared>) -> Self {
+        let (type_id, type_name) = (TypeId::of::<T>(), std::any::type_name::<T>());
         Self {
+            index: host.find_type(type_id, type_name),
             host,
-            target: Target::Type(TypeId::of::<T>(), std::any::type_name::<T>()),
+            target: Cow::Borrowed(type_name),
             _service: PhantomData,
         }
     }
@@ -178,6 +177,7 @@ impl<T> Clone for ServiceRef<T> {
         Self {
             host: self.host.clone(),
             target: self.target.clone(),
+            index: self.index.clone(),
             _service: PhantomData,
         }
     }
