@@ -351,7 +351,7 @@ fn prepare(
         }
         Params::Json(json) => json,
     };
-    match actions.table.parse(found.index, json.clone()) {
+    match actions.table.parse(found.index, &json) {
         Ok(payload) => Ok((payload, json)),
         Err(CallError::BadParameters { path, reason }) => Err(bad(path, reason)),
         Err(CallError::Failed(reason)) => Err(bad(".".to_owned(), reason)),

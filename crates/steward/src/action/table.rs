@@ -104,7 +104,7 @@ struct Entry<S> {
     info: ActionInfo,
     params: TypeId,
     result: TypeId,
-    parse: fn(Value) -> Result<Payload, CallError>,
+    parse: fn(&Value) -> Result<Payload, CallError>,
     handler: Handler<S>,
 }
 
@@ -212,9 +212,17 @@ async fn finish<R: Serialize + Send + 'static>(
     }
 }
 
-fn parse_json<P: DeserializeOwned + Send + 'static>(value: Value) -> Result<Payload, CallError> {
-    let params: P = typed_params(Payload::Json(value))?;
+fn parse_json<P: DeserializeOwned + Send + 'static>(value: &Value) -> Result<Payload, CallError> {
+    let params: P = decode(value)?;
     Ok(Payload::Typed(Box::new(params)))
+}
+
+/// JSON decoded as `T`, or where and why it does not fit.
+fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, CallError> {
+    serde_path_to_error::deserialize(value).map_err(|error| CallError::BadParameters {
+        path: error.path().to_string(),
+        reason: error.into_inner().to_string(),
+    })
 }
 
 fn typed_params<P: DeserializeOwned + 'static>(params: Payload) -> Result<P, CallError> {
@@ -228,12 +236,7 @@ fn typed_params<P: DeserializeOwned + 'static>(params: Payload) -> Result<P, Cal
                     reason: format!("expected parameters of type `{}`", type_name::<P>()),
                 })
         }
-        Payload::Json(value) => {
-            serde_path_to_error::deserialize(value).map_err(|error| CallError::BadParameters {
-                path: error.path().to_string(),
-                reason: error.into_inner().to_string(),
-            })
-        }
+        Payload::Json(value) => decode(&value),
     }
 }
 
@@ -257,7 +260,7 @@ pub(crate) trait ErasedTable: Send + Sync {
     fn find(&self, name: &str) -> Option<Found>;
 
     /// Decodes JSON parameters into the parameter type of the action at `index`.
-    fn parse(&self, index: usize, params: Value) -> Result<Payload, CallError>;
+    fn parse(&self, index: usize, params: &Value) -> Result<Payload, CallError>;
 
     /// Calls the action at `index` on `service`; `None` if there is no such action
     /// or `service` is not of the table's type.
@@ -298,7 +301,7 @@ impl<S: Send + Sync + 'static> ErasedTable for ActionTable<S> {
         })
     }
 
-    fn parse(&self, index: usize, params: Value) -> Result<Payload, CallError> {
+    fn parse(&self, index: usize, params: &Value) -> Result<Payload, CallError> {
         match self.entries.get(index) {
             Some(entry) => (entry.parse)(params),
             None => Err(CallError::Failed("no such action".to_owned())),
