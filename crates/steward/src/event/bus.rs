@@ -17,8 +17,9 @@ pub(crate) struct Interest {
     /// Only events of this name, or all.
     pub(crate) name: Option<Arc<str>>,
     /// Whether the event is of the subscriber's type (a typed subscriber skips JSON
-    /// events of its name that do not decode as its type).
-    pub(crate) accepts: fn(&Emitted) -> bool,
+    /// events of its name that do not decode as its type); `None` when the filter
+    /// checks that already.
+    pub(crate) accepts: Option<fn(&Emitted) -> bool>,
     /// Checked in the emitter, so that unwanted events take no buffer space.
     pub(crate) filter: Option<EventFilter>,
     /// Ends after the first event delivered.
@@ -31,7 +32,7 @@ impl Interest {
             // The same shared name, usually: no need to compare the text.
             Arc::ptr_eq(service, event.service_shared()) || **service == *event.service()
         }) && self.name.as_deref().is_none_or(|name| name == event.name())
-            && (self.accepts)(event)
+            && self.accepts.is_none_or(|accepts| accepts(event))
             && self.filter.as_ref().is_none_or(|filter| {
                 // A filter that panics rejects the event; the emitter goes on.
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| filter(event)))

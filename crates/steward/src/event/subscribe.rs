@@ -87,15 +87,12 @@ impl<M: FromEmitted> Subscribe<M> {
         F: FnMut(M) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let once = self.once;
         let (mut stream, subscriber) = self.open()?;
         let host = stream.host.clone();
+        // A `once` stream ends by itself after its event.
         let task = tokio::spawn(async move {
             while let Some(event) = stream.recv().await {
                 handler(event).await;
-                if once {
-                    break;
-                }
             }
         });
         Ok(Subscription {
@@ -119,10 +116,14 @@ impl<M: FromEmitted> Subscribe<M> {
             let check: EventFilter = Box::new(move |event| M::check(event, &*keep));
             check
         });
+        // A filter checks the type itself (it sees the event as an `M`).
+        let accepts = filter
+            .is_none()
+            .then_some(M::accepts as fn(&Emitted) -> bool);
         let interest = Interest {
             service,
             name: self.name,
-            accepts: M::accepts,
+            accepts,
             filter,
             once: self.once,
         };
