@@ -165,20 +165,7 @@ impl HostHandle {
 
     /// Cancels every service, then aborts every supervisor task.
     pub(crate) fn abort_all(&self) {
-        let runs: Vec<_> = self
-            .host
-            .cells
-            .iter()
-            .filter_map(|cell| {
-                let run = cell.run_handle();
-                run.as_ref()
-                    .map(|run| (run.token.clone(), run.abort.clone()))
-            })
-            .collect();
-        for (token, _) in &runs {
-            token.cancel();
-        }
-        for (_, abort) in runs {
+        for (_, abort) in self.host.cancel_runs(|_| true) {
             abort.abort();
         }
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::{Notify, broadcast, watch};
+use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -59,6 +60,22 @@ pub(crate) struct HostShared {
 impl HostShared {
     pub(crate) fn phase(&self) -> Phase {
         *self.phase.borrow()
+    }
+
+    /// Cancels the running services that `pick` picks, every one before the caller
+    /// aborts any, and hands back their abort handles.
+    pub(crate) fn cancel_runs(
+        &self,
+        pick: impl Fn(&ServiceCell) -> bool,
+    ) -> Vec<(&Arc<ServiceCell>, AbortHandle)> {
+        let mut running = Vec::new();
+        for cell in self.cells.iter().filter(|cell| pick(cell)) {
+            if let Some(run) = cell.run_handle().as_ref() {
+                run.token.cancel();
+                running.push((cell, run.abort.clone()));
+            }
+        }
+        running
     }
 
     /// Completes once the host accepts actions (after replaying the journal).

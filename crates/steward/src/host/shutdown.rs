@@ -54,18 +54,8 @@ pub(super) async fn shutdown(host: &Arc<HostShared>) -> ShutdownReport {
     let deadline = began + limit;
     if tokio::time::timeout_at(deadline, waves).await.is_err() {
         tracing::warn!(timeout = %humantime::format_duration(limit), "host shutdown timed out; abandoning the rest");
-        let running = host.cells.iter().filter_map(|cell| {
-            let run = cell.run_handle();
-            let run = run.as_ref()?;
-            let unsettled = !cell.current_state().is_settled();
-            unsettled.then(|| (cell, run.token.clone(), run.abort.clone()))
-        });
-        let running: Vec<_> = running.collect();
-        // Every one hears the cancellation before any is aborted.
-        for (_, token, _) in &running {
-            token.cancel();
-        }
-        for (cell, _, abort) in running {
+        let running = host.cancel_runs(|cell| !cell.current_state().is_settled());
+        for (cell, abort) in running {
             abandon(host, cell, &abort, "host shutdown timeout");
             note(&cell.name, StopOutcome::Abandoned);
         }
