@@ -247,9 +247,12 @@ async fn attempt(
             Ok(Some(call)) => call,
             Ok(None) => {
                 let reason = format!("service `{}` has no action `{action}`", cell.name);
-                return Err(Failure::Permanent(CallError::Failed(reason)));
+                return Err(Failure::Failed {
+                    reason,
+                    retry: false,
+                });
             }
-            Err(panic) => return Err(Failure::Failed(panic_message(panic.as_ref()))),
+            Err(panic) => return Err(Failure::failed(panic_message(panic.as_ref()))),
         };
         let call = AssertUnwindSafe(call).catch_unwind();
         // Boxed: a timer is big, and most actions have no timeout.
@@ -261,9 +264,11 @@ async fn attempt(
         };
         match called {
             Ok(Ok(payload)) => Ok(payload),
-            Ok(Err(error @ CallError::BadParameters { .. })) => Err(Failure::Permanent(error)),
-            Ok(Err(CallError::Failed(reason))) => Err(Failure::Failed(reason)),
-            Err(panic) => Err(Failure::Failed(panic_message(panic.as_ref()))),
+            Ok(Err(CallError::BadParameters { path, reason })) => {
+                Err(Failure::BadParameters { path, reason })
+            }
+            Ok(Err(CallError::Failed(reason))) => Err(Failure::failed(reason)),
+            Err(panic) => Err(Failure::failed(panic_message(panic.as_ref()))),
         }
     }
     .instrument(span.clone())
@@ -280,10 +285,26 @@ async fn attempt(
 
 /// Why an attempt did not succeed.
 enum Failure {
-    /// Not worth retrying (the parameters do not fit, or there is no such action).
-    Permanent(CallError),
+    /// The parameters do not fit: never retried.
+    BadParameters {
+        path: String,
+        reason: String,
+    },
     TimedOut(Duration),
-    Failed(String),
+    /// An error or panic; not retried when there is no such action to retry.
+    Failed {
+        reason: String,
+        retry: bool,
+    },
+}
+
+impl Failure {
+    fn failed(reason: String) -> Self {
+        Failure::Failed {
+            reason,
+            retry: true,
+        }
+    }
 }
 
 async fn succeeded(host: &HostShared, held: &mut Attempt<'_>, payload: Payload) {
@@ -316,35 +337,28 @@ async fn failed(
 ) {
     let Some(job) = held.job.as_mut() else { return };
     let action = job.action.to_string();
-    let (reason, state, error, retryable) = match failure {
-        Failure::Permanent(CallError::BadParameters { path, reason }) => {
+    let (state, retryable) = match &failure {
+        Failure::BadParameters { .. } => (ActionState::Failed, false),
+        Failure::TimedOut(_) => (ActionState::TimedOut, true),
+        Failure::Failed { retry, .. } => (ActionState::Failed, *retry),
+    };
+    let error = match failure {
+        Failure::BadParameters { path, reason } => {
             let service = cell.name.to_string();
-            let error = ActionError::BadParameters {
+            ActionError::BadParameters {
                 service,
                 action,
                 path,
                 reason,
-            };
-            (error.to_string(), ActionState::Failed, error, false)
+            }
         }
-        Failure::Permanent(CallError::Failed(reason)) => {
-            let error = ActionError::Failed {
-                action,
-                reason: reason.clone(),
-            };
-            (reason, ActionState::Failed, error, false)
-        }
-        Failure::TimedOut(after) => {
-            let error = ActionError::TimedOut { action, after };
-            (error.to_string(), ActionState::TimedOut, error, true)
-        }
-        Failure::Failed(reason) => {
-            let error = ActionError::Failed {
-                action,
-                reason: reason.clone(),
-            };
-            (reason, ActionState::Failed, error, true)
-        }
+        Failure::TimedOut(after) => ActionError::TimedOut { action, after },
+        Failure::Failed { reason, .. } => ActionError::Failed { action, reason },
+    };
+    // What the journal keeps: the handler's own words, or the whole message.
+    let reason = match &error {
+        ActionError::Failed { reason, .. } => reason.clone(),
+        other => other.to_string(),
     };
     let now = host.clock.now();
     if retryable && job.attempts <= job.retry.max_retries {
