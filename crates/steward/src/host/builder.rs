@@ -200,8 +200,7 @@ impl HostBuilder {
         let shared = HostShared {
             cells: plan.cells,
             by_name: plan.by_name,
-            startup: plan.startup,
-            sequence: plan.sequence,
+            startup_count: plan.startup_count,
             stop_waves: plan.stop_waves,
             config,
             clock,

@@ -61,8 +61,8 @@ impl Host {
             environment = %host.config.host.environment,
             "host starting"
         );
-        for &index in &host.startup {
-            let cell = &host.cells[index];
+        let (startup, others) = host.cells.split_at(host.startup_count);
+        for cell in startup {
             if cell.spec.disabled.is_some() {
                 continue;
             }
@@ -77,8 +77,7 @@ impl Host {
                 tracing::warn!(service = %cell.name, %reason, "startup service failed; continuing");
             }
         }
-        for &index in &host.sequence {
-            let cell = &host.cells[index];
+        for cell in others {
             if cell.spec.disabled.is_none() {
                 launch(&host, cell);
             }

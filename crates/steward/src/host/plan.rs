@@ -25,8 +25,8 @@ use validate::{
 pub(crate) struct Plan {
     pub(crate) cells: Vec<Arc<ServiceCell>>,
     pub(crate) by_name: HashMap<Arc<str>, usize>,
-    pub(crate) startup: Vec<usize>,
-    pub(crate) sequence: Vec<usize>,
+    /// How many of `cells` (the first ones) are startup services.
+    pub(crate) startup_count: usize,
     pub(crate) stop_waves: Vec<Vec<usize>>,
 }
 

@@ -39,8 +39,8 @@ pub(crate) struct HostShared {
     /// Startup services in run order, then the others in start order.
     pub(crate) cells: Vec<Arc<ServiceCell>>,
     pub(crate) by_name: HashMap<Arc<str>, usize>,
-    pub(crate) startup: Vec<usize>,
-    pub(crate) sequence: Vec<usize>,
+    /// How many of `cells` (the first ones) are startup services.
+    pub(crate) startup_count: usize,
     /// Groups of services that stop together, in stop order.
     pub(crate) stop_waves: Vec<Vec<usize>>,
     pub(crate) config: Config,

@@ -199,8 +199,7 @@ pub(super) fn order(drafts: Vec<Draft>, mut by_name: HashMap<Arc<str>, usize>) -
     Plan {
         cells,
         by_name,
-        startup: (0..startup.len()).collect(),
-        sequence: (startup.len()..count).collect(),
+        startup_count: startup.len(),
         stop_waves,
     }
 }
