@@ -33,11 +33,7 @@ impl<T> ServiceRef<T> {
                 action: "trigger".to_owned(),
                 reason,
             }),
-            Err(_) => Err(ActionError::NotRunning {
-                service: cell.name.to_string(),
-                command: "trigger".to_owned(),
-                state: cell.current_state(),
-            }),
+            Err(_) => Err(not_running(cell, "trigger", cell.current_state())),
         }
     }
 
@@ -144,10 +140,14 @@ fn not_periodic(cell: &ServiceCell, command: &str) -> ActionError {
 fn running(cell: &ServiceCell, command: &str) -> Result<(), ActionError> {
     match cell.current_state() {
         State::Running => Ok(()),
-        state => Err(ActionError::NotRunning {
-            service: cell.name.to_string(),
-            command: command.to_owned(),
-            state,
-        }),
+        state => Err(not_running(cell, command, state)),
+    }
+}
+
+fn not_running(cell: &ServiceCell, command: &str, state: State) -> ActionError {
+    ActionError::NotRunning {
+        service: cell.name.to_string(),
+        command: command.to_owned(),
+        state,
     }
 }
