@@ -12,6 +12,7 @@ use crate::action::ActionId;
 use crate::event::{Emitted, Event, EventError};
 use crate::health::Health;
 use crate::host::{HostHandle, HostShared};
+use crate::metrics::{Label, Metrics};
 use crate::supervisor::ServiceCell;
 
 /// A service's view of the host for one attempt (a `start` and `run`, or the
@@ -118,6 +119,8 @@ impl Context {
             host.clock.now(),
             event,
         );
+        host.metrics
+            .event_emitted(&self.inner.cell.name, Label::Static(E::NAME));
         host.events.emit(&emitted);
         Ok(())
     }
@@ -126,9 +129,12 @@ impl Context {
     /// services do; typed subscribers receive it if it decodes as their type.
     pub async fn emit_json(&self, name: &str, value: serde_json::Value) -> Result<(), EventError> {
         let host = &self.inner.host;
+        let name: Arc<str> = name.into();
+        host.metrics
+            .event_emitted(&self.inner.cell.name, Label::Shared(name.clone()));
         let emitted = Emitted::from_json(
             self.inner.cell.name.clone(),
-            name.into(),
+            name,
             self.correlation_id.as_ref().map(Correlation::shared),
             host.clock.now(),
             value,
@@ -195,6 +201,11 @@ impl Context {
     /// The host's wall-clock time (follows tokio's paused time under test).
     pub fn now(&self) -> DateTime<Utc> {
         self.inner.host.clock.now()
+    }
+
+    /// The host's metrics registry, where a service registers its own metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.host.metrics
     }
 
     /// A handle to the host: other services' status, health and control.

@@ -76,6 +76,7 @@ mod error;
 mod event;
 mod health;
 mod host;
+pub mod metrics;
 mod restart;
 mod schedule;
 mod service;

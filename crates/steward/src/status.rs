@@ -51,6 +51,15 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// How a run that returned `result` ended.
+    pub(crate) fn of<T, E>(result: &Result<T, E>) -> Self {
+        if result.is_ok() {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        }
+    }
+
     /// The outcome's name (`failure`), as used in metric labels.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -237,6 +237,7 @@ async fn attempt(
         ActionChange::new(ActionState::Running, attempts, host.clock.now()),
     )
     .await;
+    let began = tokio::time::Instant::now();
     let outcome = async {
         // A handler that panics before it even returns its future fails its action,
         // not the service.
@@ -273,6 +274,13 @@ async fn attempt(
     }
     .instrument(span.clone())
     .await;
+    let ended_as = match &outcome {
+        Ok(_) => ActionState::Succeeded,
+        Err(Failure::TimedOut(_)) => ActionState::TimedOut,
+        Err(_) => ActionState::Failed,
+    };
+    host.metrics
+        .action_ended(&cell.name, &action, ended_as, began.elapsed());
     match outcome {
         Ok(payload) => succeeded(host, &mut held, payload).instrument(span).await,
         Err(failure) => {

@@ -1,5 +1,6 @@
 //! Assembling a host: services, configuration sources, observers.
 
+use crate::metrics::Metrics;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -197,7 +198,9 @@ impl HostBuilder {
         };
 
         let clock = self.clock.map_or(Clock::System, Clock::pinned);
+        let metrics = Metrics::of(plan.cells.clone());
         let shared = HostShared {
+            metrics,
             cells: plan.cells,
             by_name: plan.by_name,
             startup_count: plan.startup_count,

@@ -108,6 +108,12 @@ impl HostHandle {
         Subscribe::new(self.host.clone(), Ok(None), Some(name.into()))
     }
 
+    /// The host's metrics: Steward's own and any registered by services, for a
+    /// `/metrics` endpoint ([`Metrics::encode`](crate::metrics::Metrics::encode)).
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.host.metrics
+    }
+
     /// How many event subscriptions are open.
     pub fn subscribers(&self) -> usize {
         self.host.events.len()

@@ -1,5 +1,6 @@
 //! State the host shares with every supervisor task and handle.
 
+use crate::metrics::Metrics;
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -52,6 +53,7 @@ pub(crate) struct HostShared {
     pub(crate) phase: watch::Sender<Phase>,
     pub(crate) journal: Arc<dyn Journal>,
     pub(crate) events: EventBus,
+    pub(crate) metrics: Metrics,
     /// Set once the journal's unfinished actions are back in their mailboxes.
     pub(crate) accepting: AtomicBool,
     pub(crate) accepting_now: Notify,

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use tokio_util::sync::CancellationToken;
@@ -22,8 +23,9 @@ use crate::context::Context;
 use crate::error::panic_message;
 use crate::host::HostShared;
 use crate::restart::{Intensity, Verdict};
-use crate::service::Work;
+use crate::service::{ServiceKind, Work};
 use crate::state::State;
+use crate::status::Outcome;
 
 /// Spawns the supervision loop of one service on the host's task tracker.
 pub(crate) fn spawn_supervisor<W: Work>(
@@ -76,14 +78,21 @@ async fn supervise<W: Work>(
             Ok(()) => {
                 cell.record().has_run = true;
                 if host.advance(&cell, State::Running, None) {
+                    let began = Instant::now();
                     let run = work.run(&host, &cell, &cx);
-                    match &cell.actions {
+                    let ended = match &cell.actions {
                         None => run.await,
                         // Boxed: services without actions should not carry its size.
                         Some(actions) => {
                             Box::pin(beside(run, &host, &cell, actions, work.service(), &cx)).await
                         }
+                    };
+                    // A periodic service's runs are its ticks, counted as they end.
+                    if cell.spec.kind == ServiceKind::Continuous {
+                        let outcome = Outcome::of(&ended);
+                        host.metrics.run_ended(&cell.name, outcome, began.elapsed());
                     }
+                    ended
                 } else {
                     Ok(())
                 }

@@ -22,6 +22,7 @@ use crate::context::Context;
 use crate::host::HostShared;
 use crate::schedule::{Schedule, Timer};
 use crate::service::Periodic;
+use crate::status::Outcome;
 
 /// How far the system clock may lag a cron fire before the loop sleeps again.
 const WALL_CLOCK_SLACK: Duration = Duration::from_millis(5);
@@ -112,6 +113,8 @@ async fn tick<S: Periodic>(
         tracing::warn!(service = %cell.name, %error, "tick failed");
     }
     stats.ticked(began, ended - began, result.clone());
+    cx.metrics()
+        .run_ended(&cell.name, Outcome::of(&result), ended - began);
     result
 }
 

@@ -1,0 +1,273 @@
+//! The host's metrics registry: what the supervisor, the action dispatcher and the
+//! event bus measure as they go, and what is read off the services at scrape time,
+//! in the Prometheus names other people's dashboards depend on.
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use prometheus_client::encoding::{EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::registry::Registry;
+
+pub use prometheus_client::metrics::counter::Counter;
+pub use prometheus_client::metrics::family::Family;
+pub use prometheus_client::metrics::gauge::Gauge;
+pub use prometheus_client::metrics::histogram::Histogram;
+pub use prometheus_client::registry::Metric;
+
+use crate::action::ActionState;
+use crate::state::State;
+use crate::status::Outcome;
+use crate::supervisor::ServiceCell;
+
+/// Upper bounds of the duration histograms, in seconds: half a millisecond to five
+/// minutes, for actions as for periodic ticks.
+const DURATION_BUCKETS: [f64; 17] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    60.0, 300.0,
+];
+
+/// The content type of [`Metrics::encode`]'s output.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// A label value that is either known at compile time or shared with the host.
+#[derive(Debug, Clone)]
+pub(crate) enum Label {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Label {
+    fn as_str(&self) -> &str {
+        match self {
+            Label::Static(text) => text,
+            Label::Shared(text) => text,
+        }
+    }
+}
+
+impl PartialEq for Label {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Label {}
+
+impl Hash for Label {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl EncodeLabelValue for Label {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        EncodeLabelValue::encode(&self.as_str(), encoder)
+    }
+}
+
+type Labels<const N: usize> = [(&'static str, Label); N];
+
+fn duration_histogram() -> Histogram {
+    Histogram::new(DURATION_BUCKETS)
+}
+
+/// A host's metrics: Steward's own (`steward_*`) and any that services and
+/// adapters register. Cheap to clone; every clone is the same registry.
+///
+/// ```
+/// use steward::metrics::{Counter, Metrics};
+///
+/// let metrics = Metrics::default();
+/// let seen = Counter::<u64>::default();
+/// metrics.register("files_seen", "Files the watcher noticed", seen.clone());
+/// seen.inc();
+/// // A second registration under the same name keeps the first metric.
+/// metrics.register("files_seen", "Files the watcher noticed", Counter::<u64>::default());
+/// assert!(metrics.encode().contains("files_seen_total 1"));
+/// ```
+#[derive(Clone, Default)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The services whose gauges are read at scrape time.
+    cells: Vec<Arc<ServiceCell>>,
+    /// Metrics registered by services and adapters, and their names.
+    registry: Mutex<(Registry, HashSet<String>)>,
+    runs: Family<Labels<2>, Counter>,
+    run_duration: Family<Labels<1>, Histogram, fn() -> Histogram>,
+    action_duration: Family<Labels<3>, Histogram, fn() -> Histogram>,
+    events: Family<Labels<2>, Counter>,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Self {
+            cells: Vec::new(),
+            registry: Mutex::default(),
+            runs: Family::default(),
+            run_duration: Family::new_with_constructor(duration_histogram),
+            action_duration: Family::new_with_constructor(duration_histogram),
+            events: Family::default(),
+        }
+    }
+}
+
+impl Metrics {
+    /// A host's registry, reading its services' gauges at scrape time.
+    pub(crate) fn of(cells: Vec<Arc<ServiceCell>>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                cells,
+                ..Inner::default()
+            }),
+        }
+    }
+
+    /// Registers a metric under `name` (Prometheus rules: letters, digits and
+    /// underscores; counters get `_total` added). Built-in services register theirs
+    /// as `steward_<builtin>_*`.
+    ///
+    /// A name registered twice keeps its first metric, so a service may register
+    /// in `start`, which runs again on every restart, metrics it keeps in its own
+    /// struct.
+    pub fn register(&self, name: &str, help: &str, metric: impl Metric) {
+        let mut registry = self.registry();
+        let (registry, names) = &mut *registry;
+        if names.insert(name.to_owned()) {
+            registry.register(name, help, metric);
+        }
+    }
+
+    /// Everything in the OpenMetrics text format (see [`CONTENT_TYPE`]), with
+    /// the services' gauges read now.
+    pub fn encode(&self) -> String {
+        let mut steward = Registry::with_prefix("steward");
+        self.register_own(&mut steward);
+        let mut text = String::new();
+        let encoded = prometheus_client::encoding::text::encode_registry(&mut text, &steward)
+            .and_then(|()| {
+                prometheus_client::encoding::text::encode_registry(&mut text, &self.registry().0)
+            })
+            .and_then(|()| prometheus_client::encoding::text::encode_eof(&mut text));
+        if let Err(error) = encoded {
+            // Writing to a String does not fail; a metric's own encoder might.
+            tracing::warn!(%error, "a metric could not be encoded");
+        }
+        text
+    }
+
+    /// Steward's own metrics: the recorded families and the gauges read now.
+    fn register_own(&self, registry: &mut Registry) {
+        let up = Family::<Labels<1>, Gauge>::default();
+        let restarts = Family::<Labels<1>, Counter>::default();
+        let queue = Family::<Labels<1>, Gauge>::default();
+        for cell in &self.inner.cells {
+            let service = [("service", Label::Shared(cell.name.clone()))];
+            let running = cell.current_state() == State::Running;
+            up.get_or_create(&service).set(i64::from(running));
+            restarts
+                .get_or_create(&service)
+                .inc_by(u64::from(cell.record().restarts));
+            if let Some(actions) = &cell.actions {
+                let depth = i64::try_from(actions.mailbox.depth()).unwrap_or(i64::MAX);
+                queue.get_or_create(&service).set(depth);
+            }
+        }
+        let inner = &self.inner;
+        registry.register(
+            "service_up",
+            "Whether the service is running (1) or not (0)",
+            up,
+        );
+        registry.register(
+            "service_restarts",
+            "Restarts of the service since the host started",
+            restarts,
+        );
+        registry.register(
+            "service_runs",
+            "Ended runs of a continuous service, and ticks of a periodic one, by outcome",
+            inner.runs.clone(),
+        );
+        registry.register(
+            "service_run_duration_seconds",
+            "How long runs and ticks took",
+            inner.run_duration.clone(),
+        );
+        registry.register(
+            "action_queue_depth",
+            "Actions waiting in the service's mailbox",
+            queue,
+        );
+        registry.register(
+            "action_duration_seconds",
+            "How long action attempts took, by outcome",
+            inner.action_duration.clone(),
+        );
+        registry.register(
+            "events_emitted",
+            "Events emitted, by service and name",
+            inner.events.clone(),
+        );
+    }
+
+    /// A run or tick ended.
+    pub(crate) fn run_ended(&self, service: &Arc<str>, outcome: Outcome, took: Duration) {
+        let service = Label::Shared(service.clone());
+        let labels = [
+            ("service", service.clone()),
+            ("outcome", Label::Static(outcome.as_str())),
+        ];
+        self.inner.runs.get_or_create(&labels).inc();
+        self.inner
+            .run_duration
+            .get_or_create(&[("service", service)])
+            .observe(took.as_secs_f64());
+    }
+
+    /// An action attempt ended in `state`.
+    pub(crate) fn action_ended(
+        &self,
+        service: &Arc<str>,
+        action: &Arc<str>,
+        state: ActionState,
+        took: Duration,
+    ) {
+        let labels = [
+            ("service", Label::Shared(service.clone())),
+            ("action", Label::Shared(action.clone())),
+            ("outcome", Label::Static(state.as_str())),
+        ];
+        self.inner
+            .action_duration
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
+    }
+
+    /// A service emitted an event.
+    pub(crate) fn event_emitted(&self, service: &Arc<str>, event: Label) {
+        let labels = [
+            ("service", Label::Shared(service.clone())),
+            ("event", event),
+        ];
+        self.inner.events.get_or_create(&labels).inc();
+    }
+
+    fn registry(&self) -> MutexGuard<'_, (Registry, HashSet<String>)> {
+        // A registration that panicked leaves the registry as it was.
+        self.inner
+            .registry
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
