@@ -229,23 +229,20 @@ impl Metrics {
             .observe(took.as_secs_f64());
     }
 
-    /// An action attempt ended in `state`.
-    pub(crate) fn action_ended(
+    /// The histogram of an action's attempts that ended in `state`; the
+    /// dispatcher keeps it rather than look it up per attempt.
+    pub(crate) fn action_duration(
         &self,
         service: &Arc<str>,
         action: &Arc<str>,
         state: ActionState,
-        took: Duration,
-    ) {
+    ) -> Histogram {
         let labels = [
             ("service", Label::Shared(service.clone())),
             ("action", Label::Shared(action.clone())),
             ("outcome", Label::Static(state.as_str())),
         ];
-        self.inner
-            .action_duration
-            .get_or_create(&labels)
-            .observe(took.as_secs_f64());
+        self.inner.action_duration.get_or_create_owned(&labels)
     }
 
     /// A service emitted an event.

@@ -4,8 +4,8 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -19,6 +19,7 @@ use super::{ActionError, ActionId, ActionState, ErasedTable, Job, Mailbox, Paylo
 use crate::context::{Context, Correlation};
 use crate::error::panic_message;
 use crate::host::HostShared;
+use crate::metrics::{Histogram, Metrics};
 use crate::supervisor::ServiceCell;
 
 /// A service's actions as the host holds them.
@@ -34,7 +35,17 @@ pub(crate) struct ServiceActions {
     settled: Notify,
     /// Drains waiting on `settled`; nobody else needs telling.
     draining: AtomicUsize,
+    /// Each action's duration histograms by how attempts ended, looked up in the
+    /// host's metrics once.
+    durations: Box<[[OnceLock<Histogram>; ENDINGS.len()]]>,
 }
+
+/// How an attempt can end, as the metrics tell them apart.
+const ENDINGS: [ActionState; 3] = [
+    ActionState::Succeeded,
+    ActionState::Failed,
+    ActionState::TimedOut,
+];
 
 impl ServiceActions {
     pub(crate) fn new(
@@ -42,7 +53,11 @@ impl ServiceActions {
         mailbox: Mailbox,
         max_concurrency: usize,
     ) -> Self {
+        let durations = (0..table.names().len())
+            .map(|_| Default::default())
+            .collect();
         Self {
+            durations,
             table,
             mailbox,
             max_concurrency,
@@ -69,6 +84,26 @@ impl ServiceActions {
             }
             settled.await;
         }
+    }
+
+    /// Records how long an attempt at the action at `entry` took.
+    fn measured(
+        &self,
+        metrics: &Metrics,
+        service: &Arc<str>,
+        (entry, action): (usize, &Arc<str>),
+        ended: ActionState,
+        took: Duration,
+    ) {
+        let Some(ending) = ENDINGS.iter().position(|state| *state == ended) else {
+            return;
+        };
+        let Some(histogram) = self.durations.get(entry).map(|endings| {
+            endings[ending].get_or_init(|| metrics.action_duration(service, action, ended))
+        }) else {
+            return;
+        };
+        histogram.observe(took.as_secs_f64());
     }
 
     /// Tells a waiting drain to look again.
@@ -279,8 +314,8 @@ async fn attempt(
         Err(Failure::TimedOut(_)) => ActionState::TimedOut,
         Err(_) => ActionState::Failed,
     };
-    host.metrics
-        .action_ended(&cell.name, &action, ended_as, began.elapsed());
+    let took = began.elapsed();
+    actions.measured(&host.metrics, &cell.name, (entry, &action), ended_as, took);
     match outcome {
         Ok(payload) => succeeded(host, &mut held, payload).instrument(span).await,
         Err(failure) => {
