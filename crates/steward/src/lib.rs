@@ -102,6 +102,7 @@ pub use action::{
 };
 pub use client::{QueueInfo, ServiceInfo, ServiceRef};
 pub use command::{NotSupported, ProcessBatch};
+pub use config::duration;
 pub use config::{
     Config, ConfigError, ConfigErrors, Environment, HostConfig, Origin, RestartConfig,
     ServiceConfig,

@@ -5,6 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::client::QueueInfo;
 use crate::health::Health;
 use crate::service::ServiceKind;
 use crate::state::State;
@@ -37,6 +38,8 @@ pub struct ServiceStatus {
     pub schedule: Option<String>,
     /// A periodic service's tick history.
     pub runs: Option<RunStats>,
+    /// Its mailbox, if it has actions.
+    pub queue: Option<QueueInfo>,
 }
 
 /// How a tick ended.

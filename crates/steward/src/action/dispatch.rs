@@ -16,6 +16,7 @@ use tracing::Instrument;
 use super::journal::ActionChange;
 use super::table::CallError;
 use super::{ActionError, ActionId, ActionState, ErasedTable, Job, Mailbox, Payload};
+use crate::client::QueueInfo;
 use crate::context::{Context, Correlation};
 use crate::error::panic_message;
 use crate::host::HostShared;
@@ -104,6 +105,14 @@ impl ServiceActions {
             return;
         };
         histogram.observe(took.as_secs_f64());
+    }
+
+    /// The mailbox at a glance.
+    pub(crate) fn queue(&self) -> QueueInfo {
+        QueueInfo {
+            depth: self.mailbox.depth(),
+            capacity: self.mailbox.capacity(),
+        }
     }
 
     /// Tells a waiting drain to look again.

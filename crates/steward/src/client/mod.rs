@@ -146,10 +146,7 @@ impl<T> ServiceRef<T> {
                 .unwrap_or_default(),
             events: cell.spec.emits.to_vec(),
             max_concurrency: actions.map(|actions| actions.max_concurrency),
-            queue: actions.map(|actions| QueueInfo {
-                depth: actions.mailbox.depth(),
-                capacity: actions.mailbox.capacity(),
-            }),
+            queue: actions.map(|actions| actions.queue()),
             config,
         })
     }

@@ -1,5 +1,23 @@
 //! Durations in configuration: `"90s"`, `"5m"`, `"1h 30m"`, with errors that say
 //! what was wrong with the text rather than only that it was not a duration.
+//!
+//! For a service's own settings, as the host's sections use it:
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Settings {
+//!     #[serde(with = "steward::duration")]
+//!     poll_interval: Duration,
+//!     #[serde(default, with = "steward::duration::option")]
+//!     timeout: Option<Duration>,
+//! }
+//!
+//! let settings: Settings = serde_json::from_str(r#"{"poll_interval": "1m 30s"}"#).unwrap();
+//! assert_eq!(settings.poll_interval, Duration::from_secs(90));
+//! assert_eq!(settings.timeout, None);
+//! ```
 
 use std::fmt;
 use std::time::Duration;
@@ -24,28 +42,24 @@ impl Visitor<'_> for DurationVisitor {
     }
 }
 
-/// `#[serde(with = "duration")]` for a [`Duration`].
-pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Duration, D::Error> {
+/// Reads a duration (`#[serde(with = "steward::duration")]`).
+pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     deserializer.deserialize_str(DurationVisitor)
 }
 
 /// Writes a duration the way it is read (`"1m 30s"`).
-pub(crate) fn serialize<S: Serializer>(
-    duration: &Duration,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
+pub fn serialize<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.collect_str(&humantime::format_duration(*duration))
 }
 
 /// `#[serde(with = "duration::option")]` for an `Option<Duration>`.
-pub(crate) mod option {
+pub mod option {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+    /// Reads an optional duration.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<Duration>, D::Error> {
         #[derive(serde::Deserialize)]
@@ -53,7 +67,8 @@ pub(crate) mod option {
         Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|Wrapped(duration)| duration))
     }
 
-    pub(crate) fn serialize<S: Serializer>(
+    /// Writes an optional duration the way it is read.
+    pub fn serialize<S: Serializer>(
         duration: &Option<Duration>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {

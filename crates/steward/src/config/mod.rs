@@ -15,7 +15,7 @@
 //! underscore for each level: `STEWARD__SERVICES__CLEANUP__INTERVAL=10m`. A single
 //! underscore in a service name may stand for a hyphen (`AI_HEALTH` finds `ai-health`).
 
-pub(crate) mod duration;
+pub mod duration;
 mod error;
 mod load;
 mod model;

@@ -263,6 +263,13 @@ impl Config {
             .map_err(|error| self.error_at(error.key_under(name), error.reason))
     }
 
+    /// An error about the dotted `key` (`http.token`), attributed to the file or
+    /// environment variable its value came from: for adapters that check the
+    /// sections they read.
+    pub fn error(&self, key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+        self.error_at(key.into(), reason.into())
+    }
+
     /// An error about `key`, attributed to where that key's value came from.
     pub(crate) fn error_at(&self, key: String, reason: String) -> ConfigError {
         ConfigError {

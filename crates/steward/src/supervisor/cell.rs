@@ -150,6 +150,7 @@ impl ServiceCell {
             depends_on: self.dependency_names.clone(),
             schedule: self.spec.schedule.as_ref().map(ToString::to_string),
             runs: self.ticks().map(|ticks| ticks.stats(clock)),
+            queue: self.actions.as_ref().map(|actions| actions.queue()),
         }
     }
 

@@ -1,0 +1,40 @@
+//! Request bodies: JSON read leniently (no content type needed, empty means
+//! `null`), with errors that say where the JSON broke.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+/// A request body as JSON; an empty body is `null`.
+pub(crate) struct JsonBody(pub(crate) Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(too_large_or_unreadable)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Value::Null));
+        }
+        serde_json::from_slice(&bytes).map(Self).map_err(|error| {
+            ApiError::bad_request("malformed_json", format!("the body is not JSON: {error}"))
+        })
+    }
+}
+
+fn too_large_or_unreadable(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the body is larger than the server accepts (`http.body_limit`)",
+        );
+    }
+    ApiError::new(rejection.status(), "unreadable_body", rejection.body_text())
+}

@@ -1,0 +1,103 @@
+//! Actions over HTTP: run one (wait for its result, or get `202` and its id), look
+//! an accepted one up, cancel a queued one, list and retry dead letters.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use steward::{ActionId, ActionRecord, HostHandle, IfFull};
+
+use crate::body::JsonBody;
+use crate::error::ApiError;
+
+/// How to send an action, from the query string.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SendOptions {
+    /// Wait for the result (`true`) or answer `202` with the action's id at once.
+    #[serde(default)]
+    wait: bool,
+    /// Higher runs first.
+    #[serde(default)]
+    priority: i32,
+    /// The handler's time limit, such as `30s`.
+    #[serde(default, with = "steward::duration::option")]
+    timeout: Option<Duration>,
+    /// Ties the action and the events its handler emits together.
+    correlation_id: Option<String>,
+    /// Answer `429` at once when the mailbox is full, instead of waiting for room.
+    #[serde(default)]
+    no_wait_for_room: bool,
+}
+
+/// `POST /api/services/{name}/actions/{action}`: the body is the parameters.
+pub(crate) async fn send(
+    State(host): State<HostHandle>,
+    Path((name, action)): Path<(String, String)>,
+    options: Result<Query<SendOptions>, QueryRejection>,
+    JsonBody(params): JsonBody,
+) -> Result<Response, ApiError> {
+    let Query(options) = options?;
+    let mut request = host
+        .named(&name)
+        .act_json(&action, params)
+        .priority(options.priority);
+    if let Some(timeout) = options.timeout {
+        request = request.timeout(timeout);
+    }
+    if let Some(id) = options.correlation_id {
+        request = request.correlation_id(id);
+    }
+    if options.no_wait_for_room {
+        request = request.if_full(IfFull::Fail);
+    }
+    if options.wait {
+        let result: Value = request.send().await?;
+        return Ok(Json(json!({ "result": result })).into_response());
+    }
+    let id = request.submit().await?;
+    let body = json!({ "id": id, "state": "queued", "href": format!("/api/actions/{id}") });
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+/// `GET /api/actions/{id}`: an accepted action's state, attempts, result or error.
+pub(crate) async fn get(
+    State(host): State<HostHandle>,
+    Path(id): Path<String>,
+) -> Result<Json<ActionRecord>, ApiError> {
+    let id: ActionId = id.parse()?;
+    Ok(Json(host.action(id).await?))
+}
+
+/// `POST /api/actions/{id}/cancel`: withdraws a queued action.
+pub(crate) async fn cancel(
+    State(host): State<HostHandle>,
+    Path(id): Path<String>,
+) -> Result<Json<ActionRecord>, ApiError> {
+    let id: ActionId = id.parse()?;
+    host.cancel(id).await?;
+    Ok(Json(host.action(id).await?))
+}
+
+/// `GET /api/dead-letters`: actions that failed every attempt, oldest first.
+pub(crate) async fn dead_letters(
+    State(host): State<HostHandle>,
+) -> Result<Json<Vec<ActionRecord>>, ApiError> {
+    Ok(Json(host.dead_letters().await?))
+}
+
+/// `POST /api/dead-letters/{id}/retry`: queues a dead letter again.
+pub(crate) async fn retry(
+    State(host): State<HostHandle>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: ActionId = id.parse()?;
+    host.retry_dead_letter(id).await?;
+    let body = json!({ "id": id, "state": "queued", "href": format!("/api/actions/{id}") });
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
