@@ -115,3 +115,26 @@ async fn a_service_stopped_by_hand_is_not_stopped_again_at_shutdown() {
     assert!(report.stopped.is_empty());
     assert_eq!(log.with_prefix("stop:"), ["worker"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn started_tells_whether_start_up_succeeded() {
+    let log = Log::default();
+    let (host, _) = TestHost::builder()
+        .service(startup("warm-up", Step::ok("warm-up", &log).slow(secs(5))))
+        .service(continuous("worker", Probe::new("worker", &log)))
+        .build()
+        .unwrap();
+    let handle = host.handle();
+    let started = tokio::spawn(async move { handle.started().await });
+    let running = host.start().await.unwrap();
+    assert!(started.await.unwrap(), "start-up finished");
+
+    let (failing, _) = TestHost::builder()
+        .service(startup("migrate", Step::failing("migrate", &log)))
+        .build()
+        .unwrap();
+    let handle = failing.handle();
+    assert!(failing.start().await.is_err());
+    assert!(!handle.started().await, "start-up failed");
+    running.shutdown().await;
+}

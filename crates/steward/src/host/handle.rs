@@ -148,6 +148,18 @@ impl HostHandle {
         self.host.transitions.subscribe()
     }
 
+    /// Completes once start-up is over: `true` when the host is running (its
+    /// services launched), `false` when it stopped or failed to start first.
+    /// For a readiness signal such as systemd's `READY=1`.
+    pub async fn started(&self) -> bool {
+        let mut phase = self.host.phase.subscribe();
+        let settled = phase
+            .wait_for(|phase| !matches!(phase, Phase::Built | Phase::Starting))
+            .await
+            .map(|phase| *phase == Phase::Running);
+        settled.unwrap_or(false)
+    }
+
     /// Asks the host to shut down; [`Host::run`](crate::Host::run) and
     /// [`RunningHost::shutdown_requested`](crate::RunningHost::shutdown_requested) see it.
     pub fn request_shutdown(&self) {
