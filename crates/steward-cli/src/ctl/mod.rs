@@ -1,0 +1,186 @@
+//! `steward ctl`: a running host's services, health, commands, actions and events
+//! through its HTTP API. Tables for people, `--json` for scripts.
+
+mod client;
+mod table;
+
+use clap::{Args, Subcommand};
+use serde_json::Value;
+
+use self::client::{Api, Failure};
+use crate::{Exit, complain, say};
+
+/// Control a running host.
+#[derive(Debug, Args)]
+pub(crate) struct Ctl {
+    /// The host's HTTP API.
+    #[arg(
+        long,
+        env = "STEWARD_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    url: String,
+    /// The bearer token, if the host has one.
+    #[arg(long, env = "STEWARD_TOKEN", hide_env_values = true, global = true)]
+    token: Option<String>,
+    /// Print the API's JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    verb: Verb,
+}
+
+#[derive(Debug, Subcommand)]
+enum Verb {
+    /// Every service: state, health, restarts, next run, queue.
+    List,
+    /// One service's status.
+    Status { service: String },
+    /// The host's health, or one service's.
+    Health { service: Option<String> },
+    /// Run a periodic service's tick now.
+    Trigger { service: String },
+    /// Send an action.
+    Act {
+        service: String,
+        action: String,
+        /// The parameters as JSON.
+        #[arg(long, default_value = "null")]
+        params: String,
+        /// Wait for the result instead of printing the action's id.
+        #[arg(long)]
+        wait: bool,
+        /// Higher runs first.
+        #[arg(long)]
+        priority: Option<i32>,
+        /// The handler's time limit, such as `30s`.
+        #[arg(long)]
+        timeout: Option<String>,
+    },
+    /// Start a service.
+    Start { service: String },
+    /// Stop a service.
+    Stop { service: String },
+    /// Restart a service.
+    Restart { service: String },
+    /// Print events as they happen, until interrupted.
+    Events {
+        /// Keep printing as events arrive (the only mode: there is no history).
+        #[arg(short, long)]
+        follow: bool,
+        /// Only this service's events.
+        #[arg(long)]
+        service: Option<String>,
+        /// Only events with this name.
+        #[arg(long)]
+        event: Option<String>,
+    },
+}
+
+impl Ctl {
+    pub(crate) async fn run(self) -> Exit {
+        let api = Api::new(&self.url, self.token.as_deref());
+        let json = self.json;
+        let shown = match self.verb {
+            Verb::List => api.get("/api/services").await.map(|body| {
+                show(json, &body, table::services);
+            }),
+            Verb::Status { service } => {
+                let path = format!("/api/services/{service}/status");
+                api.get(&path)
+                    .await
+                    .map(|body| show(json, &body, table::status))
+            }
+            Verb::Health { service } => {
+                let path = match &service {
+                    Some(service) => format!("/api/services/{service}/health"),
+                    None => "/api/system/health".to_owned(),
+                };
+                api.get_any_status(&path)
+                    .await
+                    .map(|body| show(json, &body, table::health))
+            }
+            Verb::Trigger { service } => {
+                let path = format!("/api/services/{service}/trigger");
+                api.post(&path, None)
+                    .await
+                    .map(|body| show(json, &body, |_| "triggered".to_owned()))
+            }
+            Verb::Act {
+                service,
+                action,
+                params,
+                wait,
+                priority,
+                timeout,
+            } => {
+                let params: Value = match serde_json::from_str(&params) {
+                    Ok(params) => params,
+                    Err(error) => {
+                        complain(format!("error: --params is not JSON: {error}"));
+                        return Exit::Failure;
+                    }
+                };
+                let mut query = vec![format!("wait={wait}")];
+                query.extend(priority.map(|priority| format!("priority={priority}")));
+                query.extend(timeout.map(|timeout| format!("timeout={timeout}")));
+                let path = format!(
+                    "/api/services/{service}/actions/{action}?{}",
+                    query.join("&")
+                );
+                api.post(&path, Some(params))
+                    .await
+                    .map(|body| show(json, &body, table::acted))
+            }
+            Verb::Start { service } => lifecycle(&api, json, &service, "start").await,
+            Verb::Stop { service } => lifecycle(&api, json, &service, "stop").await,
+            Verb::Restart { service } => lifecycle(&api, json, &service, "restart").await,
+            Verb::Events {
+                follow: _,
+                service,
+                event,
+            } => {
+                let mut query = Vec::new();
+                query.extend(service.map(|service| format!("service={service}")));
+                query.extend(event.map(|event| format!("event={event}")));
+                let path = format!("/api/events?{}", query.join("&"));
+                api.follow(&path, |frame| {
+                    say(if json {
+                        frame.data
+                    } else {
+                        table::event(&frame)
+                    })
+                })
+                .await
+            }
+        };
+        match shown {
+            Ok(()) => Exit::Success,
+            Err(Failure::Api(message)) => {
+                complain(format!("error: {message}"));
+                Exit::Failure
+            }
+            Err(Failure::Unreachable(message)) => {
+                complain(format!("error: {message}"));
+                Exit::Unreachable
+            }
+        }
+    }
+}
+
+async fn lifecycle(api: &Api, json: bool, service: &str, verb: &str) -> Result<(), Failure> {
+    let path = format!("/api/services/{service}/{verb}");
+    let body = api.post(&path, None).await?;
+    show(json, &body, table::status);
+    Ok(())
+}
+
+/// Prints the JSON, or the table `render` makes of it.
+fn show(json: bool, body: &Value, render: impl Fn(&Value) -> String) {
+    if json {
+        say(body);
+    } else {
+        say(render(body));
+    }
+}
