@@ -1,9 +1,12 @@
 //! The quickstart host: startup steps in order, a watcher, a periodic cleanup, a
 //! status report, and a camera driver that keeps panicking and is restarted with
-//! backoff until it is given up on. Ctrl-C stops everything gracefully.
+//! backoff until it is given up on; its HTTP control plane on 127.0.0.1:8080.
+//! Ctrl-C stops everything gracefully.
 //!
 //! ```sh
 //! cargo run --example quickstart
+//! curl -s localhost:8080/api/services
+//! curl -s -X POST localhost:8080/api/services/cleanup/trigger
 //! ```
 //!
 //! The schedule and restart settings come from `examples/quickstart.toml`; try
@@ -15,6 +18,7 @@ use steward::{
     Context, Continuous, Host, HostError, Periodic, Result, Schedule, Startup, continuous,
     periodic, periodic_with, startup,
 };
+use steward_http::HttpConfig;
 use tracing::info;
 
 /// Brings the database schema up to date before anything else runs.
@@ -126,17 +130,23 @@ async fn main() -> anyhow::Result<()> {
         env!("CARGO_MANIFEST_DIR"),
         "/../../examples/quickstart.toml"
     );
-    let run = Host::builder()
+    let host = Host::builder()
         .config_file(config)
+        .config_section(steward_http::SECTION)
         .service(startup("migrate", Migrate))
         .service(startup("warm-cache", WarmCache))
         .service(continuous("inbox-watcher", InboxWatcher))
         .service(periodic_with("cleanup", |settings| Cleanup { settings }))
         .service(continuous("flaky-camera", FlakyCamera))
         .service(periodic("status-report", StatusReport))
-        .build()?
-        .run()
-        .await;
+        .build()?;
+    let handle = host.handle();
+    let http = HttpConfig::from_config(host.config())?;
+    let server = steward_http::serve(handle.clone(), http).await?;
+    info!(address = %format!("http://{}", server.address()), "control plane listening");
+    let run = host.run().await;
+    handle.request_shutdown();
+    server.stopped().await?;
     match run {
         Ok(report) => {
             info!(stopped = ?report.stopped, abandoned = ?report.abandoned, "bye");

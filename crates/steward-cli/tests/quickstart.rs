@@ -1,8 +1,9 @@
-//! The quickstart example as a real process: it starts, restarts its flaky camera,
-//! and stops gracefully on SIGINT (Ctrl-C).
+//! The quickstart example as a real process: it starts, serves its control plane,
+//! restarts its flaky camera, and stops gracefully on SIGINT (Ctrl-C).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -31,6 +32,7 @@ fn quickstart_runs_and_stops_on_ctrl_c() {
             "STEWARD__SERVICES__FLAKY_CAMERA__RESTART__BACKOFF",
             "10ms..10ms",
         )
+        .env("STEWARD__HTTP__BIND", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -53,8 +55,25 @@ fn quickstart_runs_and_stops_on_ctrl_c() {
         }
     };
 
+    let listening = wait_for("control plane listening");
+    let address = listening
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
     wait_for("schema is up to date");
     wait_for("host started");
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "GET /api/services HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"flaky-camera\""), "{answer}");
     wait_for("cleanup pass done");
     wait_for("service=flaky-camera from=running to=backing-off");
     wait_for("service=flaky-camera from=running to=failed reason=restart intensity exceeded");
