@@ -4,13 +4,14 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
+use axum::http::HeaderValue;
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
-use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
+use crate::error::codes::{FORBIDDEN, UNAUTHORIZED};
 
 /// The token requests must carry.
 #[derive(Clone)]
@@ -29,9 +30,8 @@ pub(crate) async fn require_token(
         .and_then(|value| value.strip_prefix("Bearer "));
     match given {
         None => {
-            let error = ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
+            let error = ApiError::of(
+                UNAUTHORIZED,
                 "this endpoint needs `Authorization: Bearer <token>`",
             );
             let mut response = error.into_response();
@@ -43,7 +43,6 @@ pub(crate) async fn require_token(
         Some(given) if bool::from(given.as_bytes().ct_eq(token.0.as_bytes())) => {
             next.run(request).await
         }
-        Some(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "the token is not valid")
-            .into_response(),
+        Some(_) => ApiError::of(FORBIDDEN, "the token is not valid").into_response(),
     }
 }

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::error::codes::{BODY_TOO_LARGE, MALFORMED_JSON};
 
 /// A request body as JSON; an empty body is `null`.
 pub(crate) struct JsonBody(pub(crate) Value);
@@ -22,17 +23,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(Value::Null));
         }
-        serde_json::from_slice(&bytes).map(Self).map_err(|error| {
-            ApiError::bad_request("malformed_json", format!("the body is not JSON: {error}"))
-        })
+        serde_json::from_slice(&bytes)
+            .map(Self)
+            .map_err(|error| ApiError::of(MALFORMED_JSON, format!("the body is not JSON: {error}")))
     }
 }
 
 fn too_large_or_unreadable(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+        return ApiError::of(
+            BODY_TOO_LARGE,
             "the body is larger than the server accepts (`http.body_limit`)",
         );
     }

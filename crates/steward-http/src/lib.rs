@@ -39,19 +39,26 @@
 //! | `GET /api/events?service=&event=` | server-sent events |
 //! | `GET /health` · `/health/live` · `/health/ready` · `/api/system/health` | host health, 200 or 503 |
 //! | `GET /metrics` | OpenMetrics text |
+//! | `GET /api/openapi.json` | the OpenAPI 3.1 document of these endpoints, one path per action |
 //!
 //! Errors are `{"error": {"code": "...", "message": "..."}}`: 400 for malformed
 //! JSON, 422 for parameters of the wrong shape (the message names the field), 404
 //! for an unknown service, action or id, 413 for a body over `body_limit`, 401
 //! without the token and 403 with a wrong one.
+//!
+//! The router and the OpenAPI document are both built from one route table, so
+//! every endpoint is documented; [`routes`] lists them.
 
 mod auth;
 mod body;
 mod config;
+mod endpoints;
 mod error;
+mod openapi;
 mod routes;
 mod server;
 
 pub use config::{HttpConfig, SECTION};
+pub use endpoints::routes;
 pub use error::ApiError;
 pub use server::{HttpError, Server, router, serve};

@@ -4,10 +4,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use serde_json::Value;
 use steward::HostHandle;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -15,8 +15,9 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::auth::{Token, require_token};
 use crate::config::HttpConfig;
+use crate::endpoints::endpoints;
 use crate::error::no_route;
-use crate::routes::{actions, events, probes, services};
+use crate::openapi;
 
 /// Why the control plane could not serve.
 #[derive(Debug, thiserror::Error)]
@@ -39,48 +40,46 @@ pub enum HttpError {
     Serve(#[source] std::io::Error),
 }
 
+/// What every handler can reach: the host, and the parts of the OpenAPI document
+/// that do not change while it runs.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) host: HostHandle,
+    pub(crate) openapi: Arc<Value>,
+}
+
+impl FromRef<AppState> for HostHandle {
+    fn from_ref(state: &AppState) -> Self {
+        state.host.clone()
+    }
+}
+
 /// Every endpoint, for `host`, with the token, body limit and request timeout of
 /// `config`; mount it in an axum app of your own, or let [`serve`] run it.
 pub fn router(host: HostHandle, config: &HttpConfig) -> Router {
-    let api = Router::new()
-        .route("/api/services", get(services::list))
-        .route("/api/services/{name}", get(services::info))
-        .route("/api/services/{name}/status", get(services::status))
-        .route("/api/services/{name}/health", get(services::health))
-        .route("/api/services/{name}/{verb}", post(services::verb))
-        .route("/api/services/{name}/actions/{action}", post(actions::send))
-        .route("/api/actions/{id}", get(actions::get))
-        .route("/api/actions/{id}/cancel", post(actions::cancel))
-        .route("/api/dead-letters", get(actions::dead_letters))
-        .route("/api/dead-letters/{id}/retry", post(actions::retry))
-        .route("/api/events", get(events::stream))
-        .route("/api/system/health", get(probes::health));
-    let probes = Router::new()
-        .route("/health", get(probes::health))
-        .route("/health/live", get(probes::live))
-        .route("/health/ready", get(probes::ready))
-        .route("/metrics", get(probes::metrics));
-    let (api, probes) = match &config.token {
-        Some(token) => {
-            let token = Token(Arc::from(token.as_str()));
-            let guard = from_fn_with_state(token, require_token);
-            let probes = if config.protect_probes {
-                probes.layer(guard.clone())
-            } else {
-                probes
-            };
-            (api.layer(guard), probes)
+    let endpoints = endpoints();
+    let openapi = Arc::new(openapi::document(&endpoints, config));
+    let (mut locked, mut open) = (Router::new(), Router::new());
+    for endpoint in endpoints {
+        if endpoint.access.needs_token(config) {
+            locked = locked.route(endpoint.path, endpoint.route);
+        } else {
+            open = open.route(endpoint.path, endpoint.route);
         }
-        None => (api, probes),
-    };
-    api.merge(probes)
+    }
+    if let Some(token) = &config.token {
+        let token = Token(Arc::from(token.as_str()));
+        locked = locked.layer(from_fn_with_state(token, require_token));
+    }
+    locked
+        .merge(open)
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
-        .with_state(host)
+        .with_state(AppState { host, openapi })
 }
 
 /// A running control plane.

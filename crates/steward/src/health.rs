@@ -2,11 +2,14 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// How well something works, from best to worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum HealthStatus {
@@ -44,7 +47,7 @@ impl fmt::Display for HealthStatus {
 ///     .with_detail("device", "cpu");
 /// assert_eq!(report.details["device"], "cpu");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Health {
     /// The verdict.
     pub status: HealthStatus,
@@ -94,7 +97,7 @@ impl Default for Health {
 }
 
 /// The host's aggregated health: liveness, readiness and one report per service.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct HostHealth {
     /// The host's supervisor is running (false once shutdown has completed).
     pub live: bool,
@@ -109,7 +112,7 @@ pub struct HostHealth {
 }
 
 /// One service's line in [`HostHealth`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ServiceHealth {
     /// The service's name.
     pub name: String,

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Where a service is in its life.
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// moves a running service to `backing-off` and then back to `starting`; once the
 /// restart intensity is exceeded it ends in `failed`. A service switched off by
 /// configuration or environment is `disabled` and never starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum State {

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::client::QueueInfo;
@@ -11,7 +12,7 @@ use crate::service::ServiceKind;
 use crate::state::State;
 
 /// A snapshot of one service.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ServiceStatus {
     /// The service's name.
@@ -43,7 +44,7 @@ pub struct ServiceStatus {
 }
 
 /// How a tick ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Outcome {
@@ -73,7 +74,7 @@ impl Outcome {
 }
 
 /// A periodic service's tick history.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct RunStats {
     /// When the last tick started.
@@ -82,6 +83,7 @@ pub struct RunStats {
     pub next_run: Option<DateTime<Utc>>,
     /// How long the last tick took.
     #[serde(serialize_with = "crate::config::duration::option::serialize")]
+    #[schemars(with = "Option<String>")]
     pub last_duration: Option<Duration>,
     /// How the last tick ended.
     pub last_outcome: Option<Outcome>,

@@ -6,17 +6,18 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use steward::{ActionId, ActionRecord, HostHandle, IfFull};
 
+use super::answers::{Accepted, Finished};
 use crate::body::JsonBody;
 use crate::error::ApiError;
 
 /// How to send an action, from the query string.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SendOptions {
     /// Wait for the result (`true`) or answer `202` with the action's id at once.
@@ -27,6 +28,7 @@ pub(crate) struct SendOptions {
     priority: i32,
     /// The handler's time limit, such as `30s`.
     #[serde(default, with = "steward::duration::option")]
+    #[schemars(with = "Option<String>")]
     timeout: Option<Duration>,
     /// Ties the action and the events its handler emits together.
     correlation_id: Option<String>,
@@ -58,11 +60,10 @@ pub(crate) async fn send(
     }
     if options.wait {
         let result: Value = request.send().await?;
-        return Ok(Json(json!({ "result": result })).into_response());
+        return Ok(Finished { result }.into_response());
     }
     let id = request.submit().await?;
-    let body = json!({ "id": id, "state": "queued", "href": format!("/api/actions/{id}") });
-    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+    Ok(Accepted::queued(id).into_response())
 }
 
 /// `GET /api/actions/{id}`: an accepted action's state, attempts, result or error.
@@ -95,9 +96,8 @@ pub(crate) async fn dead_letters(
 pub(crate) async fn retry(
     State(host): State<HostHandle>,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Accepted, ApiError> {
     let id: ActionId = id.parse()?;
     host.retry_dead_letter(id).await?;
-    let body = json!({ "id": id, "state": "queued", "href": format!("/api/actions/{id}") });
-    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+    Ok(Accepted::queued(id))
 }

@@ -11,6 +11,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 use steward::{Emitted, EventStream, HostHandle};
@@ -24,7 +25,7 @@ const BUFFER: usize = 1024;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// Which events to stream.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Filter {
     /// Only this service's events.

@@ -4,10 +4,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use steward::{Health, HostHandle, ServiceInfo, ServiceStatus};
 
+use super::answers::Finished;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 
@@ -46,23 +45,55 @@ pub(crate) async fn health(
     Ok((status, Json(health)))
 }
 
-/// `POST /api/services/{name}/{verb}`: `start`, `stop` and `restart` answer the
-/// service's status once done; the built-in commands `trigger`, `check-queue` and
-/// `process-batch` (body `{batch_size, filter}`, optional) answer their result.
-pub(crate) async fn verb(
+/// The built-in commands, as `POST /api/services/{name}/{command}` names them.
+pub(crate) const COMMANDS: [&str; 3] = ["trigger", "check-queue", "process-batch"];
+
+/// `POST /api/services/{name}/{command}`: runs a built-in command (`process-batch`
+/// takes an optional `{batch_size, filter}`) and answers its result.
+pub(crate) async fn command(
     State(host): State<HostHandle>,
-    Path((name, verb)): Path<(String, String)>,
+    Path((name, command)): Path<(String, String)>,
     JsonBody(params): JsonBody,
-) -> Result<Response, ApiError> {
+) -> Result<Finished, ApiError> {
+    // An unknown service is reported as such before its command is looked at.
+    host.service(&name)?;
+    let result = host.named(&name).command(&command, params).await?;
+    Ok(Finished { result })
+}
+
+/// `POST /api/services/{name}/start`: answers the service's status once started.
+///
+/// Lifecycle requests take no parameters, but a body, if sent, must still be JSON
+/// within the size limit, as it always had to be.
+pub(crate) async fn start(
+    State(host): State<HostHandle>,
+    Path(name): Path<String>,
+    _: JsonBody,
+) -> Result<Json<ServiceStatus>, ApiError> {
     let service = host.service(&name)?;
-    match verb.as_str() {
-        "start" => service.start().await?,
-        "stop" => service.stop().await?,
-        "restart" => service.restart().await?,
-        command => {
-            let result = host.named(&name).command(command, params).await?;
-            return Ok(Json(json!({ "result": result })).into_response());
-        }
-    }
-    Ok(Json(service.status()).into_response())
+    service.start().await?;
+    Ok(Json(service.status()))
+}
+
+/// `POST /api/services/{name}/stop`: answers the service's status once stopped.
+pub(crate) async fn stop(
+    State(host): State<HostHandle>,
+    Path(name): Path<String>,
+    _: JsonBody,
+) -> Result<Json<ServiceStatus>, ApiError> {
+    let service = host.service(&name)?;
+    service.stop().await?;
+    Ok(Json(service.status()))
+}
+
+/// `POST /api/services/{name}/restart`: answers the service's status once
+/// restarted.
+pub(crate) async fn restart(
+    State(host): State<HostHandle>,
+    Path(name): Path<String>,
+    _: JsonBody,
+) -> Result<Json<ServiceStatus>, ApiError> {
+    let service = host.service(&name)?;
+    service.restart().await?;
+    Ok(Json(service.status()))
 }

@@ -1,6 +1,8 @@
 //! A host with a few services behind a real control plane on a free port.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod schema;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -134,6 +136,12 @@ impl Plane {
 
     pub async fn post(&self, path: &str, body: &str) -> reqwest::Response {
         let request = self.client.post(self.url(path)).body(body.to_owned());
+        request.send().await.unwrap()
+    }
+
+    /// `GET path` with `Authorization: Bearer <token>`.
+    pub async fn get_with_token(&self, path: &str, token: &str) -> reqwest::Response {
+        let request = self.client.get(self.url(path)).bearer_auth(token);
         request.send().await.unwrap()
     }
 

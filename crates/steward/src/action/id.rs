@@ -88,6 +88,26 @@ impl<'de> serde::Deserialize<'de> for ActionId {
     }
 }
 
+impl schemars::JsonSchema for ActionId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ActionId".into()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::ActionId").into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // As `Display` writes it and `FromStr` reads it.
+        let mut schema = schemars::Schema::default();
+        schema.insert("type".into(), "string".into());
+        schema.insert("pattern".into(), "^[0-9a-fA-F]{32}$".into());
+        let about = "An accepted action's id: 32 hex digits, ordered by acceptance.";
+        schema.insert("description".into(), about.into());
+        schema
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

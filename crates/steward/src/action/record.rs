@@ -4,13 +4,14 @@ use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::ActionId;
 
 /// Where an accepted action is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum ActionState {
@@ -57,7 +58,7 @@ impl fmt::Display for ActionState {
 }
 
 /// One accepted action as the journal holds it: enough to replay it.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, JsonSchema)]
 pub struct ActionRecord {
     /// Its id.
     pub id: ActionId,
@@ -71,6 +72,7 @@ pub struct ActionRecord {
     pub priority: i32,
     /// How long a handler may run on it.
     #[serde(default, with = "crate::config::duration::option")]
+    #[schemars(with = "Option<String>")]
     pub timeout: Option<std::time::Duration>,
     /// How many retries it may have after its first attempt.
     #[serde(default)]

@@ -38,7 +38,7 @@ pub(crate) enum CallError {
 }
 
 /// What a caller knows about one action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ActionInfo {
     /// The action's name.

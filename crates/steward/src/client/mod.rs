@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -33,7 +34,7 @@ pub struct ServiceRef<T = ()> {
 }
 
 /// What a caller can learn about a service without running anything.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ServiceInfo {
     /// Its name.
@@ -55,7 +56,7 @@ pub struct ServiceInfo {
 }
 
 /// A service's mailbox at a glance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[non_exhaustive]
 pub struct QueueInfo {
     /// Actions waiting now.

@@ -37,7 +37,7 @@ pub trait Event: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
 }
 
 /// What a caller knows about an event a service emits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct EventInfo {
     /// The event's name.

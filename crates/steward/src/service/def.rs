@@ -18,7 +18,7 @@ use crate::restart::Restart;
 use crate::schedule::Schedule;
 
 /// Which of the three kinds a service is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum ServiceKind {

@@ -1,0 +1,47 @@
+//! Every error code the API answers, each with its status: handlers answer them
+//! and the OpenAPI document lists them from the same constants, so the two agree.
+
+use axum::http::StatusCode;
+
+/// A machine-readable error code and the status it is answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ErrorCode {
+    pub(crate) status: StatusCode,
+    pub(crate) code: &'static str,
+}
+
+const fn code(status: StatusCode, code: &'static str) -> ErrorCode {
+    ErrorCode { status, code }
+}
+
+pub(crate) const MALFORMED_JSON: ErrorCode = code(StatusCode::BAD_REQUEST, "malformed_json");
+pub(crate) const BAD_QUERY: ErrorCode = code(StatusCode::BAD_REQUEST, "bad_query");
+pub(crate) const BAD_PATH: ErrorCode = code(StatusCode::BAD_REQUEST, "bad_path");
+pub(crate) const BAD_ACTION_ID: ErrorCode = code(StatusCode::BAD_REQUEST, "bad_action_id");
+pub(crate) const NOT_SUPPORTED: ErrorCode = code(StatusCode::BAD_REQUEST, "not_supported");
+pub(crate) const UNAUTHORIZED: ErrorCode = code(StatusCode::UNAUTHORIZED, "unauthorized");
+pub(crate) const FORBIDDEN: ErrorCode = code(StatusCode::FORBIDDEN, "forbidden");
+pub(crate) const NOT_FOUND: ErrorCode = code(StatusCode::NOT_FOUND, "not_found");
+pub(crate) const UNKNOWN_SERVICE: ErrorCode = code(StatusCode::NOT_FOUND, "unknown_service");
+pub(crate) const UNKNOWN_ACTION: ErrorCode = code(StatusCode::NOT_FOUND, "unknown_action");
+pub(crate) const UNKNOWN_ACTION_ID: ErrorCode = code(StatusCode::NOT_FOUND, "unknown_action_id");
+pub(crate) const NOT_RUNNING: ErrorCode = code(StatusCode::CONFLICT, "not_running");
+pub(crate) const DISABLED: ErrorCode = code(StatusCode::CONFLICT, "disabled");
+pub(crate) const STARTUP_SERVICE: ErrorCode = code(StatusCode::CONFLICT, "startup_service");
+pub(crate) const CANCELLED: ErrorCode = code(StatusCode::CONFLICT, "cancelled");
+pub(crate) const NOT_CANCELLABLE: ErrorCode = code(StatusCode::CONFLICT, "not_cancellable");
+pub(crate) const NOT_DEAD_LETTERED: ErrorCode = code(StatusCode::CONFLICT, "not_dead_lettered");
+pub(crate) const BODY_TOO_LARGE: ErrorCode = code(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
+pub(crate) const BAD_PARAMETERS: ErrorCode =
+    code(StatusCode::UNPROCESSABLE_ENTITY, "bad_parameters");
+pub(crate) const QUEUE_FULL: ErrorCode = code(StatusCode::TOO_MANY_REQUESTS, "queue_full");
+pub(crate) const ACTION_FAILED: ErrorCode =
+    code(StatusCode::INTERNAL_SERVER_ERROR, "action_failed");
+pub(crate) const DEAD_LETTERED: ErrorCode =
+    code(StatusCode::INTERNAL_SERVER_ERROR, "dead_lettered");
+pub(crate) const INTERNAL: ErrorCode = code(StatusCode::INTERNAL_SERVER_ERROR, "internal");
+/// The host is shutting down, so the action will not run.
+pub(crate) const SHUTTING_DOWN: ErrorCode = code(StatusCode::SERVICE_UNAVAILABLE, "shutting_down");
+/// The host has not started or is stopping, so lifecycle requests cannot run.
+pub(crate) const HOST_NOT_RUNNING: ErrorCode = code(StatusCode::SERVICE_UNAVAILABLE, "not_running");
+pub(crate) const TIMED_OUT: ErrorCode = code(StatusCode::GATEWAY_TIMEOUT, "timed_out");
