@@ -6,6 +6,7 @@
 //! cargo run --release -p steward-bench -- periodic    # 10,000 periodic services every 100 ms for 5 s
 //! cargo run --release -p steward-bench -- rpc         # no-op action: round-trip latency, pipelined throughput
 //! cargo run --release -p steward-bench -- fanout      # one emitter, 100 subscribers: events delivered per second
+//! cargo run --release -p steward-bench -- http        # GET a service's status over HTTP: requests/s, latency
 //! cargo run --release -p steward-bench -- all         # every scenario, one after the other
 //! cargo run --release -p steward-bench -- lifecycle --only steward --iterations 1
 //! ```
@@ -22,6 +23,7 @@
 
 mod cpu;
 mod fanout;
+mod http;
 mod lifecycle;
 mod measure;
 mod periodic;
@@ -63,7 +65,7 @@ struct Cli {
     #[arg(long, default_value_t = 100)]
     period_ms: u64,
 
-    /// Rpc and fanout: how many rounds per subject, each in a fresh runtime
+    /// Rpc, fanout and http: how many rounds per subject, each in a fresh runtime
     /// (latencies are pooled, rates are the median).
     #[arg(long, default_value_t = 5)]
     repeats: usize,
@@ -101,6 +103,18 @@ struct Cli {
     #[arg(long, default_value_t = 1024)]
     buffer: usize,
 
+    /// Http: keep-alive connections, each making one request at a time.
+    #[arg(long, default_value_t = 2)]
+    connections: usize,
+
+    /// Http: how long the requests are timed per round, in milliseconds.
+    #[arg(long, default_value_t = 3000)]
+    load_ms: u64,
+
+    /// Http: untimed requests before the timed ones, per round, in milliseconds.
+    #[arg(long, default_value_t = 500)]
+    load_warmup_ms: u64,
+
     /// Runs one subject in this process instead of each in a child process.
     #[arg(long)]
     only: Option<String>,
@@ -121,6 +135,9 @@ enum Scenario {
     Rpc,
     /// One emitter, 100 subscribers: 100,000 small events, delivered per second.
     Fanout,
+    /// `GET /api/services/{name}/status` over 2 keep-alive connections for 3 s:
+    /// Steward's control plane against a bare axum handler.
+    Http,
     /// Every scenario, one after the other.
     All,
 }
@@ -133,11 +150,13 @@ fn main() -> anyhow::Result<()> {
         Scenario::Periodic => vec![periodic::run(&cli, &settings)?],
         Scenario::Rpc => vec![rpc::run(&cli, &settings)?],
         Scenario::Fanout => vec![fanout::run(&cli, &settings)?],
+        Scenario::Http => vec![http::run(&cli, &settings)?],
         Scenario::All => vec![
             lifecycle::run(&cli, &settings)?,
             periodic::run(&cli, &settings)?,
             rpc::run(&cli, &settings)?,
             fanout::run(&cli, &settings)?,
+            http::run(&cli, &settings)?,
         ],
     };
     if !cli.json_only {
@@ -168,6 +187,9 @@ struct Settings {
     events: u64,
     subscribers: usize,
     buffer: usize,
+    connections: usize,
+    load_duration: Duration,
+    load_warmup: Duration,
 }
 
 impl From<&Cli> for Settings {
@@ -187,6 +209,9 @@ impl From<&Cli> for Settings {
             events: cli.events.max(1),
             subscribers: cli.subscribers.max(1),
             buffer: cli.buffer.max(1),
+            connections: cli.connections.max(1),
+            load_duration: Duration::from_millis(cli.load_ms.max(1)),
+            load_warmup: Duration::from_millis(cli.load_warmup_ms),
         }
     }
 }

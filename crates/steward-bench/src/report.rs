@@ -107,7 +107,7 @@ impl Table {
     fn ratio(&self, row: &Measurement) -> Option<f64> {
         if !matches!(
             row.unit.as_str(),
-            "ms" | "µs" | "bytes" | "s" | "calls/s" | "events/s"
+            "ms" | "µs" | "bytes" | "s" | "calls/s" | "events/s" | "requests/s"
         ) {
             return None;
         }
