@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use futures_util::FutureExt;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Notify;
@@ -275,13 +276,13 @@ async fn attempt(
         cell,
         job: Some(job),
     };
+    let began = host.clock.now();
     record(
         host,
         id,
-        ActionChange::new(ActionState::Running, attempts, host.clock.now()),
+        ActionChange::new(ActionState::Running, attempts, began),
     )
     .await;
-    let began = tokio::time::Instant::now();
     let outcome = async {
         // A handler that panics before it even returns its future fails its action,
         // not the service.
@@ -323,13 +324,20 @@ async fn attempt(
         Err(Failure::TimedOut(_)) => ActionState::TimedOut,
         Err(_) => ActionState::Failed,
     };
-    let took = began.elapsed();
+    // Timed with the journal's own readings: a clock read costs more than the rest
+    // of the measurement.
+    let ended = host.clock.now();
+    let took = (ended - began).to_std().unwrap_or_default();
     actions.measured(&host.metrics, &cell.name, (entry, &action), ended_as, took);
     match outcome {
-        Ok(payload) => succeeded(host, &mut held, payload).instrument(span).await,
+        Ok(payload) => {
+            succeeded(host, &mut held, payload, ended)
+                .instrument(span)
+                .await
+        }
         Err(failure) => {
             // Boxed: failures are the rare path, and retries make it large.
-            let failed = failed(host, cell, actions, &mut held, failure);
+            let failed = failed(host, cell, actions, &mut held, failure, ended);
             Box::pin(failed).instrument(span).await;
         }
     }
@@ -359,9 +367,14 @@ impl Failure {
     }
 }
 
-async fn succeeded(host: &HostShared, held: &mut Attempt<'_>, payload: Payload) {
+async fn succeeded(
+    host: &HostShared,
+    held: &mut Attempt<'_>,
+    payload: Payload,
+    now: DateTime<Utc>,
+) {
     let Some(job) = held.job.as_mut() else { return };
-    let mut change = ActionChange::new(ActionState::Succeeded, job.attempts, host.clock.now());
+    let mut change = ActionChange::new(ActionState::Succeeded, job.attempts, now);
     let (id, reply) = (job.id, job.reply.take());
     let payload = match reply {
         Some(reply) => Some((reply, payload)),
@@ -386,6 +399,7 @@ async fn failed(
     actions: &ServiceActions,
     held: &mut Attempt<'_>,
     failure: Failure,
+    now: DateTime<Utc>,
 ) {
     let Some(job) = held.job.as_mut() else { return };
     let action = job.action.to_string();
@@ -412,7 +426,6 @@ async fn failed(
         ActionError::Failed { reason, .. } => reason.clone(),
         other => other.to_string(),
     };
-    let now = host.clock.now();
     if retryable && job.attempts <= job.retry.max_retries {
         let delay = job.retry.backoff.delay(job.attempts);
         tracing::warn!(%reason, retry_in = ?delay, "action failed; will retry");
