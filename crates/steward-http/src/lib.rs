@@ -3,7 +3,7 @@
 //! and server-sent events.
 //!
 //! [`serve`] listens as the `[http]` section says and stops with the host;
-//! [`router`] gives the same endpoints as an axum [`Router`] to mount in an app of
+//! [`router`] gives the same endpoints as an axum [`Router`](axum::Router) to mount in an app of
 //! your own.
 //!
 //! ```no_run
