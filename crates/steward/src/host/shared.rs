@@ -73,7 +73,7 @@ impl HostShared {
         let mut running = Vec::new();
         for cell in self.cells.iter().filter(|cell| pick(cell)) {
             if let Some(run) = cell.run_handle().as_ref() {
-                run.token.cancel();
+                cell.cancel(&run.token);
                 running.push((cell, run.abort.clone()));
             }
         }

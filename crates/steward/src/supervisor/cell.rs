@@ -103,6 +103,16 @@ impl ServiceCell {
         }
     }
 
+    /// Asks the run that `token` belongs to to stop. A tick loop is flagged first:
+    /// it looks at its token only when something wakes it, and a cancel that
+    /// lands during a tick wakes nothing.
+    pub(crate) fn cancel(&self, token: &CancellationToken) {
+        if let Some(ticks) = self.ticks() {
+            ticks.request_stop();
+        }
+        token.cancel();
+    }
+
     pub(crate) fn current_state(&self) -> State {
         self.state.get()
     }

@@ -35,6 +35,10 @@ pub(crate) fn launch(host: &Arc<HostShared>, cell: &Arc<ServiceCell>) {
         return;
     };
     let token = CancellationToken::new();
+    // A new run: stop requests for the last one are done with.
+    if let Some(ticks) = cell.ticks() {
+        ticks.clear_stop_request();
+    }
     let task = work
         .clone()
         .spawn(host.clone(), cell.clone(), token.clone());
@@ -47,7 +51,7 @@ pub(crate) fn launch(host: &Arc<HostShared>, cell: &Arc<ServiceCell>) {
     // Checked after the handle is in place: a shutdown that began meanwhile either
     // sees the handle in its stop waves, or is seen here.
     if matches!(host.phase(), Phase::Stopping | Phase::Stopped) {
-        token.cancel();
+        cell.cancel(&token);
     }
 }
 
@@ -103,10 +107,7 @@ pub(crate) async fn stop_all<'a>(
             continue;
         };
         host.transition_unless_settled(cell, State::Stopping);
-        if let Some(ticks) = cell.ticks() {
-            ticks.request_stop();
-        }
-        run.token.cancel();
+        cell.cancel(&run.token);
         stopping.push(Stopping {
             cell,
             wait,

@@ -101,7 +101,7 @@ impl TickStats {
         self.triggers.take()
     }
 
-    /// A new run of the tick loop: old stop requests are done with.
+    /// A new run: old stop requests are done with.
     pub(crate) fn clear_stop_request(&self) {
         self.stop_requested.store(false, Relaxed);
     }

@@ -52,7 +52,6 @@ pub(crate) async fn tick_loop<S: Periodic>(
     let triggered = stats.triggers.wake.notified();
     let sleep = tokio::time::sleep_until(fire.at);
     tokio::pin!(stopped, triggered, sleep);
-    stats.clear_stop_request();
     let mut waits = Waits {
         stopped: stopped.as_mut(),
         triggered: triggered.as_mut(),
