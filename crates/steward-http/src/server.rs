@@ -4,12 +4,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use serde_json::Value;
 use steward::HostHandle;
 use tokio::net::TcpListener;
+use tokio::sync::OnceCell;
 use tokio::task::JoinHandle;
 use tower_http::timeout::TimeoutLayer;
 
@@ -40,12 +42,18 @@ pub enum HttpError {
     Serve(#[source] std::io::Error),
 }
 
-/// What every handler can reach: the host, and the parts of the OpenAPI document
-/// that do not change while it runs.
+/// What every handler can reach: the host, and its OpenAPI document.
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) host: HostHandle,
-    pub(crate) openapi: Arc<Value>,
+    pub(crate) openapi: Arc<OpenApi>,
+}
+
+/// The document without the host's actions, and the whole document as served,
+/// made on the first request: a host's services never change once it is built.
+pub(crate) struct OpenApi {
+    pub(crate) base: Value,
+    pub(crate) served: OnceCell<Bytes>,
 }
 
 impl FromRef<AppState> for HostHandle {
@@ -58,7 +66,10 @@ impl FromRef<AppState> for HostHandle {
 /// `config`; mount it in an axum app of your own, or let [`serve`] run it.
 pub fn router(host: HostHandle, config: &HttpConfig) -> Router {
     let endpoints = endpoints();
-    let openapi = Arc::new(openapi::document(&endpoints, config));
+    let openapi = Arc::new(OpenApi {
+        base: openapi::document(&endpoints, config),
+        served: OnceCell::new(),
+    });
     let (mut locked, mut open) = (Router::new(), Router::new());
     for endpoint in endpoints {
         if endpoint.access.needs_token(config) {
