@@ -215,18 +215,25 @@ impl Metrics {
         );
     }
 
-    /// A run or tick ended.
-    pub(crate) fn run_ended(&self, service: &Arc<str>, outcome: Outcome, took: Duration) {
+    /// A service's run counters and duration histogram, for it to keep rather
+    /// than look them up per run.
+    pub(crate) fn runs(&self, service: &Arc<str>) -> RunMetrics {
         let service = Label::Shared(service.clone());
-        let labels = [
-            ("service", service.clone()),
-            ("outcome", Label::Static(outcome.as_str())),
-        ];
-        self.inner.runs.get_or_create(&labels).inc();
-        self.inner
-            .run_duration
-            .get_or_create(&[("service", service)])
-            .observe(took.as_secs_f64());
+        let counter = |outcome: Outcome| {
+            let labels = [
+                ("service", service.clone()),
+                ("outcome", Label::Static(outcome.as_str())),
+            ];
+            self.inner.runs.get_or_create_owned(&labels)
+        };
+        RunMetrics {
+            succeeded: counter(Outcome::Success),
+            failed: counter(Outcome::Failure),
+            duration: self
+                .inner
+                .run_duration
+                .get_or_create_owned(&[("service", service.clone())]),
+        }
     }
 
     /// The histogram of an action's attempts that ended in `state`; the
@@ -260,6 +267,25 @@ impl Metrics {
             .registry
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One service's runs (or ticks) by outcome, and how long they took.
+#[derive(Debug)]
+pub(crate) struct RunMetrics {
+    succeeded: Counter,
+    failed: Counter,
+    duration: Histogram,
+}
+
+impl RunMetrics {
+    /// A run or tick ended.
+    pub(crate) fn ended(&self, outcome: Outcome, took: Duration) {
+        match outcome {
+            Outcome::Success => self.succeeded.inc(),
+            Outcome::Failure => self.failed.inc(),
+        };
+        self.duration.observe(took.as_secs_f64());
     }
 }
 

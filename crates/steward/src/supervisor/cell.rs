@@ -1,6 +1,6 @@
 //! The host's record of one service: its definition, state and history.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -13,10 +13,12 @@ use crate::action::dispatch::ServiceActions;
 use crate::clock::Clock;
 use crate::event::EventInfo;
 use crate::health::{Health, HealthStatus};
+use crate::metrics::{Metrics, RunMetrics};
 use crate::restart::Restart;
 use crate::schedule::Schedule;
 use crate::service::{Body, ServiceKind};
 use crate::state::State;
+use crate::status::Outcome;
 use crate::status::ServiceStatus;
 
 /// A service's effective options, after configuration.
@@ -71,6 +73,8 @@ pub(crate) struct ServiceCell {
     pub(crate) control: tokio::sync::Mutex<()>,
     /// Its actions' table and mailbox, if it has actions.
     pub(crate) actions: Option<Box<ServiceActions>>,
+    /// Its run metrics, looked up in the host's registry when it first runs.
+    runs: OnceLock<RunMetrics>,
 }
 
 impl ServiceCell {
@@ -92,7 +96,15 @@ impl ServiceCell {
             announcing: Mutex::new(()),
             control: tokio::sync::Mutex::new(()),
             actions,
+            runs: OnceLock::new(),
         }
+    }
+
+    /// Records a run (or tick) that ended.
+    pub(crate) fn run_ended(&self, metrics: &Metrics, outcome: Outcome, took: Duration) {
+        self.runs
+            .get_or_init(|| metrics.runs(&self.name))
+            .ended(outcome, took);
     }
 
     /// A periodic service's tick history, kept beside the service itself.

@@ -90,7 +90,7 @@ async fn supervise<W: Work>(
                     // A periodic service's runs are its ticks, counted as they end.
                     if cell.spec.kind == ServiceKind::Continuous {
                         let outcome = Outcome::of(&ended);
-                        host.metrics.run_ended(&cell.name, outcome, began.elapsed());
+                        cell.run_ended(&host.metrics, outcome, began.elapsed());
                     }
                     ended
                 } else {

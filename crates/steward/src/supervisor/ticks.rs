@@ -112,8 +112,7 @@ async fn tick<S: Periodic>(
         tracing::warn!(service = %cell.name, %error, "tick failed");
     }
     stats.ticked(began, ended - began, result.clone());
-    cx.metrics()
-        .run_ended(&cell.name, Outcome::of(&result), ended - began);
+    cell.run_ended(cx.metrics(), Outcome::of(&result), ended - began);
     result
 }
 
