@@ -12,7 +12,7 @@ use crate::action::ActionId;
 use crate::event::{Emitted, Event, EventError};
 use crate::health::Health;
 use crate::host::{HostHandle, HostShared};
-use crate::metrics::{Label, Metrics};
+use crate::metrics::Metrics;
 use crate::supervisor::ServiceCell;
 
 /// A service's view of the host for one attempt (a `start` and `run`, or the
@@ -119,9 +119,7 @@ impl Context {
             host.clock.now(),
             event,
         );
-        host.metrics
-            .event_emitted(&self.inner.cell.name, Label::Static(E::NAME));
-        host.events.emit(&emitted);
+        self.publish(&emitted);
         Ok(())
     }
 
@@ -129,18 +127,23 @@ impl Context {
     /// services do; typed subscribers receive it if it decodes as their type.
     pub async fn emit_json(&self, name: &str, value: serde_json::Value) -> Result<(), EventError> {
         let host = &self.inner.host;
-        let name: Arc<str> = name.into();
-        host.metrics
-            .event_emitted(&self.inner.cell.name, Label::Shared(name.clone()));
         let emitted = Emitted::from_json(
             self.inner.cell.name.clone(),
-            name,
+            name.into(),
             self.correlation_id.as_ref().map(Correlation::shared),
             host.clock.now(),
             value,
         );
-        host.events.emit(&emitted);
+        self.publish(&emitted);
         Ok(())
+    }
+
+    /// Counts the event, then hands it to its subscribers.
+    fn publish(&self, emitted: &Emitted) {
+        let host = &self.inner.host;
+        host.metrics
+            .event_emitted(&self.inner.cell.name, emitted.name_text().clone());
+        host.events.emit(emitted);
     }
 
     /// The services of this host: actions, events and queries (the same as

@@ -83,6 +83,7 @@ mod service;
 mod state;
 mod status;
 mod supervisor;
+mod text;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -3,7 +3,6 @@
 //! in the Prometheus names other people's dashboards depend on.
 
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -20,6 +19,7 @@ use crate::action::ActionState;
 use crate::state::State;
 use crate::status::Outcome;
 use crate::supervisor::ServiceCell;
+use crate::text::Text;
 
 /// Upper bounds of the duration histograms, in seconds: half a millisecond to five
 /// minutes, for actions as for periodic ticks.
@@ -31,43 +31,13 @@ const DURATION_BUCKETS: [f64; 17] = [
 /// The content type of [`Metrics::encode`]'s output.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// A label value that is either known at compile time or shared with the host.
-#[derive(Debug, Clone)]
-pub(crate) enum Label {
-    Static(&'static str),
-    Shared(Arc<str>),
-}
-
-impl Label {
-    fn as_str(&self) -> &str {
-        match self {
-            Label::Static(text) => text,
-            Label::Shared(text) => text,
-        }
-    }
-}
-
-impl PartialEq for Label {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-
-impl Eq for Label {}
-
-impl Hash for Label {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
-    }
-}
-
-impl EncodeLabelValue for Label {
+impl EncodeLabelValue for Text {
     fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
         EncodeLabelValue::encode(&self.as_str(), encoder)
     }
 }
 
-type Labels<const N: usize> = [(&'static str, Label); N];
+type Labels<const N: usize> = [(&'static str, Text); N];
 
 fn duration_histogram() -> Histogram {
     Histogram::new(DURATION_BUCKETS)
@@ -166,7 +136,7 @@ impl Metrics {
         let restarts = Family::<Labels<1>, Counter>::default();
         let queue = Family::<Labels<1>, Gauge>::default();
         for cell in &self.inner.cells {
-            let service = [("service", Label::Shared(cell.name.clone()))];
+            let service = [("service", Text::Shared(cell.name.clone()))];
             let running = cell.current_state() == State::Running;
             up.get_or_create(&service).set(i64::from(running));
             restarts
@@ -218,11 +188,11 @@ impl Metrics {
     /// A service's run counters and duration histogram, for it to keep rather
     /// than look them up per run.
     pub(crate) fn runs(&self, service: &Arc<str>) -> RunMetrics {
-        let service = Label::Shared(service.clone());
+        let service = Text::Shared(service.clone());
         let counter = |outcome: Outcome| {
             let labels = [
                 ("service", service.clone()),
-                ("outcome", Label::Static(outcome.as_str())),
+                ("outcome", Text::Static(outcome.as_str())),
             ];
             self.inner.runs.get_or_create_owned(&labels)
         };
@@ -245,19 +215,16 @@ impl Metrics {
         state: ActionState,
     ) -> Histogram {
         let labels = [
-            ("service", Label::Shared(service.clone())),
-            ("action", Label::Shared(action.clone())),
-            ("outcome", Label::Static(state.as_str())),
+            ("service", Text::Shared(service.clone())),
+            ("action", Text::Shared(action.clone())),
+            ("outcome", Text::Static(state.as_str())),
         ];
         self.inner.action_duration.get_or_create_owned(&labels)
     }
 
     /// A service emitted an event.
-    pub(crate) fn event_emitted(&self, service: &Arc<str>, event: Label) {
-        let labels = [
-            ("service", Label::Shared(service.clone())),
-            ("event", event),
-        ];
+    pub(crate) fn event_emitted(&self, service: &Arc<str>, event: Text) {
+        let labels = [("service", Text::Shared(service.clone())), ("event", event)];
         self.inner.events.get_or_create(&labels).inc();
     }
 

@@ -9,6 +9,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::text::Text;
+
 /// A fact a service emits, with a stable name (`translation.completed`) that
 /// subscribers by name (HTTP, CLI, other hosts) use.
 ///
@@ -78,25 +80,10 @@ pub struct Emitted {
 
 struct Inner {
     service: Arc<str>,
-    name: Name,
+    name: Text,
     correlation_id: Option<Arc<str>>,
     at: DateTime<Utc>,
     value: Value_,
-}
-
-/// An event's name: a typed event's constant, or a name given at run time.
-enum Name {
-    Static(&'static str),
-    Shared(Arc<str>),
-}
-
-impl Name {
-    fn as_str(&self) -> &str {
-        match self {
-            Name::Static(name) => name,
-            Name::Shared(name) => name,
-        }
-    }
 }
 
 enum Value_ {
@@ -123,7 +110,7 @@ impl Emitted {
         }
         Self::new(
             service,
-            Name::Static(E::NAME),
+            Text::Static(E::NAME),
             correlation_id,
             at,
             Value_::Typed {
@@ -143,7 +130,7 @@ impl Emitted {
     ) -> Self {
         Self::new(
             service,
-            Name::Shared(name),
+            Text::Shared(name),
             correlation_id,
             at,
             Value_::Json(value),
@@ -152,7 +139,7 @@ impl Emitted {
 
     fn new(
         service: Arc<str>,
-        name: Name,
+        name: Text,
         correlation_id: Option<Arc<str>>,
         at: DateTime<Utc>,
         value: Value_,
@@ -176,6 +163,11 @@ impl Emitted {
     /// The event's name.
     pub fn name(&self) -> &str {
         self.inner.name.as_str()
+    }
+
+    /// The event's name as the host keeps it.
+    pub(crate) fn name_text(&self) -> &Text {
+        &self.inner.name
     }
 
     /// The emitting service's name as shared by the host.
