@@ -277,7 +277,7 @@ async fn attempt(
         job: Some(job),
     };
     let began = host.clock.now();
-    record(
+    write_change(
         host,
         id,
         ActionChange::new(ActionState::Running, attempts, began),
@@ -386,7 +386,7 @@ async fn succeeded(
             None
         }
     };
-    record(host, id, change).await;
+    write_change(host, id, change).await;
     held.job = None;
     if let Some((reply, payload)) = payload {
         let _ = reply.send(Ok(payload));
@@ -432,7 +432,7 @@ async fn failed(
         let mut change = ActionChange::new(ActionState::Queued, job.attempts, now);
         change.error = Some(reason);
         let id = job.id;
-        record(host, id, change).await;
+        write_change(host, id, change).await;
         let Some(job) = held.job.take() else { return };
         // Counted as waiting, so a drain waits for it too; not holding a handler slot.
         actions.delayed.fetch_add(1, Ordering::AcqRel);
@@ -462,7 +462,7 @@ async fn failed(
     let mut change = ActionChange::new(state, job.attempts, now);
     change.error = Some(reason);
     let (id, reply) = (job.id, job.reply.take());
-    record(host, id, change).await;
+    write_change(host, id, change).await;
     held.job = None;
     if let Some(reply) = reply {
         let _ = reply.send(Err(error));
@@ -471,7 +471,9 @@ async fn failed(
 
 /// Writes a change to the journal; a journal that fails is logged, not fatal to
 /// the action (which is already running or done).
-async fn record(host: &HostShared, id: ActionId, change: ActionChange) {
+/// Writes a change to the journal; a journal that fails is logged, and the action
+/// goes on.
+pub(super) async fn write_change(host: &HostShared, id: ActionId, change: ActionChange) {
     if let Err(error) = host.journal.update(id, change).await {
         tracing::error!(%id, %error, "journal update failed");
     }

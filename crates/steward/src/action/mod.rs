@@ -33,5 +33,5 @@ pub use table::{ActionInfo, ActionTable};
 pub use typed::{Actions, TypedRequest};
 
 pub(crate) use mailbox::{Job, Mailbox};
-pub(crate) use replay::{cancel, record, replay_unfinished, retry_dead_letter};
+pub(crate) use replay::{cancel, read_record, replay_unfinished, retry_dead_letter};
 pub(crate) use table::{ErasedTable, Payload};

@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use super::dispatch::write_change;
 use super::journal::ActionChange;
 use super::mailbox::JobState;
+use super::request::known_action;
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Retry};
 use crate::host::HostShared;
 
@@ -26,7 +28,7 @@ pub(crate) async fn replay_unfinished(host: &Arc<HostShared>) -> usize {
                 tracing::warn!(%id, %service, %error, "cannot replay action");
                 let mut change = ActionChange::new(ActionState::Failed, 0, host.clock.now());
                 change.error = Some(error.to_string());
-                let _ = host.journal.update(id, change).await;
+                write_change(host, id, change).await;
             }
         }
     }
@@ -41,7 +43,7 @@ pub(crate) async fn retry_dead_letter(
     host: &Arc<HostShared>,
     id: ActionId,
 ) -> Result<(), ActionError> {
-    let record = record(host, id).await?;
+    let record = read_record(host, id).await?;
     if record.state != ActionState::DeadLettered {
         return Err(ActionError::NotDeadLettered {
             id,
@@ -57,7 +59,7 @@ pub(crate) async fn retry_dead_letter(
 
 /// Withdraws a queued action: it will not run, and a caller waiting for it hears so.
 pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), ActionError> {
-    let record = record(host, id).await?;
+    let record = read_record(host, id).await?;
     let index = host.find_name(&record.service)?;
     let removed = host.cells[index]
         .actions
@@ -81,7 +83,10 @@ pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), A
 }
 
 /// An accepted action's record, if the journal holds it.
-pub(crate) async fn record(host: &HostShared, id: ActionId) -> Result<ActionRecord, ActionError> {
+pub(crate) async fn read_record(
+    host: &HostShared,
+    id: ActionId,
+) -> Result<ActionRecord, ActionError> {
     host.journal
         .get(id)
         .await?
@@ -90,18 +95,7 @@ pub(crate) async fn record(host: &HostShared, id: ActionId) -> Result<ActionReco
 
 fn requeue(host: &HostShared, record: ActionRecord) -> Result<(), ActionError> {
     let index = host.find_name(&record.service)?;
-    let cell = &host.cells[index];
-    let found = cell.actions.as_ref().and_then(|actions| {
-        let found = actions.table.find(&record.action)?;
-        Some((actions, found))
-    });
-    let Some((actions, found)) = found else {
-        return Err(ActionError::UnknownAction {
-            service: record.service.to_string(),
-            action: record.action.to_string(),
-            known: Vec::new(),
-        });
-    };
+    let (actions, found) = known_action(&host.cells[index], &record.action)?;
     actions.mailbox.requeue(Job::new(JobState {
         id: record.id,
         entry: found.index,

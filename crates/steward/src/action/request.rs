@@ -311,7 +311,7 @@ impl Drop for Pending<'_> {
     }
 }
 
-fn known_action<'a>(
+pub(super) fn known_action<'a>(
     cell: &'a ServiceCell,
     action: &str,
 ) -> Result<(&'a ServiceActions, Found), ActionError> {

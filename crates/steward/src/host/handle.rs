@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 use super::shared::{HostShared, Phase};
-use crate::action::{ActionError, ActionId, ActionRecord, cancel, record, retry_dead_letter};
+use crate::action::{ActionError, ActionId, ActionRecord, cancel, read_record, retry_dead_letter};
 use crate::client::ServiceRef;
 use crate::config::Environment;
 use crate::error::ControlError;
@@ -121,7 +121,7 @@ impl HostHandle {
 
     /// An accepted action's record: state, attempts, result or error.
     pub async fn action(&self, id: ActionId) -> Result<ActionRecord, ActionError> {
-        record(&self.host, id).await
+        read_record(&self.host, id).await
     }
 
     /// Actions that failed every attempt their retry policy allowed, oldest first.
