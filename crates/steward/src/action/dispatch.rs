@@ -55,9 +55,7 @@ impl ServiceActions {
         mailbox: Mailbox,
         max_concurrency: usize,
     ) -> Self {
-        let durations = (0..table.names().len())
-            .map(|_| Default::default())
-            .collect();
+        let durations = (0..table.len()).map(|_| Default::default()).collect();
         Self {
             durations,
             table,
@@ -319,11 +317,9 @@ async fn attempt(
     }
     .instrument(span.clone())
     .await;
-    let ended_as = match &outcome {
-        Ok(_) => ActionState::Succeeded,
-        Err(Failure::TimedOut(_)) => ActionState::TimedOut,
-        Err(_) => ActionState::Failed,
-    };
+    let ended_as = outcome
+        .as_ref()
+        .map_or_else(Failure::state, |_| ActionState::Succeeded);
     // Timed with the journal's own readings: a clock read costs more than the rest
     // of the measurement.
     let ended = host.clock.now();
@@ -365,6 +361,15 @@ impl Failure {
             retry: true,
         }
     }
+
+    /// The state an attempt that failed this way leaves its action in, unless
+    /// it is retried.
+    fn state(&self) -> ActionState {
+        match self {
+            Failure::TimedOut(_) => ActionState::TimedOut,
+            Failure::BadParameters { .. } | Failure::Failed { .. } => ActionState::Failed,
+        }
+    }
 }
 
 async fn succeeded(
@@ -403,10 +408,11 @@ async fn failed(
 ) {
     let Some(job) = held.job.as_mut() else { return };
     let action = job.action.to_string();
-    let (state, retryable) = match &failure {
-        Failure::BadParameters { .. } => (ActionState::Failed, false),
-        Failure::TimedOut(_) => (ActionState::TimedOut, true),
-        Failure::Failed { retry, .. } => (ActionState::Failed, *retry),
+    let state = failure.state();
+    let retryable = match &failure {
+        Failure::BadParameters { .. } => false,
+        Failure::TimedOut(_) => true,
+        Failure::Failed { retry, .. } => *retry,
     };
     let error = match failure {
         Failure::BadParameters { path, reason } => {

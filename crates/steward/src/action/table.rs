@@ -257,6 +257,9 @@ pub(crate) trait ErasedTable: Send + Sync {
 
     fn names(&self) -> Vec<String>;
 
+    /// How many actions it has.
+    fn len(&self) -> usize;
+
     fn find(&self, name: &str) -> Option<Found>;
 
     /// Decodes JSON parameters into the parameter type of the action at `index`.
@@ -288,6 +291,10 @@ impl<S: Send + Sync + 'static> ErasedTable for ActionTable<S> {
             .iter()
             .map(|entry| entry.name.to_string())
             .collect()
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
     }
 
     fn find(&self, name: &str) -> Option<Found> {
