@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::error::codes::{BODY_TOO_LARGE, MALFORMED_JSON};
+use crate::error::codes::{BODY_TOO_LARGE, MALFORMED_JSON, UNREADABLE_BODY};
 
 /// A request body as JSON; an empty body is `null`.
 pub(crate) struct JsonBody(pub(crate) Value);
@@ -36,5 +36,5 @@ fn too_large_or_unreadable(rejection: BytesRejection) -> ApiError {
             "the body is larger than the server accepts (`http.body_limit`)",
         );
     }
-    ApiError::new(rejection.status(), "unreadable_body", rejection.body_text())
+    ApiError::of(UNREADABLE_BODY, rejection.body_text())
 }

@@ -7,7 +7,7 @@ use axum::routing::{self, MethodRouter};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use crate::config::HttpConfig;
-use crate::error::codes::{BAD_QUERY, BODY_TOO_LARGE, ErrorCode, MALFORMED_JSON};
+use crate::error::codes::{BAD_QUERY, BODY_TOO_LARGE, ErrorCode, MALFORMED_JSON, UNREADABLE_BODY};
 use crate::server::AppState;
 
 /// Makes a schema with the generator of the document it goes in.
@@ -139,7 +139,8 @@ impl Endpoint {
     /// Reads a JSON body of `body`'s schema.
     pub(crate) fn body(mut self, body: SchemaFn) -> Self {
         self.body = Some(body);
-        self.errors.extend([MALFORMED_JSON, BODY_TOO_LARGE]);
+        self.errors
+            .extend([MALFORMED_JSON, BODY_TOO_LARGE, UNREADABLE_BODY]);
         self
     }
 

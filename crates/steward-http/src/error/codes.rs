@@ -16,7 +16,8 @@ const fn code(status: StatusCode, code: &'static str) -> ErrorCode {
 
 pub(crate) const MALFORMED_JSON: ErrorCode = code(StatusCode::BAD_REQUEST, "malformed_json");
 pub(crate) const BAD_QUERY: ErrorCode = code(StatusCode::BAD_REQUEST, "bad_query");
-pub(crate) const BAD_PATH: ErrorCode = code(StatusCode::BAD_REQUEST, "bad_path");
+/// The body could not be read off the connection.
+pub(crate) const UNREADABLE_BODY: ErrorCode = code(StatusCode::BAD_REQUEST, "unreadable_body");
 pub(crate) const BAD_ACTION_ID: ErrorCode = code(StatusCode::BAD_REQUEST, "bad_action_id");
 pub(crate) const NOT_SUPPORTED: ErrorCode = code(StatusCode::BAD_REQUEST, "not_supported");
 pub(crate) const UNAUTHORIZED: ErrorCode = code(StatusCode::UNAUTHORIZED, "unauthorized");

@@ -4,7 +4,7 @@
 pub(crate) mod codes;
 
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
@@ -37,10 +37,6 @@ impl ApiError {
     /// An error with one of the codes the API documents.
     pub(crate) fn of(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(code.status, code.code, message)
-    }
-
-    pub(crate) fn not_found(message: impl Into<String>) -> Self {
-        Self::of(codes::NOT_FOUND, message)
     }
 }
 
@@ -116,13 +112,7 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-impl From<PathRejection> for ApiError {
-    fn from(rejection: PathRejection) -> Self {
-        Self::of(codes::BAD_PATH, rejection.body_text())
-    }
-}
-
 /// The 404 for a path no route serves.
 pub(crate) async fn no_route() -> ApiError {
-    ApiError::not_found("no such endpoint")
+    ApiError::of(codes::NOT_FOUND, "no such endpoint")
 }

@@ -36,7 +36,8 @@ pub(crate) async fn metrics(State(host): State<HostHandle>) -> impl IntoResponse
     )
 }
 
-fn status(ok: bool) -> StatusCode {
+/// 200 when `ok`, else 503.
+pub(crate) fn status(ok: bool) -> StatusCode {
     if ok {
         StatusCode::OK
     } else {

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use steward::{Health, HostHandle, ServiceInfo, ServiceStatus};
 
 use super::answers::Finished;
+use super::probes;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 
@@ -37,12 +38,8 @@ pub(crate) async fn health(
     Path(name): Path<String>,
 ) -> Result<(StatusCode, Json<Health>), ApiError> {
     let health = host.named(&name).health().await?;
-    let status = if health.status == steward::HealthStatus::Unhealthy {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(health)))
+    let ok = health.status != steward::HealthStatus::Unhealthy;
+    Ok((probes::status(ok), Json(health)))
 }
 
 /// The built-in commands, as `POST /api/services/{name}/{command}` names them.
