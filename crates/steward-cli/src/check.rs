@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use steward::{Host, HostBuilder, HostError};
+use steward::{ConfigErrors, Host, HostBuilder, HostError};
 use steward_http::HttpConfig;
 
 use crate::{Exit, complain, say};
@@ -19,26 +19,22 @@ pub(crate) fn builder(config: &Path) -> HostBuilder {
 
 /// The host and its control plane's settings, or every problem found, printed.
 pub(crate) fn load(config: &Path) -> Result<(Host, HttpConfig), Exit> {
-    let host = builder(config).build().map_err(|error| {
-        match error {
-            HostError::Config(errors) => {
-                complain(format!(
-                    "{} has {} problem(s):",
-                    config.display(),
-                    errors.0.len()
-                ));
-                for error in errors.iter() {
-                    complain(format!("  {error}"));
-                }
-            }
-            other => complain(format!("error: {other}")),
+    let problems = |errors: ConfigErrors| {
+        let count = errors.0.len();
+        complain(format!(
+            "{} has {count} problem(s):\n{errors}",
+            config.display()
+        ));
+        Exit::Failure
+    };
+    let host = builder(config).build().map_err(|error| match error {
+        HostError::Config(errors) => problems(errors),
+        other => {
+            complain(format!("error: {other}"));
+            Exit::Failure
         }
-        Exit::Failure
     })?;
-    let http = HttpConfig::from_config(host.config()).map_err(|error| {
-        complain(format!("{} has 1 problem(s):\n  {error}", config.display()));
-        Exit::Failure
-    })?;
+    let http = HttpConfig::from_config(host.config()).map_err(|error| problems(error.into()))?;
     if let Some(reason) = http.refusal() {
         complain(format!("{}: `http.bind`: {reason}", config.display()));
         return Err(Exit::Failure);

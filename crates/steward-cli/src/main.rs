@@ -102,7 +102,7 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             complain(format!("error: cannot start the runtime: {error}"));
-            return ExitCode::from(1);
+            return Exit::Failure.into();
         }
     };
     let exit = runtime.block_on(async {

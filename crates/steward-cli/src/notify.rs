@@ -15,17 +15,17 @@ pub(crate) fn spawn(host: HostHandle) -> Option<JoinHandle<()>> {
         if host.started().await {
             send(&[NotifyState::Ready]);
         }
-        let Some(interval) = watchdog else {
-            host.shutdown_requested().await;
-            send(&[NotifyState::Stopping]);
-            return;
-        };
-        let mut ticks = tokio::time::interval(interval / 2);
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => send(&[NotifyState::Watchdog]),
-                () = host.shutdown_requested() => break,
+        match watchdog {
+            Some(interval) => {
+                let mut ticks = tokio::time::interval(interval / 2);
+                loop {
+                    tokio::select! {
+                        _ = ticks.tick() => send(&[NotifyState::Watchdog]),
+                        () = host.shutdown_requested() => break,
+                    }
+                }
             }
+            None => host.shutdown_requested().await,
         }
         send(&[NotifyState::Stopping]);
     });
