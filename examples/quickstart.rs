@@ -140,12 +140,10 @@ async fn main() -> anyhow::Result<()> {
         .service(continuous("flaky-camera", FlakyCamera))
         .service(periodic("status-report", StatusReport))
         .build()?;
-    let handle = host.handle();
     let http = HttpConfig::from_config(host.config())?;
-    let server = steward_http::serve(handle.clone(), http).await?;
+    let server = steward_http::serve(host.handle(), http).await?;
     info!(address = %format!("http://{}", server.address()), "control plane listening");
     let run = host.run().await;
-    handle.request_shutdown();
     server.stopped().await?;
     match run {
         Ok(report) => {

@@ -23,9 +23,8 @@ pub(crate) async fn run(config: &Path, json_logs: bool) -> Exit {
     };
     tracing::info!(address = %format!("http://{}", server.address()), "control plane listening");
     let notifier = notify::spawn(handle.clone());
+    // However `run` ends, it leaves the shutdown requested: the server stops.
     let ended = host.run().await;
-    // A shutdown the host ran by itself (a signal) still stops the server.
-    handle.request_shutdown();
     if let Some(notifier) = notifier {
         let _ = notifier.await;
     }

@@ -69,6 +69,8 @@ impl Host {
             if let Err(reason) = run_startup(&host, cell).await {
                 if !cell.spec.continue_on_failure {
                     host.phase.send_replace(Phase::Stopped);
+                    // Whatever waits for the host's end (a control plane) stops too.
+                    host.shutdown_requested.cancel();
                     return Err(HostError::StartupFailed {
                         service: cell.name.to_string(),
                         reason,
@@ -89,13 +91,23 @@ impl Host {
 
     /// Starts, runs until SIGTERM/SIGINT or a shutdown request, then shuts down
     /// gracefully. A second signal during shutdown returns [`HostError::Forced`]
-    /// at once, abandoning what is still stopping.
+    /// at once, abandoning what is still stopping. However it returns, the
+    /// host's shutdown counts as requested, so what waits on
+    /// [`HostHandle::shutdown_requested`] (a control plane) ends too.
     pub async fn run(self) -> Result<ShutdownReport, HostError> {
-        let mut signals = Signals::listen().map_err(HostError::Signals)?;
+        let handle = self.handle();
+        let mut signals = match Signals::listen() {
+            Ok(signals) => signals,
+            Err(error) => {
+                handle.request_shutdown();
+                return Err(HostError::Signals(error));
+            }
+        };
         let running = tokio::select! {
             started = self.start() => started?,
             signal = signals.next() => {
                 tracing::info!(signal, "signal during start-up; stopping");
+                handle.request_shutdown();
                 return Ok(ShutdownReport::default());
             }
         };
@@ -103,7 +115,6 @@ impl Host {
             signal = signals.next() => tracing::info!(signal, "signal received; shutting down"),
             () = running.shutdown_requested() => tracing::info!("shutdown requested"),
         }
-        let handle = running.handle();
         tokio::select! {
             report = running.shutdown() => Ok(report),
             signal = signals.next() => {
