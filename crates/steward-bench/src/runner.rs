@@ -6,7 +6,8 @@ use anyhow::{Context as _, bail, ensure};
 use tokio::runtime::Runtime;
 
 use crate::measure::Measurement;
-use crate::{Cli, Rows};
+use crate::report::Table;
+use crate::{Cli, Rows, Settings};
 
 /// The subjects to run: all of them, or the one `--only` names.
 pub(crate) fn select(
@@ -91,6 +92,28 @@ fn in_child(cli: &Cli, scenario: &str, subject: &str) -> anyhow::Result<Rows> {
 }
 
 /// A fresh multi-threaded runtime, as an application would have.
+/// Runs one round in a fresh runtime, dropped before the next round starts, so no
+/// round inherits another's tasks or allocations.
+pub(crate) fn fresh<T>(round: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    runtime()?.block_on(round)
+}
+
+/// Measures every subject of `scenario` (or `--only` one) and builds its table.
+pub(crate) fn scenario(
+    cli: &Cli,
+    settings: &Settings,
+    scenario: &str,
+    subjects: &[&'static str],
+    measure: fn(&str, &Settings) -> anyhow::Result<Rows>,
+    table: fn(Rows, &Settings) -> Table,
+) -> anyhow::Result<Table> {
+    let subjects = select(subjects, cli.only.as_deref())?;
+    let rows = run_subjects(cli, scenario, &subjects, |subject| {
+        measure(subject, settings)
+    })?;
+    Ok(table(rows, settings))
+}
+
 pub(crate) fn runtime() -> anyhow::Result<Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -88,11 +88,7 @@ pub(crate) async fn gather(
 
 /// Measures every subject (or `--only` one) and builds the table.
 pub(crate) fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<Table> {
-    let subjects = runner::select(SUBJECTS, cli.only.as_deref())?;
-    let rows = runner::run_subjects(cli, SCENARIO, &subjects, |subject| {
-        measure(subject, settings)
-    })?;
-    Ok(table(rows, settings))
+    runner::scenario(cli, settings, SCENARIO, SUBJECTS, measure, table)
 }
 
 fn measure(subject: &str, settings: &Settings) -> anyhow::Result<Rows> {
@@ -104,15 +100,13 @@ fn measure(subject: &str, settings: &Settings) -> anyhow::Result<Rows> {
     } = *settings;
     let mut rounds = Vec::with_capacity(settings.repeats);
     for _ in 0..settings.repeats {
-        let runtime = runner::runtime()?;
-        let round = runtime.block_on(async {
+        let round = runner::fresh(async {
             match subject {
                 "steward" => steward::round(events, subscribers, buffer).await,
                 "floor" => floor::round(events, subscribers, buffer).await,
                 other => anyhow::bail!("unknown fanout subject `{other}`"),
             }
         })?;
-        drop(runtime);
         rounds.push(round);
     }
     rounds.sort_by(|a, b| a.per_second().total_cmp(&b.per_second()));

@@ -73,32 +73,26 @@ impl Round {
 
 /// Measures every subject (or `--only` one) and builds the table.
 pub(crate) fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<Table> {
-    let subjects = runner::select(SUBJECTS, cli.only.as_deref())?;
-    let rows = runner::run_subjects(cli, SCENARIO, &subjects, |subject| {
-        measure(subject, settings)
-    })?;
-    Ok(table(rows, settings))
+    runner::scenario(cli, settings, SCENARIO, SUBJECTS, measure, table)
 }
 
 fn measure(subject: &str, settings: &Settings) -> anyhow::Result<Rows> {
     let load = Load::new(settings);
     // The floor answers the bytes Steward answers, asked of Steward once, untimed.
     let body = match subject {
-        "axum" => Some(runner::runtime()?.block_on(steward::status_body())?),
+        "axum" => Some(runner::fresh(steward::status_body())?),
         _ => None,
     };
     let mut latencies = Vec::new();
     let mut rates = Vec::with_capacity(settings.repeats);
     for _ in 0..settings.repeats {
-        let runtime = runner::runtime()?;
-        let round = runtime.block_on(async {
+        let round = runner::fresh(async {
             match (subject, &body) {
                 ("steward", _) => steward::round(load).await,
                 ("axum", Some(body)) => floor::round(load, body.clone()).await,
                 (other, _) => anyhow::bail!("unknown http subject `{other}`"),
             }
         })?;
-        drop(runtime);
         rates.push(round.per_second());
         latencies.extend(round.latencies);
     }

@@ -34,19 +34,14 @@ pub(crate) struct Round {
 
 /// Measures every subject (or `--only` one) and builds the table.
 pub(crate) fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<Table> {
-    let subjects = runner::select(SUBJECTS, cli.only.as_deref())?;
-    let rows = runner::run_subjects(cli, SCENARIO, &subjects, |subject| {
-        measure(subject, settings)
-    })?;
-    Ok(table(rows, settings))
+    runner::scenario(cli, settings, SCENARIO, SUBJECTS, measure, table)
 }
 
 fn measure(subject: &str, settings: &Settings) -> anyhow::Result<Rows> {
     let services = settings.services;
     let mut rounds = Vec::with_capacity(settings.iterations);
     for _ in 0..settings.iterations {
-        let runtime = runner::runtime()?;
-        let round = runtime.block_on(async {
+        let round = runner::fresh(async {
             match subject {
                 "steward" => steward::round(services).await,
                 "floor" => floor::round(services).await,
@@ -54,7 +49,6 @@ fn measure(subject: &str, settings: &Settings) -> anyhow::Result<Rows> {
                 other => anyhow::bail!("unknown lifecycle subject `{other}`"),
             }
         })?;
-        drop(runtime);
         rounds.push(round);
     }
     let starts: Vec<Duration> = rounds.iter().map(|round| round.start).collect();

@@ -37,11 +37,7 @@ pub(crate) struct Ticks {
 
 /// Measures every subject (or `--only` one) and builds the table.
 pub(crate) fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<Table> {
-    let subjects = runner::select(SUBJECTS, cli.only.as_deref())?;
-    let rows = runner::run_subjects(cli, SCENARIO, &subjects, |subject| {
-        measure(subject, settings)
-    })?;
-    Ok(table(rows, settings))
+    runner::scenario(cli, settings, SCENARIO, SUBJECTS, measure, table)
 }
 
 fn measure(subject: &str, settings: &Settings) -> anyhow::Result<Rows> {
@@ -88,8 +84,7 @@ fn round(subject: &str, settings: &Settings) -> anyhow::Result<Ticks> {
         period,
         ..
     } = *settings;
-    let runtime = runner::runtime()?;
-    let ticks = runtime.block_on(async {
+    let ticks = runner::fresh(async {
         match subject {
             "steward" => steward::run(services, period, duration).await,
             "floor" => floor::run(services, period, duration).await,
@@ -98,7 +93,6 @@ fn round(subject: &str, settings: &Settings) -> anyhow::Result<Ticks> {
             other => anyhow::bail!("unknown periodic subject `{other}`"),
         }
     })?;
-    drop(runtime);
     Ok(ticks)
 }
 

@@ -80,11 +80,7 @@ pub(crate) struct Round {
 
 /// Measures every subject (or `--only` one) and builds the table.
 pub(crate) fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<Table> {
-    let subjects = runner::select(SUBJECTS, cli.only.as_deref())?;
-    let rows = runner::run_subjects(cli, SCENARIO, &subjects, |subject| {
-        measure(subject, settings)
-    })?;
-    Ok(table(rows, settings))
+    runner::scenario(cli, settings, SCENARIO, SUBJECTS, measure, table)
 }
 
 fn measure(subject: &str, settings: &Settings) -> anyhow::Result<Rows> {
@@ -92,8 +88,7 @@ fn measure(subject: &str, settings: &Settings) -> anyhow::Result<Rows> {
     let mut latencies = Vec::with_capacity(settings.calls * settings.repeats);
     let mut throughputs = Vec::with_capacity(settings.repeats);
     for _ in 0..settings.repeats {
-        let runtime = runner::runtime()?;
-        let round = runtime.block_on(async {
+        let round = runner::fresh(async {
             match subject {
                 "steward" => steward::round(load, steward::Path::Typed).await,
                 "steward-json" => steward::round(load, steward::Path::Json).await,
@@ -103,7 +98,6 @@ fn measure(subject: &str, settings: &Settings) -> anyhow::Result<Rows> {
                 other => anyhow::bail!("unknown rpc subject `{other}`"),
             }
         })?;
-        drop(runtime);
         latencies.extend(round.latencies);
         throughputs.push(round.throughput);
     }
