@@ -23,6 +23,7 @@
 
 mod cpu;
 mod fanout;
+mod host;
 mod http;
 mod lifecycle;
 mod measure;

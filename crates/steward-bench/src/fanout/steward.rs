@@ -4,12 +4,13 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
-use anyhow::{Context as _, anyhow, ensure};
-use steward::{Context, Continuous, Event, EventStream, Host, State, continuous};
+use anyhow::{Context as _, anyhow};
+use steward::{Context, Continuous, Event, EventStream, continuous};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::{Heard, Round, Tick};
+use crate::host;
 
 impl Event for Tick {
     const NAME: &'static str = "bench.tick";
@@ -53,13 +54,8 @@ pub(super) async fn round(events: u64, subscribers: usize, buffer: usize) -> any
     let emitter = Emitter {
         orders: Mutex::new(Some(inbox)),
     };
-    let host = Host::builder()
-        .env_prefix(None)
-        .service(continuous("emitter", emitter))
-        .build()?;
-    let running = host.start().await?;
+    let running = host::start_one(continuous("emitter", emitter)).await?;
     let handle = running.handle();
-    handle.service("emitter")?.wait_for(State::Running).await;
 
     let emitted = CancellationToken::new();
     let mut listeners = Vec::with_capacity(subscribers);
@@ -81,12 +77,7 @@ pub(super) async fn round(events: u64, subscribers: usize, buffer: usize) -> any
     let round = super::gather("steward", events, began, ended - began, listeners).await;
     let report = running.shutdown().await;
     let round = round?;
-    ensure!(
-        report.stopped.len() == 1 && report.abandoned.is_empty(),
-        "steward stopped {} and abandoned {} of 1 service",
-        report.stopped.len(),
-        report.abandoned.len()
-    );
+    host::stopped_cleanly(&report, 1)?;
     Ok(round)
 }
 

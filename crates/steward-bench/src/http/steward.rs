@@ -3,32 +3,18 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use anyhow::{Context as _, ensure};
+use anyhow::Context as _;
 use axum::body::Bytes;
-use steward::{Context, Continuous, Host, RunningHost, State, continuous};
+use steward::{RunningHost, continuous};
 use steward_http::{HttpConfig, Server};
 
 use super::{Load, Round, SERVICE};
-
-/// Idles until stopped.
-struct Noop;
-
-impl Continuous for Noop {
-    async fn run(&self, cx: &Context) -> steward::Result {
-        cx.cancelled().await;
-        Ok(())
-    }
-}
+use crate::host::{self, Idle};
 
 /// The host with its one service running, and its control plane listening.
 async fn start() -> anyhow::Result<(RunningHost, Server)> {
-    let host = Host::builder()
-        .env_prefix(None)
-        .service(continuous(SERVICE, Noop))
-        .build()?;
-    let running = host.start().await?;
+    let running = host::start_one(continuous(SERVICE, Idle)).await?;
     let handle = running.handle();
-    handle.service(SERVICE)?.wait_for(State::Running).await;
     let mut config = HttpConfig::default();
     config.bind = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let server = steward_http::serve(handle, config).await?;
@@ -39,13 +25,7 @@ async fn start() -> anyhow::Result<(RunningHost, Server)> {
 async fn stop(running: RunningHost, server: Server) -> anyhow::Result<()> {
     let report = running.shutdown().await;
     server.stopped().await.context("the control plane failed")?;
-    ensure!(
-        report.stopped.len() == 1 && report.abandoned.is_empty(),
-        "steward stopped {} and abandoned {} of 1 service",
-        report.stopped.len(),
-        report.abandoned.len()
-    );
-    Ok(())
+    host::stopped_cleanly(&report, 1)
 }
 
 pub(super) async fn round(load: Load) -> anyhow::Result<Round> {

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::ensure;
 use steward::{Context, Continuous, Host, continuous};
 
 use super::Round;
+use crate::host;
 use crate::probe::Started;
 use crate::rss;
 
@@ -40,12 +40,7 @@ pub(super) async fn round(services: usize) -> anyhow::Result<Round> {
     let began = Instant::now();
     let report = running.shutdown().await;
     let stop = began.elapsed();
-    ensure!(
-        report.stopped.len() == services && report.abandoned.is_empty(),
-        "steward stopped {} and abandoned {} of {services} services",
-        report.stopped.len(),
-        report.abandoned.len()
-    );
+    host::stopped_cleanly(&report, services)?;
     Ok(Round {
         start,
         stop,

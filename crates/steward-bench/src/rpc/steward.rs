@@ -3,9 +3,10 @@
 
 use anyhow::ensure;
 use serde_json::Value;
-use steward::{ActionTable, Context, Continuous, Host, ServiceRef, State, continuous};
+use steward::{ActionTable, Context, Continuous, ServiceRef, continuous};
 
 use super::{Load, Round};
+use crate::host;
 
 /// Which client path the calls take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,21 +64,14 @@ pub(super) async fn round(load: Load, path: Path) -> anyhow::Result<Round> {
         .actions(actions)
         .max_concurrency(load.in_flight_total())
         .mailbox(1024);
-    let host = Host::builder().env_prefix(None).service(def).build()?;
-    let running = host.start().await?;
+    let running = host::start_one(def).await?;
     let handle = running.handle();
-    handle.service("noop")?.wait_for(State::Running).await;
     let round = match path {
         Path::Typed => super::drive(Typed(handle.of::<Noop>()), load).await,
         Path::Json => super::drive(Json(handle.named("noop")), load).await,
     };
     let report = running.shutdown().await;
     let round = round?;
-    ensure!(
-        report.stopped.len() == 1 && report.abandoned.is_empty(),
-        "steward stopped {} and abandoned {} of 1 service",
-        report.stopped.len(),
-        report.abandoned.len()
-    );
+    host::stopped_cleanly(&report, 1)?;
     Ok(round)
 }
