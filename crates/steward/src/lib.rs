@@ -102,7 +102,7 @@ pub use action::{
     Retry, TypedRequest,
 };
 pub use client::{QueueInfo, ServiceInfo, ServiceRef};
-pub use command::{NotSupported, ProcessBatch};
+pub use command::{BUILT_IN_COMMANDS, NotSupported, ProcessBatch};
 pub use config::duration;
 pub use config::{
     Config, ConfigError, ConfigErrors, Environment, HostConfig, Origin, RestartConfig,

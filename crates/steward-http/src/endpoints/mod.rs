@@ -18,7 +18,7 @@ use crate::error::codes::*;
 use crate::routes::actions::{self, SendOptions};
 use crate::routes::answers::{Accepted, Finished};
 use crate::routes::events::{self, Filter};
-use crate::routes::services::{self, COMMANDS};
+use crate::routes::services;
 use crate::routes::{openapi, probes};
 
 /// Where actions are sent; the document adds one concrete path per action beside it.
@@ -276,7 +276,7 @@ pub(crate) fn error_body(generator: &mut SchemaGenerator) -> Schema {
 fn commands(_: &mut SchemaGenerator) -> Schema {
     let mut schema = Schema::default();
     schema.insert("type".into(), "string".into());
-    schema.insert("enum".into(), COMMANDS.to_vec().into());
+    schema.insert("enum".into(), steward::BUILT_IN_COMMANDS.to_vec().into());
     schema
 }
 

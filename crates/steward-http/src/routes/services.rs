@@ -42,9 +42,6 @@ pub(crate) async fn health(
     Ok((probes::status(ok), Json(health)))
 }
 
-/// The built-in commands, as `POST /api/services/{name}/{command}` names them.
-pub(crate) const COMMANDS: [&str; 3] = ["trigger", "check-queue", "process-batch"];
-
 /// `POST /api/services/{name}/{command}`: runs a built-in command (`process-batch`
 /// takes an optional `{batch_size, filter}`) and answers its result.
 pub(crate) async fn command(
@@ -52,8 +49,6 @@ pub(crate) async fn command(
     Path((name, command)): Path<(String, String)>,
     JsonBody(params): JsonBody,
 ) -> Result<Finished, ApiError> {
-    // An unknown service is reported as such before its command is looked at.
-    host.service(&name)?;
     let result = host.named(&name).command(&command, params).await?;
     Ok(Finished { result })
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::ServiceRef;
 use crate::action::ActionError;
-use crate::command::{NotSupported, ProcessBatch};
+use crate::command::{BUILT_IN_COMMANDS, NotSupported, ProcessBatch};
 use crate::context::Context;
 use crate::error::{panic_message, render_error};
 use crate::service::{Body, CommandCall};
@@ -53,12 +53,8 @@ impl<T> ServiceRef<T> {
     /// Runs a built-in command by name with JSON parameters, as the HTTP API and
     /// the CLI do: `trigger` (answers `null`), `check-queue`, `process-batch`.
     pub async fn command(&self, name: &str, params: Value) -> Result<Value, ActionError> {
-        let service = || {
-            self.host
-                .cells
-                .get(self.index().ok()?)
-                .map(|c| c.name.to_string())
-        };
+        let index = self.index()?;
+        let service = || self.host.cells[index].name.to_string();
         match name {
             "trigger" => self.trigger().await.map(|()| Value::Null),
             "check-queue" => self.check_queue().await,
@@ -71,7 +67,7 @@ impl<T> ServiceRef<T> {
                 let batch: ProcessBatch =
                     serde_path_to_error::deserialize(params).map_err(|error| {
                         ActionError::BadParameters {
-                            service: service().unwrap_or_default(),
+                            service: service(),
                             action: name.to_owned(),
                             path: error.path().to_string(),
                             reason: error.into_inner().to_string(),
@@ -80,23 +76,18 @@ impl<T> ServiceRef<T> {
                 self.process_batch(batch).await
             }
             other => Err(ActionError::UnknownAction {
-                service: service().unwrap_or_default(),
+                service: service(),
                 action: other.to_owned(),
-                known: ["trigger", "check-queue", "process-batch"]
-                    .map(String::from)
-                    .to_vec(),
+                known: BUILT_IN_COMMANDS.map(String::from).to_vec(),
             }),
         }
     }
 
     async fn command_call(&self, name: &str, call: CommandCall) -> Result<Value, ActionError> {
         let cell = &self.host.cells[self.index()?];
-        let Body::Supervised(work) = &cell.body else {
+        let (Body::Supervised(work), Some(_)) = (&cell.body, cell.ticks()) else {
             return Err(not_periodic(cell, name));
         };
-        if cell.ticks().is_none() {
-            return Err(not_periodic(cell, name));
-        }
         running(cell, name)?;
         let token = cell
             .run_handle()

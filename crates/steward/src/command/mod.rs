@@ -6,6 +6,9 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The commands every periodic service answers, by name.
+pub const BUILT_IN_COMMANDS: [&str; 3] = ["trigger", "check-queue", "process-batch"];
+
 /// The `process-batch` command's parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,6 +1,7 @@
 //! The event trait, and an emitted event as subscribers see it.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -208,24 +209,24 @@ impl Emitted {
 
     /// Whether the value, as an `E`, passes `check` (false if it is not an `E`).
     pub(crate) fn check<E: Event>(&self, check: impl FnOnce(&E) -> bool) -> bool {
-        if let Some(event) = self.typed_ref::<E>() {
-            return check(event);
-        }
-        match &self.inner.value {
-            Value_::Json(value) if self.name() == E::NAME => {
-                E::deserialize(value).is_ok_and(|event| check(&event))
-            }
-            _ => false,
-        }
+        self.decoded::<E>().is_some_and(|event| check(&event))
     }
 
     /// The value as `E`, if it is an `E` (or JSON that decodes as one).
     pub fn get<E: Event>(&self) -> Option<E> {
+        self.decoded::<E>().map(Cow::into_owned)
+    }
+
+    /// The value as `E`: borrowed if it was emitted as one, decoded if it is JSON
+    /// under `E`'s name.
+    fn decoded<E: Event>(&self) -> Option<Cow<'_, E>> {
         if let Some(event) = self.typed_ref::<E>() {
-            return Some(event.clone());
+            return Some(Cow::Borrowed(event));
         }
         match &self.inner.value {
-            Value_::Json(value) if self.name() == E::NAME => E::deserialize(value).ok(),
+            Value_::Json(value) if self.name() == E::NAME => {
+                E::deserialize(value).ok().map(Cow::Owned)
+            }
             _ => None,
         }
     }
