@@ -127,6 +127,15 @@ async fn host_with(
     host
 }
 
+/// A host whose worker holds every action until `gate` lets it through, and the
+/// labels its actions saw, in order.
+async fn held_worker() -> (TestHost, Arc<Semaphore>, Arc<Mutex<Vec<String>>>) {
+    let gate = Arc::new(Semaphore::new(0));
+    let worker = Worker::holding(&gate);
+    let seen = worker.seen.clone();
+    (host_with(worker, |def| def).await, gate, seen)
+}
+
 #[tokio::test(start_paused = true)]
 async fn typed_and_json_calls_reach_the_same_handler() {
     let host = host_with(Worker::default(), |def| def).await;
@@ -152,10 +161,7 @@ async fn typed_and_json_calls_reach_the_same_handler() {
 
 #[tokio::test(start_paused = true)]
 async fn higher_priority_runs_first_and_equal_priorities_in_order() {
-    let gate = Arc::new(Semaphore::new(0));
-    let worker = Worker::holding(&gate);
-    let seen = worker.seen.clone();
-    let host = host_with(worker, |def| def).await;
+    let (host, gate, seen) = held_worker().await;
     let worker = host.handle().of::<Worker>();
     let mut done = worker.on::<Done>().stream().await.unwrap();
 
@@ -489,10 +495,7 @@ async fn max_concurrency_lets_handlers_overlap() {
 
 #[tokio::test(start_paused = true)]
 async fn shutdown_drains_queued_actions_and_then_refuses_new_ones() {
-    let gate = Arc::new(Semaphore::new(0));
-    let worker = Worker::holding(&gate);
-    let seen = worker.seen.clone();
-    let host = host_with(worker, |def| def).await;
+    let (host, gate, seen) = held_worker().await;
     let services = host.handle();
     let worker = services.of::<Worker>();
     for label in ["a", "b", "c"] {
@@ -743,10 +746,7 @@ async fn a_handler_that_panics_before_returning_its_future_fails_only_its_action
 
 #[tokio::test(start_paused = true)]
 async fn a_queued_action_can_be_cancelled() {
-    let gate = Arc::new(Semaphore::new(0));
-    let worker = Worker::holding(&gate);
-    let seen = worker.seen.clone();
-    let host = host_with(worker, |def| def).await;
+    let (host, gate, seen) = held_worker().await;
     let services = host.handle();
     let worker = services.of::<Worker>();
     let first = worker.act("work", job("first")).submit().await.unwrap();

@@ -8,9 +8,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use steward::testing::TestHost;
 use steward::{
-    ActionError, Context, Continuous, Periodic, ProcessBatch, Result, Schedule, State, continuous,
-    periodic,
+    ActionError, Context, Continuous, Periodic, ProcessBatch, Result, Schedule, ServiceRef, State,
+    continuous, periodic,
 };
+use tokio::task::JoinHandle;
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
@@ -24,6 +25,22 @@ struct Hourly {
     most_at_once: Arc<AtomicU32>,
     tick_time: Duration,
     batches: Arc<Mutex<Vec<ProcessBatch>>>,
+}
+
+impl Hourly {
+    /// Ticks that take `tick_time` each.
+    fn taking(tick_time: Duration) -> Self {
+        Self {
+            tick_time,
+            ..Self::default()
+        }
+    }
+}
+
+/// A trigger sent from a task of its own, answered when its tick is done.
+fn spawn_trigger(service: &ServiceRef) -> JoinHandle<std::result::Result<(), ActionError>> {
+    let service = service.clone();
+    tokio::spawn(async move { service.trigger().await })
 }
 
 impl Periodic for Hourly {
@@ -118,17 +135,11 @@ async fn trigger_ticks_now_and_leaves_the_schedule_alone() {
 
 #[tokio::test(start_paused = true)]
 async fn triggers_during_a_tick_wait_for_it_and_share_the_next() {
-    let hourly = Hourly {
-        tick_time: secs(10),
-        ..Hourly::default()
-    };
+    let hourly = Hourly::taking(secs(10));
     let (ticks, most) = (hourly.ticks.clone(), hourly.most_at_once.clone());
     let host = host(hourly).await;
     let service = host.handle().named("hourly");
-    let first = tokio::spawn({
-        let service = service.clone();
-        async move { service.trigger().await }
-    });
+    let first = spawn_trigger(&service);
     host.advance(secs(1)).await;
     // The first triggered tick is running: these two wait, then share one tick.
     let (second, third) = tokio::join!(service.trigger(), service.trigger());
@@ -209,10 +220,7 @@ async fn commands_a_service_cannot_answer_say_so() {
 
 #[tokio::test(start_paused = true)]
 async fn triggers_during_a_scheduled_tick_share_one_tick_and_nothing_more() {
-    let hourly = Hourly {
-        tick_time: secs(10),
-        ..Hourly::default()
-    };
+    let hourly = Hourly::taking(secs(10));
     let ticks = hourly.ticks.clone();
     let host = host(hourly).await;
     let service = host.handle().named("hourly");
@@ -238,21 +246,12 @@ async fn triggers_during_a_scheduled_tick_share_one_tick_and_nothing_more() {
 
 #[tokio::test(start_paused = true)]
 async fn a_trigger_waiting_when_the_service_stops_is_told_so() {
-    let hourly = Hourly {
-        tick_time: secs(10),
-        ..Hourly::default()
-    };
+    let hourly = Hourly::taking(secs(10));
     let host = host(hourly).await;
     let service = host.handle().named("hourly");
-    let first = tokio::spawn({
-        let service = service.clone();
-        async move { service.trigger().await }
-    });
+    let first = spawn_trigger(&service);
     host.advance(secs(1)).await;
-    let waiting = tokio::spawn({
-        let service = service.clone();
-        async move { service.trigger().await }
-    });
+    let waiting = spawn_trigger(&service);
     host.advance(secs(1)).await;
     host.handle()
         .service("hourly")
