@@ -160,7 +160,7 @@ impl Metrics {
         );
         registry.register(
             "service_runs",
-            "Ended runs of a continuous service, and ticks of a periodic one, by outcome",
+            "Runs of a continuous service that ended by themselves, and ticks of a periodic one, by outcome",
             inner.runs.clone(),
         );
         registry.register(

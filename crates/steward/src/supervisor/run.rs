@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 use tracing::Instrument;
 
 use tokio_util::sync::CancellationToken;
@@ -78,7 +77,6 @@ async fn supervise<W: Work>(
             Ok(()) => {
                 cell.record().has_run = true;
                 if host.advance(&cell, State::Running, None) {
-                    let began = Instant::now();
                     let run = work.run(&host, &cell, &cx);
                     let ended = match &cell.actions {
                         None => run.await,
@@ -87,10 +85,17 @@ async fn supervise<W: Work>(
                             Box::pin(beside(run, &host, &cell, actions, work.service(), &cx)).await
                         }
                     };
-                    // A periodic service's runs are its ticks, counted as they end.
-                    if cell.spec.kind == ServiceKind::Continuous {
-                        let outcome = Outcome::of(&ended);
-                        cell.run_ended(&host.metrics, outcome, began.elapsed());
+                    // A periodic service's runs are its ticks, counted as they end; a
+                    // run a stop ended has no outcome of its own (and a host stopping
+                    // thousands of services should not register metrics meanwhile).
+                    if cell.spec.kind == ServiceKind::Continuous && !token.is_cancelled() {
+                        let since = cell.record().since;
+                        let took = since.and_then(|since| (host.clock.now() - since).to_std().ok());
+                        cell.run_ended(
+                            &host.metrics,
+                            Outcome::of(&ended),
+                            took.unwrap_or_default(),
+                        );
                     }
                     ended
                 } else {
