@@ -9,11 +9,12 @@ use steward_http::HttpConfig;
 use crate::{Exit, complain, say};
 
 /// The builder `run` and `check` share: the file, the `[http]` section, and
-/// every service linked into this binary.
+/// every built-in kind and service linked into this binary.
 pub(crate) fn builder(config: &Path) -> HostBuilder {
     Host::builder()
         .config_file(config)
         .config_section(steward_http::SECTION)
+        .kinds(steward_builtins::kinds())
         .discover()
 }
 

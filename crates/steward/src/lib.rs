@@ -120,8 +120,8 @@ pub use host::{Host, HostBuilder, HostHandle, RunningHost, ServiceHandle};
 pub use restart::{Backoff, Restart, RestartPolicy};
 pub use schedule::{CronSchedule, Schedule, ScheduleError};
 pub use service::{
-    Continuous, Periodic, ServiceDef, ServiceKind, Startup, continuous, continuous_with, periodic,
-    periodic_with, startup, startup_with,
+    BuiltinKind, Continuous, Periodic, ServiceDef, ServiceKind, Startup, continuous,
+    continuous_with, periodic, periodic_with, startup, startup_with,
 };
 pub use state::{State, Transition};
 pub use status::{Outcome, RunStats, ServiceStatus};

@@ -19,6 +19,9 @@ pub struct ServiceStatus {
     pub name: String,
     /// Continuous, periodic or startup.
     pub kind: ServiceKind,
+    /// The configured kind it is an instance of (`process`), if it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub builtin: Option<&'static str>,
     /// Its current state.
     pub state: State,
     /// When it entered that state.

@@ -36,6 +36,14 @@ fn grid(header: &[&str], rows: &[Vec<String>]) -> String {
     lines.join("\n")
 }
 
+/// A built-in's kind (`process`) says more than `continuous`.
+fn kind(service: &Value) -> String {
+    match &service["builtin"] {
+        Value::Null => cell(&service["kind"]),
+        builtin => cell(builtin),
+    }
+}
+
 pub(super) fn services(body: &Value) -> String {
     let rows: Vec<Vec<String>> = body
         .as_array()
@@ -45,7 +53,7 @@ pub(super) fn services(body: &Value) -> String {
         .map(|service| {
             vec![
                 cell(&service["name"]),
-                cell(&service["kind"]),
+                kind(service),
                 cell(&service["state"]),
                 cell(&service["health"]["status"]),
                 cell(&service["restarts"]),
@@ -68,7 +76,7 @@ pub(super) fn services(body: &Value) -> String {
 pub(super) fn status(body: &Value) -> String {
     let mut lines = vec![
         format!("name:      {}", cell(&body["name"])),
-        format!("kind:      {}", cell(&body["kind"])),
+        format!("kind:      {}", kind(body)),
         format!(
             "state:     {} (since {})",
             cell(&body["state"]),

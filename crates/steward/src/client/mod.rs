@@ -41,6 +41,9 @@ pub struct ServiceInfo {
     pub name: String,
     /// Its kind.
     pub kind: ServiceKind,
+    /// The configured kind it is an instance of (`process`), if it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub builtin: Option<&'static str>,
     /// A periodic service's schedule.
     pub schedule: Option<String>,
     /// The actions it answers.
@@ -141,6 +144,7 @@ impl<T> ServiceRef<T> {
         Ok(ServiceInfo {
             name: cell.name.to_string(),
             kind: cell.spec.kind,
+            builtin: cell.spec.builtin,
             schedule: cell.spec.schedule.as_ref().map(ToString::to_string),
             actions: actions
                 .map(|actions| actions.table.infos())

@@ -19,7 +19,7 @@ use crate::clock::Clock;
 use crate::config::{ConfigErrors, ConfigSource, Environment, Expected, Format, load};
 use crate::error::HostError;
 use crate::event::EventBus;
-use crate::service::ServiceDef;
+use crate::service::{BuiltinKind, ServiceDef};
 use crate::state::{State, Transition};
 
 /// Builds a [`Host`]: register services, point at a configuration, then
@@ -51,6 +51,7 @@ pub struct HostBuilder {
     observers: Vec<Observer>,
     clock: Option<DateTime<Utc>>,
     journal: Option<Arc<dyn Journal>>,
+    kinds: Vec<BuiltinKind>,
 }
 
 impl Default for HostBuilder {
@@ -65,6 +66,7 @@ impl Default for HostBuilder {
             observers: Vec::new(),
             clock: None,
             journal: None,
+            kinds: Vec::new(),
         }
     }
 }
@@ -80,6 +82,19 @@ impl HostBuilder {
     /// Registers several services.
     pub fn services(mut self, defs: impl IntoIterator<Item = ServiceDef>) -> Self {
         self.defs.extend(defs);
+        self
+    }
+
+    /// Lets configuration name `kind`: each `[services.NAME]` table with
+    /// `kind = "…"` becomes an instance of it (see [`BuiltinKind`]).
+    pub fn kind(mut self, kind: BuiltinKind) -> Self {
+        self.kinds.push(kind);
+        self
+    }
+
+    /// Lets configuration name each of these kinds.
+    pub fn kinds(mut self, kinds: impl IntoIterator<Item = BuiltinKind>) -> Self {
+        self.kinds.extend(kinds);
         self
     }
 
@@ -187,8 +202,10 @@ impl HostBuilder {
             config.host.environment = environment;
         }
         let environment = config.host.environment;
+        let mut defs = self.defs;
+        defs.extend(instances_of_kinds(&self.kinds, &defs, &config));
         // Problems in the file and problems with services are reported together.
-        let plan = match plan(self.defs, &config, environment) {
+        let plan = match plan(defs, &config, environment, &self.kinds) {
             Ok(plan) if errors.is_empty() => plan,
             Ok(_) => return Err(ConfigErrors(errors).into()),
             Err(more) => {
@@ -228,6 +245,25 @@ impl HostBuilder {
             shared: Arc::new(shared),
         })
     }
+}
+
+/// One service per configuration table that names a known kind and no service in code.
+fn instances_of_kinds(
+    kinds: &[BuiltinKind],
+    defs: &[ServiceDef],
+    config: &crate::Config,
+) -> Vec<ServiceDef> {
+    let in_code: std::collections::HashSet<&str> = defs.iter().map(ServiceDef::name).collect();
+    config
+        .services
+        .iter()
+        .filter(|(name, _)| !in_code.contains(name.as_str()))
+        .filter_map(|(name, table)| {
+            let wanted = table.kind.as_deref()?;
+            let kind = kinds.iter().find(|kind| kind.name() == wanted)?;
+            Some(kind.instance(name))
+        })
+        .collect()
 }
 
 /// The process environment's variables under `PREFIX__`. Others are not read, so an

@@ -9,7 +9,7 @@ use crate::action::dispatch::ServiceActions;
 use crate::config::{Config, ConfigError, ConfigErrors, Environment, Origin, ServiceConfig};
 use crate::restart::{Restart, RestartPolicy};
 use crate::schedule::Schedule;
-use crate::service::{Body, ServiceDef, ServiceKind};
+use crate::service::{Body, BuiltinKind, ServiceDef, ServiceKind};
 use crate::supervisor::{ServiceCell, Spec};
 
 mod graph;
@@ -44,9 +44,10 @@ pub(crate) fn plan(
     defs: Vec<ServiceDef>,
     config: &Config,
     environment: Environment,
+    kinds: &[BuiltinKind],
 ) -> Result<Plan, ConfigErrors> {
     let mut errors = Vec::new();
-    check_config_tables(&defs, config, &mut errors);
+    check_config_tables(&defs, config, kinds, &mut errors);
     let base_restart = config.host.restart.apply_to(&Restart::default());
     let empty = ServiceConfig::default();
     let mut drafts = Vec::with_capacity(defs.len());
@@ -251,6 +252,7 @@ fn draft(
     let host = &config.host;
     let spec = Spec {
         kind: def.kind,
+        builtin: def.builtin,
         disabled,
         critical: table.critical.unwrap_or(options.critical),
         order: table.startup_order.unwrap_or(options.order),
@@ -259,6 +261,10 @@ fn draft(
         stop_timeout: table
             .stop_timeout
             .or(options.stop_timeout)
+            .or_else(|| match &body {
+                Some(Body::Supervised(service)) => service.stop_timeout(),
+                _ => None,
+            })
             .unwrap_or(host.stop_timeout),
         timeout: table
             .timeout

@@ -108,6 +108,8 @@ pub struct ServiceDef {
     pub(crate) factory: Factory,
     pub(crate) actions: Option<ActionsDef>,
     pub(crate) emits: Vec<EventInfo>,
+    /// The configured kind it is an instance of, if it is one.
+    pub(crate) builtin: Option<&'static str>,
 }
 
 /// A service's actions as registered, with how many run at once and wait.
@@ -255,6 +257,7 @@ impl ServiceDef {
             factory,
             actions: None,
             emits: Vec::new(),
+            builtin: None,
         }
     }
 }

@@ -11,6 +11,7 @@ use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -139,6 +140,9 @@ pub(crate) trait Supervised: Send + Sync {
     /// A periodic service's tick history.
     fn tick_stats(&self) -> Option<&TickStats>;
 
+    /// How long the service says it needs to stop.
+    fn stop_timeout(&self) -> Option<Duration>;
+
     /// Runs a built-in command; `None` for a continuous service.
     fn command<'a>(
         &'a self,
@@ -166,6 +170,10 @@ impl<S: Continuous> Supervised for AsContinuous<S> {
 
     fn tick_stats(&self) -> Option<&TickStats> {
         None
+    }
+
+    fn stop_timeout(&self) -> Option<Duration> {
+        self.0.stop_timeout()
     }
 
     fn command<'a>(
@@ -197,6 +205,10 @@ impl<S: Periodic> Supervised for AsPeriodic<S> {
 
     fn tick_stats(&self) -> Option<&TickStats> {
         Some(&self.stats)
+    }
+
+    fn stop_timeout(&self) -> Option<Duration> {
+        None
     }
 
     fn command<'a>(

@@ -1,9 +1,11 @@
 //! The three kinds of services and how they are registered.
 
+mod builtin;
 mod def;
 mod erased;
 mod traits;
 
+pub use builtin::BuiltinKind;
 pub(crate) use def::{Body, ServiceOptions};
 pub use def::{
     ServiceDef, ServiceKind, continuous, continuous_with, periodic, periodic_with, startup,

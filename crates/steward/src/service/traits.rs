@@ -2,6 +2,7 @@
 //! hook has a default body.
 
 use std::future::Future;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -47,6 +48,13 @@ pub trait Continuous: Send + Sync + 'static {
 
     /// Does the work until `cx` is cancelled.
     fn run(&self, cx: &Context) -> impl Future<Output = Result> + Send;
+
+    /// How long the service needs to stop once cancelled, when its settings know
+    /// better than the host's default `stop_timeout`. A `stop_timeout` set in code
+    /// or in the service's table still wins.
+    fn stop_timeout(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// A service that does a unit of work, a *tick*, on a schedule.

@@ -25,6 +25,8 @@ use crate::status::ServiceStatus;
 #[derive(Debug, Clone)]
 pub(crate) struct Spec {
     pub(crate) kind: ServiceKind,
+    /// The configured kind it is an instance of (`process`).
+    pub(crate) builtin: Option<&'static str>,
     pub(crate) disabled: Option<String>,
     pub(crate) critical: bool,
     pub(crate) order: i32,
@@ -161,6 +163,7 @@ impl ServiceCell {
         ServiceStatus {
             name: self.name.to_string(),
             kind: self.spec.kind,
+            builtin: self.spec.builtin,
             state,
             since: record.since,
             reason: record.reason.clone(),

@@ -1,26 +1,30 @@
 //! Checks of a service definition and its table that do not need the other
 //! services: keys and options that fit the kind, names, schedules.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use crate::config::{Config, ConfigError, Origin, ServiceConfig};
 use crate::schedule::Schedule;
-use crate::service::{ServiceDef, ServiceKind, ServiceOptions};
+use crate::service::{BuiltinKind, ServiceDef, ServiceKind, ServiceOptions};
 
-/// Every `[services.x]` table must name a registered service.
+/// Every `[services.x]` table must name a registered service or a known kind.
 pub(super) fn check_config_tables(
     defs: &[ServiceDef],
     config: &Config,
+    kinds: &[BuiltinKind],
     errors: &mut Vec<ConfigError>,
 ) {
     if config.services.is_empty() {
         return;
     }
-    let registered: HashSet<&str> = defs.iter().map(|def| def.name.as_str()).collect();
+    let registered: HashMap<&str, Option<&str>> = defs
+        .iter()
+        .map(|def| (def.name.as_str(), def.builtin))
+        .collect();
     let names: Vec<&str> = defs.iter().map(|def| def.name.as_str()).collect();
     for (name, table) in &config.services {
-        if registered.contains(name.as_str()) {
-            if table.kind.is_some() {
+        if let Some(builtin) = registered.get(name.as_str()) {
+            if table.kind.is_some() && table.kind.as_deref() != *builtin {
                 let reason = format!("`{name}` is defined in code; remove `kind`");
                 errors.push(config.error_at(format!("services.{name}.kind"), reason));
             }
@@ -28,9 +32,7 @@ pub(super) fn check_config_tables(
         }
         let key = format!("services.{name}");
         let reason = match &table.kind {
-            Some(kind) => format!(
-                "unknown service kind `{kind}`: no built-in service of that kind is linked into this program"
-            ),
+            Some(kind) => unknown_kind(kind, kinds),
             None => {
                 let mut reason = format!("no service named `{name}` is registered");
                 if let Some(best) = crate::config::closest(name, &names) {
@@ -43,6 +45,19 @@ pub(super) fn check_config_tables(
         };
         errors.push(config.error_at(key, reason));
     }
+}
+
+fn unknown_kind(kind: &str, kinds: &[BuiltinKind]) -> String {
+    let known: Vec<&str> = kinds.iter().map(BuiltinKind::name).collect();
+    let mut reason = format!("unknown service kind `{kind}`");
+    if let Some(best) = crate::config::closest(kind, &known) {
+        reason.push_str(&format!("; did you mean `{best}`?"));
+    } else if known.is_empty() {
+        reason.push_str(": no built-in service kinds are linked into this program");
+    } else {
+        reason.push_str(&format!(" (known kinds: {})", known.join(", ")));
+    }
+    reason
 }
 
 /// Schedule keys on a continuous service, `continue_on_failure` on a periodic one…

@@ -1,0 +1,39 @@
+//! Built-in Steward services: kinds that a configuration file names, so that
+//! operators run them without writing Rust.
+//!
+//! ```toml
+//! [services.detector]
+//! kind = "process"
+//! settings = { command = ["python3", "detector.py"], stop_timeout = "10s" }
+//! ```
+//!
+//! Register them on a host with [`HostBuilder::kinds`](steward::HostBuilder::kinds);
+//! the `steward` binary does so for every kind here.
+//!
+//! ```
+//! let host = steward::Host::builder()
+//!     .kinds(steward_builtins::kinds())
+//!     .config_toml(
+//!         "steward.toml",
+//!         r#"
+//!         [services.sleeper]
+//!         kind = "process"
+//!         settings = { command = ["sleep", "60"] }
+//!         "#,
+//!     )
+//!     .build()?;
+//! assert_eq!(host.handle().services()[0].builtin, Some("process"));
+//! # Ok::<(), steward::HostError>(())
+//! ```
+
+pub mod process;
+
+use steward::BuiltinKind;
+
+/// `kind = "process"`: supervises an external program (see [`process`]).
+pub const PROCESS: BuiltinKind = BuiltinKind::new("process", process::define);
+
+/// Every built-in kind.
+pub fn kinds() -> [BuiltinKind; 1] {
+    [PROCESS]
+}
