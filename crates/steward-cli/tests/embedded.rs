@@ -1,4 +1,4 @@
-//! The quickstart example as a real process: it starts, serves its control plane,
+//! The embedded example as a real process: it starts, serves its control plane,
 //! restarts its flaky camera, and stops gracefully on SIGINT (Ctrl-C).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,8 +23,8 @@ fn example(name: &str) -> PathBuf {
 }
 
 #[test]
-fn quickstart_runs_and_stops_on_ctrl_c() {
-    let mut child = Command::new(example("quickstart"))
+fn the_embedded_example_runs_and_stops_on_ctrl_c() {
+    let mut child = Command::new(example("embedded"))
         .env("NO_COLOR", "1")
         .env("RUST_LOG", "info")
         .env("RUST_BACKTRACE", "0")

@@ -1,16 +1,16 @@
-//! The quickstart host: startup steps in order, a watcher, a periodic cleanup, a
+//! A Rust program embedding Steward: startup steps in order, a watcher, a periodic cleanup, a
 //! status report, and a camera driver that keeps panicking and is restarted with
 //! backoff until it is given up on; its HTTP control plane on 127.0.0.1:8080.
 //! Ctrl-C stops everything gracefully.
 //!
 //! ```sh
-//! cargo run --example quickstart
+//! cargo run --example embedded
 //! curl -s localhost:8080/api/services
 //! curl -s -X POST localhost:8080/api/services/cleanup/trigger
 //! ```
 //!
-//! The schedule and restart settings come from `examples/quickstart.toml`; try
-//! `STEWARD__SERVICES__CLEANUP__INTERVAL=2s cargo run --example quickstart`.
+//! The schedule and restart settings come from `examples/embedded.toml`; try
+//! `STEWARD__SERVICES__CLEANUP__INTERVAL=2s cargo run --example embedded`.
 
 use std::time::Duration;
 
@@ -128,7 +128,7 @@ async fn main() -> anyhow::Result<()> {
 
     let config = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/quickstart.toml"
+        "/../../examples/embedded.toml"
     );
     let host = Host::builder()
         .config_file(config)
