@@ -5,38 +5,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
-use steward::{EventStream, Host, HostHandle, RunningHost, State};
+
+mod common;
+use common::{alive, host, shell, until};
+use steward::{EventStream, HostHandle, RunningHost, State};
 use steward_builtins::process::{ProcessExited, ProcessStarted};
-
-/// A host with the built-in kinds and this TOML.
-fn host(toml: &str) -> Host {
-    Host::builder()
-        .kinds(steward_builtins::kinds())
-        .env_prefix(None)
-        .config_toml("steward.toml", toml)
-        .build()
-        .expect("the configuration is valid")
-}
-
-/// A `process` service table running `sh -c SCRIPT`.
-fn shell(name: &str, script: &str, extra: &str) -> String {
-    let command = json!(["sh", "-c", script]);
-    format!(
-        "[services.{name}]\nkind = \"process\"\n{extra}\nsettings = {{ command = {command}, stop_timeout = \"5s\" }}\n"
-    )
-}
-
-/// Waits, up to ten seconds, until `done` holds.
-async fn until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting until {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
 
 /// Reads a pid a program wrote, once it has.
 async fn pid_in(file: &Path) -> i32 {
@@ -49,16 +22,6 @@ async fn pid_in(file: &Path) -> i32 {
         .trim()
         .parse()
         .unwrap()
-}
-
-/// Whether a process exists and is not a zombie waiting for a reaper.
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
-        Err(_) => false,
-    }
 }
 
 async fn exits(handle: &HostHandle, name: &str) -> EventStream<ProcessExited> {

@@ -442,7 +442,7 @@ fn a_table_naming_no_registered_service_is_refused() {
     assert_eq!(error.key, "services.unknown-kind");
     assert_eq!(
         error.reason,
-        "unknown service kind `teleporter`: no built-in service of that kind is linked into this program"
+        "unknown service kind `teleporter`: no built-in service kinds are linked into this program"
     );
     let (error, _) = only(text("[services.worker]\nkind = \"process\"\n"));
     assert_eq!(error.key, "services.worker.kind");
