@@ -3,15 +3,18 @@
 
 use steward::{Host, HostError};
 
-fn problems(settings: &str) -> Vec<(String, String)> {
+/// A host with one `process` service with these settings.
+fn build(settings: &str) -> Result<Host, HostError> {
     let toml = format!("[services.app]\nkind = \"process\"\nsettings = {settings}\n");
-    let error = Host::builder()
+    Host::builder()
         .kinds(steward_builtins::kinds())
         .env_prefix(None)
         .config_toml("steward.toml", toml)
         .build()
-        .unwrap_err();
-    match error {
+}
+
+fn problems(settings: &str) -> Vec<(String, String)> {
+    match build(settings).unwrap_err() {
         HostError::Config(errors) => errors.0.into_iter().map(|e| (e.key, e.reason)).collect(),
         other => panic!("expected configuration errors, got {other}"),
     }
@@ -72,14 +75,7 @@ fn bad_durations_addresses_and_keys_are_named() {
 #[test]
 fn signal_names_are_accepted_with_or_without_sig() {
     for signal in ["SIGTERM", "TERM", "int", "SIGQUIT", "HUP"] {
-        let toml = format!(
-            "[services.app]\nkind = \"process\"\nsettings = {{ command = [\"true\"], stop_signal = \"{signal}\" }}\n"
-        );
-        Host::builder()
-            .kinds(steward_builtins::kinds())
-            .env_prefix(None)
-            .config_toml("steward.toml", toml)
-            .build()
-            .unwrap_or_else(|error| panic!("{signal}: {error}"));
+        let settings = format!("{{ command = [\"true\"], stop_signal = \"{signal}\" }}");
+        build(&settings).unwrap_or_else(|error| panic!("{signal}: {error}"));
     }
 }
