@@ -1,12 +1,13 @@
-//! A Rust program embedding Steward: startup steps in order, a watcher, a periodic cleanup, a
-//! status report, and a camera driver that keeps panicking and is restarted with
-//! backoff until it is given up on; its HTTP control plane on 127.0.0.1:8080.
+//! A Rust program embedding Steward: startup steps in order, a watcher, a periodic cleanup
+//! with a `purge` action, a status report, and a camera driver that keeps panicking and is
+//! restarted with backoff until it is given up on; its HTTP control plane on 127.0.0.1:8080.
 //! Ctrl-C stops everything gracefully.
 //!
 //! ```sh
 //! cargo run --example embedded
 //! curl -s localhost:8080/api/services
-//! curl -s -X POST localhost:8080/api/services/cleanup/trigger
+//! cargo run -q -p steward-cli -- ctl trigger cleanup
+//! cargo run -q -p steward-cli -- ctl act cleanup purge --params '{"older_than_days": 7}' --wait
 //! ```
 //!
 //! The schedule and restart settings come from `examples/embedded.toml`; try
@@ -15,7 +16,7 @@
 use std::time::Duration;
 
 use steward::{
-    Context, Continuous, Host, HostError, Periodic, Result, Schedule, Startup, continuous,
+    Actions, Context, Continuous, Host, HostError, Periodic, Result, Schedule, Startup, continuous,
     periodic, periodic_with, startup,
 };
 use steward_http::HttpConfig;
@@ -83,6 +84,35 @@ impl Periodic for Cleanup {
     }
 }
 
+/// Stands in for the stored records: their ages in days.
+const RECORD_AGES: [u32; 5] = [1, 3, 8, 15, 40];
+
+/// The `purge` action's parameters.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Purge {
+    older_than_days: u32,
+}
+
+/// What `purge` did.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Purged {
+    purged: usize,
+}
+
+#[steward::actions]
+impl Cleanup {
+    /// Deletes the records older than a number of days now, whatever the retention.
+    #[action]
+    async fn purge(&self, purge: Purge) -> Result<Purged> {
+        let purged = RECORD_AGES
+            .iter()
+            .filter(|&&age| age > purge.older_than_days)
+            .count();
+        info!(older_than_days = purge.older_than_days, purged, "purged");
+        Ok(Purged { purged })
+    }
+}
+
 /// A driver for a camera that is not plugged in: it panics two seconds in.
 struct FlakyCamera;
 
@@ -126,17 +156,16 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
 
-    let config = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/embedded.toml"
-    );
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/embedded.toml");
     let host = Host::builder()
         .config_file(config)
         .config_section(steward_http::SECTION)
         .service(startup("migrate", Migrate))
         .service(startup("warm-cache", WarmCache))
         .service(continuous("inbox-watcher", InboxWatcher))
-        .service(periodic_with("cleanup", |settings| Cleanup { settings }))
+        .service(
+            periodic_with("cleanup", |settings| Cleanup { settings }).actions(Cleanup::actions()),
+        )
         .service(continuous("flaky-camera", FlakyCamera))
         .service(periodic("status-report", StatusReport))
         .build()?;

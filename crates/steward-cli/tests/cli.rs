@@ -2,29 +2,14 @@
 //! driven by `ctl` and stopped with SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+mod common;
+
 use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-fn steward() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_steward"));
-    command
-        .env_remove("STEWARD_URL")
-        .env_remove("STEWARD_TOKEN");
-    command
-}
-
-fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use common::{Running, steward, text};
 
 #[test]
 fn init_writes_a_config_that_checks_clean_and_will_not_overwrite() {
@@ -96,60 +81,6 @@ fn systemd_unit_runs_the_config_with_notify() {
     assert!(out.contains("User=steward"), "{out}");
 }
 
-/// A `steward run` child and the address its control plane listens on.
-struct Running {
-    child: Child,
-    url: String,
-    logs: mpsc::Receiver<String>,
-}
-
-impl Running {
-    fn start(config: &Path) -> Running {
-        Self::start_with(config, &[])
-    }
-
-    fn start_with(config: &Path, env: &[(&str, &str)]) -> Running {
-        let mut child = steward()
-            .args(["run", "-c"])
-            .arg(config)
-            .envs(env.iter().copied())
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (lines, logs) = mpsc::channel();
-        let stderr = BufReader::new(child.stderr.take().unwrap());
-        std::thread::spawn(move || {
-            for line in stderr.lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
-        let url = loop {
-            let line = logs
-                .recv_timeout(Duration::from_secs(30))
-                .expect("the control plane never said where it listens");
-            if let Some(at) = line.find("http://127.0.0.1:") {
-                let url: String = line[at..]
-                    .chars()
-                    .take_while(|c| !c.is_whitespace())
-                    .collect();
-                break url;
-            }
-        };
-        Running { child, url, logs }
-    }
-
-    fn ctl(&self, args: &[&str]) -> Output {
-        steward()
-            .arg("ctl")
-            .args(["--url", &self.url])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-}
-
 #[test]
 fn run_serves_the_api_ctl_drives_it_and_sigterm_stops_it_cleanly() {
     let dir = tempfile::tempdir().unwrap();
@@ -171,7 +102,7 @@ fn run_serves_the_api_ctl_drives_it_and_sigterm_stops_it_cleanly() {
     kill(Pid::from_raw(running.child.id() as i32), Signal::SIGTERM).unwrap();
     let status = running.child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "a clean exit on SIGTERM");
-    let logs: Vec<String> = running.logs.try_iter().collect();
+    let logs = running.logs.until_closed();
     assert!(
         logs.iter().any(|line| line.contains("host stopped")),
         "{logs:#?}"

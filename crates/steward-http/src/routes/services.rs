@@ -53,7 +53,8 @@ pub(crate) async fn command(
     Ok(Finished { result })
 }
 
-/// `POST /api/services/{name}/start`: answers the service's status once started.
+/// `POST /api/services/{name}/start`: answers the service's status once its start
+/// is under way (it is `running` once its start hook returns; watch the status).
 ///
 /// Lifecycle requests take no parameters, but a body, if sent, must still be JSON
 /// within the size limit, as it always had to be.
@@ -78,8 +79,8 @@ pub(crate) async fn stop(
     Ok(Json(service.status()))
 }
 
-/// `POST /api/services/{name}/restart`: answers the service's status once
-/// restarted.
+/// `POST /api/services/{name}/restart`: answers the service's status once it has
+/// stopped and its new start is under way.
 pub(crate) async fn restart(
     State(host): State<HostHandle>,
     Path(name): Path<String>,
