@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use steward::{
     Actions, Context, Continuous, Host, HostError, Periodic, Result, Schedule, Startup, continuous,
-    periodic, periodic_with, startup,
+    continuous_with, periodic, periodic_with, startup,
 };
 use steward_http::HttpConfig;
 use tracing::info;
@@ -113,13 +113,26 @@ impl Cleanup {
     }
 }
 
-/// A driver for a camera that is not plugged in: it panics two seconds in.
-struct FlakyCamera;
+/// A driver for a camera that is not plugged in: it panics `fails_after` in.
+struct FlakyCamera {
+    settings: CameraSettings,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CameraSettings {
+    #[serde(with = "steward::duration")]
+    fails_after: Duration,
+}
 
 impl Continuous for FlakyCamera {
-    async fn run(&self, _cx: &Context) -> Result {
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        panic!("camera 3 is not responding");
+    async fn run(&self, cx: &Context) -> Result {
+        // A stop before then ends the run quietly.
+        let wait = tokio::time::sleep(self.settings.fails_after);
+        if cx.run_until_cancelled(wait).await.is_some() {
+            panic!("camera 3 is not responding");
+        }
+        Ok(())
     }
 }
 
@@ -166,7 +179,9 @@ async fn main() -> anyhow::Result<()> {
         .service(
             periodic_with("cleanup", |settings| Cleanup { settings }).actions(Cleanup::actions()),
         )
-        .service(continuous("flaky-camera", FlakyCamera))
+        .service(continuous_with("flaky-camera", |settings| FlakyCamera {
+            settings,
+        }))
         .service(periodic("status-report", StatusReport))
         .build()?;
     let http = HttpConfig::from_config(host.config())?;

@@ -25,6 +25,10 @@ fn the_embedded_example_runs_and_stops_on_ctrl_c() {
             "STEWARD__SERVICES__FLAKY_CAMERA__RESTART__BACKOFF",
             "10ms..10ms",
         )
+        .env(
+            "STEWARD__SERVICES__FLAKY_CAMERA__SETTINGS__FAILS_AFTER",
+            "10ms",
+        )
         .env("STEWARD__HTTP__BIND", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
