@@ -7,13 +7,16 @@
 //! cargo run --release -p steward-bench -- rpc         # no-op action: round-trip latency, pipelined throughput
 //! cargo run --release -p steward-bench -- fanout      # one emitter, 100 subscribers: events delivered per second
 //! cargo run --release -p steward-bench -- http        # GET a service's status over HTTP: requests/s, latency
+//! cargo run --release -p steward-bench -- restart     # a crashing program: child exit → next start, vs supervisord
 //! cargo run --release -p steward-bench -- all         # every scenario, one after the other
 //! cargo run --release -p steward-bench -- lifecycle --only steward --iterations 1
 //! ```
 //!
 //! Each scenario prints a table per subject and metric with the ratio to the floor
 //! and the target, then, last, one JSON line per measurement:
-//! `{"scenario":"…","subject":"…","metric":"…","value":…,"unit":"…"}`.
+//! `{"scenario":"…","subject":"…","metric":"…","value":…,"unit":"…"}`; a peer that
+//! cannot run here (supervisord not installed) has `"value":null` and an
+//! `"unavailable"` reason instead.
 //!
 //! Every subject runs in a child process of this one (the same binary, with
 //! `--only`), so that one subject's heap, threads and leftover tasks never colour
@@ -30,6 +33,7 @@ mod measure;
 mod periodic;
 mod probe;
 mod report;
+mod restart;
 mod rpc;
 mod rss;
 mod runner;
@@ -116,6 +120,18 @@ struct Cli {
     #[arg(long, default_value_t = 500)]
     load_warmup_ms: u64,
 
+    /// Restart: how many restarts each subject is timed over.
+    #[arg(long, default_value_t = 50)]
+    restarts: usize,
+
+    /// Restart: how long each run of the supervised program lasts, in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    live_ms: u64,
+
+    /// Child: the file the supervised program appends its start and exit to.
+    #[arg(long, hide = true)]
+    log: Option<std::path::PathBuf>,
+
     /// Runs one subject in this process instead of each in a child process.
     #[arg(long)]
     only: Option<String>,
@@ -139,12 +155,23 @@ enum Scenario {
     /// `GET /api/services/{name}/status` over 2 keep-alive connections for 3 s:
     /// Steward's control plane against a bare axum handler.
     Http,
+    /// A `process` service whose program exits after 100 ms, restarted at once:
+    /// child exit → next child start, against a bare tokio loop and supervisord.
+    Restart,
     /// Every scenario, one after the other.
     All,
+    /// The restart scenario's supervised program: appends its start to `--log`,
+    /// lives `--live-ms`, appends its exit and exits with status 1.
+    #[value(hide = true)]
+    Child,
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if cli.scenario == Scenario::Child {
+        let live = Duration::from_millis(cli.live_ms);
+        match restart::child::run(cli.log.as_deref(), live)? {}
+    }
     let settings = Settings::from(&cli);
     let tables = match cli.scenario {
         Scenario::Lifecycle => vec![lifecycle::run(&cli, &settings)?],
@@ -152,13 +179,16 @@ fn main() -> anyhow::Result<()> {
         Scenario::Rpc => vec![rpc::run(&cli, &settings)?],
         Scenario::Fanout => vec![fanout::run(&cli, &settings)?],
         Scenario::Http => vec![http::run(&cli, &settings)?],
+        Scenario::Restart => vec![restart::run(&cli, &settings)?],
         Scenario::All => vec![
             lifecycle::run(&cli, &settings)?,
             periodic::run(&cli, &settings)?,
             rpc::run(&cli, &settings)?,
             fanout::run(&cli, &settings)?,
             http::run(&cli, &settings)?,
+            restart::run(&cli, &settings)?,
         ],
+        Scenario::Child => anyhow::bail!("`child` runs as the restart scenario's program"),
     };
     if !cli.json_only {
         for table in &tables {
@@ -191,6 +221,8 @@ struct Settings {
     connections: usize,
     load_duration: Duration,
     load_warmup: Duration,
+    restarts: usize,
+    live: Duration,
 }
 
 impl From<&Cli> for Settings {
@@ -213,6 +245,8 @@ impl From<&Cli> for Settings {
             connections: cli.connections.max(1),
             load_duration: Duration::from_millis(cli.load_ms.max(1)),
             load_warmup: Duration::from_millis(cli.load_warmup_ms),
+            restarts: cli.restarts.max(1),
+            live: Duration::from_millis(cli.live_ms),
         }
     }
 }

@@ -67,6 +67,17 @@ impl Table {
     }
 
     fn line(&self, row: &Measurement) -> [String; 7] {
+        if row.unavailable.is_some() {
+            return [
+                row.subject.clone(),
+                row.metric.clone(),
+                "unavailable".to_owned(),
+                row.unit.clone(),
+                "—".to_owned(),
+                String::new(),
+                String::new(),
+            ];
+        }
         let ratio = self.ratio(row);
         let (target, verdict) = match self.target(row) {
             Some(rule) => {
@@ -114,13 +125,14 @@ impl Table {
         self.ratio_to(row, (self.baseline)(&row.subject))
     }
 
-    /// The value over another subject's value for the same metric.
+    /// The value over another subject's value for the same metric (none where
+    /// either is unavailable).
     fn ratio_to(&self, row: &Measurement, subject: &str) -> Option<f64> {
         let base = self
             .rows
             .iter()
             .find(|other| other.subject == subject && other.metric == row.metric)?;
-        (base.value > 0.0).then(|| row.value / base.value)
+        (base.value > 0.0 && row.value.is_finite()).then(|| row.value / base.value)
     }
 
     fn target(&self, row: &Measurement) -> Option<&Rule> {

@@ -72,6 +72,8 @@ fn in_child(cli: &Cli, scenario: &str, subject: &str) -> anyhow::Result<Rows> {
         .args(["--connections", &cli.connections.to_string()])
         .args(["--load-ms", &cli.load_ms.to_string()])
         .args(["--load-warmup-ms", &cli.load_warmup_ms.to_string()])
+        .args(["--restarts", &cli.restarts.to_string()])
+        .args(["--live-ms", &cli.live_ms.to_string()])
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()

@@ -108,6 +108,30 @@ async fn backoff_is_capped() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_zero_backoff_restarts_at_once() {
+    let host = TestHost::builder()
+        .service(
+            continuous("crasher", Crasher::default()).restart(
+                Restart::default()
+                    .intensity(3, secs(60))
+                    .backoff(Backoff::new(Duration::ZERO, Duration::ZERO)),
+            ),
+        )
+        .start()
+        .await
+        .unwrap();
+    let began = tokio::time::Instant::now();
+    host.wait_for("crasher", State::Failed).await.unwrap();
+    assert_eq!(backoffs(&host, "crasher"), [Duration::ZERO; 3]);
+    assert_eq!(
+        began.elapsed(),
+        Duration::ZERO,
+        "no time passes between the attempts"
+    );
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn restarts_outside_the_window_do_not_count() {
     // Fails every 10 s; two restarts per minute are allowed, so it never gives up.
     struct SlowCrash;

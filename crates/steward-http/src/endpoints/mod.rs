@@ -74,7 +74,11 @@ fn service_endpoints() -> Vec<Endpoint> {
         Endpoint::post("/api/services/{name}/start", services::start)
             .doc("startService", SERVICES, "Starts a stopped service")
             .body(ignored)
-            .json(OK, "Its status once its start is under way.", schema::<ServiceStatus>)
+            .json(
+                OK,
+                "Its status once its start is under way.",
+                schema::<ServiceStatus>,
+            )
             .slow()
             .errors(&lifecycle),
         Endpoint::post("/api/services/{name}/stop", services::stop)
@@ -86,7 +90,11 @@ fn service_endpoints() -> Vec<Endpoint> {
         Endpoint::post("/api/services/{name}/restart", services::restart)
             .doc("restartService", SERVICES, "Stops and starts a service")
             .body(ignored)
-            .json(OK, "Its status once it has stopped and its new start is under way.", schema::<ServiceStatus>)
+            .json(
+                OK,
+                "Its status once it has stopped and its new start is under way.",
+                schema::<ServiceStatus>,
+            )
             .slow()
             .errors(&lifecycle),
         Endpoint::post("/api/services/{name}/{command}", services::command)

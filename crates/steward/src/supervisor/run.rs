@@ -113,6 +113,9 @@ async fn supervise<W: Work>(
             break;
         }
         match after_end(&host, &cell, &mut intensity, ended) {
+            // No delay means at once: tokio's timer would round a zero sleep up to
+            // its next millisecond tick. Yielding still lets other tasks run.
+            Some(delay) if delay.is_zero() => tokio::task::yield_now().await,
             Some(delay) => {
                 let backoff = token.run_until_cancelled(tokio::time::sleep(delay));
                 if Box::pin(backoff).await.is_none() {
