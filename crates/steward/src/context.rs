@@ -107,10 +107,13 @@ impl Context {
     }
 
     /// Emits an event from this service to every subscriber whose filter it
-    /// passes. Never waits for a slow subscriber (see [`Subscription::missed`]).
-    /// Inside an action handler the event carries the action's correlation id.
+    /// passes. A slow subscriber's full buffer drops the event (see
+    /// [`Subscription::missed`]), except for a [`lossless`] one: for that one this
+    /// waits until there is room. Inside an action handler the event carries the
+    /// action's correlation id.
     ///
     /// [`Subscription::missed`]: crate::Subscription::missed
+    /// [`lossless`]: crate::Subscribe::lossless
     pub async fn emit<E: Event>(&self, event: E) -> Result<(), EventError> {
         let host = &self.inner.host;
         let emitted = Emitted::typed(
@@ -119,7 +122,7 @@ impl Context {
             host.clock.now(),
             event,
         );
-        self.publish(&emitted);
+        self.publish(emitted).await;
         Ok(())
     }
 
@@ -134,16 +137,20 @@ impl Context {
             host.clock.now(),
             value,
         );
-        self.publish(&emitted);
+        self.publish(emitted).await;
         Ok(())
     }
 
-    /// Counts the event, then hands it to its subscribers.
-    fn publish(&self, emitted: &Emitted) {
+    /// Counts the event, then hands it to its subscribers, waiting for room in
+    /// the lossless ones' buffers.
+    async fn publish(&self, emitted: Emitted) {
         let host = &self.inner.host;
         host.metrics
             .event_emitted(&self.inner.cell.name, emitted.name_text().clone());
-        host.events.emit(emitted);
+        let blocked = host.events.emit(&emitted);
+        for waiting in blocked {
+            waiting.deliver(emitted.clone()).await;
+        }
     }
 
     /// The services of this host: actions, events and queries (the same as

@@ -317,3 +317,74 @@ async fn a_panicking_filter_rejects_the_event_and_spares_the_emitter() {
     assert_eq!(services.service("watcher").unwrap().state(), State::Running);
     host.shutdown().await;
 }
+
+/// `count` distinct paths that live for the whole test.
+fn paths(count: usize) -> Vec<&'static str> {
+    (0..count)
+        .map(|index| &*Box::leak(format!("{index}.jpg").into_boxed_str()))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lossless_subscriber_holds_the_emitter_back_and_misses_nothing() {
+    let (host, senders) = start(&["watcher"]).await;
+    let services = host.handle();
+    let subscribe = || services.named("watcher").on::<FileCreated>().buffer(2);
+    let mut lossless = subscribe().lossless().stream().await.unwrap();
+    let mut lossy = subscribe().stream().await.unwrap();
+    let paths = paths(50);
+    for path in &paths {
+        senders[0].send(Order::File(path)).unwrap();
+    }
+    // Nothing is read until the emitter has had every chance to run ahead.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let mut received = Vec::new();
+    for _ in &paths {
+        received.push(lossless.recv().await.unwrap().path);
+    }
+    assert_eq!(received, paths, "every event, in order");
+    assert_eq!(lossless.missed(), 0);
+    assert_eq!(lossy.recv().await.unwrap().path, "0.jpg");
+    assert_eq!(lossy.recv().await.unwrap().path, "1.jpg");
+    assert_eq!(
+        lossy.missed(),
+        48,
+        "the ordinary subscriber dropped the rest meanwhile"
+    );
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_a_lossless_subscriber_releases_the_emitter() {
+    let (host, senders) = start(&["watcher"]).await;
+    let services = host.handle();
+    let mut everything = services
+        .named("watcher")
+        .on::<FileCreated>()
+        .stream()
+        .await
+        .unwrap();
+    let stuck = services
+        .named("watcher")
+        .on::<FileCreated>()
+        .buffer(1)
+        .lossless()
+        .stream()
+        .await
+        .unwrap();
+    for path in paths(3) {
+        senders[0].send(Order::File(path)).unwrap();
+    }
+    let second = std::time::Duration::from_secs(1);
+    assert_eq!(everything.recv().await.unwrap().path, "0.jpg");
+    // The stuck buffer holds the first event; the second reaches everyone else,
+    // then waits for room there that never comes, so the third is not emitted…
+    assert_eq!(everything.recv().await.unwrap().path, "1.jpg");
+    let waiting = tokio::time::timeout(second, everything.recv()).await;
+    assert!(waiting.is_err(), "the emitter is held back");
+    // …until the subscriber that holds it back goes away.
+    drop(stuck);
+    let third = tokio::time::timeout(second, everything.recv()).await;
+    assert_eq!(third.unwrap().unwrap().path, "2.jpg");
+    host.shutdown().await;
+}

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use super::Emitted;
 
@@ -51,6 +51,43 @@ pub(crate) struct Subscriber {
     capacity: usize,
     /// A `once` subscriber that already got its event.
     done: AtomicBool,
+    /// A full buffer makes emitters wait for room instead of dropping the event.
+    lossless: bool,
+    /// Signalled when a lossless subscriber takes an event or goes away.
+    room: Notify,
+    /// Unsubscribed: nothing waits for room any more.
+    closed: AtomicBool,
+}
+
+/// A lossless subscriber whose buffer was full when an event was emitted: the
+/// emitter hands the event over once there is room.
+pub(crate) struct Blocked {
+    subscriber: Arc<Subscriber>,
+    sender: mpsc::UnboundedSender<Emitted>,
+}
+
+impl Blocked {
+    /// Waits for room in the subscriber's buffer, then hands `event` over; gives
+    /// up if the subscriber goes away meanwhile.
+    pub(crate) async fn deliver(self, event: Emitted) {
+        let subscriber = &self.subscriber;
+        loop {
+            let room = subscriber.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            if subscriber.closed.load(Ordering::Acquire) {
+                return;
+            }
+            if subscriber.queued.fetch_add(1, Ordering::AcqRel) < subscriber.capacity {
+                if self.sender.send(event).is_err() {
+                    subscriber.queued.fetch_sub(1, Ordering::AcqRel);
+                }
+                return;
+            }
+            subscriber.queued.fetch_sub(1, Ordering::AcqRel);
+            room.await;
+        }
+    }
 }
 
 /// One subscriber as the bus holds it. Only the bus holds the sender, so a
@@ -74,15 +111,26 @@ impl Subscriber {
     /// One event taken off the buffer.
     pub(crate) fn taken(&self) {
         self.queued.fetch_sub(1, Ordering::AcqRel);
+        if self.lossless {
+            self.room.notify_one();
+        }
+    }
+
+    /// Nothing will take events any more: emitters waiting for room give up.
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.room.notify_waiters();
     }
 }
 
 impl EventBus {
-    /// Adds a subscriber with a buffer of `buffer` events.
+    /// Adds a subscriber with a buffer of `buffer` events; when `lossless`, a full
+    /// buffer makes emitters wait rather than drop.
     pub(crate) fn subscribe(
         &self,
         interest: Interest,
         buffer: usize,
+        lossless: bool,
     ) -> (Arc<Subscriber>, mpsc::UnboundedReceiver<Emitted>) {
         let (sender, receiver) = mpsc::unbounded_channel();
         let subscriber = Arc::new(Subscriber {
@@ -91,6 +139,9 @@ impl EventBus {
             queued: AtomicUsize::new(0),
             capacity: buffer.max(1),
             done: AtomicBool::new(false),
+            lossless,
+            room: Notify::new(),
+            closed: AtomicBool::new(false),
         });
         self.write().push(Entry {
             subscriber: subscriber.clone(),
@@ -103,11 +154,14 @@ impl EventBus {
     pub(crate) fn unsubscribe(&self, subscriber: &Subscriber) {
         self.write()
             .retain(|entry| entry.subscriber.id != subscriber.id);
+        subscriber.close();
     }
 
     /// Drops every subscriber: their streams end once drained.
     pub(crate) fn close(&self) {
-        self.write().clear();
+        for entry in self.write().drain(..) {
+            entry.subscriber.close();
+        }
     }
 
     /// How many subscriptions are open.
@@ -115,8 +169,10 @@ impl EventBus {
         self.read().len()
     }
 
-    /// Hands the event to every matching subscriber without waiting for any.
-    pub(crate) fn emit(&self, event: &Emitted) {
+    /// Hands the event to every matching subscriber without waiting for any, and
+    /// returns the lossless ones whose buffer was full: the emitter waits for those.
+    pub(crate) fn emit(&self, event: &Emitted) -> Vec<Blocked> {
+        let mut blocked = Vec::new();
         for entry in self.read().iter() {
             if !entry.interest.matches(event) {
                 continue;
@@ -127,7 +183,14 @@ impl EventBus {
             let subscriber = &entry.subscriber;
             if subscriber.queued.fetch_add(1, Ordering::AcqRel) >= subscriber.capacity {
                 subscriber.queued.fetch_sub(1, Ordering::AcqRel);
-                subscriber.missed.fetch_add(1, Ordering::Relaxed);
+                if subscriber.lossless {
+                    blocked.push(Blocked {
+                        subscriber: subscriber.clone(),
+                        sender: entry.sender.clone(),
+                    });
+                } else {
+                    subscriber.missed.fetch_add(1, Ordering::Relaxed);
+                }
                 continue;
             }
             if entry.sender.send(event.clone()).is_err() {
@@ -135,6 +198,7 @@ impl EventBus {
                 subscriber.queued.fetch_sub(1, Ordering::AcqRel);
             }
         }
+        blocked
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Vec<Entry>> {

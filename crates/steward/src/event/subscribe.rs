@@ -32,6 +32,7 @@ pub struct Subscribe<M> {
     filter: Option<Keep<M>>,
     once: bool,
     buffer: usize,
+    lossless: bool,
     _events: PhantomData<fn() -> M>,
 }
 
@@ -48,6 +49,7 @@ impl<M: FromEmitted> Subscribe<M> {
             filter: None,
             once: false,
             buffer: DEFAULT_BUFFER,
+            lossless: false,
             _events: PhantomData,
         }
     }
@@ -69,6 +71,15 @@ impl<M: FromEmitted> Subscribe<M> {
     /// dropped and counted in [`Subscription::missed`].
     pub fn buffer(mut self, events: usize) -> Self {
         self.buffer = events.max(1);
+        self
+    }
+
+    /// Never drops an event: when the buffer is full, emitters wait for room
+    /// (back-pressure) instead of dropping the event and counting it in
+    /// [`Subscription::missed`]. For pipeline stages that must see everything; a
+    /// subscriber that stops taking events then stalls every service emitting to it.
+    pub fn lossless(mut self) -> Self {
+        self.lossless = true;
         self
     }
 
@@ -127,7 +138,10 @@ impl<M: FromEmitted> Subscribe<M> {
             filter,
             once: self.once,
         };
-        let (subscriber, receiver) = self.host.events.subscribe(interest, self.buffer);
+        let (subscriber, receiver) =
+            self.host
+                .events
+                .subscribe(interest, self.buffer, self.lossless);
         let stream = EventStream {
             host: self.host,
             subscriber: subscriber.clone(),
@@ -146,6 +160,7 @@ impl<M> std::fmt::Debug for Subscribe<M> {
             .field("name", &self.name)
             .field("once", &self.once)
             .field("buffer", &self.buffer)
+            .field("lossless", &self.lossless)
             .finish_non_exhaustive()
     }
 }
