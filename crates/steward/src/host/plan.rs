@@ -37,6 +37,8 @@ struct Draft {
     spec: Spec,
     depends_on: Vec<String>,
     depends_from_config: bool,
+    /// Services whose events it subscribes to: they depend on it.
+    listens_to: Vec<String>,
     actions: Option<Box<ServiceActions>>,
 }
 
@@ -87,6 +89,7 @@ pub(crate) fn plan(
             }
         }
     }
+    order_listeners_first(&mut drafts, &by_name, &unbuilt, config, &mut errors);
     resolve_dependencies(&mut drafts, &by_name, &unbuilt, config, &mut errors);
     if errors.is_empty() {
         if let Some(cycle) = find_cycle(&drafts) {
@@ -277,6 +280,10 @@ fn draft(
         schedule,
         emits,
     };
+    let listens_to = match &body {
+        Some(Body::Supervised(service)) => service.listens_to(),
+        _ => Vec::new(),
+    };
     let depends_from_config = table.depends_on.is_some();
     let depends_on = table.depends_on.clone().unwrap_or(options.depends_on);
     if errors.len() > before {
@@ -288,8 +295,47 @@ fn draft(
         spec,
         depends_on,
         depends_from_config,
+        listens_to,
         actions,
     })
+}
+
+/// A service that listens to another's events must be running before that one
+/// starts, and stop after it: the source depends on its listeners. A disabled
+/// listener holds nothing up.
+fn order_listeners_first(
+    drafts: &mut [Draft],
+    by_name: &HashMap<Arc<str>, usize>,
+    unbuilt: &HashSet<Arc<str>>,
+    config: &Config,
+    errors: &mut Vec<ConfigError>,
+) {
+    let mut edges = Vec::new();
+    for draft in drafts.iter() {
+        for source in &draft.listens_to {
+            match by_name.get(source.as_str()) {
+                Some(_) if *source == *draft.name => {
+                    let reason = "a service cannot listen to its own events".to_owned();
+                    errors
+                        .push(config.error_at(format!("services.{}.settings", draft.name), reason));
+                }
+                Some(_) if draft.spec.disabled.is_some() => {}
+                Some(&index) => edges.push((index, draft.name.to_string())),
+                None if unbuilt.contains(source.as_str()) => {}
+                None => {
+                    let reason =
+                        format!("listens to `{source}`, which is not a service of this host");
+                    errors
+                        .push(config.error_at(format!("services.{}.settings", draft.name), reason));
+                }
+            }
+        }
+    }
+    for (source, listener) in edges {
+        if !drafts[source].depends_on.contains(&listener) {
+            drafts[source].depends_on.push(listener);
+        }
+    }
 }
 
 fn code_error(name: &str, reason: &str) -> ConfigError {

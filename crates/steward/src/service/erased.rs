@@ -143,6 +143,9 @@ pub(crate) trait Supervised: Send + Sync {
     /// How long the service says it needs to stop.
     fn stop_timeout(&self) -> Option<Duration>;
 
+    /// The services whose events it subscribes to.
+    fn listens_to(&self) -> Vec<String>;
+
     /// Runs a built-in command; `None` for a continuous service.
     fn command<'a>(
         &'a self,
@@ -174,6 +177,10 @@ impl<S: Continuous> Supervised for AsContinuous<S> {
 
     fn stop_timeout(&self) -> Option<Duration> {
         self.0.stop_timeout()
+    }
+
+    fn listens_to(&self) -> Vec<String> {
+        self.0.listens_to()
     }
 
     fn command<'a>(
@@ -209,6 +216,10 @@ impl<S: Periodic> Supervised for AsPeriodic<S> {
 
     fn stop_timeout(&self) -> Option<Duration> {
         None
+    }
+
+    fn listens_to(&self) -> Vec<String> {
+        Vec::new()
     }
 
     fn command<'a>(

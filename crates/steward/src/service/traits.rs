@@ -55,6 +55,15 @@ pub trait Continuous: Send + Sync + 'static {
     fn stop_timeout(&self) -> Option<Duration> {
         None
     }
+
+    /// The services whose events this one subscribes to, by name. Each of them
+    /// starts once this one is running and stops before it, so that this one sees
+    /// everything they emit, from their first event to their last at shutdown:
+    /// subscribe in [`start`](Self::start), which they wait for. The host checks
+    /// that they exist.
+    fn listens_to(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A service that does a unit of work, a *tick*, on a schedule.
