@@ -2,7 +2,7 @@
 //! event bus measure as they go, and what is read off the services at scrape time,
 //! in the Prometheus names other people's dashboards depend on.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -43,6 +43,9 @@ fn duration_histogram() -> Histogram {
     Histogram::new(DURATION_BUCKETS)
 }
 
+/// A registered metric that others may ask for by name.
+type Shared = Box<dyn std::any::Any + Send + Sync>;
+
 /// A host's metrics: Steward's own (`steward_*`) and any that services and
 /// adapters register. Cheap to clone; every clone is the same registry.
 ///
@@ -65,8 +68,9 @@ pub struct Metrics {
 struct Inner {
     /// The services whose gauges are read at scrape time.
     cells: Vec<Arc<ServiceCell>>,
-    /// Metrics registered by services and adapters, and their names.
-    registry: Mutex<(Registry, HashSet<String>)>,
+    /// Metrics registered by services and adapters, by name, with a handle on
+    /// those registered to be shared.
+    registry: Mutex<(Registry, HashMap<String, Option<Shared>>)>,
     runs: Family<Labels<2>, Counter>,
     run_duration: Family<Labels<1>, Histogram, fn() -> Histogram>,
     action_duration: Family<Labels<3>, Histogram, fn() -> Histogram>,
@@ -107,8 +111,50 @@ impl Metrics {
     pub fn register(&self, name: &str, help: &str, metric: impl Metric) {
         let mut registry = self.registry();
         let (registry, names) = &mut *registry;
-        if names.insert(name.to_owned()) {
+        if !names.contains_key(name) {
+            names.insert(name.to_owned(), None);
             registry.register(name, help, metric);
+        }
+    }
+
+    /// The metric registered under `name`, registering the one `make` builds if
+    /// there is none yet: how several instances of one service kind share a
+    /// family, each writing its own labels. (A name taken by a metric of another
+    /// type gets a fresh metric that is not exported, and a warning.)
+    ///
+    /// ```
+    /// use steward::metrics::{Family, Gauge, Metrics};
+    ///
+    /// let metrics = Metrics::default();
+    /// let open = || Family::<Vec<(String, String)>, Gauge>::default();
+    /// let first = metrics.shared("batches_open", "Open batches", open);
+    /// let second = metrics.shared("batches_open", "Open batches", open);
+    /// first.get_or_create(&vec![("service".into(), "a".into())]).set(3);
+    /// assert_eq!(second.get_or_create(&vec![("service".into(), "a".into())]).get(), 3);
+    /// ```
+    pub fn shared<M: Metric + Clone>(&self, name: &str, help: &str, make: impl FnOnce() -> M) -> M {
+        let mut registry = self.registry();
+        let (registry, names) = &mut *registry;
+        match names.get(name) {
+            None => {
+                let metric = make();
+                registry.register(name, help, metric.clone());
+                names.insert(name.to_owned(), Some(Box::new(metric.clone())));
+                metric
+            }
+            Some(existing) => match existing
+                .as_ref()
+                .and_then(|shared| shared.downcast_ref::<M>())
+            {
+                Some(metric) => metric.clone(),
+                None => {
+                    tracing::warn!(
+                        name,
+                        "a metric of another type has this name; this one is not exported"
+                    );
+                    make()
+                }
+            },
         }
     }
 
@@ -228,7 +274,7 @@ impl Metrics {
         self.inner.events.get_or_create(&labels).inc();
     }
 
-    fn registry(&self) -> MutexGuard<'_, (Registry, HashSet<String>)> {
+    fn registry(&self) -> MutexGuard<'_, (Registry, HashMap<String, Option<Shared>>)> {
         // A registration that panicked leaves the registry as it was.
         self.inner
             .registry
