@@ -26,6 +26,7 @@
 //! # Ok::<(), steward::HostError>(())
 //! ```
 
+pub mod batch;
 pub mod process;
 
 use steward::BuiltinKind;
@@ -33,7 +34,10 @@ use steward::BuiltinKind;
 /// `kind = "process"`: supervises an external program (see [`process`]).
 pub const PROCESS: BuiltinKind = BuiltinKind::new("process", process::define);
 
+/// `kind = "batch-aggregator"`: groups another service's events (see [`batch`]).
+pub const BATCH_AGGREGATOR: BuiltinKind = BuiltinKind::new("batch-aggregator", batch::define);
+
 /// Every built-in kind.
-pub fn kinds() -> [BuiltinKind; 1] {
-    [PROCESS]
+pub fn kinds() -> Vec<BuiltinKind> {
+    vec![PROCESS, BATCH_AGGREGATOR]
 }
