@@ -21,7 +21,7 @@ use crate::client::QueueInfo;
 use crate::context::{Context, Correlation};
 use crate::error::panic_message;
 use crate::host::HostShared;
-use crate::metrics::{Histogram, Metrics};
+use crate::metrics::{Durations, Metrics};
 use crate::supervisor::ServiceCell;
 
 /// A service's actions as the host holds them.
@@ -39,7 +39,7 @@ pub(crate) struct ServiceActions {
     draining: AtomicUsize,
     /// Each action's duration histograms by how attempts ended, looked up in the
     /// host's metrics once.
-    durations: Box<[[OnceLock<Histogram>; ENDINGS.len()]]>,
+    durations: Box<[[OnceLock<Durations>; ENDINGS.len()]]>,
 }
 
 /// How an attempt can end, as the metrics tell them apart.
@@ -103,7 +103,7 @@ impl ServiceActions {
         }) else {
             return;
         };
-        histogram.observe(took.as_secs_f64());
+        histogram.observe(took);
     }
 
     /// The mailbox at a glance.

@@ -80,11 +80,10 @@ pub(crate) async fn tick_loop<S: Periodic>(
         }
         // Requests made meanwhile are served by this tick.
         let callers = stats.trigger_requested().then(|| stats.take_triggers());
-        let result = tick(cell, cx, service, stats).await;
+        let (result, ended) = tick(cell, cx, service, stats).await;
         for caller in callers.into_iter().flatten() {
             let _ = caller.send(result.clone());
         }
-        let ended = Instant::now();
         // A stop during the tick is noticed by the next wait, which returns at once.
         let Some(next) = timer.next_fire(ended) else {
             return idle(cell, cx, service, stats).await;
@@ -98,13 +97,13 @@ pub(crate) async fn tick_loop<S: Periodic>(
     }
 }
 
-/// One tick, timed and recorded.
+/// One tick, timed and recorded; its outcome and when it ended.
 async fn tick<S: Periodic>(
     cell: &ServiceCell,
     cx: &Context,
     service: &S,
     stats: &TickStats,
-) -> Result<(), String> {
+) -> (Result<(), String>, Instant) {
     let began = Instant::now();
     let result = guarded(service.tick(cx)).await;
     let ended = Instant::now();
@@ -113,7 +112,7 @@ async fn tick<S: Periodic>(
     }
     stats.ticked(began, ended - began, result.clone());
     cell.run_ended(cx.metrics(), Outcome::of(&result), ended - began);
-    result
+    (result, ended)
 }
 
 /// What ended a wait.
@@ -144,6 +143,16 @@ impl Waits<'_, '_, '_> {
             polls += 1;
             let first = !self.registered;
             let woken = polls > 1;
+            // A wake with no stop or trigger flagged is the timer's, nearly always:
+            // try it first and leave the other waits, still registered, alone.
+            if woken
+                && !first
+                && !stats.stop_requested()
+                && !stats.trigger_requested()
+                && sleep.as_mut().poll(task).is_ready()
+            {
+                return Poll::Ready(Wake::Fire);
+            }
             if (woken || first || stats.stop_requested())
                 && self.stopped.as_mut().poll(task).is_ready()
             {
@@ -191,7 +200,7 @@ async fn serve_triggers<S: Periodic>(
     if callers.is_empty() {
         return;
     }
-    let result = tick(cell, cx, service, stats).await;
+    let (result, _) = tick(cell, cx, service, stats).await;
     for caller in callers {
         let _ = caller.send(result.clone());
     }

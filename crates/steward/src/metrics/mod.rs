@@ -21,12 +21,9 @@ use crate::status::Outcome;
 use crate::supervisor::ServiceCell;
 use crate::text::Text;
 
-/// Upper bounds of the duration histograms, in seconds: half a millisecond to five
-/// minutes, for actions as for periodic ticks.
-const DURATION_BUCKETS: [f64; 17] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-    60.0, 300.0,
-];
+mod durations;
+
+pub(crate) use durations::Durations;
 
 /// The content type of [`Metrics::encode`]'s output.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -38,10 +35,6 @@ impl EncodeLabelValue for Text {
 }
 
 type Labels<const N: usize> = [(&'static str, Text); N];
-
-fn duration_histogram() -> Histogram {
-    Histogram::new(DURATION_BUCKETS)
-}
 
 /// A registered metric that others may ask for by name.
 type Shared = Box<dyn std::any::Any + Send + Sync>;
@@ -65,6 +58,7 @@ pub struct Metrics {
     inner: Arc<Inner>,
 }
 
+#[derive(Default)]
 struct Inner {
     /// The services whose gauges are read at scrape time.
     cells: Vec<Arc<ServiceCell>>,
@@ -72,22 +66,9 @@ struct Inner {
     /// those registered to be shared.
     registry: Mutex<(Registry, HashMap<String, Option<Shared>>)>,
     runs: Family<Labels<2>, Counter>,
-    run_duration: Family<Labels<1>, Histogram, fn() -> Histogram>,
-    action_duration: Family<Labels<3>, Histogram, fn() -> Histogram>,
+    run_duration: Family<Labels<1>, Durations>,
+    action_duration: Family<Labels<3>, Durations>,
     events: Family<Labels<2>, Counter>,
-}
-
-impl Default for Inner {
-    fn default() -> Self {
-        Self {
-            cells: Vec::new(),
-            registry: Mutex::default(),
-            runs: Family::default(),
-            run_duration: Family::new_with_constructor(duration_histogram),
-            action_duration: Family::new_with_constructor(duration_histogram),
-            events: Family::default(),
-        }
-    }
 }
 
 impl Metrics {
@@ -259,7 +240,7 @@ impl Metrics {
         service: &Arc<str>,
         action: &Arc<str>,
         state: ActionState,
-    ) -> Histogram {
+    ) -> Durations {
         let labels = [
             ("service", Text::Shared(service.clone())),
             ("action", Text::Shared(action.clone())),
@@ -288,7 +269,7 @@ impl Metrics {
 pub(crate) struct RunMetrics {
     succeeded: Counter,
     failed: Counter,
-    duration: Histogram,
+    duration: Durations,
 }
 
 impl RunMetrics {
@@ -298,7 +279,7 @@ impl RunMetrics {
             Outcome::Success => self.succeeded.inc(),
             Outcome::Failure => self.failed.inc(),
         };
-        self.duration.observe(took.as_secs_f64());
+        self.duration.observe(took);
     }
 }
 
