@@ -27,6 +27,9 @@
 //! ```
 
 pub mod batch;
+pub mod file_watcher;
+pub mod gpu_monitor;
+pub mod health_monitor;
 pub mod process;
 
 use steward::BuiltinKind;
@@ -37,7 +40,22 @@ pub const PROCESS: BuiltinKind = BuiltinKind::new("process", process::define);
 /// `kind = "batch-aggregator"`: groups another service's events (see [`batch`]).
 pub const BATCH_AGGREGATOR: BuiltinKind = BuiltinKind::new("batch-aggregator", batch::define);
 
+/// `kind = "gpu-monitor"`: polls NVIDIA GPUs into metrics and events (see [`gpu_monitor`]).
+pub const GPU_MONITOR: BuiltinKind = BuiltinKind::new("gpu-monitor", gpu_monitor::define);
+
+/// `kind = "health-monitor"`: checks targets and remedies them (see [`health_monitor`]).
+pub const HEALTH_MONITOR: BuiltinKind = BuiltinKind::new("health-monitor", health_monitor::define);
+
+/// `kind = "file-watcher"`: reports files written into directories (see [`file_watcher`]).
+pub const FILE_WATCHER: BuiltinKind = BuiltinKind::new("file-watcher", file_watcher::define);
+
 /// Every built-in kind.
 pub fn kinds() -> Vec<BuiltinKind> {
-    vec![PROCESS, BATCH_AGGREGATOR]
+    vec![
+        PROCESS,
+        BATCH_AGGREGATOR,
+        GPU_MONITOR,
+        HEALTH_MONITOR,
+        FILE_WATCHER,
+    ]
 }

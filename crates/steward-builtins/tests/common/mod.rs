@@ -6,6 +6,8 @@ use std::time::Duration;
 use serde_json::json;
 use steward::Host;
 
+pub mod watch;
+
 /// A host with the built-in kinds and this TOML.
 pub fn host(toml: &str) -> Host {
     Host::builder()

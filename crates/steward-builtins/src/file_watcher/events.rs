@@ -1,0 +1,59 @@
+//! What a `file-watcher` service tells subscribers.
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use steward::Event;
+
+use super::tracker::Stamp;
+
+/// A file is there, completely written: closed after writing or moved in (or,
+/// found by a scan or a poll, unchanged for a `poll_interval`). Emitted once per
+/// file; a file replaced or rewritten at the same path is a new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Event)]
+#[event(name = "file.created")]
+#[non_exhaustive]
+pub struct FileCreated {
+    /// The file's absolute path.
+    pub path: PathBuf,
+    /// The directory it is in (its path without the file name), as the
+    /// batch-aggregator's `key = "{dir}"` uses it.
+    pub dir: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was last modified (RFC 3339 in JSON).
+    pub modified: DateTime<Utc>,
+}
+
+impl FileCreated {
+    pub(crate) fn new(path: PathBuf, stamp: &Stamp) -> Self {
+        let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+        Self {
+            path,
+            dir,
+            size: stamp.size,
+            modified: utc(stamp.modified),
+        }
+    }
+}
+
+/// A file time as UTC; one outside chrono's range (hundreds of thousands of
+/// years away) reads as the epoch.
+fn utc(time: SystemTime) -> DateTime<Utc> {
+    let (seconds, nanos) = match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => (i64::try_from(after.as_secs()).ok(), after.subsec_nanos()),
+        Err(before) => {
+            let before = before.duration();
+            let seconds = i64::try_from(before.as_secs()).ok().map(|s| -s);
+            match before.subsec_nanos() {
+                0 => (seconds, 0),
+                nanos => (seconds.map(|s| s - 1), 1_000_000_000 - nanos),
+            }
+        }
+    };
+    seconds
+        .and_then(|seconds| DateTime::from_timestamp(seconds, nanos))
+        .unwrap_or(DateTime::UNIX_EPOCH)
+}

@@ -1,0 +1,86 @@
+//! Which paths a watcher cares about: its directories, how deep, and its globs.
+
+use std::path::{Path, PathBuf};
+
+use super::error::FileWatcherError;
+use super::globs::Globs;
+use super::settings::FileWatcherSettings;
+
+/// The watched directories (absolute), whether their subdirectories count, and
+/// which files are reported.
+#[derive(Debug)]
+pub(crate) struct Scope {
+    roots: Vec<PathBuf>,
+    recursive: bool,
+    globs: Globs,
+}
+
+impl Scope {
+    /// The scope the settings describe, with each directory made absolute
+    /// against the host's working directory (symbolic links are left as they are).
+    pub(crate) fn new(settings: &FileWatcherSettings) -> Result<Self, FileWatcherError> {
+        let mut roots: Vec<PathBuf> = Vec::new();
+        for path in settings.paths.as_slice() {
+            let absolute =
+                std::path::absolute(path).map_err(|source| FileWatcherError::Resolve {
+                    path: path.clone(),
+                    source,
+                })?;
+            if !roots.contains(&absolute) {
+                roots.push(absolute);
+            }
+        }
+        Ok(Self {
+            roots,
+            recursive: settings.recursive,
+            globs: Globs {
+                include: settings.include.clone(),
+                exclude: settings.exclude.clone(),
+            },
+        })
+    }
+
+    /// The watched directories.
+    pub(crate) fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
+    /// Whether files in subdirectories count.
+    pub(crate) fn recursive(&self) -> bool {
+        self.recursive
+    }
+
+    /// The index of the watched directory that is `path` itself.
+    pub(crate) fn root_index(&self, path: &Path) -> Option<usize> {
+        self.roots.iter().position(|root| root == path)
+    }
+
+    /// `path` below the deepest watched directory that holds it: directly, or at
+    /// any depth when recursive.
+    fn relative<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        self.roots
+            .iter()
+            .filter_map(|root| path.strip_prefix(root).ok())
+            .filter(|relative| {
+                let depth = relative.components().count();
+                depth == 1 || (self.recursive && depth > 1)
+            })
+            .min_by_key(|relative| relative.components().count())
+    }
+
+    /// Whether a file at `path` is to be reported.
+    pub(crate) fn wants_file(&self, path: &Path) -> bool {
+        self.relative(path)
+            .is_some_and(|relative| self.globs.wants(relative))
+    }
+
+    /// Whether `path`, a directory below a watched one, has files that count.
+    pub(crate) fn covers_dir(&self, path: &Path) -> bool {
+        self.recursive && self.relative(path).is_some()
+    }
+
+    /// Whether `path` lies in a watched directory's tree (or is one).
+    pub(crate) fn holds(&self, path: &Path) -> bool {
+        self.roots.iter().any(|root| path.starts_with(root))
+    }
+}

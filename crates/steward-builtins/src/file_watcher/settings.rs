@@ -1,0 +1,125 @@
+//! A `file-watcher` service's settings, checked as they are read.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::de::{self, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+pub use super::globs::Patterns;
+
+/// `[services.NAME.settings]` of a `file-watcher` service.
+///
+/// ```toml
+/// [services.watcher]
+/// kind = "file-watcher"
+/// settings = { paths = ["inbox"], recursive = true, include = ["*.jpg"], exclude = [], polling = false, poll_interval = "1s", initial_scan = true }
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FileWatcherSettings {
+    /// The directories to watch, relative to the host's working directory.
+    pub paths: WatchPaths,
+    /// Whether files in subdirectories count too (yes by default).
+    #[serde(default = "yes")]
+    pub recursive: bool,
+    /// Only files that one of these patterns matches (every file when empty).
+    #[serde(default)]
+    pub include: Patterns,
+    /// No file that one of these patterns matches.
+    #[serde(default)]
+    pub exclude: Patterns,
+    /// Whether to look for files every `poll_interval` instead of asking the
+    /// operating system to tell (for network and container mounts, which do
+    /// not tell).
+    #[serde(default)]
+    pub polling: bool,
+    /// How often to look when polling; how long a file found by a scan must stay
+    /// unchanged to count as written; how often to look for a missing directory.
+    #[serde(default = "default_poll_interval", with = "positive")]
+    pub poll_interval: Duration,
+    /// Whether files already there when the service starts are reported (yes by
+    /// default).
+    #[serde(default = "yes")]
+    pub initial_scan: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_poll_interval() -> Duration {
+    Duration::from_secs(1)
+}
+
+/// A duration that must be more than zero.
+mod positive {
+    use std::time::Duration;
+
+    use serde::Deserializer;
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Duration, D::Error> {
+        let duration = steward::duration::deserialize(deserializer)?;
+        if duration.is_zero() {
+            return Err(serde::de::Error::custom(
+                "must be more than zero, such as \"1s\" or \"500ms\"",
+            ));
+        }
+        Ok(duration)
+    }
+}
+
+/// The directories a watcher watches: at least one, none empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchPaths(Vec<PathBuf>);
+
+impl WatchPaths {
+    /// The directories, as configured.
+    pub fn as_slice(&self) -> &[PathBuf] {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for WatchPaths {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PathsVisitor)
+    }
+}
+
+struct PathsVisitor;
+
+impl<'de> Visitor<'de> for PathsVisitor {
+    type Value = WatchPaths;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of directories, such as [\"inbox\"]")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<WatchPaths, E> {
+        Err(E::custom(format!(
+            "give a list of directories, such as [\"{text}\"]"
+        )))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<WatchPaths, A::Error> {
+        let mut paths = Vec::new();
+        while let Some(path) = seq.next_element::<PathBuf>()? {
+            if path.as_os_str().is_empty() {
+                return Err(de::Error::custom(
+                    "an empty path names no directory: write \".\" for the host's working directory",
+                ));
+            }
+            paths.push(path);
+        }
+        if paths.is_empty() {
+            return Err(de::Error::custom(
+                "give at least one directory to watch, such as [\"inbox\"]",
+            ));
+        }
+        Ok(WatchPaths(paths))
+    }
+}

@@ -1,0 +1,299 @@
+//! When a file counts as completely written, and reporting each one once.
+//!
+//! The tracker remembers, for every file it reported and that is still there,
+//! the [`Stamp`] it had: its inode, size and modification time. A file is
+//! reported when it is complete and its stamp differs from the one reported at
+//! its path, so a file is reported once, and again only if it is replaced (a new
+//! inode) or rewritten. Entries leave when their files do, so the tracker holds
+//! about one entry per matching file present in the watched directories.
+//!
+//! A file is complete when:
+//! - the notifier says it was closed after writing, or moved in: it is reported
+//!   at once ([`Tracker::complete`]);
+//! - a scan or a poll found it, and two checks a `poll_interval` apart saw the
+//!   same stamp ([`Tracker::check`]); with the notifier, a file whose inode has
+//!   not changed for a `poll_interval` is complete at the first check.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::ops::Bound;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// What identifies one version of a file at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub(crate) inode: u64,
+    pub(crate) size: u64,
+    pub(crate) modified: SystemTime,
+}
+
+/// A look at a file: its stamp, and when its inode last changed (a write, a
+/// rename, a change of owner or times).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Observation {
+    pub(crate) stamp: Stamp,
+    pub(crate) changed: SystemTime,
+}
+
+impl Observation {
+    /// The regular file at `path` (not following a symbolic link); `None` when
+    /// there is none there now.
+    pub(crate) fn of(path: &Path) -> io::Result<Option<Self>> {
+        match std::fs::symlink_metadata(path) {
+            Ok(metadata) => Ok(Self::from_metadata(&metadata)),
+            Err(error) if is_gone(&error) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The observation `metadata` gives, if it is a regular file's.
+    pub(crate) fn from_metadata(metadata: &std::fs::Metadata) -> Option<Self> {
+        if !metadata.is_file() {
+            return None;
+        }
+        let changed = u32::try_from(metadata.ctime_nsec())
+            .ok()
+            .and_then(|nanos| {
+                let seconds = u64::try_from(metadata.ctime()).ok()?;
+                UNIX_EPOCH.checked_add(Duration::new(seconds, nanos))
+            })
+            .unwrap_or(UNIX_EPOCH);
+        Some(Self {
+            stamp: Stamp {
+                inode: metadata.ino(),
+                size: metadata.len(),
+                modified: metadata.modified().unwrap_or(UNIX_EPOCH),
+            },
+            changed,
+        })
+    }
+
+    /// Whether nothing changed the file during the last `window` (measured on
+    /// this machine's clock, so only meaningful for local file systems).
+    pub(crate) fn quiet_for(&self, window: Duration, now: SystemTime) -> bool {
+        now.duration_since(self.changed)
+            .is_ok_and(|since| since >= window)
+    }
+}
+
+/// Whether an error means that nothing is at the path any more.
+pub(crate) fn is_gone(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
+}
+
+/// The files reported and the files waiting to be complete.
+#[derive(Debug)]
+pub(crate) struct Tracker {
+    /// Each reported file still there, with the stamp it was reported with.
+    reported: Files<Stamp>,
+    /// Files found by a scan and not yet complete, with the stamp checks saw and
+    /// since when (none before the first check).
+    pending: Files<Option<(Stamp, Instant)>>,
+    /// How long a file must keep its stamp to count as complete.
+    window: Duration,
+}
+
+impl Tracker {
+    /// A tracker for which a file that keeps its stamp for `window` is complete.
+    pub(crate) fn new(window: Duration) -> Self {
+        Self {
+            reported: Files::default(),
+            pending: Files::default(),
+            window,
+        }
+    }
+
+    /// How long a file must keep its stamp to count as complete.
+    pub(crate) fn window(&self) -> Duration {
+        self.window
+    }
+
+    /// The file at `path` is complete now (`now` is what is there): the stamp to
+    /// report, unless this version was reported already.
+    pub(crate) fn complete(&mut self, path: &Path, now: Option<Stamp>) -> Option<Stamp> {
+        let Some(stamp) = now else {
+            self.forget(path);
+            return None;
+        };
+        self.pending.remove(path);
+        self.report(path, stamp)
+    }
+
+    /// A check, `at` that instant, of a file that may still be written: the stamp
+    /// to report once checks saw it unchanged for the window, or at once when
+    /// `quiet` (nothing changed the file lately).
+    pub(crate) fn check(
+        &mut self,
+        path: &Path,
+        now: Option<Stamp>,
+        at: Instant,
+        quiet: bool,
+    ) -> Option<Stamp> {
+        let Some(stamp) = now else {
+            self.forget(path);
+            return None;
+        };
+        if self.reported.get(path) == Some(&stamp) {
+            self.pending.remove(path);
+            return None;
+        }
+        let stable = match self.pending.get_mut(path) {
+            Some(Some((seen, since))) if *seen == stamp => {
+                at.saturating_duration_since(*since) >= self.window
+            }
+            Some(last) => {
+                *last = Some((stamp, at));
+                false
+            }
+            None => {
+                self.pending.insert(path.to_owned(), Some((stamp, at)));
+                false
+            }
+        };
+        if stable || quiet {
+            self.pending.remove(path);
+            self.report(path, stamp)
+        } else {
+            None
+        }
+    }
+
+    /// A scan found the file at `path` with `stamp`: unless that version was
+    /// reported, it waits for checks.
+    pub(crate) fn found(&mut self, path: PathBuf, stamp: Stamp) {
+        if self.reported.get(&path) != Some(&stamp) && !self.pending.contains(&path) {
+            self.pending.insert(path, None);
+        }
+    }
+
+    /// Whether a version of the file at `path` was reported.
+    pub(crate) fn is_reported(&self, path: &Path) -> bool {
+        self.reported.contains(path)
+    }
+
+    /// The file at `path` counts as reported with `stamp`, without a report (files
+    /// already there when the service starts, with `initial_scan = false`).
+    pub(crate) fn assume_reported(&mut self, path: PathBuf, stamp: Stamp) {
+        self.pending.remove(&path);
+        self.reported.insert(path, stamp);
+    }
+
+    /// The file at `path` is gone.
+    pub(crate) fn forget(&mut self, path: &Path) {
+        self.reported.remove(path);
+        self.pending.remove(path);
+    }
+
+    /// The directory at `dir` is gone, with everything in it.
+    pub(crate) fn forget_under(&mut self, dir: &Path) {
+        self.reported.remove_under(dir);
+        self.pending.remove_under(dir);
+    }
+
+    /// Every file reported or waiting.
+    pub(crate) fn known(&self) -> impl Iterator<Item = &Path> {
+        let reported = self.reported.keys();
+        let pending = self
+            .pending
+            .keys()
+            .filter(|path| !self.reported.contains(path));
+        reported.chain(pending)
+    }
+
+    /// The files waiting to be complete.
+    pub(crate) fn pending(&self) -> impl Iterator<Item = &Path> {
+        self.pending.keys()
+    }
+
+    /// How many files are reported and still there.
+    pub(crate) fn reported_len(&self) -> usize {
+        self.reported.len()
+    }
+
+    /// How many files wait to be complete.
+    pub(crate) fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn report(&mut self, path: &Path, stamp: Stamp) -> Option<Stamp> {
+        match self.reported.get_mut(path) {
+            Some(reported) if *reported == stamp => None,
+            Some(reported) => {
+                *reported = stamp;
+                Some(stamp)
+            }
+            None => {
+                self.reported.insert(path.to_owned(), stamp);
+                Some(stamp)
+            }
+        }
+    }
+}
+
+/// A map from paths, ordered by their bytes: cheaper to compare than paths
+/// component by component, and a directory's files still form one range.
+#[derive(Debug)]
+struct Files<V>(BTreeMap<OsString, V>);
+
+impl<V> Default for Files<V> {
+    fn default() -> Self {
+        Self(BTreeMap::new())
+    }
+}
+
+impl<V> Files<V> {
+    fn get(&self, path: &Path) -> Option<&V> {
+        self.0.get(path.as_os_str())
+    }
+
+    fn get_mut(&mut self, path: &Path) -> Option<&mut V> {
+        self.0.get_mut(path.as_os_str())
+    }
+
+    fn contains(&self, path: &Path) -> bool {
+        self.0.contains_key(path.as_os_str())
+    }
+
+    fn insert(&mut self, path: PathBuf, value: V) {
+        self.0.insert(path.into_os_string(), value);
+    }
+
+    fn remove(&mut self, path: &Path) {
+        self.0.remove(path.as_os_str());
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &Path> {
+        self.0.keys().map(Path::new)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Removes the entries below `dir` (not `dir` itself): one range of the map.
+    fn remove_under(&mut self, dir: &Path) {
+        let mut prefix = dir.as_os_str().to_owned();
+        if !prefix.as_encoded_bytes().ends_with(b"/") {
+            prefix.push("/");
+        }
+        let below: Vec<OsString> = self
+            .0
+            .range::<OsStr, _>((Bound::Included(prefix.as_os_str()), Bound::Unbounded))
+            .map(|(path, _)| path)
+            .take_while(|path| {
+                path.as_encoded_bytes()
+                    .starts_with(prefix.as_encoded_bytes())
+            })
+            .cloned()
+            .collect();
+        for path in below {
+            self.0.remove(&path);
+        }
+    }
+}

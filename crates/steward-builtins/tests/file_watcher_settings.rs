@@ -1,0 +1,75 @@
+//! A `file-watcher` service's settings: every mistake names its key and says why.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use steward::{Host, HostError};
+
+fn build(settings: &str) -> Result<Host, HostError> {
+    let toml = format!("[services.watcher]\nkind = \"file-watcher\"\nsettings = {settings}\n");
+    Host::builder()
+        .kinds(steward_builtins::kinds())
+        .env_prefix(None)
+        .config_toml("steward.toml", toml)
+        .build()
+}
+
+fn only(settings: &str) -> (String, String) {
+    match build(settings).unwrap_err() {
+        HostError::Config(errors) => {
+            let mut problems: Vec<(String, String)> =
+                errors.0.into_iter().map(|e| (e.key, e.reason)).collect();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            problems.remove(0)
+        }
+        other => panic!("expected configuration errors, got {other}"),
+    }
+}
+
+#[test]
+fn the_documented_example_is_accepted() {
+    let host = build(
+        r#"{ paths = ["inbox"], recursive = true, include = ["*.jpg"], exclude = [], polling = false, poll_interval = "1s", initial_scan = true }"#,
+    )
+    .unwrap();
+    assert_eq!(host.handle().services()[0].builtin, Some("file-watcher"));
+    build(r#"{ paths = ["a", "b/c"] }"#).unwrap();
+}
+
+#[test]
+fn paths_must_be_a_list_of_at_least_one_directory() {
+    let (key, reason) = only("{ }");
+    assert_eq!(key, "services.watcher.settings");
+    assert!(reason.contains("paths"), "{reason}");
+    let (key, reason) = only("{ paths = [] }");
+    assert_eq!(key, "services.watcher.settings.paths");
+    assert!(reason.contains("at least one directory"), "{reason}");
+    let (_, reason) = only(r#"{ paths = "inbox" }"#);
+    assert!(reason.contains(r#"such as ["inbox"]"#), "{reason}");
+    let (_, reason) = only(r#"{ paths = [""] }"#);
+    assert!(reason.contains("empty path"), "{reason}");
+}
+
+#[test]
+fn a_bad_glob_is_named_with_its_key() {
+    let (key, reason) = only(r#"{ paths = ["in"], include = ["*.jpg", "[a"] }"#);
+    assert_eq!(key, "services.watcher.settings.include");
+    assert!(reason.starts_with("`[a` is not a glob pattern"), "{reason}");
+    let (key, reason) = only(r#"{ paths = ["in"], exclude = ["tmp/"] }"#);
+    assert_eq!(key, "services.watcher.settings.exclude");
+    assert!(reason.contains("`tmp/**`"), "{reason}");
+}
+
+#[test]
+fn the_poll_interval_must_be_a_positive_duration() {
+    let (key, reason) = only(r#"{ paths = ["in"], poll_interval = "0s" }"#);
+    assert_eq!(key, "services.watcher.settings.poll_interval");
+    assert!(reason.contains("more than zero"), "{reason}");
+    let (key, _) = only(r#"{ paths = ["in"], poll_interval = "soon" }"#);
+    assert_eq!(key, "services.watcher.settings.poll_interval");
+}
+
+#[test]
+fn unknown_keys_are_refused_with_a_suggestion() {
+    let (key, reason) = only(r#"{ paths = ["in"], recursiv = true }"#);
+    assert_eq!(key, "services.watcher.settings.recursiv");
+    assert!(reason.contains("did you mean `recursive`?"), "{reason}");
+}
