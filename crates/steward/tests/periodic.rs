@@ -312,3 +312,23 @@ async fn a_stop_during_a_tick_that_ignores_it_ends_the_loop_after_the_tick() {
     assert_eq!(report.stopped, ["slow"]);
     assert_eq!(ticker.offsets(), [secs(0), secs(10)]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_on_demand_schedule_ticks_only_when_triggered() {
+    let ticker = Ticker::new(Schedule::on_demand());
+    let eager = Ticker::new(Schedule::on_demand().run_on_startup());
+    let host = TestHost::builder()
+        .service(periodic("ticker", ticker.clone()))
+        .service(periodic("eager", eager.clone()))
+        .start()
+        .await
+        .unwrap();
+    tokio::time::sleep(secs(24 * 3600)).await;
+    assert!(ticker.offsets().is_empty(), "nothing in a day");
+    assert_eq!(eager.offsets(), [secs(0)], "once at start, then nothing");
+    let status = host.handle().service("ticker").unwrap().status();
+    assert_eq!(status.schedule.as_deref(), Some("on demand"));
+    host.handle().named("ticker").trigger().await.unwrap();
+    assert_eq!(ticker.offsets(), [secs(24 * 3600)]);
+    host.shutdown().await;
+}

@@ -42,6 +42,8 @@ pub struct Schedule {
 pub(crate) enum Trigger {
     Every(Duration),
     Cron(Box<CronSchedule>),
+    /// Only when asked: a trigger, or an event the service answers.
+    OnDemand,
 }
 
 impl Schedule {
@@ -60,13 +62,25 @@ impl Schedule {
         Ok(Self::with_trigger(Trigger::Cron(Box::new(cron))))
     }
 
+    /// Never on its own: the service ticks when triggered (`steward ctl trigger`)
+    /// and, with [`run_on_startup`](Self::run_on_startup), once at start.
+    /// Configuration may still give it an `interval` or a `cron`.
+    ///
+    /// ```
+    /// let schedule = steward::Schedule::on_demand();
+    /// assert_eq!(schedule.to_string(), "on demand");
+    /// ```
+    pub fn on_demand() -> Self {
+        Self::with_trigger(Trigger::OnDemand)
+    }
+
     /// Reads a cron schedule in an IANA time zone (`"America/New_York"`).
     ///
     /// For a fixed period the zone is checked and has no effect.
     pub fn in_timezone(mut self, zone: &str) -> Result<Self, ScheduleError> {
         match self.trigger {
             Trigger::Cron(cron) => self.trigger = Trigger::Cron(Box::new(cron.in_timezone(zone)?)),
-            Trigger::Every(_) => {
+            Trigger::Every(_) | Trigger::OnDemand => {
                 CronSchedule::zone(zone)?;
             }
         }
@@ -96,14 +110,14 @@ impl Schedule {
     pub fn period(&self) -> Option<Duration> {
         match &self.trigger {
             Trigger::Every(period) => Some(*period),
-            Trigger::Cron(_) => None,
+            Trigger::Cron(_) | Trigger::OnDemand => None,
         }
     }
 
     /// The cron schedule, when this is one.
     pub fn as_cron(&self) -> Option<&CronSchedule> {
         match &self.trigger {
-            Trigger::Every(_) => None,
+            Trigger::Every(_) | Trigger::OnDemand => None,
             Trigger::Cron(cron) => Some(cron),
         }
     }
@@ -122,6 +136,7 @@ impl fmt::Display for Schedule {
         match &self.trigger {
             Trigger::Every(period) => write!(f, "every {}", humantime::format_duration(*period))?,
             Trigger::Cron(cron) => write!(f, "{cron}")?,
+            Trigger::OnDemand => f.write_str("on demand")?,
         }
         if !self.initial_delay.is_zero() {
             write!(

@@ -219,7 +219,7 @@ impl<S: Periodic> Supervised for AsPeriodic<S> {
     }
 
     fn listens_to(&self) -> Vec<String> {
-        Vec::new()
+        self.service.listens_to()
     }
 
     fn command<'a>(

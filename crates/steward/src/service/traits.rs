@@ -124,6 +124,12 @@ pub trait Periodic: Send + Sync + 'static {
         let _ = (cx, batch);
         async { Err(NotSupported(Command::ProcessBatch).into()) }
     }
+
+    /// The services whose events this one subscribes to (see
+    /// [`Continuous::listens_to`]).
+    fn listens_to(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A service that runs once, in order, before continuous and periodic services start:

@@ -178,7 +178,7 @@ impl Waits<'_, '_, '_> {
 
 /// A schedule with no further fires: stay running until asked to stop.
 async fn idle<S: Periodic>(cell: &ServiceCell, cx: &Context, service: &S, stats: &TickStats) {
-    tracing::info!(service = %cell.name, "schedule has no further fires");
+    tracing::debug!(service = %cell.name, "no scheduled fires ahead; ticking only when triggered");
     stats.clear_next();
     loop {
         tokio::select! {
