@@ -70,7 +70,7 @@ impl Timer {
             Trigger::Every(period) => Some(self.next_every(*period, now, skip_missed)),
             Trigger::Cron(_) => self.next_cron(skip_missed),
             // The one fire on startup, if asked for; then none.
-            Trigger::OnDemand => (!skip_missed && self.schedule.run_on_startup).then(|| Fire {
+            Trigger::OnDemand => (!skip_missed && self.schedule.run_on_startup).then_some(Fire {
                 at: self.begin,
                 wall: None,
                 skipped: 0,
