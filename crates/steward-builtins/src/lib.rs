@@ -27,6 +27,7 @@
 //! ```
 
 pub mod batch;
+pub mod exec;
 pub mod file_watcher;
 pub mod gpu_monitor;
 pub mod health_monitor;
@@ -49,11 +50,15 @@ pub const HEALTH_MONITOR: BuiltinKind = BuiltinKind::new("health-monitor", healt
 /// `kind = "file-watcher"`: reports files written into directories (see [`file_watcher`]).
 pub const FILE_WATCHER: BuiltinKind = BuiltinKind::new("file-watcher", file_watcher::define);
 
+/// `kind = "exec"`: runs a command per event, schedule or request (see [`exec`]).
+pub const EXEC: BuiltinKind = BuiltinKind::new("exec", exec::define);
+
 /// Every built-in kind.
 pub fn kinds() -> Vec<BuiltinKind> {
     vec![
         PROCESS,
         BATCH_AGGREGATOR,
+        EXEC,
         GPU_MONITOR,
         HEALTH_MONITOR,
         FILE_WATCHER,

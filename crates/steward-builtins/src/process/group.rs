@@ -1,5 +1,7 @@
 //! The child's process group: how it is started, asked to stop, and swept away.
 
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
@@ -9,7 +11,17 @@ use nix::unistd::Pid;
 use tokio::process::{Child, Command};
 
 use super::error::ProcessError;
-use super::settings::ProcessSettings;
+use super::settings::{CommandLine, ProcessSettings};
+
+/// What to start.
+#[derive(Debug)]
+pub(crate) struct Launch<'a> {
+    pub(crate) command: &'a CommandLine,
+    pub(crate) cwd: Option<&'a Path>,
+    pub(crate) env: &'a BTreeMap<String, String>,
+    /// Whether its input is a pipe (else nothing).
+    pub(crate) stdin: bool,
+}
 
 /// A running child, leader of a process group of its own, so that a stop reaches
 /// everything it started. Dropping it kills the whole group: a host that abandons
@@ -24,22 +36,39 @@ pub(crate) struct Group {
 impl Group {
     /// Starts `settings.command` in a new process group, with its output piped.
     pub(crate) fn spawn(settings: &ProcessSettings) -> Result<Self, ProcessError> {
-        let command = &settings.command;
+        let launch = Launch {
+            command: &settings.command,
+            cwd: settings.cwd.as_deref(),
+            env: &settings.env,
+            stdin: false,
+        };
+        Self::launch(&launch)
+    }
+
+    /// Starts a program in a new process group, with its output (and, if asked,
+    /// its input) piped.
+    pub(crate) fn launch(launch: &Launch<'_>) -> Result<Self, ProcessError> {
+        let command = launch.command;
         let mut builder = Command::new(command.program());
+        let stdin = if launch.stdin {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        };
         builder
             .args(command.args())
-            .envs(&settings.env)
-            .stdin(Stdio::null())
+            .envs(launch.env)
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        if let Some(cwd) = &settings.cwd {
+        if let Some(cwd) = launch.cwd {
             builder.current_dir(cwd);
         }
         let child = builder.spawn().map_err(|source| ProcessError::Spawn {
             program: command.program().to_owned(),
-            cwd: settings.cwd.clone(),
+            cwd: launch.cwd.map(Path::to_path_buf),
             source,
         })?;
         // A child that has not been waited for always has an id.

@@ -18,7 +18,7 @@
 
 mod error;
 mod events;
-mod group;
+pub(crate) mod group;
 mod health;
 mod output;
 mod settings;
@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use steward::{Context, Continuous, Health, ServiceDef};
 
 pub use error::ProcessError;
+pub(crate) use error::describe;
 pub use events::{ProcessExited, ProcessStarted};
 pub use settings::{CommandLine, HealthUrl, ProcessSettings, StopSignal};
 

@@ -1,0 +1,214 @@
+//! `kind = "exec"`: run a command to completion, per event, on a schedule, or
+//! when asked.
+//!
+//! - `on = "SERVICE:EVENT"`: once per event, the event's JSON on stdin. No event
+//!   is dropped: while a run is in progress the source waits, and the source
+//!   starts after this service and stops before it, so its last events still run.
+//! - `interval = "10m"` or `cron = "0 3 * * *"`: on a schedule (scheduled tasks).
+//! - the `run` action (`steward ctl act analyze run --params '{"input": …}' --wait`):
+//!   now, answering the exit code and the output.
+//!
+//! Runs never overlap. Each runs in a process group of its own, killed when its
+//! `timeout` is up; its output is logged line by line and kept (up to
+//! `max_output` bytes per stream) in the [`ExecCompleted`] result, also emitted as
+//! `exec.completed`. A failed run makes the service `degraded` until one succeeds.
+//!
+//! ```toml
+//! [services.analyze]
+//! kind = "exec"
+//! settings = { on = "batcher:batch.closed", command = ["python3", "analyze.py"], timeout = "60s" }
+//! ```
+
+mod events;
+mod run;
+mod settings;
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use steward::{ActionTable, Context, Continuous, Emitted, EventStream, Health, ServiceDef};
+use tokio::time::Instant;
+
+pub use events::{Cause, ExecCompleted};
+pub use settings::ExecSettings;
+
+use crate::process::ProcessError;
+
+/// How many of the source's events may wait before it is held back.
+const BUFFER: usize = 1024;
+
+/// Runs a command per event, per schedule or per request.
+#[derive(Debug)]
+pub struct Exec {
+    settings: ExecSettings,
+    /// Subscribed in `start`, so that the source's first event is seen.
+    events: Mutex<Option<EventStream<Emitted>>>,
+    /// Held for each run: runs never overlap.
+    running: tokio::sync::Mutex<()>,
+}
+
+/// The `run` action's parameters.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunParams {
+    /// JSON for the command's stdin.
+    #[serde(default)]
+    pub input: Option<Value>,
+}
+
+/// The definition of an `exec` service called `name`.
+pub fn define(name: &str) -> ServiceDef {
+    let actions = ActionTable::new().action(
+        "run",
+        "Runs the command now, with `input` (JSON) on its stdin; answers its exit code and output",
+        |exec: &Exec, cx, params: Option<RunParams>| {
+            let input = params.and_then(|params| params.input);
+            Box::pin(async move { Ok(exec.execute(cx, Cause::Action, input).await?) })
+        },
+    );
+    steward::continuous_with(name, Exec::new)
+        .actions(actions)
+        .emits::<ExecCompleted>()
+}
+
+impl Exec {
+    /// A service with these settings.
+    pub fn new(settings: ExecSettings) -> Self {
+        Self {
+            settings,
+            events: Mutex::new(None),
+            running: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// One run, recorded in health and as an event.
+    async fn execute(
+        &self,
+        cx: &Context,
+        cause: Cause,
+        input: Option<Value>,
+    ) -> Result<ExecCompleted, ProcessError> {
+        let _one_at_a_time = self.running.lock().await;
+        let input = input.map(|value| value.to_string().into_bytes());
+        match run::run_once(&self.settings, cause, input).await {
+            Ok(completed) => {
+                if completed.succeeded() {
+                    cx.set_health(Health::healthy());
+                } else {
+                    cx.set_health(Health::degraded(format!(
+                        "the last run {}",
+                        completed.status
+                    )));
+                }
+                if let Err(error) = cx.emit(completed.clone()).await {
+                    tracing::debug!(%error, "could not emit a completed run");
+                }
+                Ok(completed)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the command could not run");
+                cx.set_health(Health::unhealthy(error.to_string()));
+                Err(error)
+            }
+        }
+    }
+
+    /// When the schedule next runs the command, if it has one.
+    fn next_run(&self) -> Option<Instant> {
+        let now = Instant::now();
+        let by_interval = self.settings.interval.map(|period| now + period);
+        let by_cron = self.settings.cron.as_ref().and_then(|cron| {
+            let wall = chrono::Utc::now();
+            let next = cron.next_after(wall)?;
+            Some(now + (next - wall).to_std().unwrap_or(Duration::ZERO))
+        });
+        match (by_interval, by_cron) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn take_events(&self) -> Option<EventStream<Emitted>> {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    async fn on_event(&self, cx: &Context, event: &Emitted) {
+        // A failure is logged and in the service's health; the next event still runs.
+        let _ = self
+            .execute(cx, Cause::Event, Some(event.json().clone()))
+            .await;
+    }
+}
+
+impl Continuous for Exec {
+    async fn start(&self, cx: &Context) -> steward::Result {
+        if let Some(source) = &self.settings.on {
+            let events = cx
+                .host()
+                .named(&source.service)
+                .on_named(&source.event)
+                .buffer(BUFFER)
+                .lossless()
+                .stream()
+                .await?;
+            *self.events.lock().unwrap_or_else(PoisonError::into_inner) = Some(events);
+        }
+        Ok(())
+    }
+
+    async fn run(&self, cx: &Context) -> steward::Result {
+        let mut events = self.take_events();
+        let mut next = self.next_run();
+        loop {
+            let event = async {
+                match events.as_mut() {
+                    Some(events) => events.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let due = async {
+                match next {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                () = cx.cancelled() => break,
+                received = event => match received {
+                    Some(event) => self.on_event(cx, &event).await,
+                    None => events = None,
+                },
+                () = due => {
+                    let _ = self.execute(cx, Cause::Schedule, None).await;
+                    next = self.next_run();
+                }
+            }
+        }
+        // The source stopped first: its last events are waiting here.
+        if let Some(events) = events.as_mut() {
+            while let Ok(Some(event)) = tokio::time::timeout(Duration::ZERO, events.recv()).await {
+                self.on_event(cx, &event).await;
+            }
+        }
+        Ok(())
+    }
+
+    fn listens_to(&self) -> Vec<String> {
+        self.settings
+            .on
+            .iter()
+            .map(|source| source.service.clone())
+            .collect()
+    }
+
+    fn stop_timeout(&self) -> Option<Duration> {
+        // A run in progress finishes, or is killed at its timeout.
+        Some(self.settings.timeout + Duration::from_secs(5))
+    }
+}
