@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::json;
-use steward::{Context, Continuous, EventStream, Host, HostError, RunningHost, State, continuous};
+use steward::{Context, Continuous, EventStream, Host, RunningHost, State, continuous};
+
+mod common;
 use steward_builtins::batch::{BatchClosed, CloseReason};
 use tokio::sync::mpsc;
 
@@ -198,17 +200,7 @@ async fn stopping_flushes_open_batches_with_the_sources_last_events() {
 }
 
 fn problems(settings: &str) -> Vec<(String, String)> {
-    let toml = format!("[services.batcher]\nkind = \"batch-aggregator\"\nsettings = {settings}\n");
-    let error = Host::builder()
-        .kinds(steward_builtins::kinds())
-        .env_prefix(None)
-        .config_toml("steward.toml", toml)
-        .build()
-        .unwrap_err();
-    match error {
-        HostError::Config(errors) => errors.0.into_iter().map(|e| (e.key, e.reason)).collect(),
-        other => panic!("expected configuration errors, got {other}"),
-    }
+    common::problems(&common::table("batcher", "batch-aggregator", settings))
 }
 
 #[test]

@@ -7,10 +7,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::json;
-use steward::{
-    Context, Continuous, EventStream, Host, HostError, HostHandle, RunningHost, continuous,
-};
+use steward::{Context, Continuous, EventStream, Host, HostHandle, RunningHost, continuous};
 use steward_builtins::exec::{Cause, ExecCompleted};
+
+mod common;
 use tokio::sync::mpsc;
 
 /// Emits a `batch.closed` for every key it is sent, and one with key `last` as it stops.
@@ -172,17 +172,7 @@ async fn a_run_past_its_timeout_is_killed() {
 }
 
 fn problems(settings: &str) -> Vec<(String, String)> {
-    let toml = format!("[services.analyze]\nkind = \"exec\"\nsettings = {settings}\n");
-    let error = Host::builder()
-        .kinds(steward_builtins::kinds())
-        .env_prefix(None)
-        .config_toml("steward.toml", toml)
-        .build()
-        .unwrap_err();
-    match error {
-        HostError::Config(errors) => errors.0.into_iter().map(|e| (e.key, e.reason)).collect(),
-        other => panic!("expected configuration errors, got {other}"),
-    }
+    common::problems(&common::table("analyze", "exec", settings))
 }
 
 #[test]

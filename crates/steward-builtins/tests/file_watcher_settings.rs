@@ -3,25 +3,14 @@
 
 use steward::{Host, HostError};
 
+mod common;
+
 fn build(settings: &str) -> Result<Host, HostError> {
-    let toml = format!("[services.watcher]\nkind = \"file-watcher\"\nsettings = {settings}\n");
-    Host::builder()
-        .kinds(steward_builtins::kinds())
-        .env_prefix(None)
-        .config_toml("steward.toml", toml)
-        .build()
+    common::build(&common::table("watcher", "file-watcher", settings))
 }
 
 fn only(settings: &str) -> (String, String) {
-    match build(settings).unwrap_err() {
-        HostError::Config(errors) => {
-            let mut problems: Vec<(String, String)> =
-                errors.0.into_iter().map(|e| (e.key, e.reason)).collect();
-            assert_eq!(problems.len(), 1, "{problems:?}");
-            problems.remove(0)
-        }
-        other => panic!("expected configuration errors, got {other}"),
-    }
+    common::only_problem(&common::table("watcher", "file-watcher", settings))
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use steward::{EventStream, HealthStatus, Host, HostError, HostHandle, State};
+use steward::{EventStream, HealthStatus, Host, HostHandle, State};
 use steward_builtins::gpu_monitor::{
     GpuError, GpuMonitor, GpuMonitorSettings, GpuReading, GpuSource, GpuStats,
 };
@@ -270,19 +270,7 @@ async fn injected_readings_follow_gpus_that_come_and_go() {
 }
 
 fn settings_error(settings: &str) -> (String, String) {
-    let toml = format!("[services.gpu]\nkind = \"gpu-monitor\"\nsettings = {settings}\n");
-    let error = Host::builder()
-        .kinds(steward_builtins::kinds())
-        .env_prefix(None)
-        .config_toml("steward.toml", toml)
-        .build()
-        .unwrap_err();
-    let HostError::Config(errors) = error else {
-        panic!("expected configuration errors, got {error}");
-    };
-    assert_eq!(errors.0.len(), 1, "{errors:?}");
-    let error = &errors.0[0];
-    (error.key.clone(), error.reason.clone())
+    common::only_problem(&common::table("gpu", "gpu-monitor", settings))
 }
 
 #[test]

@@ -3,28 +3,25 @@
 
 use steward::{Host, HostError};
 
+mod common;
+
 /// A host with a `process` service `detector` and a `health-monitor` with these
 /// settings.
 fn build(settings: &str) -> Result<Host, HostError> {
     let toml = format!(
-        "[services.detector]\nkind = \"process\"\nsettings = {{ command = [\"sleep\", \"60\"] }}\n\n[services.mon]\nkind = \"health-monitor\"\nsettings = {settings}\n"
+        "[services.detector]\nkind = \"process\"\nsettings = {{ command = [\"sleep\", \"60\"] }}\n\n{}",
+        common::table("mon", "health-monitor", settings)
     );
-    Host::builder()
-        .kinds(steward_builtins::kinds())
-        .env_prefix(None)
-        .config_toml("steward.toml", toml)
-        .build()
+    common::build(&toml)
 }
 
 /// The one problem with these settings: its key and reason.
 fn only(settings: &str) -> (String, String) {
-    let error = build(settings).unwrap_err();
-    let HostError::Config(errors) = error else {
-        panic!("expected configuration errors, got {error}");
-    };
-    assert_eq!(errors.0.len(), 1, "{errors:?}");
-    let error = &errors.0[0];
-    (error.key.clone(), error.reason.clone())
+    let toml = format!(
+        "[services.detector]\nkind = \"process\"\nsettings = {{ command = [\"sleep\", \"60\"] }}\n\n{}",
+        common::table("mon", "health-monitor", settings)
+    );
+    common::only_problem(&toml)
 }
 
 /// The problem with one target written as `target`.

@@ -3,27 +3,15 @@
 
 use steward::{Host, HostError};
 
+mod common;
+
 /// A host with one `process` service with these settings.
 fn build(settings: &str) -> Result<Host, HostError> {
-    let toml = format!("[services.app]\nkind = \"process\"\nsettings = {settings}\n");
-    Host::builder()
-        .kinds(steward_builtins::kinds())
-        .env_prefix(None)
-        .config_toml("steward.toml", toml)
-        .build()
-}
-
-fn problems(settings: &str) -> Vec<(String, String)> {
-    match build(settings).unwrap_err() {
-        HostError::Config(errors) => errors.0.into_iter().map(|e| (e.key, e.reason)).collect(),
-        other => panic!("expected configuration errors, got {other}"),
-    }
+    common::build(&common::table("app", "process", settings))
 }
 
 fn only(settings: &str) -> (String, String) {
-    let mut problems = problems(settings);
-    assert_eq!(problems.len(), 1, "{problems:?}");
-    problems.remove(0)
+    common::only_problem(&common::table("app", "process", settings))
 }
 
 #[test]

@@ -1,21 +1,47 @@
-//! What the `process` tests share: a host from TOML, shell programs, waiting.
+//! What the built-ins' tests share: a host from TOML, its configuration problems,
+//! shell programs, waiting.
 #![allow(dead_code, unreachable_pub)]
 
 use std::time::Duration;
 
 use serde_json::json;
-use steward::Host;
+use steward::{Host, HostError};
 
 pub mod watch;
 
-/// A host with the built-in kinds and this TOML.
-pub fn host(toml: &str) -> Host {
+/// A host with the built-in kinds and this TOML, or why there is none.
+pub fn build(toml: &str) -> Result<Host, HostError> {
     Host::builder()
         .kinds(steward_builtins::kinds())
         .env_prefix(None)
         .config_toml("steward.toml", toml)
         .build()
-        .expect("the configuration is valid")
+}
+
+/// A host with the built-in kinds and this TOML.
+pub fn host(toml: &str) -> Host {
+    build(toml).expect("the configuration is valid")
+}
+
+/// `[services.NAME]` of `KIND` with these settings (inline TOML).
+pub fn table(name: &str, kind: &str, settings: &str) -> String {
+    format!("[services.{name}]\nkind = \"{kind}\"\nsettings = {settings}\n")
+}
+
+/// Every configuration problem of this TOML: key and reason.
+pub fn problems(toml: &str) -> Vec<(String, String)> {
+    match build(toml) {
+        Err(HostError::Config(errors)) => errors.0.into_iter().map(|e| (e.key, e.reason)).collect(),
+        Err(other) => panic!("expected configuration errors, got {other}"),
+        Ok(_) => panic!("expected configuration errors, the host was built"),
+    }
+}
+
+/// The one configuration problem of this TOML.
+pub fn only_problem(toml: &str) -> (String, String) {
+    let mut problems = problems(toml);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    problems.remove(0)
 }
 
 /// A `process` service table running `sh -c SCRIPT`.
