@@ -32,6 +32,7 @@ pub mod file_watcher;
 pub mod gpu_monitor;
 pub mod health_monitor;
 pub mod process;
+pub mod retention;
 
 use steward::BuiltinKind;
 
@@ -53,6 +54,9 @@ pub const FILE_WATCHER: BuiltinKind = BuiltinKind::new("file-watcher", file_watc
 /// `kind = "exec"`: runs a command per event, schedule or request (see [`exec`]).
 pub const EXEC: BuiltinKind = BuiltinKind::new("exec", exec::define);
 
+/// `kind = "retention-cleanup"`: deletes old rows and files (see [`retention`]).
+pub const RETENTION_CLEANUP: BuiltinKind = BuiltinKind::new("retention-cleanup", retention::define);
+
 /// Every built-in kind.
 pub fn kinds() -> Vec<BuiltinKind> {
     vec![
@@ -62,5 +66,6 @@ pub fn kinds() -> Vec<BuiltinKind> {
         GPU_MONITOR,
         HEALTH_MONITOR,
         FILE_WATCHER,
+        RETENTION_CLEANUP,
     ]
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 use steward::{Host, HostError};
 
+pub mod retention;
 pub mod watch;
 
 /// A host with the built-in kinds and this TOML, or why there is none.

@@ -1,0 +1,142 @@
+//! A `retention-cleanup` service's settings, checked as they are read.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Deserializer};
+
+/// `[services.NAME.settings]` of a `retention-cleanup` service.
+///
+/// ```toml
+/// [services.cleanup]
+/// kind = "retention-cleanup"
+/// interval = "1h"
+/// settings = { retention_days = 30, batch_size = 1000, dry_run = false, sqlite = [{ database = "data/app.db", table = "events", column = "created_at" }], directories = ["inbox"] }
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RetentionSettings {
+    /// Rows and files older than this many days are deleted (at least 1).
+    #[serde(default = "default_retention_days", deserialize_with = "at_least_one")]
+    pub retention_days: u32,
+    /// At most this many rows are deleted per transaction (at least 1); a
+    /// `process-batch` without a `batch_size` deletes at most this many rows or
+    /// files per target.
+    #[serde(default = "default_batch_size", deserialize_with = "at_least_one")]
+    pub batch_size: u32,
+    /// Count what would be deleted, delete nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Tables whose old rows are deleted.
+    #[serde(default)]
+    pub sqlite: Vec<SqliteTarget>,
+    /// Directories whose old files are deleted (recursively).
+    #[serde(default)]
+    pub directories: Vec<PathBuf>,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            retention_days: default_retention_days(),
+            batch_size: default_batch_size(),
+            dry_run: false,
+            sqlite: Vec::new(),
+            directories: Vec::new(),
+        }
+    }
+}
+
+/// One SQLite table to clean: `{ database = "data/app.db", table = "events", column = "created_at" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SqliteTarget {
+    /// The database file; it must exist (it is never created).
+    pub database: PathBuf,
+    /// The table.
+    pub table: Identifier,
+    /// The column holding each row's time: ISO-8601 text or unix seconds.
+    pub column: Identifier,
+}
+
+impl SqliteTarget {
+    /// A target for `table.column` in `database`.
+    pub fn new(database: impl Into<PathBuf>, table: Identifier, column: Identifier) -> Self {
+        Self {
+            database: database.into(),
+            table,
+            column,
+        }
+    }
+
+    /// The target's name in events, metrics and `process-batch` filters:
+    /// `DATABASE:TABLE`, the database as written in the settings.
+    pub fn name(&self) -> String {
+        format!("{}:{}", self.database.display(), self.table)
+    }
+}
+
+/// A plain SQL identifier: ASCII letters, digits and `_`, not starting with a
+/// digit, at most 128 characters. Anything else is refused when the settings are
+/// read, so no name can smuggle SQL in; names are also quoted where used.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Identifier(String);
+
+impl Identifier {
+    /// `name`, if it is a plain identifier.
+    pub fn new(name: &str) -> Result<Self, String> {
+        let mut chars = name.chars();
+        let starts_well = chars
+            .next()
+            .is_some_and(|first| first.is_ascii_alphabetic() || first == '_');
+        let rest_well = chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if starts_well && rest_well && name.len() <= 128 {
+            Ok(Self(name.to_owned()))
+        } else {
+            Err(format!(
+                "`{name}` is not a plain SQL identifier (ASCII letters, digits and `_`, not starting with a digit)"
+            ))
+        }
+    }
+
+    /// The name as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name in double quotes, ready for a statement.
+    pub(crate) fn quoted(&self) -> String {
+        format!("\"{}\"", self.0)
+    }
+}
+
+impl fmt::Display for Identifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Identifier {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Identifier::new(&name).map_err(serde::de::Error::custom)
+    }
+}
+
+fn default_retention_days() -> u32 {
+    30
+}
+
+fn default_batch_size() -> u32 {
+    1000
+}
+
+fn at_least_one<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let value = u32::deserialize(deserializer)?;
+    if value == 0 {
+        return Err(serde::de::Error::custom("must be at least 1"));
+    }
+    Ok(value)
+}
