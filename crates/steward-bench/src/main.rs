@@ -8,6 +8,7 @@
 //! cargo run --release -p steward-bench -- fanout      # one emitter, 100 subscribers: events delivered per second
 //! cargo run --release -p steward-bench -- http        # GET a service's status over HTTP: requests/s, latency
 //! cargo run --release -p steward-bench -- restart     # a crashing program: child exit → next start, vs supervisord
+//! cargo run --release -p steward-bench -- batch       # 1,000,000 events into a batch-aggregator over 100 keys: events/s, RSS
 //! cargo run --release -p steward-bench -- all         # every scenario, one after the other
 //! cargo run --release -p steward-bench -- lifecycle --only steward --iterations 1
 //! ```
@@ -24,6 +25,7 @@
 //! multi-threaded tokio runtime.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod batch;
 mod cpu;
 mod fanout;
 mod host;
@@ -70,7 +72,7 @@ struct Cli {
     #[arg(long, default_value_t = 100)]
     period_ms: u64,
 
-    /// Rpc, fanout and http: how many rounds per subject, each in a fresh runtime
+    /// Rpc, fanout, http and batch: how many rounds per subject, each in a fresh runtime
     /// (latencies are pooled, rates are the median).
     #[arg(long, default_value_t = 5)]
     repeats: usize,
@@ -120,6 +122,18 @@ struct Cli {
     #[arg(long, default_value_t = 500)]
     load_warmup_ms: u64,
 
+    /// Batch: events emitted per round.
+    #[arg(long, default_value_t = 1_000_000)]
+    batch_events: u64,
+
+    /// Batch: distinct keys (`dir` values), taken in turn.
+    #[arg(long, default_value_t = 100)]
+    batch_keys: u64,
+
+    /// Batch: events per batch (the aggregator's `max_size`).
+    #[arg(long, default_value_t = 100)]
+    batch_size: usize,
+
     /// Restart: how many restarts each subject is timed over.
     #[arg(long, default_value_t = 50)]
     restarts: usize,
@@ -158,6 +172,9 @@ enum Scenario {
     /// A `process` service whose program exits after 100 ms, restarted at once:
     /// child exit → next child start, against a bare tokio loop and supervisord.
     Restart,
+    /// 1,000,000 JSON events into a `batch-aggregator` over 100 keys, batches of
+    /// 100: events per second and peak memory.
+    Batch,
     /// Every scenario, one after the other.
     All,
     /// The restart scenario's supervised program: appends its start to `--log`,
@@ -180,6 +197,7 @@ fn main() -> anyhow::Result<()> {
         Scenario::Fanout => vec![fanout::run(&cli, &settings)?],
         Scenario::Http => vec![http::run(&cli, &settings)?],
         Scenario::Restart => vec![restart::run(&cli, &settings)?],
+        Scenario::Batch => vec![batch::run(&cli, &settings)?],
         Scenario::All => vec![
             lifecycle::run(&cli, &settings)?,
             periodic::run(&cli, &settings)?,
@@ -187,6 +205,7 @@ fn main() -> anyhow::Result<()> {
             fanout::run(&cli, &settings)?,
             http::run(&cli, &settings)?,
             restart::run(&cli, &settings)?,
+            batch::run(&cli, &settings)?,
         ],
         Scenario::Child => anyhow::bail!("`child` runs as the restart scenario's program"),
     };
@@ -223,6 +242,9 @@ struct Settings {
     load_warmup: Duration,
     restarts: usize,
     live: Duration,
+    batch_events: u64,
+    batch_keys: u64,
+    batch_size: usize,
 }
 
 impl From<&Cli> for Settings {
@@ -247,6 +269,9 @@ impl From<&Cli> for Settings {
             load_warmup: Duration::from_millis(cli.load_warmup_ms),
             restarts: cli.restarts.max(1),
             live: Duration::from_millis(cli.live_ms),
+            batch_events: cli.batch_events.max(1),
+            batch_keys: cli.batch_keys.max(1),
+            batch_size: cli.batch_size.max(1),
         }
     }
 }

@@ -29,6 +29,8 @@ pub(crate) enum Rule {
     RatioAtLeast(f64),
     /// At most this value, in the metric's unit.
     AtMost(f64),
+    /// At least this value, in the metric's unit (for rates).
+    AtLeast(f64),
     /// At most this many times another subject's value for the same metric.
     VersusAtMost(&'static str, f64),
     /// At least this many times another subject's value for the same metric.
@@ -91,6 +93,7 @@ impl Table {
                     Rule::RatioAtMost(limit) => ratio.map(|ratio| ratio <= *limit),
                     Rule::RatioAtLeast(limit) => ratio.map(|ratio| ratio >= *limit),
                     Rule::AtMost(limit) => Some(row.value <= *limit),
+                    Rule::AtLeast(limit) => Some(row.value >= *limit),
                     Rule::VersusAtMost(_, limit) => versus.map(|ratio| ratio <= *limit),
                     Rule::VersusAtLeast(_, limit) => versus.map(|ratio| ratio >= *limit),
                 };
@@ -163,6 +166,7 @@ fn describe(rule: &Rule, unit: &str, versus: Option<f64>) -> String {
         Rule::RatioAtMost(limit) => format!("≤ {limit}× floor"),
         Rule::RatioAtLeast(limit) => format!("≥ {limit}× floor"),
         Rule::AtMost(limit) => format!("≤ {} {unit}", format_value(*limit, unit)),
+        Rule::AtLeast(limit) => format!("≥ {} {unit}", format_value(*limit, unit)),
         Rule::VersusAtMost(other, limit) => format!("≤ {limit}× {other} (is {versus})"),
         Rule::VersusAtLeast(other, limit) => format!("≥ {limit}× {other} (is {versus})"),
     }

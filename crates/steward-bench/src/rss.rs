@@ -4,17 +4,26 @@ use anyhow::Context as _;
 
 /// The process's resident set size (`VmRSS`), in bytes.
 pub(crate) fn resident_bytes() -> anyhow::Result<u64> {
+    status_kib("VmRSS").map(|kib| kib * 1024)
+}
+
+/// The most the process's resident set has been since it started (`VmHWM`), in
+/// bytes.
+pub(crate) fn peak_bytes() -> anyhow::Result<u64> {
+    status_kib("VmHWM").map(|kib| kib * 1024)
+}
+
+/// A `NAME:   123 kB` line of `/proc/self/status`, in KiB.
+fn status_kib(name: &str) -> anyhow::Result<u64> {
     let status =
         std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
     let line = status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .context("no VmRSS line in /proc/self/status")?;
-    let kib: u64 = line
-        .trim()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+        .with_context(|| format!("no {name} line in /proc/self/status"))?;
+    line.trim()
         .trim_end_matches("kB")
         .trim()
         .parse()
-        .with_context(|| format!("unreadable VmRSS value `{}`", line.trim()))?;
-    Ok(kib * 1024)
+        .with_context(|| format!("unreadable {name} value `{}`", line.trim()))
 }

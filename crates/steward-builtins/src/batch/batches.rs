@@ -49,27 +49,38 @@ impl Batches {
     }
 
     /// Adds an event to its key's batch (opening one if needed); the batch, if
-    /// that filled it.
+    /// that filled it. `wall` is read only when a batch opens or closes; the key
+    /// is copied only when its batch opens.
     pub(crate) fn add(
         &mut self,
-        key: String,
+        key: &str,
         item: Value,
         now: Instant,
-        wall: DateTime<Utc>,
+        wall: impl Fn() -> DateTime<Utc>,
     ) -> Option<BatchClosed> {
-        let batch = self.open.entry(key.clone()).or_insert_with(|| Open {
-            opened: now,
-            opened_at: wall,
-            last: now,
-            items: Vec::new(),
-        });
-        batch.items.push(item);
-        batch.last = now;
+        let max_size = self.limits.max_size;
+        let full = match self.open.get_mut(key) {
+            Some(batch) => {
+                batch.items.push(item);
+                batch.last = now;
+                batch.items.len() >= max_size
+            }
+            None => {
+                let batch = Open {
+                    opened: now,
+                    opened_at: wall(),
+                    last: now,
+                    items: vec![item],
+                };
+                self.open.insert(key.to_owned(), batch);
+                max_size <= 1
+            }
+        };
         self.items += 1;
-        if batch.items.len() < self.limits.max_size {
+        if !full {
             return None;
         }
-        self.close(&key, CloseReason::Size, wall)
+        self.close(key, CloseReason::Size, wall())
     }
 
     /// Closes the batches whose window or idle time is up, oldest first.

@@ -20,7 +20,9 @@ mod events;
 mod metrics;
 mod settings;
 
+use std::future::Future as _;
 use std::sync::Mutex;
+use std::task::Poll;
 use std::time::Duration;
 
 use steward::{Context, Continuous, Emitted, EventStream, ServiceDef};
@@ -99,17 +101,27 @@ impl Continuous for BatchAggregator {
         let mut batches = Batches::new(self.limits());
         let mut checks = tokio::time::interval(self.settings.check_interval);
         checks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // Made once: a fresh one per event would join and leave the token's
+        // waiters each time.
+        let cancelled = cx.cancelled();
+        tokio::pin!(cancelled);
         loop {
             tokio::select! {
                 biased;
-                () = cx.cancelled() => break,
-                event = events.recv() => {
-                    let Some(event) = event else { break };
-                    self.add(cx, &metrics, &mut batches, &event).await;
-                }
+                () = &mut cancelled => break,
+                // Before the events: a source that never pauses must not hold
+                // window and idle closes back.
                 _ = checks.tick() => {
                     for batch in batches.due(Instant::now(), cx.now()) {
                         emit(cx, &metrics, batch).await;
+                    }
+                }
+                event = events.recv() => {
+                    let Some(event) = event else { break };
+                    self.add(cx, &metrics, &mut batches, &event).await;
+                    // Then those already waiting, without going round the select.
+                    while let Some(Some(event)) = waiting(&mut events) {
+                        self.add(cx, &metrics, &mut batches, &event).await;
                     }
                 }
             }
@@ -139,11 +151,22 @@ impl BatchAggregator {
         batches: &mut Batches,
         event: &Emitted,
     ) {
-        let item = event.json().clone();
-        let key = self.settings.key.render(&item);
-        if let Some(batch) = batches.add(key, item, Instant::now(), cx.now()) {
+        let json = event.json();
+        let key = self.settings.key.key(json);
+        if let Some(batch) = batches.add(&key, json.clone(), Instant::now(), || cx.now()) {
             emit(cx, metrics, batch).await;
         }
+    }
+}
+
+/// The next event if one is already waiting (`Some(None)`: the stream ended);
+/// `None` rather than waiting for one. The caller waits in its `select!`, which
+/// registers the task's own waker.
+fn waiting(events: &mut EventStream<Emitted>) -> Option<Option<Emitted>> {
+    let next = std::pin::pin!(events.recv());
+    match next.poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+        Poll::Ready(event) => Some(event),
+        Poll::Pending => None,
     }
 }
 
