@@ -27,12 +27,14 @@
 //! ```
 
 pub mod batch;
+mod error_chain;
 pub mod exec;
 pub mod file_watcher;
 pub mod gpu_monitor;
 pub mod health_monitor;
 pub mod process;
 pub mod retention;
+mod source;
 
 use steward::BuiltinKind;
 

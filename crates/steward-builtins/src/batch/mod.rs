@@ -20,8 +20,8 @@ mod events;
 mod metrics;
 mod settings;
 
+use crate::source::Subscription;
 use std::future::Future as _;
-use std::sync::Mutex;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -42,7 +42,7 @@ const BUFFER: usize = 4096;
 pub struct BatchAggregator {
     settings: BatchSettings,
     /// Subscribed in `start`, so that the source's first event is seen.
-    events: Mutex<Option<EventStream<Emitted>>>,
+    events: Subscription,
 }
 
 impl BatchAggregator {
@@ -50,7 +50,7 @@ impl BatchAggregator {
     pub fn new(settings: BatchSettings) -> Self {
         Self {
             settings,
-            events: Mutex::new(None),
+            events: Subscription::default(),
         }
     }
 
@@ -61,13 +61,6 @@ impl BatchAggregator {
             max_size: self.settings.max_size,
         }
     }
-
-    fn take_events(&self) -> Option<EventStream<Emitted>> {
-        self.events
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-    }
 }
 
 /// The definition of a `batch-aggregator` service called `name`.
@@ -77,24 +70,11 @@ pub fn define(name: &str) -> ServiceDef {
 
 impl Continuous for BatchAggregator {
     async fn start(&self, cx: &Context) -> steward::Result {
-        let source = &self.settings.source;
-        let events = cx
-            .host()
-            .named(&source.service)
-            .on_named(&source.event)
-            .buffer(BUFFER)
-            .lossless()
-            .stream()
-            .await?;
-        *self
-            .events
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(events);
-        Ok(())
+        self.events.open(cx, &self.settings.source, BUFFER).await
     }
 
     async fn run(&self, cx: &Context) -> steward::Result {
-        let Some(mut events) = self.take_events() else {
+        let Some(mut events) = self.events.take() else {
             return Err("started without its subscription".into());
         };
         let metrics = BatchMetrics::new(cx.metrics(), cx.name());

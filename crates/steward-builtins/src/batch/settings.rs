@@ -1,11 +1,12 @@
 //! A `batch-aggregator` service's settings.
 
 use std::borrow::Cow;
-use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+
+pub use crate::source::EventSource;
 
 /// `[services.NAME.settings]` of a `batch-aggregator` service.
 ///
@@ -58,36 +59,6 @@ fn at_least_one<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::
     match usize::deserialize(deserializer)? {
         0 => Err(serde::de::Error::custom("must be at least 1")),
         size => Ok(size),
-    }
-}
-
-/// Another service's event: `watcher:file.created`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventSource {
-    /// The service that emits it.
-    pub service: String,
-    /// The event's name.
-    pub event: String,
-}
-
-impl<'de> Deserialize<'de> for EventSource {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        match text.split_once(':') {
-            Some((service, event)) if !service.is_empty() && !event.is_empty() => Ok(Self {
-                service: service.to_owned(),
-                event: event.to_owned(),
-            }),
-            _ => Err(serde::de::Error::custom(format!(
-                "`{text}`: give the service and its event as `SERVICE:EVENT`, such as `watcher:file.created`"
-            ))),
-        }
-    }
-}
-
-impl fmt::Display for EventSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.service, self.event)
     }
 }
 

@@ -23,12 +23,12 @@ mod events;
 mod run;
 mod settings;
 
-use std::sync::{Mutex, PoisonError};
+use crate::source::Subscription;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use steward::{ActionTable, Context, Continuous, Emitted, EventStream, Health, ServiceDef};
+use steward::{ActionTable, Context, Continuous, Emitted, Health, ServiceDef};
 use tokio::time::Instant;
 
 pub use events::{Cause, ExecCompleted};
@@ -44,7 +44,7 @@ const BUFFER: usize = 1024;
 pub struct Exec {
     settings: ExecSettings,
     /// Subscribed in `start`, so that the source's first event is seen.
-    events: Mutex<Option<EventStream<Emitted>>>,
+    events: Subscription,
     /// Held for each run: runs never overlap.
     running: tokio::sync::Mutex<()>,
 }
@@ -78,7 +78,7 @@ impl Exec {
     pub fn new(settings: ExecSettings) -> Self {
         Self {
             settings,
-            events: Mutex::new(None),
+            events: Subscription::default(),
             running: tokio::sync::Mutex::new(()),
         }
     }
@@ -130,13 +130,6 @@ impl Exec {
         }
     }
 
-    fn take_events(&self) -> Option<EventStream<Emitted>> {
-        self.events
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-    }
-
     async fn on_event(&self, cx: &Context, event: &Emitted) {
         // A failure is logged and in the service's health; the next event still runs.
         let _ = self
@@ -147,22 +140,14 @@ impl Exec {
 
 impl Continuous for Exec {
     async fn start(&self, cx: &Context) -> steward::Result {
-        if let Some(source) = &self.settings.on {
-            let events = cx
-                .host()
-                .named(&source.service)
-                .on_named(&source.event)
-                .buffer(BUFFER)
-                .lossless()
-                .stream()
-                .await?;
-            *self.events.lock().unwrap_or_else(PoisonError::into_inner) = Some(events);
+        match &self.settings.on {
+            Some(source) => self.events.open(cx, source, BUFFER).await,
+            None => Ok(()),
         }
-        Ok(())
     }
 
     async fn run(&self, cx: &Context) -> steward::Result {
-        let mut events = self.take_events();
+        let mut events = self.events.take();
         let mut next = self.next_run();
         loop {
             let event = async {

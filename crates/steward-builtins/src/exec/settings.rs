@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 use steward::CronSchedule;
 
-use crate::batch::EventSource;
 use crate::process::CommandLine;
+use crate::source::EventSource;
 
 /// `[services.NAME.settings]` of an `exec` service.
 ///

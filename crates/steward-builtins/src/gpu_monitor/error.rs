@@ -1,7 +1,7 @@
 //! Why GPUs could not be read.
 
-use std::error::Error as StdError;
-use std::fmt::Write as _;
+pub(crate) use crate::error_chain::chain;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -64,21 +64,6 @@ pub enum NvidiaSmiError {
         /// What is wrong with it.
         reason: String,
     },
-}
-
-/// An error and its sources: `NVML: a libloading error occurred: …`. A source
-/// whose text its error already ends with is not repeated.
-pub(crate) fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let said = cause.to_string();
-        if !text.ends_with(&said) {
-            let _ = write!(text, ": {said}");
-        }
-        source = cause.source();
-    }
-    text
 }
 
 fn list(errors: &[GpuError]) -> String {

@@ -1,7 +1,6 @@
 //! Why a `health-monitor` cannot start.
 
-use std::error::Error as StdError;
-use std::fmt::Write as _;
+pub(crate) use crate::error_chain::chain;
 
 /// Why a `health-monitor` service could not start. Remedies are checked when it
 /// starts, against the services of its host.
@@ -37,19 +36,4 @@ pub enum HealthMonitorError {
     /// The HTTP client for `http` checks could not be made.
     #[error("cannot make an HTTP client")]
     Client(#[source] reqwest::Error),
-}
-
-/// An error and its sources, `outer: inner: root`; a source whose text its error
-/// already ends with is not repeated.
-pub(crate) fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let said = cause.to_string();
-        if !text.ends_with(&said) {
-            let _ = write!(text, ": {said}");
-        }
-        source = cause.source();
-    }
-    text
 }

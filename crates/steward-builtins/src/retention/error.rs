@@ -1,5 +1,7 @@
 //! Why a target could not be cleaned.
 
+pub(crate) use crate::error_chain::chain;
+
 use std::path::PathBuf;
 
 /// Why one target (a table or a directory) could not be cleaned, or a
@@ -44,19 +46,4 @@ pub enum CleanupError {
         /// Every target's name.
         known: Vec<String>,
     },
-}
-
-/// An error and its sources, each said once: `SQLite: no such table: events`.
-pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let said = cause.to_string();
-        if !text.ends_with(&said) {
-            text.push_str(": ");
-            text.push_str(&said);
-        }
-        source = cause.source();
-    }
-    text
 }
