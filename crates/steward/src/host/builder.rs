@@ -253,16 +253,24 @@ fn instances_of_kinds(
     defs: &[ServiceDef],
     config: &crate::Config,
 ) -> Vec<ServiceDef> {
-    let in_code: std::collections::HashSet<&str> = defs.iter().map(ServiceDef::name).collect();
-    config
+    let mut wanted = config
         .services
         .iter()
-        .filter(|(name, _)| !in_code.contains(name.as_str()))
         .filter_map(|(name, table)| {
-            let wanted = table.kind.as_deref()?;
-            let kind = kinds.iter().find(|kind| kind.name() == wanted)?;
-            Some(kind.instance(name))
+            let kind = kinds
+                .iter()
+                .find(|kind| Some(kind.name()) == table.kind.as_deref())?;
+            Some((name, kind))
         })
+        .peekable();
+    // Most hosts name no kind: their services are not indexed for nothing.
+    if wanted.peek().is_none() {
+        return Vec::new();
+    }
+    let in_code: std::collections::HashSet<&str> = defs.iter().map(ServiceDef::name).collect();
+    wanted
+        .filter(|(name, _)| !in_code.contains(name.as_str()))
+        .map(|(name, kind)| kind.instance(name))
         .collect()
 }
 
