@@ -4,84 +4,17 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
 use steward::{Emitted, EventStream, HealthStatus, HostHandle, State};
 use steward_builtins::health_monitor::{TargetRecovered, TargetRemedied, TargetUnhealthy};
 use steward_builtins::process::ProcessStarted;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 mod common;
-use common::{alive, host, until};
-
-/// An HTTP server answering every request with the status and body set last,
-/// and noting each status it answered with.
-#[derive(Clone)]
-struct Server {
-    url: String,
-    answer: Arc<Mutex<(u16, &'static str)>>,
-    served: Arc<Mutex<Vec<u16>>>,
-}
-
-impl Server {
-    async fn start(status: u16, body: &'static str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/health", listener.local_addr().unwrap());
-        let server = Self {
-            url,
-            answer: Arc::new(Mutex::new((status, body))),
-            served: Arc::default(),
-        };
-        let serving = server.clone();
-        tokio::spawn(async move {
-            loop {
-                let (mut socket, _) = listener.accept().await.unwrap();
-                let server = serving.clone();
-                tokio::spawn(async move {
-                    let mut request = Vec::new();
-                    let mut buffer = [0; 1024];
-                    while !request.ends_with(b"\r\n\r\n") {
-                        match socket.read(&mut buffer).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(read) => request.extend_from_slice(&buffer[..read]),
-                        }
-                    }
-                    let (status, body) = *server.answer.lock().unwrap();
-                    server.served.lock().unwrap().push(status);
-                    let answer = format!(
-                        "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = socket.write_all(answer.as_bytes()).await;
-                });
-            }
-        });
-        server
-    }
-
-    fn answer(&self, status: u16, body: &'static str) {
-        *self.answer.lock().unwrap() = (status, body);
-    }
-
-    /// How many requests it has answered with `status`.
-    fn served(&self, status: u16) -> usize {
-        self.served
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|s| **s == status)
-            .count()
-    }
-
-    /// How many requests it answered with `status` after the last one it did not.
-    fn served_since_other(&self, status: u16) -> usize {
-        let served = self.served.lock().unwrap();
-        served.iter().rev().take_while(|s| **s == status).count()
-    }
-}
+use common::http::Server;
+use common::{alive, host, pid_in, until};
 
 /// A TCP listener that accepts and drops connections, until it is dropped.
 async fn tcp_listener(address: &str) -> (SocketAddr, tokio::task::JoinHandle<()>) {
@@ -265,19 +198,6 @@ async fn a_command_target_passes_on_exit_code_zero() {
     let event = next(&mut recovered).await;
     assert!(event.reason.ends_with("exited with code 0"), "{event:?}");
     running.shutdown().await;
-}
-
-/// Reads a pid a program wrote, once it has.
-async fn pid_in(file: &Path) -> i32 {
-    until("the program writes its pid", || {
-        std::fs::read_to_string(file).is_ok_and(|text| text.ends_with('\n'))
-    })
-    .await;
-    std::fs::read_to_string(file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
 }
 
 #[tokio::test]

@@ -1,28 +1,14 @@
 //! The `process` built-in against real programs: `sh`, `sleep`, real signals.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
 
 mod common;
-use common::{alive, host, shell, until};
+use common::{alive, host, pid_in, shell, until};
 use steward::{EventStream, HostHandle, RunningHost, State};
 use steward_builtins::process::{ProcessExited, ProcessStarted};
-
-/// Reads a pid a program wrote, once it has.
-async fn pid_in(file: &Path) -> i32 {
-    until("the program writes its pid", || {
-        std::fs::read_to_string(file).is_ok_and(|text| text.ends_with('\n'))
-    })
-    .await;
-    std::fs::read_to_string(file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
-}
 
 async fn exits(handle: &HostHandle, name: &str) -> EventStream<ProcessExited> {
     handle

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 use steward::{Host, HostError};
 
+pub mod http;
 pub mod retention;
 pub mod watch;
 
@@ -73,4 +74,17 @@ pub fn alive(pid: i32) -> bool {
             .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
         Err(_) => false,
     }
+}
+
+/// Reads a pid a program wrote, once it has.
+pub async fn pid_in(file: &std::path::Path) -> i32 {
+    until("the program writes its pid", || {
+        std::fs::read_to_string(file).is_ok_and(|text| text.ends_with('\n'))
+    })
+    .await;
+    std::fs::read_to_string(file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
