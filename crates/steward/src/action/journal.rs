@@ -147,7 +147,10 @@ pub struct ActionChange {
 }
 
 impl ActionChange {
-    pub(crate) fn new(state: ActionState, attempts: u32, at: DateTime<Utc>) -> Self {
+    /// A change to `state` at `at`, after `attempts` attempts, with no result or
+    /// error (set those fields as needed). Journal implementations and their tests
+    /// build changes with it; the host makes its own.
+    pub fn new(state: ActionState, attempts: u32, at: DateTime<Utc>) -> Self {
         Self {
             state,
             attempts,
