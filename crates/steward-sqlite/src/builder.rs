@@ -1,0 +1,81 @@
+//! How a journal is opened: its file, how much history it keeps, its limits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::SqliteJournal;
+use crate::error::OpenError;
+
+/// Opens a [`SqliteJournal`] with settings other than the defaults.
+///
+/// ```
+/// use std::time::Duration;
+/// use steward_sqlite::SqliteJournal;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("steward.db");
+/// let journal = SqliteJournal::builder(path)
+///     .keep_for(Duration::from_secs(24 * 3600))
+///     .keep_finished(10_000)
+///     .open()?;
+/// # drop(journal);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `open` is called"]
+pub struct SqliteJournalBuilder {
+    pub(crate) path: PathBuf,
+    pub(crate) keep_for: Duration,
+    pub(crate) keep_finished: u64,
+    pub(crate) max_size: Option<u64>,
+    pub(crate) busy_timeout: Duration,
+}
+
+impl SqliteJournalBuilder {
+    pub(crate) fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            keep_for: Duration::from_secs(7 * 24 * 3600),
+            keep_finished: 100_000,
+            max_size: None,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// How long finished actions (succeeded, failed, timed out, cancelled) are kept
+    /// after their last change: 7 days by default. Unfinished and dead-lettered
+    /// actions are kept until they are done or retried, however old.
+    pub fn keep_for(mut self, keep_for: Duration) -> Self {
+        self.keep_for = keep_for;
+        self
+    }
+
+    /// How many finished actions are kept at most, the most recently changed:
+    /// 100,000 by default.
+    pub fn keep_finished(mut self, count: u64) -> Self {
+        self.keep_finished = count;
+        self
+    }
+
+    /// Caps the file at about `bytes` (whole pages; never below its size when
+    /// opened): a write that needs more fails with a
+    /// [`JournalError`](steward::JournalError), as on a full disk, and nothing of
+    /// its group is written. No cap by default.
+    pub fn max_size(mut self, bytes: u64) -> Self {
+        self.max_size = Some(bytes);
+        self
+    }
+
+    /// How long a statement waits for a lock another process holds on the file
+    /// before it fails: 5 s by default.
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// Opens the journal (see [`SqliteJournal::open`]).
+    pub fn open(self) -> Result<SqliteJournal, OpenError> {
+        SqliteJournal::with(self)
+    }
+}

@@ -1,0 +1,135 @@
+//! Opening the file: the writer's connection (checked, set up and migrated) and the
+//! readers' connections beside it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::error::OpenError;
+use crate::schema;
+
+/// How the writer's connection is set up.
+#[derive(Debug, Clone)]
+pub(crate) struct Setup {
+    pub(crate) busy_timeout: Duration,
+    /// The largest the file may grow, in bytes.
+    pub(crate) max_size: Option<u64>,
+}
+
+/// The WAL file is cut back to this after a checkpoint, so a burst does not leave a
+/// large file behind.
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
+/// Opens (creating it if need be) the journal file for writing: checks that it is
+/// a journal (or empty), switches it to WAL with full syncs and brings its schema up
+/// to date. Nothing in the file is changed until it has been recognised.
+pub(crate) fn open_writer(path: &Path, setup: &Setup) -> Result<Connection, OpenError> {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| OpenError::CreateDir {
+            path: path.to_owned(),
+            source,
+        })?;
+    }
+    refuse_foreign_bytes(path)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let sqlite = |source| classify(path, source);
+    let mut conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+    conn.busy_timeout(setup.busy_timeout).map_err(sqlite)?;
+    // Read first: a file that is not ours is refused before anything is written.
+    schema::recognise(&conn, path, schema::MIGRATIONS)?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
+        .map_err(sqlite)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        let reason = format!("it cannot use write-ahead logging (journal mode stays {mode})");
+        return Err(OpenError::NotAJournal {
+            path: path.to_owned(),
+            what: reason,
+        });
+    }
+    // FULL: in WAL mode, NORMAL does not sync the log on commit, and a power cut
+    // could take back actions already acknowledged.
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(sqlite)?;
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
+        .map_err(sqlite)?;
+    schema::migrate(&mut conn, path, schema::MIGRATIONS)?;
+    if let Some(bytes) = setup.max_size {
+        limit_size(&conn, bytes).map_err(sqlite)?;
+    }
+    Ok(conn)
+}
+
+/// Every SQLite database starts with these bytes.
+const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Refuses a file that has bytes and does not start as a database does. SQLite
+/// itself would take a file shorter than a page for an empty database and write
+/// over it.
+fn refuse_foreign_bytes(path: &Path) -> Result<(), OpenError> {
+    let mut head = Vec::with_capacity(MAGIC.len());
+    match std::fs::File::open(path) {
+        Ok(file) => {
+            use std::io::Read;
+            let read = file.take(MAGIC.len() as u64).read_to_end(&mut head);
+            if let Err(source) = read {
+                return Err(OpenError::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        }
+        // SQLite creates it, or says why it cannot.
+        Err(_) => return Ok(()),
+    }
+    if head.is_empty() || head == MAGIC {
+        Ok(())
+    } else {
+        Err(OpenError::NotADatabase {
+            path: path.to_owned(),
+        })
+    }
+}
+
+/// Opens a connection that only reads, beside the writer (WAL lets it read while
+/// the writer commits).
+pub(crate) fn open_reader(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
+    // No `CREATE`: the writer made the file; no `URI`: the path is taken as it is.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(busy_timeout)?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+/// Caps the file at `bytes` (rounded down to whole pages, at least one): a write
+/// that needs more fails as a full disk would.
+fn limit_size(conn: &Connection, bytes: u64) -> rusqlite::Result<()> {
+    let page_size: i64 = conn.pragma_query_value(None, "page_size", |row| row.get(0))?;
+    let pages = bytes / u64::try_from(page_size.max(1)).unwrap_or(4096);
+    let pages = i64::try_from(pages.max(1)).unwrap_or(i64::MAX);
+    // SQLite answers with the limit it set (never below the file's current size).
+    let set: i64 = conn.pragma_update_and_check(None, "max_page_count", pages, |row| row.get(0))?;
+    tracing::debug!(pages = set, "journal size capped");
+    Ok(())
+}
+
+/// An SQLite error on opening, with the one that means "not a database" told apart.
+pub(crate) fn classify(path: &Path, source: rusqlite::Error) -> OpenError {
+    if source.sqlite_error_code() == Some(ErrorCode::NotADatabase) {
+        OpenError::NotADatabase {
+            path: path.to_owned(),
+        }
+    } else {
+        OpenError::Sqlite {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Why a journal file could not be opened.
+
+use std::path::PathBuf;
+
+/// A journal file could not be opened. Every variant names the file; none of them
+/// leaves the file changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The folder the file goes in could not be created.
+    #[error("cannot create the folder of journal {}: {source}", path.display())]
+    CreateDir {
+        /// The journal file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file exists and could not be read.
+    #[error("cannot read journal {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file exists and is not an SQLite database (it is left untouched).
+    #[error(
+        "journal {} is not an SQLite database; it was left untouched (move it away or point [journal] path at another file)",
+        path.display()
+    )]
+    NotADatabase {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is an SQLite database that belongs to something else (it is left
+    /// untouched).
+    #[error(
+        "journal {} is another application's SQLite database ({what}); it was left untouched (point [journal] path at a file of its own)",
+        path.display()
+    )]
+    NotAJournal {
+        /// The file.
+        path: PathBuf,
+        /// What gave it away.
+        what: String,
+    },
+    /// The file was written by a newer version of this crate, whose schema this
+    /// version does not know.
+    #[error(
+        "journal {} has schema version {found}, newer than version {supported} that this Steward knows; upgrade Steward or point [journal] path at another file",
+        path.display()
+    )]
+    NewerSchema {
+        /// The file.
+        path: PathBuf,
+        /// The version the file has.
+        found: u32,
+        /// The newest version this crate knows.
+        supported: u32,
+    },
+    /// A step bringing the schema up to date failed; the file keeps the version
+    /// it had before that step.
+    #[error("cannot migrate journal {} to schema version {version}: {source}", path.display())]
+    Migrate {
+        /// The file.
+        path: PathBuf,
+        /// The version the failed step leads to.
+        version: u32,
+        /// Why.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// SQLite refused to open or set up the file.
+    #[error("cannot open journal {}: {source}", path.display())]
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The journal's writer thread could not be started.
+    #[error("cannot start the writer thread of journal {}: {source}", path.display())]
+    Thread {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}

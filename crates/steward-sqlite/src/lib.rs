@@ -1,0 +1,73 @@
+//! A durable [`Journal`](steward::Journal) for Steward on an embedded SQLite file:
+//! accepted actions survive restarts and crashes, and are replayed when the next
+//! host starts.
+//!
+//! ```
+//! use steward::Host;
+//! use steward_sqlite::SqliteJournal;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("data/steward.db");
+//! // `[journal] kind = "sqlite", path = "data/steward.db"` in configuration.
+//! let journal = SqliteJournal::open(path)?;
+//! let host = Host::builder().journal(journal).build()?;
+//! # drop(host);
+//! # Ok(()) }
+//! ```
+//!
+//! # Durability
+//!
+//! - **When [`accept`](steward::Journal::accept) returns `Ok`, the action is on
+//!   disk.** Its write was committed in a transaction with `synchronous = FULL` in
+//!   WAL mode, so the log was synced before the commit returned: a crash or power
+//!   cut after that keeps it. (`NORMAL` would be faster and is not enough: in WAL
+//!   mode it syncs only at checkpoints, and could take back an action already
+//!   acknowledged with `202`.) The same holds for [`update`](steward::Journal::update).
+//! - **Writes are committed in groups.** One writer thread owns the write
+//!   connection; callers send it their writes over a bounded queue (a caller waits
+//!   when the queue is full, so memory stays bounded whatever the backlog) and it
+//!   commits everything waiting, up to 1,024 writes, in one transaction: many
+//!   callers share one sync. [`SqliteJournal::commits`] counts the transactions.
+//! - **A group is written whole or not at all.** If its commit fails (a full disk,
+//!   an I/O error), every caller in it gets a [`JournalError`](steward::JournalError)
+//!   and none of its writes is in the file; later writes are tried afresh, so the
+//!   journal works again once the cause goes away.
+//! - **Delivery is at least once.** Actions queued or running when a process stops
+//!   (or crashes) are [`unfinished`](steward::Journal::unfinished) in the file, and
+//!   the next host replays them before it accepts new ones: a handler may see an
+//!   action again if the process died after the handler's work but before its
+//!   outcome was committed.
+//! - **History is bounded.** Finished actions are kept for a time and up to a
+//!   number ([`SqliteJournalBuilder::keep_for`],
+//!   [`keep_finished`](SqliteJournalBuilder::keep_finished); 7 days and 100,000 by
+//!   default) and pruned by the writer itself, a bounded batch at a time: when the
+//!   journal opens, then about once a minute while it is written to (or at once with
+//!   [`SqliteJournal::prune`]). Queued, running and dead-lettered actions are never
+//!   pruned.
+//!
+//! One file serves one host at a time: two hosts on one file would replay each
+//! other's actions.
+//!
+//! # The file
+//!
+//! A table `steward_actions`, one row per action; its schema version is in
+//! `PRAGMA user_version` and each new version is reached by one more migration step
+//! when the file is opened. A file written by a newer version, a file that is not
+//! an SQLite database, or another application's database is refused with an
+//! [`OpenError`] and left untouched.
+#![doc(test(attr(deny(warnings))))]
+
+mod builder;
+mod connection;
+mod error;
+mod journal;
+mod prune;
+mod read;
+mod row;
+mod schema;
+mod writer;
+
+pub use builder::SqliteJournalBuilder;
+pub use error::OpenError;
+pub use journal::SqliteJournal;

@@ -1,0 +1,110 @@
+//! Reads, on connections of their own beside the writer: WAL lets them see every
+//! committed write while the writer goes on.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use rusqlite::Connection;
+use steward::{ActionId, ActionRecord, JournalError};
+
+use crate::connection::open_reader;
+use crate::row::{Row, columns};
+
+/// How many idle read connections are kept for the next reads.
+const IDLE_READERS: usize = 4;
+
+/// Read connections, opened as reads need them and kept for the next.
+#[derive(Debug)]
+pub(crate) struct Readers {
+    path: PathBuf,
+    busy_timeout: Duration,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    /// Readers of the journal at `path`, with one connection opened now (so a
+    /// problem shows when the journal opens).
+    pub(crate) fn new(path: PathBuf, busy_timeout: Duration) -> rusqlite::Result<Self> {
+        let first = open_reader(&path, busy_timeout)?;
+        Ok(Self {
+            path,
+            busy_timeout,
+            idle: Mutex::new(vec![first]),
+        })
+    }
+
+    /// Runs `read` on an idle connection (or a new one). Blocks: call it where
+    /// blocking is fine.
+    pub(crate) fn read<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, String>,
+    ) -> Result<T, JournalError> {
+        let failed = |why: String| JournalError(format!("journal {}: {why}", self.path.display()));
+        let idle = self.lock().pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open_reader(&self.path, self.busy_timeout)
+                .map_err(|error| failed(format!("cannot open a reader: {error}")))?,
+        };
+        let answer = read(&conn).map_err(failed);
+        let mut idle = self.lock();
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+        answer
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One action by id.
+const GET: &str = concat!("SELECT ", columns!(), " FROM steward_actions WHERE id = ?1");
+
+// Each query names its states exactly as its partial index does, so SQLite uses
+// the index (the schema tests check the plans).
+
+/// Queued and running actions, oldest first.
+pub(crate) const UNFINISHED: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM steward_actions WHERE state IN ('queued', 'running') ORDER BY id"
+);
+
+/// Dead-lettered actions, oldest first.
+pub(crate) const DEAD_LETTERS: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM steward_actions WHERE state = 'dead-lettered' ORDER BY id"
+);
+
+/// The action with `id`, if the journal holds it.
+pub(crate) fn get(conn: &Connection, id: ActionId) -> Result<Option<ActionRecord>, String> {
+    let mut statement = conn
+        .prepare_cached(GET)
+        .map_err(|error| error.to_string())?;
+    let mut rows = statement
+        .query([id.to_string()])
+        .map_err(|error| error.to_string())?;
+    match rows.next().map_err(|error| error.to_string())? {
+        Some(row) => Row::read(row)
+            .map_err(|error| error.to_string())?
+            .into_record()
+            .map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Every action `query` selects, in its order.
+pub(crate) fn all(conn: &Connection, query: &str) -> Result<Vec<ActionRecord>, String> {
+    let mut statement = conn
+        .prepare_cached(query)
+        .map_err(|error| error.to_string())?;
+    let rows = statement
+        .query_map([], Row::read)
+        .map_err(|error| error.to_string())?;
+    rows.map(|row| row.map_err(|error| error.to_string())?.into_record())
+        .collect()
+}

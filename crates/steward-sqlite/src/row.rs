@@ -1,0 +1,199 @@
+//! An [`ActionRecord`] as a table row, and an [`ActionChange`] as the columns it
+//! sets: converted on the caller's thread, so the writer only runs SQL.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::ToSql;
+use serde_json::Value;
+use steward::{ActionChange, ActionId, ActionRecord, ActionState};
+
+/// The columns of `steward_actions`, in the order [`Row`] reads and writes them.
+macro_rules! columns {
+    () => {
+        "id, service, action, params, priority, timeout_ms, max_retries, correlation_id, \
+         state, attempts, result, error, accepted_at, updated_at"
+    };
+}
+pub(crate) use columns;
+
+/// One row of `steward_actions`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Row {
+    id: String,
+    service: String,
+    action: String,
+    params: String,
+    priority: i64,
+    timeout_ms: Option<i64>,
+    max_retries: i64,
+    correlation_id: Option<String>,
+    state: String,
+    attempts: i64,
+    result: Option<String>,
+    error: Option<String>,
+    accepted_at: String,
+    updated_at: String,
+}
+
+/// The columns an [`ActionChange`] sets on the row with `id`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ChangeRow {
+    pub(crate) id: String,
+    pub(crate) state: &'static str,
+    pub(crate) attempts: i64,
+    /// JSON; `None` keeps the result already there.
+    pub(crate) result: Option<String>,
+    /// `None` keeps the error already there.
+    pub(crate) error: Option<String>,
+    pub(crate) at: String,
+}
+
+impl Row {
+    /// The row for a record.
+    pub(crate) fn from_record(record: &ActionRecord) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            id: record.id.to_string(),
+            service: record.service.to_string(),
+            action: record.action.to_string(),
+            params: serde_json::to_string(&record.params)?,
+            priority: i64::from(record.priority),
+            timeout_ms: record.timeout.map(millis),
+            max_retries: i64::from(record.max_retries),
+            correlation_id: record.correlation_id.as_deref().map(str::to_owned),
+            state: record.state.as_str().to_owned(),
+            attempts: i64::from(record.attempts),
+            result: record
+                .result
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?,
+            error: record.error.clone(),
+            accepted_at: time(record.accepted_at),
+            updated_at: time(record.updated_at),
+        })
+    }
+
+    /// The values to bind, in [`columns!`] order.
+    pub(crate) fn values(&self) -> [&dyn ToSql; 14] {
+        [
+            &self.id,
+            &self.service,
+            &self.action,
+            &self.params,
+            &self.priority,
+            &self.timeout_ms,
+            &self.max_retries,
+            &self.correlation_id,
+            &self.state,
+            &self.attempts,
+            &self.result,
+            &self.error,
+            &self.accepted_at,
+            &self.updated_at,
+        ]
+    }
+
+    /// Reads a row selected with [`columns!`].
+    pub(crate) fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            service: row.get(1)?,
+            action: row.get(2)?,
+            params: row.get(3)?,
+            priority: row.get(4)?,
+            timeout_ms: row.get(5)?,
+            max_retries: row.get(6)?,
+            correlation_id: row.get(7)?,
+            state: row.get(8)?,
+            attempts: row.get(9)?,
+            result: row.get(10)?,
+            error: row.get(11)?,
+            accepted_at: row.get(12)?,
+            updated_at: row.get(13)?,
+        })
+    }
+
+    /// The record this row holds, or what is wrong with it.
+    pub(crate) fn into_record(self) -> Result<ActionRecord, String> {
+        let id: ActionId = self
+            .id
+            .parse()
+            .map_err(|_| format!("bad id {:?}", self.id))?;
+        let bad =
+            |column: &str, why: &dyn std::fmt::Display| format!("action {id}: bad {column}: {why}");
+        let json = |column: &str, text: &str| -> Result<Value, String> {
+            serde_json::from_str(text).map_err(|error| bad(column, &error))
+        };
+        let number = |column: &str, value: i64| -> Result<u32, String> {
+            u32::try_from(value).map_err(|error| bad(column, &error))
+        };
+        let when = |column: &str, text: &str| -> Result<DateTime<Utc>, String> {
+            DateTime::parse_from_rfc3339(text)
+                .map(|at| at.with_timezone(&Utc))
+                .map_err(|error| bad(column, &error))
+        };
+        let state: ActionState = serde_json::from_value(Value::String(self.state.clone()))
+            .map_err(|_| bad("state", &self.state))?;
+        let timeout = match self.timeout_ms {
+            Some(ms) => Some(Duration::from_millis(
+                u64::try_from(ms).map_err(|error| bad("timeout_ms", &error))?,
+            )),
+            None => None,
+        };
+        Ok(ActionRecord {
+            id,
+            service: Arc::from(self.service),
+            action: Arc::from(self.action),
+            params: json("params", &self.params)?,
+            priority: i32::try_from(self.priority).map_err(|error| bad("priority", &error))?,
+            timeout,
+            max_retries: number("max_retries", self.max_retries)?,
+            correlation_id: self.correlation_id.map(Arc::from),
+            state,
+            attempts: number("attempts", self.attempts)?,
+            result: self
+                .result
+                .as_deref()
+                .map(|text| json("result", text))
+                .transpose()?,
+            error: self.error,
+            accepted_at: when("accepted_at", &self.accepted_at)?,
+            updated_at: when("updated_at", &self.updated_at)?,
+        })
+    }
+}
+
+impl ChangeRow {
+    /// The columns `change` sets on action `id`.
+    pub(crate) fn new(id: ActionId, change: &ActionChange) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            id: id.to_string(),
+            state: change.state.as_str(),
+            attempts: i64::from(change.attempts),
+            result: change
+                .result
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?,
+            error: change.error.clone(),
+            at: time(change.at),
+        })
+    }
+}
+
+/// A time as stored: RFC 3339 in UTC with nanoseconds, always the same width, so
+/// times compare as text.
+pub(crate) fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+/// A timeout in whole milliseconds, rounded up so that a short timeout never
+/// becomes none at all.
+fn millis(timeout: Duration) -> i64 {
+    i64::try_from(timeout.as_nanos().div_ceil(1_000_000)).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,68 @@
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use serde_json::json;
+use steward::{ActionId, ActionRecord, ActionState};
+
+use super::Row;
+
+fn record() -> ActionRecord {
+    let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
+        + chrono::Duration::nanoseconds(123_456_789);
+    ActionRecord {
+        id: ActionId::from(0x0192_a5e3_c1f0_7d2b_9a4e_0000_0000_0001),
+        service: Arc::from("translation"),
+        action: Arc::from("translate"),
+        params: json!({"file_id": "cam1/7", "langs": ["fr", "de"]}),
+        priority: -3,
+        timeout: Some(Duration::from_millis(1500)),
+        max_retries: 4,
+        correlation_id: Some(Arc::from("req-9")),
+        state: ActionState::TimedOut,
+        attempts: 2,
+        result: Some(json!(null)),
+        error: Some("took too long".to_owned()),
+        accepted_at: at,
+        updated_at: at + chrono::Duration::seconds(90),
+    }
+}
+
+#[test]
+fn every_field_survives_a_round_trip() {
+    let record = record();
+    let row = Row::from_record(&record).unwrap();
+    assert_eq!(row.into_record().unwrap(), record);
+}
+
+#[test]
+fn a_timeout_is_kept_in_whole_milliseconds_rounded_up() {
+    let mut record = record();
+    record.timeout = Some(Duration::from_micros(1));
+    let back = Row::from_record(&record).unwrap().into_record().unwrap();
+    assert_eq!(back.timeout, Some(Duration::from_millis(1)));
+}
+
+#[test]
+fn times_sort_as_text() {
+    let early = super::time(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap());
+    let late = super::time(
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::nanoseconds(1),
+    );
+    assert_eq!(early, "2026-01-01T00:00:00.000000000Z");
+    assert!(early < late);
+}
+
+#[test]
+fn a_row_a_newer_crate_wrote_is_an_error_naming_the_action() {
+    let mut row = Row::from_record(&record()).unwrap();
+    row.state = "paused".to_owned();
+    let error = row.into_record().unwrap_err();
+    assert!(
+        error.contains("0192a5e3c1f07d2b9a4e000000000001"),
+        "{error}"
+    );
+    assert!(error.contains("paused"), "{error}");
+}

@@ -1,0 +1,169 @@
+//! The journal's tables and how a file is brought up to date: an ordered list of
+//! steps, each leading to the next version, recorded in `PRAGMA user_version`.
+//!
+//! A later version adds one step at the end of [`MIGRATIONS`]; a step, once
+//! released, is never edited.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::connection::classify;
+use crate::error::OpenError;
+
+/// Marks a file as a Steward journal (`PRAGMA application_id`): "STWD".
+pub(crate) const APPLICATION_ID: i32 = 0x5354_5744;
+
+/// One step of the schema: the version it leads to, and the SQL that gets there
+/// from the version before.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Migration {
+    pub(crate) version: u32,
+    pub(crate) sql: &'static str,
+}
+
+/// Every step, oldest first.
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: V1,
+}];
+
+/// The schema version this crate writes.
+pub(crate) const LATEST: u32 = latest(MIGRATIONS);
+
+/// Version 1: one table of actions.
+///
+/// Ids are 32 lowercase hex digits, so they sort as the ids do (by acceptance);
+/// params and result are JSON text; times are RFC 3339 in UTC with nanoseconds
+/// (fixed width, so they sort as text); states are their kebab-case names. The
+/// partial indexes serve [`unfinished`](steward::Journal::unfinished), dead
+/// letters and pruning of history; `service, updated_at` serves a service's
+/// history.
+const V1: &str = "
+CREATE TABLE steward_actions (
+    id             TEXT PRIMARY KEY NOT NULL,
+    service        TEXT NOT NULL,
+    action         TEXT NOT NULL,
+    params         TEXT NOT NULL,
+    priority       INTEGER NOT NULL,
+    timeout_ms     INTEGER,
+    max_retries    INTEGER NOT NULL,
+    correlation_id TEXT,
+    state          TEXT NOT NULL,
+    attempts       INTEGER NOT NULL,
+    result         TEXT,
+    error          TEXT,
+    accepted_at    TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+);
+CREATE INDEX steward_actions_unfinished ON steward_actions (id)
+    WHERE state IN ('queued', 'running');
+CREATE INDEX steward_actions_dead_letters ON steward_actions (id)
+    WHERE state = 'dead-lettered';
+CREATE INDEX steward_actions_history ON steward_actions (updated_at, id)
+    WHERE state NOT IN ('queued', 'running', 'dead-lettered');
+CREATE INDEX steward_actions_by_service ON steward_actions (service, updated_at);
+";
+
+const fn latest(migrations: &[Migration]) -> u32 {
+    match migrations.last() {
+        Some(last) => last.version,
+        None => 0,
+    }
+}
+
+/// Checks, without writing, that the file is a journal this crate can use: ours at
+/// a version it knows, or an empty database. Returns the file's version.
+pub(crate) fn recognise(
+    conn: &Connection,
+    path: &Path,
+    migrations: &[Migration],
+) -> Result<u32, OpenError> {
+    let sqlite = |source| classify(path, source);
+    let application_id: i32 = conn
+        .pragma_query_value(None, "application_id", |row| row.get(0))
+        .map_err(sqlite)?;
+    let version = user_version(conn).map_err(sqlite)?;
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(sqlite)?;
+    let not_ours = |what: String| OpenError::NotAJournal {
+        path: path.to_owned(),
+        what,
+    };
+    match application_id {
+        APPLICATION_ID => {}
+        0 if version == 0 && tables == 0 => return Ok(0),
+        0 => {
+            return Err(not_ours(format!(
+                "{tables} tables and user_version {version}, but no Steward mark"
+            )));
+        }
+        other => return Err(not_ours(format!("application_id {other:#010x}"))),
+    }
+    let supported = latest(migrations);
+    if version > supported {
+        return Err(OpenError::NewerSchema {
+            path: path.to_owned(),
+            found: version,
+            supported,
+        });
+    }
+    Ok(version)
+}
+
+/// Brings the file up to the newest version, one step per transaction: a step
+/// that fails leaves the file at the version before it.
+pub(crate) fn migrate(
+    conn: &mut Connection,
+    path: &Path,
+    migrations: &[Migration],
+) -> Result<(), OpenError> {
+    for step in migrations {
+        let failed = |source| OpenError::Migrate {
+            path: path.to_owned(),
+            version: step.version,
+            source,
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        // Read again under the write lock: another process may have got here first.
+        let current = user_version(&tx).map_err(failed)?;
+        if current >= step.version {
+            continue;
+        }
+        tx.execute_batch(step.sql).map_err(failed)?;
+        tx.pragma_update(None, "user_version", step.version)
+            .map_err(failed)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(failed)?;
+        tx.commit().map_err(failed)?;
+        tracing::info!(path = %path.display(), from = current, to = step.version, "journal schema migrated");
+    }
+    // Newer than we know, written since `recognise` looked.
+    let version = user_version(conn).map_err(|source| classify(path, source))?;
+    let supported = latest(migrations);
+    if version > supported {
+        return Err(OpenError::NewerSchema {
+            path: path.to_owned(),
+            found: version,
+            supported,
+        });
+    }
+    Ok(())
+}
+
+/// The file's schema version.
+pub(crate) fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    // Written by us, always in range; anything else reads as newer than known.
+    Ok(u32::try_from(version).unwrap_or(u32::MAX))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,117 @@
+#![allow(clippy::unwrap_used)]
+
+use rusqlite::Connection;
+
+use super::{LATEST, MIGRATIONS, Migration, migrate, recognise, user_version};
+use crate::error::OpenError;
+use crate::{prune, read};
+
+/// A fresh file brought to version 1 (the first step only).
+fn at_version_1(path: &std::path::Path) -> Connection {
+    let mut conn = Connection::open(path).unwrap();
+    assert_eq!(recognise(&conn, path, MIGRATIONS).unwrap(), 0);
+    migrate(&mut conn, path, &MIGRATIONS[..1]).unwrap();
+    assert_eq!(user_version(&conn).unwrap(), 1);
+    conn
+}
+
+#[test]
+fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut conn = at_version_1(&path);
+    conn.execute(
+        "INSERT INTO steward_actions VALUES ('01', 's', 'a', '{}', 0, NULL, 0, NULL, 'queued', 0, NULL, NULL, 't', 't')",
+        [],
+    )
+    .unwrap();
+    // Step 1 would fail if it ran again (its table exists).
+    let later = [
+        MIGRATIONS[0],
+        Migration {
+            version: 2,
+            sql: "ALTER TABLE steward_actions ADD COLUMN note TEXT NOT NULL DEFAULT 'moved'",
+        },
+    ];
+    assert_eq!(recognise(&conn, &path, &later).unwrap(), 1);
+    migrate(&mut conn, &path, &later).unwrap();
+    assert_eq!(user_version(&conn).unwrap(), 2);
+    let note: String = conn
+        .query_row(
+            "SELECT note FROM steward_actions WHERE id = '01'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(note, "moved");
+    // The crate itself no longer knows this file.
+    let refused = recognise(&conn, &path, MIGRATIONS).unwrap_err();
+    assert!(
+        matches!(refused, OpenError::NewerSchema { found: 2, supported, .. } if supported == LATEST)
+    );
+}
+
+#[test]
+fn a_step_that_fails_leaves_the_file_at_the_version_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut conn = at_version_1(&path);
+    let broken = [
+        MIGRATIONS[0],
+        Migration {
+            version: 2,
+            sql: "CREATE TABLE half_done (x); ALTER TABLE no_such_table ADD COLUMN y",
+        },
+    ];
+    let error = migrate(&mut conn, &path, &broken).unwrap_err();
+    assert!(
+        matches!(error, OpenError::Migrate { version: 2, .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("journal.db"), "{error}");
+    assert_eq!(user_version(&conn).unwrap(), 1);
+    let half_done: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'half_done'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        half_done, 0,
+        "the failed step's first statement was taken back"
+    );
+}
+
+#[test]
+fn the_queries_use_their_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = at_version_1(&dir.path().join("journal.db"));
+    let plan = |sql: &str| -> String {
+        let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let unbound = vec![rusqlite::types::Null; statement.parameter_count()];
+        let details: Vec<String> = statement
+            .query_map(rusqlite::params_from_iter(unbound), |row| {
+                row.get::<_, String>(3)
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        details.join("; ")
+    };
+    let cases = [
+        (read::UNFINISHED, "steward_actions_unfinished"),
+        (read::DEAD_LETTERS, "steward_actions_dead_letters"),
+        (prune::OLDER_THAN, "steward_actions_history"),
+        (prune::COUNT, "steward_actions_history"),
+        (prune::OLDEST, "steward_actions_history"),
+    ];
+    for (sql, index) in cases {
+        let plan = plan(sql);
+        assert!(plan.contains(index), "{sql}\n  plan: {plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{sql} sorts\n  plan: {plan}");
+    }
+    let history =
+        plan("SELECT id FROM steward_actions WHERE service = 'x' ORDER BY updated_at DESC");
+    assert!(history.contains("steward_actions_by_service"), "{history}");
+}

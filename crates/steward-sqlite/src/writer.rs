@@ -1,0 +1,255 @@
+//! The writer thread: owns the write connection, takes every write waiting (up to
+//! [`GROUP_LIMIT`]) and commits them in one transaction, then answers them all.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, ErrorCode, TransactionBehavior, params};
+use steward::JournalError;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::prune::{History, prune};
+use crate::row::{ChangeRow, Row, columns};
+
+/// The most writes committed in one transaction.
+pub(crate) const GROUP_LIMIT: usize = 1024;
+
+/// The most finished actions one pruning pass deletes, so that a pass never holds
+/// the writer up for long; what is left goes in the next pass.
+const PRUNE_LIMIT: u64 = 1000;
+
+/// How often the writer prunes history (when it is awake: each pass runs after a
+/// group commit, or when the journal opens).
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+/// An answer to whoever asked.
+pub(crate) type Reply<T> = oneshot::Sender<Result<T, JournalError>>;
+
+/// What the writer is asked to do.
+#[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "nearly every message is a write: boxing it would only add an allocation"
+)]
+pub(crate) enum Message {
+    /// A write, answered once its group committed.
+    Write(Write, Reply<()>),
+    /// Prune all due history now; answered with how many actions were deleted.
+    Prune(Reply<u64>),
+    /// Write everything already sent, then stop.
+    Close(Reply<()>),
+}
+
+/// One write.
+#[derive(Debug)]
+pub(crate) enum Write {
+    Accept(Row),
+    Update(ChangeRow),
+}
+
+/// Counters the journal shares with its writer.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    /// Group transactions committed.
+    pub(crate) commits: AtomicU64,
+}
+
+/// The writer thread's state.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
+    pub(crate) stats: Arc<Stats>,
+    pub(crate) history: History,
+}
+
+impl Writer {
+    /// Starts the thread; it ends once every sender is gone or it is closed.
+    pub(crate) fn spawn(
+        self,
+        receiver: mpsc::Receiver<Message>,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("steward-sqlite-writer".to_owned())
+            .spawn(move || self.run(receiver))
+    }
+
+    fn run(mut self, mut receiver: mpsc::Receiver<Message>) {
+        let mut group = Vec::with_capacity(GROUP_LIMIT);
+        let mut closers = Vec::new();
+        // A journal opened after a long pause has history to forget: a first pass
+        // before the first write.
+        let mut more_to_prune = self.prune_some() == PRUNE_LIMIT;
+        let mut next_prune = Instant::now() + PRUNE_EVERY;
+        while let Some(first) = receiver.blocking_recv() {
+            let mut next = Some(first);
+            // Everything waiting, up to the limit, in one group; a request that is
+            // not a write ends the group and is handled after its commit.
+            let mut control = None;
+            while let Some(message) = next.take() {
+                match message {
+                    Message::Write(write, reply) => group.push((write, reply)),
+                    other => {
+                        control = Some(other);
+                        break;
+                    }
+                }
+                if group.len() < GROUP_LIMIT {
+                    next = receiver.try_recv().ok();
+                }
+            }
+            if !group.is_empty() {
+                self.commit(&mut group);
+            }
+            match control {
+                Some(Message::Prune(reply)) => {
+                    let _ = reply.send(self.prune_all());
+                }
+                Some(Message::Close(reply)) => {
+                    // No new messages; those already sent are still written.
+                    receiver.close();
+                    closers.push(reply);
+                }
+                Some(Message::Write(..)) | None => {}
+            }
+            if more_to_prune || Instant::now() >= next_prune {
+                more_to_prune = self.prune_some() == PRUNE_LIMIT;
+                next_prune = Instant::now() + PRUNE_EVERY;
+            }
+        }
+        tracing::debug!(path = %self.path.display(), "journal writer stopped");
+        drop(self.conn);
+        for reply in closers {
+            let _ = reply.send(Ok(()));
+        }
+    }
+
+    /// Commits a group in one transaction and answers every write in it: all
+    /// written, or (the transaction failed) none.
+    pub(crate) fn commit(&mut self, group: &mut Vec<(Write, Reply<()>)>) {
+        match self.write(group) {
+            Ok(answers) => {
+                self.stats.commits.fetch_add(1, Ordering::Relaxed);
+                for ((_, reply), answer) in group.drain(..).zip(answers) {
+                    let _ = reply.send(answer);
+                }
+            }
+            Err(error) => {
+                let size = group.len();
+                tracing::error!(path = %self.path.display(), %error, writes = size, "journal commit failed; nothing in it was written");
+                let message = format!(
+                    "journal {}: a commit of {size} writes failed and none was written: {error}",
+                    self.path.display()
+                );
+                for (_, reply) in group.drain(..) {
+                    let _ = reply.send(Err(JournalError(message.clone())));
+                }
+            }
+        }
+    }
+
+    /// Runs a group's writes in one transaction. A write that breaks a constraint
+    /// fails alone (SQLite takes back only that statement); any other error fails
+    /// the whole transaction.
+    fn write(
+        &mut self,
+        group: &[(Write, Reply<()>)],
+    ) -> rusqlite::Result<Vec<Result<(), JournalError>>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut answers = Vec::with_capacity(group.len());
+        for (write, _) in group {
+            match apply(&tx, write) {
+                Ok(()) => answers.push(Ok(())),
+                Err(error) if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+                    let message = format!("journal {}: {error}", self.path.display());
+                    answers.push(Err(JournalError(message)));
+                }
+                // Dropping the transaction rolls it back.
+                Err(error) => return Err(error),
+            }
+        }
+        tx.commit()?;
+        Ok(answers)
+    }
+
+    /// One bounded pass of pruning; returns how many actions it deleted.
+    fn prune_some(&mut self) -> u64 {
+        match prune(
+            &mut self.conn,
+            self.history,
+            chrono::Utc::now(),
+            PRUNE_LIMIT,
+        ) {
+            Ok(deleted) => deleted,
+            Err(error) => {
+                tracing::warn!(path = %self.path.display(), %error, "cannot prune journal history");
+                0
+            }
+        }
+    }
+
+    /// Passes until nothing is due.
+    fn prune_all(&mut self) -> Result<u64, JournalError> {
+        let mut total = 0;
+        loop {
+            let deleted = prune(
+                &mut self.conn,
+                self.history,
+                chrono::Utc::now(),
+                PRUNE_LIMIT,
+            )
+            .map_err(|error| {
+                JournalError(format!(
+                    "journal {}: cannot prune history: {error}",
+                    self.path.display()
+                ))
+            })?;
+            total += deleted;
+            if deleted < PRUNE_LIMIT {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+/// Inserts (or replaces, as an in-memory journal would) an accepted action.
+const ACCEPT: &str = concat!(
+    "INSERT OR REPLACE INTO steward_actions (",
+    columns!(),
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+);
+
+/// Sets what a change sets; a result or error left out keeps the one there.
+const UPDATE: &str = "UPDATE steward_actions SET state = ?2, attempts = ?3, updated_at = ?4, \
+    result = coalesce(?5, result), error = coalesce(?6, error) WHERE id = ?1";
+
+fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
+    match write {
+        Write::Accept(row) => {
+            conn.prepare_cached(ACCEPT)?.execute(&row.values()[..])?;
+        }
+        Write::Update(change) => {
+            let changed = conn.prepare_cached(UPDATE)?.execute(params![
+                change.id,
+                change.state,
+                change.attempts,
+                change.at,
+                change.result,
+                change.error,
+            ])?;
+            if changed == 0 {
+                // Pruned already, or never accepted here: as an in-memory journal
+                // would, the change is dropped.
+                tracing::debug!(id = %change.id, state = change.state, "journal update for an action it does not hold");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

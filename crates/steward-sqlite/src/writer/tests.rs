@@ -1,0 +1,142 @@
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::json;
+use steward::{ActionChange, ActionId, ActionRecord, ActionState, JournalError};
+use tokio::sync::oneshot;
+
+use super::{Reply, Stats, Write, Writer};
+use crate::connection::{Setup, open_writer};
+use crate::prune::History;
+use crate::read::{self, Readers};
+use crate::row::{ChangeRow, Row};
+
+fn writer(path: &std::path::Path, max_size: Option<u64>) -> Writer {
+    let setup = Setup {
+        busy_timeout: Duration::from_secs(1),
+        max_size,
+    };
+    Writer {
+        conn: open_writer(path, &setup).unwrap(),
+        path: path.to_owned(),
+        stats: Arc::new(Stats::default()),
+        history: History {
+            keep_for: Duration::from_secs(3600),
+            keep_finished: 100,
+        },
+    }
+}
+
+fn record(n: u128, padding: usize) -> ActionRecord {
+    let now = Utc::now();
+    ActionRecord {
+        id: ActionId::from(n),
+        service: Arc::from("worker"),
+        action: Arc::from("work"),
+        params: json!({ "padding": "x".repeat(padding) }),
+        priority: 0,
+        timeout: None,
+        max_retries: 0,
+        correlation_id: None,
+        state: ActionState::Queued,
+        attempts: 0,
+        result: None,
+        error: None,
+        accepted_at: now,
+        updated_at: now,
+    }
+}
+
+type Answer = oneshot::Receiver<Result<(), JournalError>>;
+
+fn group(writes: Vec<Write>) -> (Vec<(Write, Reply<()>)>, Vec<Answer>) {
+    writes
+        .into_iter()
+        .map(|write| {
+            let (reply, answer) = oneshot::channel();
+            ((write, reply), answer)
+        })
+        .unzip()
+}
+
+fn accept(n: u128, padding: usize) -> Write {
+    Write::Accept(Row::from_record(&record(n, padding)).unwrap())
+}
+
+fn held(path: &std::path::Path) -> Vec<u128> {
+    let readers = Readers::new(path.to_owned(), Duration::from_secs(1)).unwrap();
+    readers
+        .read(|conn| read::all(conn, read::UNFINISHED))
+        .unwrap()
+        .iter()
+        .map(|record| record.id.as_u128())
+        .collect()
+}
+
+#[test]
+fn a_group_is_one_transaction_answered_write_by_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut writer = writer(&path, None);
+    let change = ActionChange::new(ActionState::Running, 1, Utc::now());
+    let (mut writes, answers) = group(vec![
+        accept(1, 10),
+        accept(2, 10),
+        Write::Update(ChangeRow::new(ActionId::from(1), &change).unwrap()),
+    ]);
+    writer.commit(&mut writes);
+    assert!(writes.is_empty());
+    for mut answer in answers {
+        assert_eq!(answer.try_recv().unwrap(), Ok(()));
+    }
+    assert_eq!(
+        writer
+            .stats
+            .commits
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    let readers = Readers::new(path.clone(), Duration::from_secs(1)).unwrap();
+    let first = readers
+        .read(|conn| read::get(conn, ActionId::from(1)))
+        .unwrap()
+        .unwrap();
+    assert_eq!((first.state, first.attempts), (ActionState::Running, 1));
+}
+
+#[test]
+fn a_group_that_does_not_fit_fails_whole_and_the_next_one_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut writer = writer(&path, Some(64 * 1024));
+    // The first two would fit; the group as a whole does not.
+    let (mut writes, answers) = group(vec![accept(1, 8_000), accept(2, 8_000), accept(3, 60_000)]);
+    writer.commit(&mut writes);
+    for mut answer in answers {
+        let error = answer.try_recv().unwrap().unwrap_err();
+        assert!(error.0.contains("none was written"), "{error}");
+        assert!(error.0.contains("journal.db"), "{error}");
+    }
+    assert_eq!(
+        held(&path),
+        Vec::<u128>::new(),
+        "nothing of the group was written"
+    );
+    assert_eq!(
+        writer
+            .stats
+            .commits
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
+
+    let (mut writes, answers) = group(vec![accept(1, 8_000), accept(2, 8_000)]);
+    writer.commit(&mut writes);
+    for mut answer in answers {
+        assert_eq!(answer.try_recv().unwrap(), Ok(()));
+    }
+    assert_eq!(held(&path), [1, 2]);
+}
