@@ -1,0 +1,65 @@
+//! Records, journals in temporary folders, and bounded waits.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use steward::{ActionId, ActionRecord, ActionState};
+use tempfile::TempDir;
+
+/// How long a test waits for something it expects before it fails.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A temporary folder and the journal path in it (under a folder that does not
+/// exist yet).
+pub fn journal_path() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("data").join("steward.db");
+    (dir, path)
+}
+
+/// A queued action for `worker`'s `work`, numbered `n`, accepted at `at`.
+pub fn record_at(n: u128, at: DateTime<Utc>) -> ActionRecord {
+    ActionRecord {
+        id: ActionId::from(n),
+        service: Arc::from("worker"),
+        action: Arc::from("work"),
+        params: json!({ "label": format!("job-{n}") }),
+        priority: 0,
+        timeout: Some(Duration::from_secs(30)),
+        max_retries: 2,
+        correlation_id: Some(Arc::from(format!("corr-{n}").as_str())),
+        state: ActionState::Queued,
+        attempts: 0,
+        result: None,
+        error: None,
+        accepted_at: at,
+        updated_at: at,
+    }
+}
+
+/// A queued action numbered `n`, accepted now (to the microsecond, as a host would).
+pub fn record(n: u128) -> ActionRecord {
+    record_at(n, Utc::now())
+}
+
+/// The ids of `records`, as numbers.
+pub fn ids(records: &[ActionRecord]) -> Vec<u128> {
+    records.iter().map(|record| record.id.as_u128()).collect()
+}
+
+/// `value` as the JSON a result is stored as.
+pub fn result(value: &str) -> Value {
+    json!({ "done": value })
+}
+
+/// Waits for `future`, failing the test if it takes longer than [`PATIENCE`].
+pub async fn within<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(PATIENCE, future).await {
+        Ok(value) => value,
+        Err(_) => panic!("timed out waiting for {what}"),
+    }
+}
