@@ -41,93 +41,111 @@ pub(crate) fn spawn_supervisor<W: Work>(
 
 /// A bug in the supervisor must not leave a service looking alive: a panic there
 /// fails the service.
-async fn guard_supervisor(
+///
+/// A combinator rather than an `async fn`: an `async fn` would keep its argument
+/// and the future it awaits side by side, doubling every service's task.
+fn guard_supervisor(
     supervisor: impl Future<Output = ()>,
     host: Arc<HostShared>,
     cell: Arc<ServiceCell>,
-) {
-    if let Err(payload) = AssertUnwindSafe(supervisor).catch_unwind().await {
-        let reason = format!("supervisor {}", panic_message(payload.as_ref()));
-        tracing::error!(service = %cell.name, %reason, "supervisor failed");
-        host.transition(&cell, State::Failed, Some(reason));
-    }
+) -> impl Future<Output = ()> {
+    AssertUnwindSafe(supervisor)
+        .catch_unwind()
+        .map(move |outcome| {
+            if let Err(payload) = outcome {
+                let reason = format!("supervisor {}", panic_message(payload.as_ref()));
+                tracing::error!(service = %cell.name, %reason, "supervisor failed");
+                host.transition(&cell, State::Failed, Some(reason));
+            }
+        })
 }
 
 /// Starts, runs and restarts one service until it is cancelled or gives up.
-async fn supervise<W: Work>(
+///
+/// An `async` block, not an `async fn`: the block uses what it captures in place,
+/// where an `async fn` would hold a second copy of its arguments.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would keep its arguments twice"
+)]
+fn supervise<W: Work>(
     work: Arc<W>,
     host: Arc<HostShared>,
     cell: Arc<ServiceCell>,
     token: CancellationToken,
-) {
-    let mut intensity = Intensity::new();
-    loop {
-        if !cell.spec.depends_on.is_empty()
-            && !Box::pin(wait_for_dependencies(&host, &cell, &token)).await
-        {
-            break;
-        }
-        if !host.advance(&cell, State::Starting, None) {
-            break;
-        }
-        let cx = Context::new(host.clone(), cell.clone(), token.clone());
-        let start = guarded_within(cell.spec.timeout, "start", work.start(&cx));
-        let ended = match Box::pin(start).await {
-            Ok(()) if token.is_cancelled() => break,
-            Ok(()) => {
-                cell.record().has_run = true;
-                if host.advance(&cell, State::Running, None) {
-                    let run = work.run(&host, &cell, &cx);
-                    let ended = match &cell.actions {
-                        None => run.await,
-                        // Boxed: services without actions should not carry its size.
-                        Some(actions) => {
-                            Box::pin(beside(run, &host, &cell, actions, work.service(), &cx)).await
+) -> impl Future<Output = ()> {
+    async move {
+        let mut intensity = Intensity::new();
+        loop {
+            if !cell.spec.depends_on.is_empty()
+                && !Box::pin(wait_for_dependencies(&host, &cell, &token)).await
+            {
+                break;
+            }
+            if !host.advance(&cell, State::Starting, None) {
+                break;
+            }
+            let cx = Context::new(host.clone(), cell.clone(), token.clone());
+            let start = guarded_within(cell.spec.timeout, "start", work.start(&cx));
+            let ended = match Box::pin(start).await {
+                Ok(()) if token.is_cancelled() => break,
+                Ok(()) => {
+                    cell.record().has_run = true;
+                    if host.advance(&cell, State::Running, None) {
+                        let run = work.run(&host, &cell, &cx);
+                        let ended = match &cell.actions {
+                            None => run.await,
+                            // Boxed: services without actions should not carry its size.
+                            Some(actions) => {
+                                Box::pin(beside(run, &host, &cell, actions, work.service(), &cx))
+                                    .await
+                            }
+                        };
+                        // A periodic service's runs are its ticks, counted as they end; a
+                        // run a stop ended has no outcome of its own (and a host stopping
+                        // thousands of services should not register metrics meanwhile).
+                        if cell.spec.kind == ServiceKind::Continuous && !token.is_cancelled() {
+                            let since = cell.record().since;
+                            let took =
+                                since.and_then(|since| (host.clock.now() - since).to_std().ok());
+                            cell.run_ended(
+                                &host.metrics,
+                                Outcome::of(&ended),
+                                took.unwrap_or_default(),
+                            );
                         }
-                    };
-                    // A periodic service's runs are its ticks, counted as they end; a
-                    // run a stop ended has no outcome of its own (and a host stopping
-                    // thousands of services should not register metrics meanwhile).
-                    if cell.spec.kind == ServiceKind::Continuous && !token.is_cancelled() {
-                        let since = cell.record().since;
-                        let took = since.and_then(|since| (host.clock.now() - since).to_std().ok());
-                        cell.run_ended(
-                            &host.metrics,
-                            Outcome::of(&ended),
-                            took.unwrap_or_default(),
-                        );
+                        ended
+                    } else {
+                        Ok(())
                     }
-                    ended
-                } else {
-                    Ok(())
                 }
-            }
-            Err(error) => Err(error),
-        };
-        // Tasks the attempt spawned with `cx.child_token()` end with it.
-        cx.end_attempt();
-        if token.is_cancelled() {
-            if let Err(error) = ended {
-                tracing::debug!(service = %cell.name, %error, "service ended with an error while stopping");
-            }
-            break;
-        }
-        match after_end(&host, &cell, &mut intensity, ended) {
-            // No delay means at once: tokio's timer would round a zero sleep up to
-            // its next millisecond tick. Yielding still lets other tasks run.
-            Some(delay) if delay.is_zero() => tokio::task::yield_now().await,
-            Some(delay) => {
-                let backoff = token.run_until_cancelled(tokio::time::sleep(delay));
-                if Box::pin(backoff).await.is_none() {
-                    break;
+                Err(error) => Err(error),
+            };
+            // Tasks the attempt spawned with `cx.child_token()` end with it.
+            cx.end_attempt();
+            if token.is_cancelled() {
+                if let Err(error) = ended {
+                    tracing::debug!(service = %cell.name, %error, "service ended with an error while stopping");
                 }
+                break;
             }
-            // Settled by the policy, or a stop arrived meanwhile: finish it.
-            None if cell.current_state().is_settled() => return,
-            None => break,
+            match after_end(&host, &cell, &mut intensity, ended) {
+                // No delay means at once: tokio's timer would round a zero sleep up to
+                // its next millisecond tick. Yielding still lets other tasks run.
+                Some(delay) if delay.is_zero() => tokio::task::yield_now().await,
+                Some(delay) => {
+                    let backoff = token.run_until_cancelled(tokio::time::sleep(delay));
+                    if Box::pin(backoff).await.is_none() {
+                        break;
+                    }
+                }
+                // Settled by the policy, or a stop arrived meanwhile: finish it.
+                None if cell.current_state().is_settled() => return,
+                None => break,
+            }
         }
+        host.transition(&cell, State::Stopped, None);
     }
-    host.transition(&cell, State::Stopped, None);
 }
 
 /// Applies the restart policy to a run that ended by itself; `Some(delay)` means
