@@ -172,26 +172,26 @@ pub(super) fn order(drafts: Vec<Draft>, mut by_name: HashMap<Arc<str>, usize>) -
         .map(|wave| wave.into_iter().map(|index| position[index]).collect())
         .collect();
 
-    let mut slots: Vec<Option<Draft>> = drafts.into_iter().map(Some).collect();
-    let cells = final_order
-        .iter()
-        .filter_map(|&index| slots[index].take())
+    // Cells are made in definition order and only their pointers are put in start
+    // order: moving the drafts themselves would copy every one of them once more.
+    let mut made: Vec<Option<Arc<ServiceCell>>> = drafts
+        .into_iter()
         .map(|mut draft| {
-            let names = draft.depends_on.clone();
-            draft.spec.depends_on = draft
-                .spec
-                .depends_on
-                .iter()
-                .map(|&index| position[index])
-                .collect();
-            Arc::new(ServiceCell::new(
+            for dependency in &mut draft.spec.depends_on {
+                *dependency = position[*dependency];
+            }
+            Some(Arc::new(ServiceCell::new(
                 draft.name,
                 draft.body,
                 draft.spec,
-                names,
+                draft.depends_on,
                 draft.actions,
-            ))
+            )))
         })
+        .collect();
+    let cells = final_order
+        .iter()
+        .filter_map(|&index| made[index].take())
         .collect();
     for index in by_name.values_mut() {
         *index = position[*index];
