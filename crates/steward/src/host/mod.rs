@@ -149,8 +149,18 @@ impl RunningHost {
 
     /// Stops every service in reverse start order, each within its stop timeout,
     /// all within the host's shutdown timeout.
+    ///
+    /// It returns as soon as every service has stopped; the host's own memory (and
+    /// the service values in it, unless a [`HostHandle`] still holds the host) is
+    /// released afterwards on a blocking thread, so that freeing thousands of
+    /// services does not delay the caller.
     pub async fn shutdown(self) -> ShutdownReport {
-        shutdown::shutdown(&self.shared).await
+        let report = shutdown::shutdown(&self.shared).await;
+        let shared = self.shared;
+        // Dropped here instead if no blocking thread can be had (a runtime
+        // shutting down): the closure is dropped with the host in it.
+        drop(tokio::task::spawn_blocking(move || drop(shared)));
+        report
     }
 }
 
