@@ -13,7 +13,7 @@ use steward::{ActionChange, ActionId, ActionRecord, ActionState};
 macro_rules! columns {
     () => {
         "id, service, action, params, priority, timeout_ms, max_retries, correlation_id, \
-         state, attempts, result, error, accepted_at, updated_at"
+         state, attempts, result, error, accepted_at, updated_at, not_before"
     };
 }
 pub(crate) use columns;
@@ -35,6 +35,7 @@ pub(crate) struct Row {
     error: Option<String>,
     accepted_at: String,
     updated_at: String,
+    not_before: Option<String>,
 }
 
 /// The columns an [`ActionChange`] sets on the row with `id`.
@@ -48,6 +49,8 @@ pub(crate) struct ChangeRow {
     /// `None` keeps the error already there.
     pub(crate) error: Option<String>,
     pub(crate) at: String,
+    /// `None` clears it: the action may run at once.
+    pub(crate) not_before: Option<String>,
 }
 
 impl Row {
@@ -72,11 +75,12 @@ impl Row {
             error: record.error.clone(),
             accepted_at: time(record.accepted_at),
             updated_at: time(record.updated_at),
+            not_before: record.not_before.map(time),
         })
     }
 
     /// The values to bind, in [`columns!`] order.
-    pub(crate) fn values(&self) -> [&dyn ToSql; 14] {
+    pub(crate) fn values(&self) -> [&dyn ToSql; 15] {
         [
             &self.id,
             &self.service,
@@ -92,6 +96,7 @@ impl Row {
             &self.error,
             &self.accepted_at,
             &self.updated_at,
+            &self.not_before,
         ]
     }
 
@@ -112,6 +117,7 @@ impl Row {
             error: row.get(11)?,
             accepted_at: row.get(12)?,
             updated_at: row.get(13)?,
+            not_before: row.get(14)?,
         })
     }
 
@@ -161,6 +167,11 @@ impl Row {
             error: self.error,
             accepted_at: when("accepted_at", &self.accepted_at)?,
             updated_at: when("updated_at", &self.updated_at)?,
+            not_before: self
+                .not_before
+                .as_deref()
+                .map(|text| when("not_before", text))
+                .transpose()?,
         })
     }
 }
@@ -179,6 +190,7 @@ impl ChangeRow {
                 .transpose()?,
             error: change.error.clone(),
             at: time(change.at),
+            not_before: change.not_before.map(time),
         })
     }
 }

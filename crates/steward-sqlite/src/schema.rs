@@ -23,10 +23,16 @@ pub(crate) struct Migration {
 }
 
 /// Every step, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: V1,
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: V1,
+    },
+    Migration {
+        version: 2,
+        sql: V2,
+    },
+];
 
 /// The schema version this crate writes.
 pub(crate) const LATEST: u32 = latest(MIGRATIONS);
@@ -63,6 +69,12 @@ CREATE INDEX steward_actions_dead_letters ON steward_actions (id)
 CREATE INDEX steward_actions_history ON steward_actions (updated_at, id)
     WHERE state NOT IN ('queued', 'running', 'dead-lettered');
 CREATE INDEX steward_actions_by_service ON steward_actions (service, updated_at);
+";
+
+/// Version 2: when an action may run next (scheduled for later, or a retry in
+/// its backoff), in the same format as the other times; empty means at once.
+const V2: &str = "
+ALTER TABLE steward_actions ADD COLUMN not_before TEXT;
 ";
 
 const fn latest(migrations: &[Migration]) -> u32 {

@@ -220,12 +220,12 @@ impl Writer {
 const ACCEPT: &str = concat!(
     "INSERT OR REPLACE INTO steward_actions (",
     columns!(),
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
 );
 
 /// Sets what a change sets; a result or error left out keeps the one there.
 const UPDATE: &str = "UPDATE steward_actions SET state = ?2, attempts = ?3, updated_at = ?4, \
-    result = coalesce(?5, result), error = coalesce(?6, error) WHERE id = ?1";
+    result = coalesce(?5, result), error = coalesce(?6, error), not_before = ?7 WHERE id = ?1";
 
 fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
     match write {
@@ -240,6 +240,7 @@ fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
                 change.at,
                 change.result,
                 change.error,
+                change.not_before,
             ])?;
             if changed == 0 {
                 // Pruned already, or never accepted here: as an in-memory journal

@@ -172,3 +172,49 @@ async fn what_a_previous_process_left_unfinished_is_replayed_by_priority() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_scheduled_for_later_waits_in_the_file_across_a_restart() {
+    let (_dir, path) = journal_path();
+    let delay = std::time::Duration::from_millis(400);
+    let journal = Arc::new(SqliteJournal::open(&path).unwrap());
+    let (host, _heard) = start(&journal).await;
+    let id = within(
+        "a scheduled action",
+        host.handle()
+            .named("worker")
+            .act("work", json!({"label": "later"}))
+            .after(delay)
+            .submit(),
+    )
+    .await
+    .unwrap();
+    within("the shutdown", host.shutdown()).await;
+    journal.close().await.unwrap();
+    drop(journal);
+
+    let journal = Arc::new(SqliteJournal::open(&path).unwrap());
+    let kept = journal.get(id).await.unwrap().unwrap();
+    assert_eq!(kept.state, ActionState::Queued);
+    let due = kept.not_before.expect("its time is in the file");
+    assert_eq!(
+        due,
+        kept.accepted_at + chrono::Duration::from_std(delay).unwrap()
+    );
+
+    let (host, mut heard) = start(&journal).await;
+    assert_eq!(hear(&mut heard, 1).await, ["later"]);
+    assert!(Utc::now() >= due, "not run before its time");
+    let done = within("the record", async {
+        loop {
+            let record = journal.get(id).await.unwrap().unwrap();
+            if record.state == ActionState::Succeeded {
+                break record;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    assert_eq!((done.attempts, done.not_before), (1, None));
+    within("the shutdown", host.shutdown()).await;
+}

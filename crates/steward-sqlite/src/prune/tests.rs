@@ -17,7 +17,7 @@ fn journal(path: &std::path::Path) -> Connection {
 
 fn insert(conn: &Connection, id: u32, state: &str, updated_at: chrono::DateTime<Utc>) {
     conn.execute(
-        "INSERT INTO steward_actions VALUES (?1, 's', 'a', '{}', 0, NULL, 0, NULL, ?2, 1, NULL, NULL, ?3, ?3)",
+        "INSERT INTO steward_actions VALUES (?1, 's', 'a', '{}', 0, NULL, 0, NULL, ?2, 1, NULL, NULL, ?3, ?3, NULL)",
         params![format!("{id:032x}"), state, time(updated_at)],
     )
     .unwrap();

@@ -27,6 +27,7 @@ fn record() -> ActionRecord {
         error: Some("took too long".to_owned()),
         accepted_at: at,
         updated_at: at + chrono::Duration::seconds(90),
+        not_before: Some(at + chrono::Duration::seconds(120)),
     }
 }
 

@@ -28,14 +28,15 @@ fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
     // Step 1 would fail if it ran again (its table exists).
     let later = [
         MIGRATIONS[0],
+        MIGRATIONS[1],
         Migration {
-            version: 2,
+            version: 3,
             sql: "ALTER TABLE steward_actions ADD COLUMN note TEXT NOT NULL DEFAULT 'moved'",
         },
     ];
     assert_eq!(recognise(&conn, &path, &later).unwrap(), 1);
     migrate(&mut conn, &path, &later).unwrap();
-    assert_eq!(user_version(&conn).unwrap(), 2);
+    assert_eq!(user_version(&conn).unwrap(), 3);
     let note: String = conn
         .query_row(
             "SELECT note FROM steward_actions WHERE id = '01'",
@@ -47,7 +48,7 @@ fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
     // The crate itself no longer knows this file.
     let refused = recognise(&conn, &path, MIGRATIONS).unwrap_err();
     assert!(
-        matches!(refused, OpenError::NewerSchema { found: 2, supported, .. } if supported == LATEST)
+        matches!(refused, OpenError::NewerSchema { found: 3, supported, .. } if supported == LATEST)
     );
 }
 
@@ -58,18 +59,19 @@ fn a_step_that_fails_leaves_the_file_at_the_version_before_it() {
     let mut conn = at_version_1(&path);
     let broken = [
         MIGRATIONS[0],
+        MIGRATIONS[1],
         Migration {
-            version: 2,
+            version: 3,
             sql: "CREATE TABLE half_done (x); ALTER TABLE no_such_table ADD COLUMN y",
         },
     ];
     let error = migrate(&mut conn, &path, &broken).unwrap_err();
     assert!(
-        matches!(error, OpenError::Migrate { version: 2, .. }),
+        matches!(error, OpenError::Migrate { version: 3, .. }),
         "{error}"
     );
     assert!(error.to_string().contains("journal.db"), "{error}");
-    assert_eq!(user_version(&conn).unwrap(), 1);
+    assert_eq!(user_version(&conn).unwrap(), 2);
     let half_done: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name = 'half_done'",
@@ -84,9 +86,30 @@ fn a_step_that_fails_leaves_the_file_at_the_version_before_it() {
 }
 
 #[test]
+fn version_2_adds_when_an_action_may_run_and_keeps_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut conn = at_version_1(&path);
+    conn.execute(
+        "INSERT INTO steward_actions VALUES ('0192a5e3c1f07d2b9a4e000000000001', 's', 'a', '{}', 0, NULL, 0, NULL, 'queued', 0, NULL, NULL, '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z')",
+        [],
+    )
+    .unwrap();
+    migrate(&mut conn, &path, MIGRATIONS).unwrap();
+    assert_eq!(user_version(&conn).unwrap(), LATEST);
+    let record = read::get(&conn, "0192a5e3c1f07d2b9a4e000000000001".parse().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.state, steward::ActionState::Queued);
+    assert_eq!(record.not_before, None);
+}
+
+#[test]
 fn the_queries_use_their_indexes() {
     let dir = tempfile::tempdir().unwrap();
-    let conn = at_version_1(&dir.path().join("journal.db"));
+    let path = dir.path().join("journal.db");
+    let mut conn = at_version_1(&path);
+    migrate(&mut conn, &path, MIGRATIONS).unwrap();
     let plan = |sql: &str| -> String {
         let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let unbound = vec![rusqlite::types::Null; statement.parameter_count()];

@@ -47,6 +47,7 @@ fn record(n: u128, padding: usize) -> ActionRecord {
         error: None,
         accepted_at: now,
         updated_at: now,
+        not_before: None,
     }
 }
 

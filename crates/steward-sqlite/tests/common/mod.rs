@@ -38,6 +38,7 @@ pub fn record_at(n: u128, at: DateTime<Utc>) -> ActionRecord {
         error: None,
         accepted_at: at,
         updated_at: at,
+        not_before: None,
     }
 }
 

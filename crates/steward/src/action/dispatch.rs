@@ -15,6 +15,7 @@ use tokio::sync::Notify;
 use tracing::Instrument;
 
 use super::journal::ActionChange;
+use super::scheduled::Waiting;
 use super::table::CallError;
 use super::{ActionError, ActionId, ActionState, ErasedTable, Job, Mailbox, Payload};
 use crate::client::QueueInfo;
@@ -33,6 +34,8 @@ pub(crate) struct ServiceActions {
     pub(crate) running: AtomicUsize,
     /// Retries waiting out their backoff.
     delayed: AtomicUsize,
+    /// Actions scheduled for later, until their time.
+    pub(crate) waiting: Waiting,
     /// Told whenever an attempt ends or a retry is queued, for a drain to look again.
     settled: Notify,
     /// Drains waiting on `settled`; nobody else needs telling.
@@ -63,6 +66,7 @@ impl ServiceActions {
             max_concurrency,
             running: AtomicUsize::new(0),
             delayed: AtomicUsize::new(0),
+            waiting: Waiting::default(),
             settled: Notify::new(),
             draining: AtomicUsize::new(0),
         }
@@ -111,6 +115,7 @@ impl ServiceActions {
         QueueInfo {
             depth: self.mailbox.depth(),
             capacity: self.mailbox.capacity(),
+            scheduled: self.waiting.len(),
         }
     }
 
@@ -437,6 +442,9 @@ async fn failed(
         tracing::warn!(%reason, retry_in = ?delay, "action failed; will retry");
         let mut change = ActionChange::new(ActionState::Queued, job.attempts, now);
         change.error = Some(reason);
+        change.not_before = chrono::Duration::from_std(delay)
+            .ok()
+            .and_then(|delay| now.checked_add_signed(delay));
         let id = job.id;
         write_change(host, id, change).await;
         let Some(job) = held.job.take() else { return };

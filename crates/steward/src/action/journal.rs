@@ -144,6 +144,8 @@ pub struct ActionChange {
     pub error: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
+    /// Not to run again before this time (a retry's backoff); `None` clears it.
+    pub not_before: Option<DateTime<Utc>>,
 }
 
 impl ActionChange {
@@ -157,6 +159,7 @@ impl ActionChange {
             result: None,
             error: None,
             at,
+            not_before: None,
         }
     }
 }

@@ -163,6 +163,7 @@ fn apply(record: &mut ActionRecord, change: ActionChange) {
     record.state = change.state;
     record.attempts = change.attempts;
     record.updated_at = change.at;
+    record.not_before = change.not_before;
     if change.result.is_some() {
         record.result = change.result;
     }

@@ -15,6 +15,7 @@ mod record;
 mod replay;
 mod request;
 mod retry;
+mod scheduled;
 mod sequence;
 mod table;
 mod typed;

@@ -92,4 +92,9 @@ pub struct ActionRecord {
     pub accepted_at: DateTime<Utc>,
     /// When its state last changed.
     pub updated_at: DateTime<Utc>,
+    /// Not to run before this time: scheduled with
+    /// [`at`](crate::ActionRequest::at) or [`after`](crate::ActionRequest::after),
+    /// or waiting out a retry's backoff. `None`: as soon as it can.
+    #[serde(default)]
+    pub not_before: Option<DateTime<Utc>>,
 }

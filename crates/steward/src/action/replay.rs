@@ -7,6 +7,7 @@ use super::dispatch::write_change;
 use super::journal::ActionChange;
 use super::mailbox::JobState;
 use super::request::known_action;
+use super::scheduled::hold_until;
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Retry};
 use crate::host::HostShared;
 
@@ -61,10 +62,12 @@ pub(crate) async fn retry_dead_letter(
 pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), ActionError> {
     let record = read_record(host, id).await?;
     let index = host.find_name(&record.service)?;
-    let removed = host.cells[index]
-        .actions
-        .as_ref()
-        .and_then(|actions| actions.mailbox.remove(id));
+    let removed = host.cells[index].actions.as_ref().and_then(|actions| {
+        actions
+            .mailbox
+            .remove(id)
+            .or_else(|| actions.waiting.take(id))
+    });
     let Some(mut job) = removed else {
         let state = if record.state == ActionState::Queued {
             // Waiting out a retry's backoff, or taken by a handler just now.
@@ -93,10 +96,12 @@ pub(crate) async fn read_record(
         .ok_or(ActionError::UnknownId(id))
 }
 
-fn requeue(host: &HostShared, record: ActionRecord) -> Result<(), ActionError> {
+/// Puts a journaled action back in line, or holds it until its time if that is
+/// still to come (a scheduled action, or a retry's backoff).
+fn requeue(host: &Arc<HostShared>, record: ActionRecord) -> Result<(), ActionError> {
     let index = host.find_name(&record.service)?;
     let (actions, found) = known_action(&host.cells[index], &record.action)?;
-    actions.mailbox.requeue(Job::new(JobState {
+    let job = Job::new(JobState {
         id: record.id,
         entry: found.index,
         action: found.name,
@@ -109,6 +114,10 @@ fn requeue(host: &HostShared, record: ActionRecord) -> Result<(), ActionError> {
         attempts: record.attempts,
         reply: None,
         want_json: true,
-    }));
+    });
+    match record.not_before {
+        Some(at) if at > host.clock.now() => hold_until(host, index, job, at),
+        _ => actions.mailbox.requeue(job),
+    }
     Ok(())
 }

@@ -4,6 +4,7 @@ use std::any::{Any, TypeId};
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -12,6 +13,7 @@ use tokio::sync::oneshot;
 use super::dispatch::ServiceActions;
 use super::mailbox::JobState;
 use super::mailbox::Reply;
+use super::scheduled::hold_until;
 use super::table::{CallError, Found};
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Payload, Retry};
 use crate::host::HostShared;
@@ -43,6 +45,14 @@ pub struct ActionRequest {
     correlation_id: Option<String>,
     retry: Retry,
     if_full: IfFull,
+    not_before: Option<NotBefore>,
+}
+
+/// When a scheduled action may run.
+#[derive(Debug, Clone, Copy)]
+enum NotBefore {
+    At(DateTime<Utc>),
+    After(Duration),
 }
 
 enum Params {
@@ -87,6 +97,7 @@ impl ActionRequest {
             correlation_id: None,
             retry: Retry::never(),
             if_full: IfFull::Wait,
+            not_before: None,
         }
     }
 
@@ -118,6 +129,32 @@ impl ActionRequest {
     /// What to do when the mailbox is full (wait, by default).
     pub fn if_full(mut self, if_full: IfFull) -> Self {
         self.if_full = if_full;
+        self
+    }
+
+    /// Runs the action at `time` rather than now (at once, if `time` is past).
+    ///
+    /// It is accepted and journaled now, and held outside the mailbox until its
+    /// time; with a durable journal it survives restarts (one due while the host
+    /// was down runs soon after the next start). Until then it can be cancelled.
+    ///
+    /// ```
+    /// # use steward::HostHandle;
+    /// # async fn example(host: HostHandle) -> Result<(), steward::ActionError> {
+    /// let tonight = chrono::Utc::now() + chrono::Duration::hours(8);
+    /// let id = host.named("cleanup").act("compact", ()).at(tonight).submit().await?;
+    /// # let _ = id; Ok(()) }
+    /// # let _ = example;
+    /// ```
+    pub fn at(mut self, time: DateTime<Utc>) -> Self {
+        self.not_before = Some(NotBefore::At(time));
+        self
+    }
+
+    /// Runs the action once `delay` has passed from when it is accepted; see
+    /// [`at`](Self::at).
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.not_before = Some(NotBefore::After(delay));
         self
     }
 
@@ -163,6 +200,14 @@ impl ActionRequest {
         let (actions, found) = known_action(cell, &self.action)?;
         let (params, params_json) = prepare(cell, actions, &found, self.params)?;
         let now = host.clock.now();
+        let not_before = match self.not_before {
+            Some(NotBefore::At(time)) => Some(time),
+            Some(NotBefore::After(delay)) => chrono::Duration::from_std(delay)
+                .ok()
+                .and_then(|delay| now.checked_add_signed(delay)),
+            None => None,
+        }
+        .filter(|&time| time > now);
         let id = ActionId::at(now);
         let correlation_id: Option<Arc<str>> = self.correlation_id.map(Into::into);
         let record = ActionRecord {
@@ -180,6 +225,7 @@ impl ActionRequest {
             error: None,
             accepted_at: now,
             updated_at: now,
+            not_before,
         };
         let job = Job::new(JobState {
             id,
@@ -201,6 +247,7 @@ impl ActionRequest {
             record,
             job,
             wait: self.if_full == IfFull::Wait,
+            not_before,
         })
     }
 }
@@ -215,6 +262,8 @@ struct Accepted {
     record: ActionRecord,
     job: Job,
     wait: bool,
+    /// Held until then instead of queued.
+    not_before: Option<DateTime<Utc>>,
 }
 
 impl Accepted {
@@ -225,7 +274,7 @@ impl Accepted {
         let Some(actions) = cell.actions.as_deref() else {
             return Err(Box::new(self));
         };
-        if !host.accepting_now() || !host.journal.is_immediate() {
+        if !host.accepting_now() || !host.journal.is_immediate() || self.not_before.is_some() {
             return Err(Box::new(self));
         }
         let slot = match actions.mailbox.try_reserve(&cell.name) {
@@ -257,6 +306,7 @@ impl Accepted {
             record,
             job,
             wait,
+            not_before,
         } = self;
         let cell = &host.cells[index];
         let Some(actions) = cell.actions.as_deref() else {
@@ -265,6 +315,15 @@ impl Accepted {
         // Actions sent before the host starts wait until the journal's unfinished
         // ones are back in line, so none is queued twice.
         host.until_accepting().await;
+        if let Some(at) = not_before {
+            if actions.mailbox.is_closed() {
+                return Err(ActionError::ShuttingDown);
+            }
+            let (id, action) = (job.id, job.action.clone());
+            host.journal.accept(record).await?;
+            hold_until(&host, index, job, at);
+            return Ok((id, action));
+        }
         let slot = actions.mailbox.reserve(&cell.name, wait).await?;
         let (id, action) = (job.id, job.action.clone());
         // If the caller gives up while the journal writes, the action is queued all

@@ -71,6 +71,16 @@ impl<R: DeserializeOwned + Send + 'static> TypedRequest<R> {
         self.map(|request| request.retry(retry))
     }
 
+    /// See [`ActionRequest::at`].
+    pub fn at(self, time: chrono::DateTime<chrono::Utc>) -> Self {
+        self.map(|request| request.at(time))
+    }
+
+    /// See [`ActionRequest::after`].
+    pub fn after(self, delay: Duration) -> Self {
+        self.map(|request| request.after(delay))
+    }
+
     /// See [`ActionRequest::if_full`].
     pub fn if_full(self, if_full: IfFull) -> Self {
         self.map(|request| request.if_full(if_full))

@@ -66,6 +66,8 @@ pub struct QueueInfo {
     pub depth: usize,
     /// Actions that may wait.
     pub capacity: usize,
+    /// Actions scheduled for later, not yet in line (they take no place in it).
+    pub scheduled: usize,
 }
 
 impl<T> ServiceRef<T> {

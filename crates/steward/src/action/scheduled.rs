@@ -1,0 +1,62 @@
+//! Actions accepted to run later: held beside the mailbox until their time.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+
+use super::mailbox::abandon;
+use super::{ActionId, Job};
+use crate::host::HostShared;
+
+/// One service's actions waiting for their time, by id, so that a cancel can
+/// withdraw one before it is due. They take no place in the mailbox until then.
+#[derive(Default)]
+pub(crate) struct Waiting(Mutex<HashMap<ActionId, Job>>);
+
+impl Waiting {
+    fn lock(&self) -> MutexGuard<'_, HashMap<ActionId, Job>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Withdraws a waiting action.
+    pub(crate) fn take(&self, id: ActionId) -> Option<Job> {
+        self.lock().remove(&id)
+    }
+
+    /// How many wait.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+/// Holds `job` for the service at `index` until `at`, then puts it in line.
+///
+/// A host that stops first leaves it as it is in the journal (queued, with its
+/// time) for the next start; a caller waiting for its result hears it was abandoned.
+pub(crate) fn hold_until(host: &Arc<HostShared>, index: usize, job: Job, at: DateTime<Utc>) {
+    let cell = host.cells[index].clone();
+    let Some(actions) = cell.actions.as_deref() else {
+        abandon(job);
+        return;
+    };
+    let id = job.id;
+    actions.waiting.lock().insert(id, job);
+    let due = tokio::time::sleep_until(host.clock.instant_at(at));
+    let stopping = host.shutdown_requested.clone();
+    host.tracker.spawn(async move {
+        let reached = stopping.run_until_cancelled(due).await.is_some();
+        let Some(actions) = cell.actions.as_deref() else {
+            return;
+        };
+        // Gone if it was cancelled meanwhile.
+        let Some(job) = actions.waiting.take(id) else {
+            return;
+        };
+        if reached {
+            actions.mailbox.requeue(job);
+        } else {
+            abandon(job);
+        }
+    });
+}
