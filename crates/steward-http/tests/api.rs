@@ -238,3 +238,35 @@ async fn a_reachable_address_without_a_token_is_refused() {
     assert!(error.to_string().contains("without a token"), "{error}");
     running.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_action_sent_for_later_is_held_and_can_be_cancelled() {
+    let plane = Plane::start("").await;
+    let greet = "/api/services/greeter/actions/greet";
+
+    let (status, accepted) = json(
+        plane
+            .post(&format!("{greet}?after=1h"), r#"{"name":"dee"}"#)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 202, "{accepted}");
+    let id = accepted["id"].as_str().unwrap().to_owned();
+    let (_, record) = json(plane.get(&format!("/api/actions/{id}")).await).await;
+    assert_eq!(record["state"], "queued", "{record}");
+    assert!(record["not_before"].is_string(), "{record}");
+
+    let (status, cancelled) =
+        json(plane.post(&format!("/api/actions/{id}/cancel"), "").await).await;
+    assert_eq!((status, &cancelled["state"]), (200, &json!("cancelled")));
+
+    let (status, body) = json(plane.post(&format!("{greet}?at=tomorrow"), "{}").await).await;
+    let error = &body["error"];
+    assert_eq!(
+        (status, &error["code"]),
+        (400, &json!("bad_query")),
+        "{body}"
+    );
+    assert!(error["message"].as_str().unwrap().contains("at:"), "{body}");
+    plane.stop().await;
+}

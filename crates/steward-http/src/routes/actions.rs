@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
@@ -35,6 +36,12 @@ pub(crate) struct SendOptions {
     /// Answer `429` at once when the mailbox is full, instead of waiting for room.
     #[serde(default)]
     no_wait_for_room: bool,
+    /// Run it this long after it is accepted, such as `10m`, rather than now.
+    #[serde(default, with = "steward::duration::option")]
+    #[schemars(with = "Option<String>")]
+    after: Option<Duration>,
+    /// Run it at this time (RFC 3339, such as `2026-03-01T03:00:00Z`) rather than now.
+    at: Option<DateTime<Utc>>,
 }
 
 /// `POST /api/services/{name}/actions/{action}`: the body is the parameters.
@@ -57,6 +64,12 @@ pub(crate) async fn send(
     }
     if options.no_wait_for_room {
         request = request.if_full(IfFull::Fail);
+    }
+    if let Some(delay) = options.after {
+        request = request.after(delay);
+    }
+    if let Some(time) = options.at {
+        request = request.at(time);
     }
     if options.wait {
         let result: Value = request.send().await?;
