@@ -41,8 +41,9 @@ pub(crate) async fn tick_loop<S: Periodic>(
     stats.triggers.serving(true);
     let _answer_triggers = DropTriggers(stats);
     let mut timer = Timer::start(schedule, host.clock.clone());
+    // Boxed, here and below: rare paths, whose futures the loop should not carry.
     let Some(mut fire) = timer.next_fire(Instant::now()) else {
-        return idle(cell, cx, service, stats).await;
+        return Box::pin(idle(cell, cx, service, stats)).await;
     };
     stats.set_next(fire.at, fire.wall, 0);
     // Held here, so a wait touches the token without going through the context.
@@ -63,7 +64,7 @@ pub(crate) async fn tick_loop<S: Periodic>(
             Wake::Stop => return,
             Wake::Trigger => {
                 // A tick now; the scheduled fire stays where it was.
-                serve_triggers(cell, cx, service, stats).await;
+                Box::pin(serve_triggers(cell, cx, service, stats)).await;
                 continue;
             }
             Wake::Fire => {}
@@ -86,7 +87,7 @@ pub(crate) async fn tick_loop<S: Periodic>(
         }
         // A stop during the tick is noticed by the next wait, which returns at once.
         let Some(next) = timer.next_fire(ended) else {
-            return idle(cell, cx, service, stats).await;
+            return Box::pin(idle(cell, cx, service, stats)).await;
         };
         if next.skipped > 0 {
             tracing::warn!(service = %cell.name, skipped = next.skipped, "a tick overran; skipped the fires it missed");
