@@ -117,6 +117,12 @@ pub(crate) fn recognise(
         }
         other => return Err(not_ours(format!("application_id {other:#010x}"))),
     }
+    refuse_newer(path, version, migrations)?;
+    Ok(version)
+}
+
+/// A file at a version beyond the last of `migrations` is not ours to touch.
+fn refuse_newer(path: &Path, version: u32, migrations: &[Migration]) -> Result<(), OpenError> {
     let supported = latest(migrations);
     if version > supported {
         return Err(OpenError::NewerSchema {
@@ -125,7 +131,7 @@ pub(crate) fn recognise(
             supported,
         });
     }
-    Ok(version)
+    Ok(())
 }
 
 /// Brings the file up to the newest version, one step per transaction: a step
@@ -159,15 +165,7 @@ pub(crate) fn migrate(
     }
     // Newer than we know, written since `recognise` looked.
     let version = user_version(conn).map_err(|source| classify(path, source))?;
-    let supported = latest(migrations);
-    if version > supported {
-        return Err(OpenError::NewerSchema {
-            path: path.to_owned(),
-            found: version,
-            supported,
-        });
-    }
-    Ok(())
+    refuse_newer(path, version, migrations)
 }
 
 /// The file's schema version.
