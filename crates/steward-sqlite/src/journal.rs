@@ -254,6 +254,13 @@ impl Journal for SqliteJournal {
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
         self.read(|conn| read::all(conn, read::DEAD_LETTERS))
     }
+
+    /// Read newest first along the service's index, so a short history of a
+    /// long-lived service costs no more than its length.
+    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
+        let service = service.to_owned();
+        self.read(move |conn| read::history(conn, &service, limit))
+    }
 }
 
 impl fmt::Debug for SqliteJournal {

@@ -154,6 +154,31 @@ impl Journal for MemoryJournal {
         JournalFuture::ready(Ok(dead))
     }
 
+    /// Looks through every finished action it remembers (and the dead letters),
+    /// so the order is exact even when actions finished out of their time order.
+    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
+        let inner = self.lock();
+        let dead = inner
+            .active
+            .values()
+            .filter(|record| record.state == ActionState::DeadLettered);
+        let mut found: Vec<&ActionRecord> = inner
+            .finished
+            .iter()
+            .chain(dead)
+            .filter(|record| &*record.service == service)
+            .collect();
+        let newest_first =
+            |a: &&ActionRecord, b: &&ActionRecord| (b.updated_at, b.id).cmp(&(a.updated_at, a.id));
+        if found.len() > limit && limit > 0 {
+            found.select_nth_unstable_by(limit - 1, newest_first);
+        }
+        found.truncate(limit);
+        found.sort_unstable_by(newest_first);
+        let records = found.into_iter().cloned().collect();
+        JournalFuture::ready(Ok(records))
+    }
+
     fn is_immediate(&self) -> bool {
         true
     }
