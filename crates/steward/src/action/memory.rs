@@ -79,9 +79,12 @@ impl Hasher for IdHasher {
 }
 
 impl MemoryJournal {
+    /// How many finished actions [`new`](Self::new) remembers.
+    pub const DEFAULT_KEEP: usize = 10_000;
+
     /// An empty journal that remembers up to 10,000 finished actions.
     pub fn new() -> Self {
-        Self::keeping(10_000)
+        Self::keeping(Self::DEFAULT_KEEP)
     }
 
     /// An empty journal that remembers up to `finished` finished actions.
