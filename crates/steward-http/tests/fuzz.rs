@@ -55,6 +55,9 @@ const QUERIES: &[&str] = &[
     "?wait=maybe",
     "?unknown=1",
     "?service=greeter",
+    "?limit=5",
+    "?limit=0",
+    "?limit=99999999999",
 ];
 
 const BODIES: &[&str] = &[
