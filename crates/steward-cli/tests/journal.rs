@@ -1,10 +1,13 @@
-//! `steward run` and `check` with `[journal] kind = "sqlite"`: a file this
-//! version cannot use stops the host before it starts, by name, untouched.
+//! `steward run` and `check` with `[journal] kind = "sqlite"`: the file is opened
+//! relative to the working directory, `ctl actions`, `ctl dead-letters` and
+//! `ctl retry` read and drive it, and a file this version cannot use stops the
+//! host before it starts, by name, untouched.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::path::Path;
+use std::process::Stdio;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -12,7 +15,7 @@ use serde_json::Value;
 use steward::{ActionChange, ActionId, ActionRecord, ActionState, Journal};
 use steward_sqlite::SqliteJournal;
 
-use common::{steward, text};
+use common::{Running, eventually, steward, text};
 
 const CONFIG: &str = r#"[http]
 bind = "127.0.0.1:0"
@@ -56,6 +59,93 @@ fn journal_with_a_dead_letter(path: &Path) -> ActionId {
         journal.close().await.unwrap();
         id
     })
+}
+
+/// `steward run -c steward.toml` in `dir`.
+fn run_in(dir: &Path) -> Running {
+    let mut command = steward();
+    command
+        .current_dir(dir)
+        .args(["run", "-c", "steward.toml"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    Running::spawn(command)
+}
+
+#[test]
+fn ctl_lists_history_and_dead_letters_from_the_journal_and_retries_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("steward.toml"), CONFIG).unwrap();
+    let file = dir.path().join("data").join("steward.db");
+    let dead = journal_with_a_dead_letter(&file).to_string();
+
+    let mut host = run_in(dir.path());
+    host.wait_state("job", "running");
+    let letters = host.ctl_ok(&["dead-letters"]);
+    assert!(letters.starts_with("ID"), "{letters}");
+    for expected in [
+        dead.as_str(),
+        "job",
+        "run",
+        "dead-lettered",
+        "the disk was full",
+    ] {
+        assert!(letters.contains(expected), "no {expected:?} in\n{letters}");
+    }
+
+    host.ctl_ok(&["act", "job", "run", "--wait"]);
+    let queued = host.ctl_ok(&["retry", &dead]);
+    assert_eq!(queued.trim(), format!("queued again: {dead}"));
+    let history: Value = eventually("the retried action has succeeded", || {
+        let out = host.ctl_ok(&["actions", "job", "--json"]);
+        let history: Value = serde_json::from_str(&out).unwrap();
+        let done = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|record| record["id"] == dead.as_str() && record["state"] == "succeeded");
+        done.then_some(history)
+    });
+    assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
+    assert_eq!(history[0]["id"], dead.as_str(), "newest first: {history}");
+    let table = host.ctl_ok(&["actions", "job", "--limit", "1"]);
+    assert_eq!(
+        table.lines().count(),
+        2,
+        "a header and one action:\n{table}"
+    );
+    assert!(
+        table.contains("succeeded") && table.contains(&dead),
+        "{table}"
+    );
+    assert_eq!(host.ctl_ok(&["dead-letters"]).trim(), "no dead letters");
+
+    let again = host.ctl(&["retry", &dead]);
+    let (_, err) = text(&again);
+    assert_eq!(again.status.code(), Some(1), "{err}");
+    assert!(err.contains("not_dead_lettered"), "{err}");
+    let unknown = host.ctl(&["actions", "nobody"]);
+    let (_, err) = text(&unknown);
+    assert_eq!(unknown.status.code(), Some(1), "{err}");
+    assert!(err.contains("unknown_service"), "{err}");
+    let bad = host.ctl(&["actions", "job", "--limit", "0"]);
+    let (_, err) = text(&bad);
+    assert_eq!(bad.status.code(), Some(1), "{err}");
+    assert!(err.contains("`limit`"), "{err}");
+
+    let exit = host.signal_and_wait(nix::sys::signal::Signal::SIGTERM);
+    assert!(exit.success(), "{exit}");
+    // Everything is in the file the next process opens.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let kept = runtime.block_on(async {
+        let journal = SqliteJournal::open(&file).unwrap();
+        journal.history("job", 10).await.unwrap()
+    });
+    assert_eq!(kept.len(), 2);
+    assert!(
+        kept.iter()
+            .all(|record| record.state == ActionState::Succeeded)
+    );
 }
 
 #[test]
