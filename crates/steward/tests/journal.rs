@@ -11,12 +11,15 @@ use steward::{
     JournalConfig, JournalKind, MemoryJournal, Result, Retry, State, continuous,
 };
 
-/// Answers `echo`, and `fail` until it has been tried `fail_until` times; notes
-/// the action id and attempt each handler saw.
+/// What a context says about the action it is for: its id and attempt.
+type Handling = (Option<ActionId>, Option<u32>);
+
+/// Answers `echo`, and fails `fail` on its first two attempts; notes what each
+/// `fail` handler's context said, and what the service's own context says.
 #[derive(Default)]
 struct Echo {
-    seen: Arc<Mutex<Vec<(Option<ActionId>, Option<u32>)>>>,
-    context_outside: Arc<Mutex<Option<(Option<ActionId>, Option<u32>)>>>,
+    seen: Arc<Mutex<Vec<Handling>>>,
+    context_outside: Arc<Mutex<Option<Handling>>>,
 }
 
 impl Continuous for Echo {
