@@ -128,8 +128,10 @@ impl Context {
 
     /// Which attempt at the action being handled this is, if any: 1 the first
     /// time. More than 1 means an earlier attempt started and may have done some
-    /// of the work: it failed and is being retried, or the service or the
-    /// process stopped before its outcome was recorded.
+    /// of the work: it failed and is being retried, or the process stopped (or
+    /// crashed) before its outcome was recorded. An attempt interrupted because
+    /// the service's own `run` failed is not counted: the action runs again with
+    /// the same number (see `docs/semantics.md`, Actions).
     pub fn attempt(&self) -> Option<u32> {
         self.action.as_ref().map(|action| action.attempt)
     }
