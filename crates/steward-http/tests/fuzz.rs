@@ -55,9 +55,6 @@ const QUERIES: &[&str] = &[
     "?wait=maybe",
     "?unknown=1",
     "?service=greeter",
-    "?limit=5",
-    "?limit=0",
-    "?limit=99999999999",
 ];
 
 const BODIES: &[&str] = &[
