@@ -261,9 +261,13 @@ impl HostBuilder {
             config.host.environment = environment;
         }
         let environment = config.host.environment;
+        // The core's own journal is checked with the rest of the configuration;
+        // one the program opens, only once all of it is valid.
+        let mut configured = None;
         if matches!(self.journal, JournalChoice::Configured) {
-            if let Err(error) = configured_journal(&config) {
-                errors.push(error);
+            match configured_journal(&config) {
+                Ok(journal) => configured = Some(journal),
+                Err(error) => errors.push(error),
             }
         }
         let mut defs = self.defs;
@@ -284,7 +288,10 @@ impl HostBuilder {
                 Some(journal) => journal,
                 None => configured_journal(&config).map_err(ConfigErrors::from)?,
             },
-            JournalChoice::Configured => configured_journal(&config).map_err(ConfigErrors::from)?,
+            JournalChoice::Configured => match configured {
+                Some(journal) => journal,
+                None => configured_journal(&config).map_err(ConfigErrors::from)?,
+            },
         };
         let clock = self.clock.map_or(Clock::System, Clock::pinned);
         let metrics = Metrics::of(plan.cells.clone());
