@@ -6,6 +6,7 @@ use std::path::Path;
 use steward::{ConfigErrors, Host, HostBuilder, HostError};
 use steward_http::HttpConfig;
 
+use crate::journal::{self, Opened};
 use crate::{Exit, complain, say};
 
 /// The builder `run` and `check` share: the file, the `[http]` section, and
@@ -18,8 +19,17 @@ pub(crate) fn builder(config: &Path) -> HostBuilder {
         .discover()
 }
 
+/// What loading does with the journal's file.
+#[derive(Debug)]
+pub(crate) enum Journal<'a> {
+    /// Opens it for the host (creating or migrating it), into this slot.
+    Open(&'a Opened),
+    /// Only looks at it.
+    Inspect,
+}
+
 /// The host and its control plane's settings, or every problem found, printed.
-pub(crate) fn load(config: &Path) -> Result<(Host, HttpConfig), Exit> {
+pub(crate) fn load(config: &Path, journal: Journal<'_>) -> Result<(Host, HttpConfig), Exit> {
     let problems = |errors: ConfigErrors| {
         let count = errors.0.len();
         complain(format!(
@@ -28,7 +38,11 @@ pub(crate) fn load(config: &Path) -> Result<(Host, HttpConfig), Exit> {
         ));
         Exit::Failure
     };
-    let host = builder(config).build().map_err(|error| match error {
+    let builder = match journal {
+        Journal::Open(opened) => builder(config).journal_from(opened.opener()),
+        Journal::Inspect => builder(config).journal_from(journal::inspect),
+    };
+    let host = builder.build().map_err(|error| match error {
         HostError::Config(errors) => problems(errors),
         other => {
             complain(format!("error: {other}"));
@@ -44,7 +58,7 @@ pub(crate) fn load(config: &Path) -> Result<(Host, HttpConfig), Exit> {
 }
 
 pub(crate) fn check(config: &Path) -> Exit {
-    match load(config) {
+    match load(config, Journal::Inspect) {
         Ok((host, _)) => {
             let services = host.handle().services().len();
             say(format!("{}: ok ({services} services)", config.display()));

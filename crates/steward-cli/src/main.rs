@@ -7,6 +7,7 @@
 mod check;
 mod ctl;
 mod init;
+mod journal;
 mod notify;
 mod run;
 mod unit;

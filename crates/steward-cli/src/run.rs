@@ -4,11 +4,14 @@ use std::path::Path;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::{Exit, check, complain, notify};
+use crate::check::{self, Journal};
+use crate::journal::Opened;
+use crate::{Exit, complain, notify};
 
 pub(crate) async fn run(config: &Path, json_logs: bool) -> Exit {
     init_logs(json_logs);
-    let (host, http) = match check::load(config) {
+    let journal = Opened::default();
+    let (host, http) = match check::load(config, Journal::Open(&journal)) {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
@@ -31,6 +34,7 @@ pub(crate) async fn run(config: &Path, json_logs: bool) -> Exit {
     if let Err(error) = server.stopped().await {
         tracing::warn!(%error, "the control plane stopped with an error");
     }
+    journal.close().await;
     match ended {
         Ok(report) => {
             tracing::info!(?report, "host stopped");

@@ -35,6 +35,7 @@
 //! | `POST /api/services/{name}/start` · `/stop` · `/restart` | lifecycle |
 //! | `POST /api/services/{name}/actions/{action}` | body = parameters; `?wait=true` answers the result, else `202` with the id; also `priority`, `timeout`, `correlation_id`, `no_wait_for_room` |
 //! | `GET /api/actions/{id}` · `POST /api/actions/{id}/cancel` | an accepted action |
+//! | `GET /api/services/{name}/actions?limit=N` | its finished actions, newest first (50 by default, 1 to 1000) |
 //! | `GET /api/dead-letters` · `POST /api/dead-letters/{id}/retry` | dead letters |
 //! | `GET /api/events?service=&event=` | server-sent events |
 //! | `GET /health` · `/health/live` · `/health/ready` · `/api/system/health` | host health, 200 or 503 |

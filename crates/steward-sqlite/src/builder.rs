@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use steward::JournalConfig;
+
 use crate::SqliteJournal;
 use crate::error::OpenError;
 
@@ -77,5 +79,40 @@ impl SqliteJournalBuilder {
     /// Opens the journal (see [`SqliteJournal::open`]).
     pub fn open(self) -> Result<SqliteJournal, OpenError> {
         SqliteJournal::with(self)
+    }
+}
+
+/// The journal a `[journal]` section describes: its `path`, and its
+/// `keep_finished` and `keep_for` where it gives them (the defaults where it does
+/// not). The section's `kind` is the caller's to check.
+///
+/// ```
+/// use steward::{Host, JournalKind};
+/// use steward_sqlite::SqliteJournalBuilder;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("steward.db");
+/// let toml = format!("[journal]\nkind = \"sqlite\"\npath = {path:?}\nkeep_for = \"1d\"");
+/// let host = Host::builder()
+///     .config_toml("steward.toml", toml)
+///     .journal_from(|journal| match journal.kind {
+///         JournalKind::Sqlite => SqliteJournalBuilder::from(journal).open().map(Some),
+///         _ => Ok(None),
+///     })
+///     .build()?;
+/// # drop(host);
+/// # Ok(()) }
+/// ```
+impl From<&JournalConfig> for SqliteJournalBuilder {
+    fn from(config: &JournalConfig) -> Self {
+        let mut builder = Self::new(config.path.clone());
+        if let Some(keep_for) = config.keep_for {
+            builder = builder.keep_for(keep_for);
+        }
+        if let Some(count) = config.keep_finished {
+            builder = builder.keep_finished(count);
+        }
+        builder
     }
 }

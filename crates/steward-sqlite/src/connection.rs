@@ -66,6 +66,25 @@ pub(crate) fn open_writer(path: &Path, setup: &Setup) -> Result<Connection, Open
     Ok(conn)
 }
 
+/// Looks at the journal file at `path` without creating or changing it: `None`
+/// when there is none yet, else its schema version, once it is known to be a
+/// journal this crate can open.
+pub(crate) fn inspect(path: &Path, busy_timeout: Duration) -> Result<Option<u32>, OpenError> {
+    match std::fs::metadata(path) {
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(OpenError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    }
+    refuse_foreign_bytes(path)?;
+    let conn = open_reader(path, busy_timeout).map_err(|source| classify(path, source))?;
+    schema::recognise(&conn, path, schema::MIGRATIONS).map(Some)
+}
+
 /// Every SQLite database starts with these bytes.
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 

@@ -11,7 +11,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::builder::SqliteJournalBuilder;
-use crate::connection::{Setup, classify, open_writer};
+use crate::connection::{Setup, classify, inspect, open_writer};
 use crate::error::OpenError;
 use crate::prune::History;
 use crate::read::{self, Readers};
@@ -72,6 +72,30 @@ impl SqliteJournal {
     /// history to keep, a size cap.
     pub fn builder(path: impl Into<PathBuf>) -> SqliteJournalBuilder {
         SqliteJournalBuilder::new(path.into())
+    }
+
+    /// Checks the file at `path` the way [`open`](Self::open) would, without
+    /// creating, migrating or otherwise changing it: `Ok(None)` when there is no
+    /// file yet (opening will create it), else `Ok(Some(version))` with its schema
+    /// version, one that this crate opens (bringing it up to date if it is older).
+    /// A file [`open`](Self::open) would refuse is refused with the same
+    /// [`OpenError`]. For `steward check`, and for tools that look before they
+    /// start a host.
+    ///
+    /// ```
+    /// use steward_sqlite::SqliteJournal;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("steward.db");
+    /// assert_eq!(SqliteJournal::inspect(&path)?, None);
+    /// SqliteJournal::open(&path)?;
+    /// assert_eq!(SqliteJournal::inspect(&path)?, Some(SqliteJournal::SCHEMA_VERSION));
+    /// # Ok(()) }
+    /// ```
+    pub fn inspect(path: impl AsRef<Path>) -> Result<Option<u32>, OpenError> {
+        let defaults = SqliteJournalBuilder::new(PathBuf::new());
+        inspect(path.as_ref(), defaults.busy_timeout)
     }
 
     pub(crate) fn with(builder: SqliteJournalBuilder) -> Result<Self, OpenError> {
@@ -253,6 +277,13 @@ impl Journal for SqliteJournal {
 
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
         self.read(|conn| read::all(conn, read::DEAD_LETTERS))
+    }
+
+    /// Read newest first along the service's index, so a short history of a
+    /// long-lived service costs no more than its length.
+    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
+        let service = service.to_owned();
+        self.read(move |conn| read::history(conn, &service, limit))
     }
 }
 

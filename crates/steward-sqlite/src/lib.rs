@@ -16,6 +16,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A host built from configuration opens the journal its `[journal]` section
+//! names with [`HostBuilder::journal_from`](steward::HostBuilder::journal_from) and
+//! [`SqliteJournalBuilder::from`] (the `steward` binary does this itself);
+//! [`SqliteJournal::inspect`] checks a file without touching it.
+//!
 //! # Durability
 //!
 //! - **When [`accept`](steward::Journal::accept) returns `Ok`, the action is on

@@ -80,6 +80,15 @@ pub(crate) const DEAD_LETTERS: &str = concat!(
     " FROM steward_actions WHERE state = 'dead-lettered' ORDER BY id"
 );
 
+/// One service's finished actions (dead letters included), the most recently
+/// finished first, at most `?2`: read newest first along the service's index.
+pub(crate) const SERVICE_HISTORY: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM steward_actions WHERE service = ?1 AND state NOT IN ('queued', 'running') \
+     ORDER BY updated_at DESC, id DESC LIMIT ?2"
+);
+
 /// The action with `id`, if the journal holds it.
 pub(crate) fn get(conn: &Connection, id: ActionId) -> Result<Option<ActionRecord>, String> {
     let mut statement = conn
@@ -99,11 +108,30 @@ pub(crate) fn get(conn: &Connection, id: ActionId) -> Result<Option<ActionRecord
 
 /// Every action `query` selects, in its order.
 pub(crate) fn all(conn: &Connection, query: &str) -> Result<Vec<ActionRecord>, String> {
+    selected(conn, query, [])
+}
+
+/// The finished actions of `service`, the most recently finished first, at most
+/// `limit`.
+pub(crate) fn history(
+    conn: &Connection,
+    service: &str,
+    limit: usize,
+) -> Result<Vec<ActionRecord>, String> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    selected(conn, SERVICE_HISTORY, rusqlite::params![service, limit])
+}
+
+fn selected(
+    conn: &Connection,
+    query: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<ActionRecord>, String> {
     let mut statement = conn
         .prepare_cached(query)
         .map_err(|error| error.to_string())?;
     let rows = statement
-        .query_map([], Row::read)
+        .query_map(params, Row::read)
         .map_err(|error| error.to_string())?;
     rows.map(|row| row.map_err(|error| error.to_string())?.into_record())
         .collect()

@@ -147,3 +147,37 @@ fn another_applications_database_is_refused_and_left_untouched() {
     assert!(error.to_string().contains("another application"), "{error}");
     assert_eq!(bytes(&path), before);
 }
+
+#[tokio::test]
+async fn inspecting_refuses_what_opening_would_and_creates_nothing() {
+    let (_dir, path) = journal_path();
+    assert_eq!(SqliteJournal::inspect(&path).unwrap(), None);
+    assert!(!path.parent().unwrap().exists(), "nothing was created");
+
+    let journal = SqliteJournal::open(&path).unwrap();
+    journal.accept(record(1)).await.unwrap();
+    journal.close().await.unwrap();
+    drop(journal);
+    assert_eq!(
+        SqliteJournal::inspect(&path).unwrap(),
+        Some(SqliteJournal::SCHEMA_VERSION)
+    );
+
+    let newer = SqliteJournal::SCHEMA_VERSION + 1;
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", newer)
+        .unwrap();
+    let before = bytes(&path);
+    let error = SqliteJournal::inspect(&path).unwrap_err();
+    assert!(
+        matches!(error, OpenError::NewerSchema { found, .. } if found == newer),
+        "{error:?}"
+    );
+    assert_eq!(bytes(&path), before);
+
+    std::fs::write(&path, b"hello").unwrap();
+    let error = SqliteJournal::inspect(&path).unwrap_err();
+    assert!(matches!(error, OpenError::NotADatabase { .. }), "{error:?}");
+    assert_eq!(bytes(&path), b"hello");
+}

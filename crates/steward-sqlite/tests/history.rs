@@ -1,5 +1,6 @@
 //! Finished actions are kept for a time and up to a number; unfinished and
-//! dead-lettered ones are kept however old.
+//! dead-lettered ones are kept however old. A service's history lists its
+//! finished ones, the most recently finished first.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -102,4 +103,44 @@ async fn a_reopened_journal_prunes_by_itself_before_its_first_write() {
         .unwrap();
     action(&reopened, 21, ActionState::Queued, Utc::now()).await;
     assert_eq!(held(&reopened, 1..=21).await, [21]);
+}
+
+#[tokio::test]
+async fn a_services_history_is_its_finished_actions_newest_first_after_reopening() {
+    let (_dir, path) = journal_path();
+    let journal = SqliteJournal::open(&path).unwrap();
+    let start = Utc::now() - chrono::Duration::hours(1);
+    let second = |n: i64| start + chrono::Duration::seconds(n);
+    // Accepted in order 1…6, finished out of order: 3 first, then 1, then 2.
+    action(&journal, 3, ActionState::Failed, second(1)).await;
+    action(&journal, 1, ActionState::Succeeded, second(2)).await;
+    action(&journal, 2, ActionState::DeadLettered, second(3)).await;
+    action(&journal, 4, ActionState::Queued, second(4)).await;
+    action(&journal, 5, ActionState::Running, second(5)).await;
+    let mut other = record_at(6, second(6));
+    other.service = "other".into();
+    journal.accept(other).await.unwrap();
+    journal
+        .update(
+            ActionId::from(6),
+            ActionChange::new(ActionState::Succeeded, 1, second(6)),
+        )
+        .await
+        .unwrap();
+    drop(journal);
+
+    let journal = SqliteJournal::open(&path).unwrap();
+    assert_eq!(
+        ids(&journal.history("worker", 10).await.unwrap()),
+        [2, 1, 3]
+    );
+    assert_eq!(ids(&journal.history("worker", 2).await.unwrap()), [2, 1]);
+    assert!(journal.history("worker", 0).await.unwrap().is_empty());
+    assert_eq!(ids(&journal.history("other", 10).await.unwrap()), [6]);
+    assert!(journal.history("nobody", 10).await.unwrap().is_empty());
+    let newest = &journal.history("worker", 1).await.unwrap()[0];
+    assert_eq!(
+        (newest.state, newest.updated_at),
+        (ActionState::DeadLettered, second(3))
+    );
 }

@@ -158,8 +158,16 @@ async fn it_answers_as_the_in_memory_journal_does() {
         }
         let unfinished = journal.unfinished().await.unwrap();
         let dead = journal.dead_letters().await.unwrap();
-        answers.push((each, unfinished, dead));
+        let history = [
+            journal.history("worker", 10).await.unwrap(),
+            journal.history("worker", 2).await.unwrap(),
+            journal.history("nobody", 10).await.unwrap(),
+        ];
+        answers.push((each, unfinished, dead, history));
     }
     assert_eq!(answers[0], answers[1]);
     assert_eq!(ids(&answers[1].1), [2, 4]);
+    // Finished at the same instant: the later id first.
+    assert_eq!(ids(&answers[1].3[0]), [5, 3, 1]);
+    assert_eq!(ids(&answers[1].3[1]), [5, 3]);
 }

@@ -22,8 +22,16 @@ use crate::supervisor::ServiceCell;
 #[derive(Clone)]
 pub struct Context {
     inner: Arc<Inner>,
-    /// Set while an action handler runs: its correlation id.
-    correlation_id: Option<Correlation>,
+    /// Set while an action handler runs: which action, which attempt.
+    action: Option<Handling>,
+}
+
+/// The action a handler's context is for.
+#[derive(Debug, Clone)]
+struct Handling {
+    id: ActionId,
+    attempt: u32,
+    correlation: Correlation,
 }
 
 /// An action's correlation id: the caller's, or else the action's own id (formatted
@@ -88,22 +96,50 @@ impl Context {
                 stop,
                 attempt: OnceLock::new(),
             }),
-            correlation_id: None,
+            action: None,
         }
     }
 
-    /// This context, inside an action handler with this correlation id.
-    pub(crate) fn with_correlation(&self, correlation: Correlation) -> Self {
+    /// This context, inside the handler of action `id` on its `attempt`th attempt,
+    /// with this correlation id.
+    pub(crate) fn handling(&self, id: ActionId, attempt: u32, correlation: Correlation) -> Self {
         Self {
             inner: self.inner.clone(),
-            correlation_id: Some(correlation),
+            action: Some(Handling {
+                id,
+                attempt,
+                correlation,
+            }),
         }
     }
 
     /// The correlation id of the action being handled, if any: the caller's, or
     /// else the action's own id.
     pub fn correlation_id(&self) -> Option<Cow<'_, str>> {
-        self.correlation_id.as_ref().map(Correlation::text)
+        self.action.as_ref().map(|action| action.correlation.text())
+    }
+
+    /// The id of the action being handled, if any: the same on every attempt,
+    /// after a restart or a crash too, so a handler can tell an action it has
+    /// already done (delivery is at least once) and do it only once.
+    pub fn action_id(&self) -> Option<ActionId> {
+        self.action.as_ref().map(|action| action.id)
+    }
+
+    /// Which attempt at the action being handled this is, if any: 1 the first
+    /// time. More than 1 means an earlier attempt started and may have done some
+    /// of the work: it failed and is being retried, or the process stopped (or
+    /// crashed) before its outcome was recorded. An attempt interrupted because
+    /// the service's own `run` failed is not counted: the action runs again with
+    /// the same number (see `docs/semantics.md`, Actions).
+    pub fn attempt(&self) -> Option<u32> {
+        self.action.as_ref().map(|action| action.attempt)
+    }
+
+    fn correlation(&self) -> Option<Arc<str>> {
+        self.action
+            .as_ref()
+            .map(|action| action.correlation.shared())
     }
 
     /// Emits an event from this service to every subscriber whose filter it
@@ -118,7 +154,7 @@ impl Context {
         let host = &self.inner.host;
         let emitted = Emitted::typed(
             self.inner.cell.name.clone(),
-            self.correlation_id.as_ref().map(Correlation::shared),
+            self.correlation(),
             host.clock.now(),
             event,
         );
@@ -133,7 +169,7 @@ impl Context {
         let emitted = Emitted::from_json(
             self.inner.cell.name.clone(),
             name.into(),
-            self.correlation_id.as_ref().map(Correlation::shared),
+            self.correlation(),
             host.clock.now(),
             value,
         );
@@ -229,7 +265,7 @@ impl std::fmt::Debug for Context {
         f.debug_struct("Context")
             .field("service", &self.inner.cell.name)
             .field("cancelled", &self.inner.stop.is_cancelled())
-            .field("correlation_id", &self.correlation_id)
+            .field("action", &self.action)
             .finish()
     }
 }

@@ -27,6 +27,12 @@ pub enum HostError {
         /// Its error, panic message or timeout.
         reason: String,
     },
+    /// The journal the configuration names could not be opened (a file that
+    /// cannot be read or created, or was written by a newer version): the host
+    /// does not start rather than lose what the journal holds. The message names
+    /// the journal and why.
+    #[error("{0}")]
+    Journal(BoxError),
     /// The operating system refused to deliver termination signals.
     #[error("cannot listen for termination signals: {0}")]
     Signals(#[source] std::io::Error),

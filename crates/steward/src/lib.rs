@@ -105,8 +105,8 @@ pub use client::{QueueInfo, ServiceInfo, ServiceRef};
 pub use command::{BUILT_IN_COMMANDS, NotSupported, ProcessBatch};
 pub use config::duration;
 pub use config::{
-    Config, ConfigError, ConfigErrors, Environment, HostConfig, Origin, RestartConfig,
-    ServiceConfig,
+    Config, ConfigError, ConfigErrors, Environment, HostConfig, JournalConfig, JournalKind, Origin,
+    RestartConfig, ServiceConfig,
 };
 pub use context::Context;
 pub use discovery::{Registration, Service};

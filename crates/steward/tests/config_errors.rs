@@ -408,7 +408,7 @@ fn an_unknown_section_is_refused_with_a_suggestion() {
     let (error, _) = only(text("[metrics]\npath = \"/m\"\n"));
     assert_eq!(
         error.reason,
-        "unknown section (expected one of: host, services)"
+        "unknown section (expected one of: host, journal, services)"
     );
     // A section an adapter registered is known, and suggested.
     let (error, _) = only(text("[htpp]\nbind = \"x\"\n").config_section("http"));

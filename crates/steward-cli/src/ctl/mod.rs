@@ -1,7 +1,9 @@
-//! `steward ctl`: a running host's services, health, commands, actions and events
-//! through its HTTP API. Tables for people, `--json` for scripts.
+//! `steward ctl`: a running host's services, health, commands, actions, dead
+//! letters and events through its HTTP API. Tables for people, `--json` for
+//! scripts.
 
 mod client;
+mod records;
 mod table;
 
 use clap::{Args, Subcommand};
@@ -57,6 +59,21 @@ enum Verb {
         /// The handler's time limit, such as `30s`.
         #[arg(long)]
         timeout: Option<String>,
+    },
+    /// A service's finished actions, the most recently finished first: who,
+    /// what, when, how long, outcome and error.
+    Actions {
+        service: String,
+        /// How many (1 to 1000).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Actions that failed every attempt their retries allowed, oldest first.
+    DeadLetters,
+    /// Queue a dead-lettered action again (once, with no further retries).
+    Retry {
+        /// The action's id.
+        id: String,
     },
     /// Start a service.
     Start { service: String },
@@ -133,6 +150,27 @@ impl Ctl {
                     .await
                     .map(|body| show(json, &body, table::acted))
             }
+            Verb::Actions { service, limit } => {
+                let path = format!("/api/services/{service}/actions?limit={limit}");
+                api.get(&path).await.map(|body| {
+                    show(json, &body, |body| {
+                        records::records(body, "no finished actions")
+                    })
+                })
+            }
+            Verb::DeadLetters => api.get("/api/dead-letters").await.map(|body| {
+                show(json, &body, |body| {
+                    records::records(body, "no dead letters")
+                })
+            }),
+            Verb::Retry { id } => {
+                let path = format!("/api/dead-letters/{id}/retry");
+                api.post(&path, None).await.map(|body| {
+                    show(json, &body, |body| {
+                        format!("queued again: {}", cell_id(body))
+                    })
+                })
+            }
             Verb::Start { service } => lifecycle(&api, json, &service, "start").await,
             Verb::Stop { service } => lifecycle(&api, json, &service, "stop").await,
             Verb::Restart { service } => lifecycle(&api, json, &service, "restart").await,
@@ -174,6 +212,11 @@ async fn lifecycle(api: &Api, json: bool, service: &str, verb: &str) -> Result<(
     let body = api.post(&path, None).await?;
     show(json, &body, table::status);
     Ok(())
+}
+
+/// The id an answer names.
+fn cell_id(body: &Value) -> &str {
+    body["id"].as_str().unwrap_or("-")
 }
 
 /// Prints the JSON, or the table `render` makes of it.

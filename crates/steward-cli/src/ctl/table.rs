@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::client::Frame;
 
 /// A value as a cell: strings bare, nothing as `-`.
-fn cell(value: &Value) -> String {
+pub(super) fn cell(value: &Value) -> String {
     match value {
         Value::Null => "-".to_owned(),
         Value::String(text) => text.clone(),
@@ -14,7 +14,7 @@ fn cell(value: &Value) -> String {
 }
 
 /// Rows under a header, columns padded to their widest cell.
-fn grid(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(super) fn grid(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|title| title.len()).collect();
     for row in rows {
         for (width, text) in widths.iter_mut().zip(row) {

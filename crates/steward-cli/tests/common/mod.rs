@@ -3,6 +3,8 @@
 // Each test file uses its own share of these.
 #![allow(dead_code)]
 
+pub(crate) mod load;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};

@@ -15,7 +15,7 @@ pub(crate) use endpoint::{Content, Endpoint, SchemaFn, schema};
 
 use crate::error::ErrorBody;
 use crate::error::codes::*;
-use crate::routes::actions::{self, SendOptions};
+use crate::routes::actions::{self, HistoryOptions, SendOptions};
 use crate::routes::answers::{Accepted, Finished};
 use crate::routes::events::{self, Filter};
 use crate::routes::services;
@@ -161,6 +161,21 @@ fn action_endpoints() -> Vec<Endpoint> {
                 SHUTTING_DOWN,
             ])
             .errors(&[TIMED_OUT]),
+        Endpoint::get("/api/services/{name}/actions", actions::history)
+            .doc(
+                "listServiceActions",
+                ACTIONS,
+                "A service's finished actions, the most recently finished first",
+            )
+            .describe(
+                "Succeeded, failed, timed-out, cancelled and dead-lettered actions the \
+                 journal still holds (see `[journal] keep_finished` and `keep_for`): who, \
+                 what, when accepted and finished (`updated_at`), attempts, outcome and \
+                 error.",
+            )
+            .query(schema::<HistoryOptions>)
+            .json(OK, "Their records.", schema::<Vec<ActionRecord>>)
+            .errors(&[UNKNOWN_SERVICE, INTERNAL]),
         Endpoint::get("/api/actions/{id}", actions::get)
             .doc(
                 "getAction",

@@ -1,5 +1,6 @@
 //! Actions over HTTP: run one (wait for its result, or get `202` and its id), look
-//! an accepted one up, cancel a queued one, list and retry dead letters.
+//! an accepted one up, cancel a queued one, list a service's finished ones, list
+//! and retry dead letters.
 
 use std::time::Duration;
 
@@ -15,7 +16,13 @@ use steward::{ActionId, ActionRecord, HostHandle, IfFull};
 
 use super::answers::{Accepted, Finished};
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, codes};
+
+/// How many finished actions a history answers when no `limit` is given.
+const HISTORY_DEFAULT: u32 = 50;
+
+/// The most finished actions one history request may ask for.
+const HISTORY_MAX: u32 = 1000;
 
 /// How to send an action, from the query string.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -77,6 +84,32 @@ pub(crate) async fn send(
     }
     let id = request.submit().await?;
     Ok(Accepted::queued(id).into_response())
+}
+
+/// Which of a service's finished actions to list, from the query string.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HistoryOptions {
+    /// How many, the most recently finished first: 1 to 1000 (50 by default).
+    #[schemars(range(min = 1, max = 1000))]
+    limit: Option<u32>,
+}
+
+/// `GET /api/services/{name}/actions?limit=N`: the service's finished actions,
+/// the most recently finished first.
+pub(crate) async fn history(
+    State(host): State<HostHandle>,
+    Path(name): Path<String>,
+    options: Result<Query<HistoryOptions>, QueryRejection>,
+) -> Result<Json<Vec<ActionRecord>>, ApiError> {
+    let Query(options) = options?;
+    let limit = options.limit.unwrap_or(HISTORY_DEFAULT);
+    if !(1..=HISTORY_MAX).contains(&limit) {
+        let message = format!("`limit` must be from 1 to {HISTORY_MAX}, found {limit}");
+        return Err(ApiError::of(codes::BAD_QUERY, message));
+    }
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    Ok(Json(host.named(&name).history(limit).await?))
 }
 
 /// `GET /api/actions/{id}`: an accepted action's state, attempts, result or error.

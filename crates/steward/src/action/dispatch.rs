@@ -272,7 +272,7 @@ async fn attempt(
         correlation_id = %correlation,
         attempt = job.attempts,
     );
-    let cx = cx.with_correlation(correlation);
+    let cx = cx.handling(job.id, job.attempts, correlation);
     let (id, attempts, want_json) = (job.id, job.attempts, job.want_json);
     let (entry, action, timeout) = (job.entry, job.action.clone(), job.timeout);
     let mut held = Attempt {

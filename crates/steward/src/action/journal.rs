@@ -97,6 +97,12 @@ pub trait Journal: Send + Sync + 'static {
     /// Dead-lettered actions, oldest first.
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>>;
 
+    /// The history of `service`: its finished actions (succeeded, failed, timed
+    /// out, cancelled or dead-lettered) that the journal still holds, the most
+    /// recently finished first (by [`updated_at`](ActionRecord::updated_at), then
+    /// by id), at most `limit`.
+    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>>;
+
     /// Whether every operation answers at once ([`JournalFuture::ready`]), as an
     /// in-memory journal's do: the host then records actions without awaiting.
     fn is_immediate(&self) -> bool {
@@ -123,6 +129,10 @@ impl<J: Journal> Journal for std::sync::Arc<J> {
 
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
         (**self).dead_letters()
+    }
+
+    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
+        (**self).history(service, limit)
     }
 
     fn is_immediate(&self) -> bool {

@@ -79,9 +79,12 @@ impl Hasher for IdHasher {
 }
 
 impl MemoryJournal {
+    /// How many finished actions [`new`](Self::new) remembers.
+    pub const DEFAULT_KEEP: usize = 10_000;
+
     /// An empty journal that remembers up to 10,000 finished actions.
     pub fn new() -> Self {
-        Self::keeping(10_000)
+        Self::keeping(Self::DEFAULT_KEEP)
     }
 
     /// An empty journal that remembers up to `finished` finished actions.
@@ -152,6 +155,31 @@ impl Journal for MemoryJournal {
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
         let dead = self.sorted(|record| record.state == ActionState::DeadLettered);
         JournalFuture::ready(Ok(dead))
+    }
+
+    /// Looks through every finished action it remembers (and the dead letters),
+    /// so the order is exact even when actions finished out of their time order.
+    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
+        let inner = self.lock();
+        let dead = inner
+            .active
+            .values()
+            .filter(|record| record.state == ActionState::DeadLettered);
+        let mut found: Vec<&ActionRecord> = inner
+            .finished
+            .iter()
+            .chain(dead)
+            .filter(|record| &*record.service == service)
+            .collect();
+        let newest_first =
+            |a: &&ActionRecord, b: &&ActionRecord| (b.updated_at, b.id).cmp(&(a.updated_at, a.id));
+        if found.len() > limit && limit > 0 {
+            found.select_nth_unstable_by(limit - 1, newest_first);
+        }
+        found.truncate(limit);
+        found.sort_unstable_by(newest_first);
+        let records = found.into_iter().cloned().collect();
+        JournalFuture::ready(Ok(records))
     }
 
     fn is_immediate(&self) -> bool {

@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::action::{ActionError, ActionInfo, ActionRequest};
+use crate::action::{ActionError, ActionInfo, ActionRecord, ActionRequest};
 use crate::event::{Emitted, Event, EventInfo, Subscribe, Subscriptions};
 use crate::health::Health;
 use crate::host::HostShared;
@@ -156,6 +156,15 @@ impl<T> ServiceRef<T> {
             queue: actions.map(|actions| actions.queue()),
             config,
         })
+    }
+
+    /// Its finished actions (succeeded, failed, timed out, cancelled or
+    /// dead-lettered) that the host's journal still holds, the most recently
+    /// finished first, at most `limit`. How far back it goes is the journal's
+    /// history setting (`[journal] keep_finished`, `keep_for`).
+    pub async fn history(&self, limit: usize) -> Result<Vec<ActionRecord>, ActionError> {
+        let name = self.service_name()?;
+        Ok(self.host.journal.history(&name, limit).await?)
     }
 
     fn service_name(&self) -> Result<Arc<str>, ActionError> {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::error::{ConfigError, ConfigErrors, Origin, SettingsError, closest};
+use super::journal::JournalConfig;
 use super::model::{Config, HostConfig, ServiceConfig};
 use super::origin::Origins;
 
@@ -56,7 +57,7 @@ impl Format {
 }
 
 /// Sections the core reads itself.
-const CORE_SECTIONS: [&str; 2] = ["host", "services"];
+const CORE_SECTIONS: [&str; 3] = ["host", "journal", "services"];
 
 /// Loads and validates a configuration.
 /// What the configuration must fit: the services registered in code and the extra
@@ -95,6 +96,12 @@ pub(crate) fn load(
                 Ok(host) => config.host = host,
                 Err(error) => errors.push(config.error_at(error.key_under("host"), error.reason)),
             },
+            "journal" => match SettingsError::deserialize::<JournalConfig>(value) {
+                Ok(journal) => config.journal = journal,
+                Err(error) => {
+                    errors.push(config.error_at(error.key_under("journal"), error.reason));
+                }
+            },
             "services" => read_services(&mut config, value, &mut errors),
             _ if extra_sections.contains(&name) => {
                 config.sections.insert(name, value);
@@ -115,6 +122,9 @@ pub(crate) fn load(
     }
     if let Some((key, reason)) = config.host.restart.check() {
         errors.push(config.error_at(format!("host.restart.{key}"), reason));
+    }
+    if let Some((key, reason)) = config.journal.check() {
+        errors.push(config.error_at(format!("journal.{key}"), reason));
     }
     Ok((config, errors))
 }

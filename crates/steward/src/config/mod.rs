@@ -5,6 +5,10 @@
 //! environment = "production"
 //! shutdown_timeout = "30s"
 //!
+//! [journal]
+//! kind = "sqlite"
+//! path = "data/steward.db"
+//!
 //! [services.cleanup]
 //! interval = "1h"
 //! restart = { policy = "on-failure", max_restarts = 5, window = "60s", backoff = "1s..30s" }
@@ -17,12 +21,14 @@
 
 pub mod duration;
 mod error;
+mod journal;
 mod load;
 mod model;
 mod origin;
 
 pub use error::{ConfigError, ConfigErrors, Origin};
 pub(crate) use error::{SettingsError, closest};
+pub use journal::{JournalConfig, JournalKind};
 pub(crate) use load::{ConfigSource, Expected, Format, load};
 pub use model::{Config, Environment, HostConfig, RestartConfig, ServiceConfig};
 

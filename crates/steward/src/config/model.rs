@@ -1,4 +1,5 @@
-//! The configuration's shape: the `[host]` section and one table per service.
+//! The configuration's shape: the `[host]` and `[journal]` sections and one table
+//! per service.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::{ConfigError, SettingsError};
+use super::journal::JournalConfig;
 use super::origin::Origins;
 use crate::restart::{Backoff, Restart, RestartPolicy};
 
@@ -242,6 +244,8 @@ pub struct ServiceConfig {
 pub struct Config {
     /// The `[host]` section.
     pub host: HostConfig,
+    /// The `[journal]` section: where accepted actions are kept.
+    pub journal: JournalConfig,
     /// One table per service, by name.
     pub services: BTreeMap<String, ServiceConfig>,
     pub(crate) sections: BTreeMap<String, Value>,

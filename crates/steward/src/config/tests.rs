@@ -298,7 +298,7 @@ fn an_unknown_section_is_refused_with_a_suggestion() {
     assert_eq!(error.key, "zzz");
     assert_eq!(
         error.reason,
-        "unknown section (expected one of: host, services)"
+        "unknown section (expected one of: host, journal, services)"
     );
 }
 

@@ -16,8 +16,11 @@ use super::plan::plan;
 use super::shared::{HostShared, Observer, Phase, TRANSITION_BUFFER};
 use crate::action::{Journal, MemoryJournal};
 use crate::clock::Clock;
-use crate::config::{ConfigErrors, ConfigSource, Environment, Expected, Format, load};
-use crate::error::HostError;
+use crate::config::{
+    Config, ConfigErrors, ConfigSource, Environment, Expected, Format, JournalConfig, JournalKind,
+    load,
+};
+use crate::error::{BoxError, HostError};
 use crate::event::EventBus;
 use crate::service::{BuiltinKind, ServiceDef};
 use crate::state::{State, Transition};
@@ -50,8 +53,22 @@ pub struct HostBuilder {
     sections: Vec<String>,
     observers: Vec<Observer>,
     clock: Option<DateTime<Utc>>,
-    journal: Option<Arc<dyn Journal>>,
+    journal: JournalChoice,
     kinds: Vec<BuiltinKind>,
+}
+
+/// Opens the journal a `[journal]` section names; `None` leaves it to the core.
+type OpenJournal =
+    Box<dyn FnOnce(&JournalConfig) -> Result<Option<Arc<dyn Journal>>, BoxError> + Send>;
+
+/// Where the host's journal comes from.
+enum JournalChoice {
+    /// The `[journal]` section, read by the core: memory.
+    Configured,
+    /// One the program made.
+    Given(Arc<dyn Journal>),
+    /// One the program opens from the `[journal]` section once it is valid.
+    Open(OpenJournal),
 }
 
 impl Default for HostBuilder {
@@ -65,7 +82,7 @@ impl Default for HostBuilder {
             sections: Vec::new(),
             observers: Vec::new(),
             clock: None,
-            journal: None,
+            journal: JournalChoice::Configured,
             kinds: Vec::new(),
         }
     }
@@ -168,10 +185,52 @@ impl HostBuilder {
         self
     }
 
-    /// Where accepted actions are recorded ([`MemoryJournal`] by default). Actions
-    /// it holds unfinished are replayed when the host starts.
+    /// Where accepted actions are recorded, whatever the `[journal]` section says
+    /// (by default, the journal it names: [`MemoryJournal`] unless it says
+    /// otherwise). Actions it holds unfinished are replayed when the host starts.
     pub fn journal(mut self, journal: impl Journal) -> Self {
-        self.journal = Some(Arc::new(journal));
+        self.journal = JournalChoice::Given(Arc::new(journal));
+        self
+    }
+
+    /// Opens the journal the `[journal]` section names with `open`, once the
+    /// whole configuration has been found valid (so that nothing is created for a
+    /// configuration that is refused). `Ok(None)` leaves the section to the core,
+    /// which makes a [`MemoryJournal`] for `kind = "memory"` and refuses a kind it
+    /// cannot open itself; an error fails [`build`](Self::build) with
+    /// [`HostError::Journal`]. This is how an adapter's journal is chosen by
+    /// configuration:
+    ///
+    /// ```
+    /// use steward::{Host, JournalConfig, JournalKind, MemoryJournal};
+    ///
+    /// # fn main() -> Result<(), steward::HostError> {
+    /// let host = Host::builder()
+    ///     .config_toml("steward.toml", "[journal]\nkind = \"memory\"\nkeep_finished = 500")
+    ///     .journal_from(|journal: &JournalConfig| match journal.kind {
+    ///         // An adapter's journal here, such as steward-sqlite's for `Sqlite`.
+    ///         JournalKind::Memory => {
+    ///             let keep = journal.keep_finished.unwrap_or(10_000);
+    ///             Ok::<_, std::io::Error>(Some(MemoryJournal::keeping(keep as usize)))
+    ///         }
+    ///         _ => Ok(None),
+    ///     })
+    ///     .build()?;
+    /// # drop(host);
+    /// # Ok(()) }
+    /// ```
+    pub fn journal_from<J, E>(
+        mut self,
+        open: impl FnOnce(&JournalConfig) -> Result<Option<J>, E> + Send + 'static,
+    ) -> Self
+    where
+        J: Journal,
+        E: Into<BoxError>,
+    {
+        self.journal = JournalChoice::Open(Box::new(move |config| match open(config) {
+            Ok(journal) => Ok(journal.map(|journal| Arc::new(journal) as Arc<dyn Journal>)),
+            Err(error) => Err(error.into()),
+        }));
         self
     }
 
@@ -202,6 +261,15 @@ impl HostBuilder {
             config.host.environment = environment;
         }
         let environment = config.host.environment;
+        // The core's own journal is checked with the rest of the configuration;
+        // one the program opens, only once all of it is valid.
+        let mut configured = None;
+        if matches!(self.journal, JournalChoice::Configured) {
+            match configured_journal(&config) {
+                Ok(journal) => configured = Some(journal),
+                Err(error) => errors.push(error),
+            }
+        }
         let mut defs = self.defs;
         defs.extend(instances_of_kinds(&self.kinds, &defs, &config));
         // Problems in the file and problems with services are reported together.
@@ -214,6 +282,17 @@ impl HostBuilder {
             }
         };
 
+        let journal = match self.journal {
+            JournalChoice::Given(journal) => journal,
+            JournalChoice::Open(open) => match open(&config.journal).map_err(HostError::Journal)? {
+                Some(journal) => journal,
+                None => configured_journal(&config).map_err(ConfigErrors::from)?,
+            },
+            JournalChoice::Configured => match configured {
+                Some(journal) => journal,
+                None => configured_journal(&config).map_err(ConfigErrors::from)?,
+            },
+        };
         let clock = self.clock.map_or(Clock::System, Clock::pinned);
         let metrics = Metrics::of(plan.cells.clone());
         let shared = HostShared {
@@ -229,9 +308,7 @@ impl HostBuilder {
             tracker: TaskTracker::new(),
             shutdown_requested: CancellationToken::new(),
             phase: watch::Sender::new(Phase::Built),
-            journal: self
-                .journal
-                .unwrap_or_else(|| Arc::new(MemoryJournal::new())),
+            journal,
             events: EventBus::default(),
             accepting: AtomicBool::new(false),
             accepting_now: Notify::new(),
@@ -244,6 +321,30 @@ impl HostBuilder {
         Ok(Host {
             shared: Arc::new(shared),
         })
+    }
+}
+
+/// The journal the core makes from the `[journal]` section itself: memory, or a
+/// refusal of a kind that needs an adapter.
+fn configured_journal(config: &Config) -> Result<Arc<dyn Journal>, crate::ConfigError> {
+    let journal = &config.journal;
+    match journal.kind {
+        JournalKind::Memory => {
+            let keep = journal
+                .keep_finished
+                .map_or(MemoryJournal::DEFAULT_KEEP, |keep| {
+                    usize::try_from(keep).unwrap_or(usize::MAX)
+                });
+            Ok(Arc::new(MemoryJournal::keeping(keep)))
+        }
+        kind => Err(config.error(
+            "journal.kind",
+            format!(
+                "the `{kind}` journal is not built into the core: pass one to \
+                 `HostBuilder::journal` or `HostBuilder::journal_from` (for `sqlite`, \
+                 steward-sqlite's `SqliteJournal`; the `steward` binary opens it itself)"
+            ),
+        )),
     }
 }
 

@@ -1,0 +1,278 @@
+//! The journal as configuration chooses it, a service's history of finished
+//! actions, and what a handler knows about the action it handles.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use steward::testing::TestHost;
+use steward::{
+    ActionError, ActionId, ActionState, ActionTable, Backoff, Context, Continuous, Host, HostError,
+    JournalConfig, JournalKind, MemoryJournal, Result, Retry, State, continuous,
+};
+
+/// What a context says about the action it is for: its id and attempt.
+type Handling = (Option<ActionId>, Option<u32>);
+
+/// Answers `echo`, and fails `fail` on its first two attempts; notes what each
+/// `fail` handler's context said, and what the service's own context says.
+#[derive(Default)]
+struct Echo {
+    seen: Arc<Mutex<Vec<Handling>>>,
+    context_outside: Arc<Mutex<Option<Handling>>>,
+}
+
+impl Continuous for Echo {
+    async fn run(&self, cx: &Context) -> Result {
+        *self.context_outside.lock().unwrap() = Some((cx.action_id(), cx.attempt()));
+        cx.cancelled().await;
+        Ok(())
+    }
+}
+
+fn table() -> ActionTable<Echo> {
+    ActionTable::new()
+        .action("echo", "Answers its text", |_: &Echo, _cx, text: String| {
+            Box::pin(async move { Ok(text) })
+        })
+        .action(
+            "fail",
+            "Fails its first two attempts",
+            |echo: &Echo, cx, (): ()| {
+                echo.seen
+                    .lock()
+                    .unwrap()
+                    .push((cx.action_id(), cx.attempt()));
+                let attempt = cx.attempt();
+                Box::pin(async move {
+                    match attempt {
+                        Some(n) if n > 2 => Ok(()),
+                        _ => Err("not yet".into()),
+                    }
+                })
+            },
+        )
+}
+
+async fn start(echo: Echo, config: &str) -> TestHost {
+    let host = TestHost::builder()
+        .config_toml(config)
+        .service(continuous("echo", echo).actions(table()))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("echo", State::Running).await.unwrap();
+    host
+}
+
+async fn echo(host: &TestHost, text: &str) {
+    let answer: String = host
+        .handle()
+        .named("echo")
+        .act("echo", text.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer, text);
+}
+
+#[tokio::test(start_paused = true)]
+async fn history_lists_finished_actions_newest_first_up_to_the_limit() {
+    let host = start(Echo::default(), "").await;
+    for text in ["a", "b", "c"] {
+        echo(&host, text).await;
+        host.advance(Duration::from_millis(10)).await;
+    }
+    let echo_ref = host.handle().named("echo");
+    let texts = |records: &[steward::ActionRecord]| -> Vec<String> {
+        records
+            .iter()
+            .map(|record| record.params.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(texts(&echo_ref.history(10).await.unwrap()), ["c", "b", "a"]);
+    assert_eq!(texts(&echo_ref.history(2).await.unwrap()), ["c", "b"]);
+    assert!(echo_ref.history(0).await.unwrap().is_empty());
+    let error = host.handle().named("nobody").history(5).await.unwrap_err();
+    assert!(matches!(error, ActionError::UnknownService(_)), "{error}");
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn history_includes_dead_letters_and_not_what_is_still_to_run() {
+    let host = start(Echo::default(), "").await;
+    let services = host.handle();
+    let retry =
+        Retry::times(1).backoff(Backoff::new(Duration::from_secs(1), Duration::from_secs(1)));
+    let failed = services
+        .named("echo")
+        .act("fail", ())
+        .retry(retry)
+        .send::<()>();
+    let (failed, ()) = tokio::join!(failed, host.advance(Duration::from_secs(5)));
+    assert!(matches!(failed, Err(ActionError::DeadLettered { .. })));
+    echo(&host, "after").await;
+    // Stopped, the service leaves a new action queued: not history yet.
+    services.service("echo").unwrap().stop().await.unwrap();
+    let queued = services
+        .named("echo")
+        .act("echo", "later".to_owned())
+        .submit()
+        .await
+        .unwrap();
+    let history = services.named("echo").history(10).await.unwrap();
+    let states: Vec<ActionState> = history.iter().map(|record| record.state).collect();
+    assert_eq!(states, [ActionState::Succeeded, ActionState::DeadLettered]);
+    assert_eq!(history[1].error.as_deref(), Some("not yet"));
+    assert!(history.iter().all(|record| record.id != queued));
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_knows_its_action_id_and_attempt() {
+    let echo = Echo::default();
+    let (seen, outside) = (echo.seen.clone(), echo.context_outside.clone());
+    let host = start(echo, "").await;
+    let retry =
+        Retry::times(3).backoff(Backoff::new(Duration::from_secs(1), Duration::from_secs(1)));
+    let id = host
+        .handle()
+        .named("echo")
+        .act("fail", ())
+        .retry(retry)
+        .submit()
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        if host.handle().action(id).await.unwrap().state.is_finished() {
+            break;
+        }
+        host.advance(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            (Some(id), Some(1)),
+            (Some(id), Some(2)),
+            (Some(id), Some(3))
+        ]
+    );
+    // Outside a handler there is no action.
+    assert_eq!(*outside.lock().unwrap(), Some((None, None)));
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_memory_journal_keeps_as_many_finished_actions_as_configured() {
+    let host = start(
+        Echo::default(),
+        "[journal]\nkind = \"memory\"\nkeep_finished = 2",
+    )
+    .await;
+    let mut ids = Vec::new();
+    for text in ["a", "b", "c"] {
+        let id = host
+            .handle()
+            .named("echo")
+            .act("echo", text.to_owned())
+            .submit()
+            .await
+            .unwrap();
+        ids.push(id);
+        host.advance(Duration::from_millis(10)).await;
+    }
+    let error = host.handle().action(ids[0]).await.unwrap_err();
+    assert!(matches!(error, ActionError::UnknownId(_)), "{error}");
+    assert_eq!(
+        host.handle().named("echo").history(10).await.unwrap().len(),
+        2
+    );
+    host.shutdown().await;
+}
+
+#[test]
+fn a_journal_kind_the_core_cannot_open_is_a_configuration_error() {
+    let error = Host::builder()
+        .env_prefix(None)
+        .config_toml("steward.toml", "[journal]\nkind = \"sqlite\"")
+        .build()
+        .err()
+        .unwrap();
+    let HostError::Config(errors) = error else {
+        panic!("{error}")
+    };
+    assert_eq!(errors.0.len(), 1, "{errors}");
+    assert_eq!(errors.0[0].key, "journal.kind");
+    assert!(
+        errors.0[0].reason.contains("HostBuilder::journal"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn journal_from_opens_what_the_section_names_once_it_is_valid() {
+    let opened: Arc<Mutex<Option<JournalConfig>>> = Arc::default();
+    let seen = opened.clone();
+    Host::builder()
+        .env_prefix(None)
+        .config_toml(
+            "steward.toml",
+            "[journal]\nkind = \"sqlite\"\npath = \"x.db\"",
+        )
+        .journal_from(move |journal: &JournalConfig| {
+            *seen.lock().unwrap() = Some(journal.clone());
+            Ok::<_, std::io::Error>(Some(MemoryJournal::new()))
+        })
+        .build()
+        .unwrap();
+    let journal = opened.lock().unwrap().clone().unwrap();
+    assert_eq!(
+        (journal.kind, journal.path.to_str()),
+        (JournalKind::Sqlite, Some("x.db"))
+    );
+
+    // An invalid configuration opens nothing.
+    let called = Arc::new(Mutex::new(false));
+    let flag = called.clone();
+    let error = Host::builder()
+        .env_prefix(None)
+        .config_toml("steward.toml", "[journal]\nkind = \"sqlite\"\n[hots]")
+        .journal_from(move |_: &JournalConfig| {
+            *flag.lock().unwrap() = true;
+            Ok::<_, std::io::Error>(Some(MemoryJournal::new()))
+        })
+        .build()
+        .err()
+        .unwrap();
+    assert!(matches!(error, HostError::Config(_)), "{error}");
+    assert!(!*called.lock().unwrap());
+
+    // A journal that cannot be opened stops the build, in its own words.
+    let error = Host::builder()
+        .env_prefix(None)
+        .config_toml("steward.toml", "[journal]\nkind = \"sqlite\"")
+        .journal_from(|_: &JournalConfig| {
+            Err::<Option<MemoryJournal>, _>(std::io::Error::other("journal x.db is broken"))
+        })
+        .build()
+        .err()
+        .unwrap();
+    assert!(matches!(error, HostError::Journal(_)), "{error}");
+    assert_eq!(error.to_string(), "journal x.db is broken");
+
+    // `None` leaves the section to the core: memory is fine, sqlite is not.
+    let none = |_: &JournalConfig| Ok::<Option<MemoryJournal>, std::io::Error>(None);
+    Host::builder()
+        .env_prefix(None)
+        .journal_from(none)
+        .build()
+        .unwrap();
+    let error = Host::builder()
+        .env_prefix(None)
+        .config_toml("steward.toml", "[journal]\nkind = \"sqlite\"")
+        .journal_from(none)
+        .build()
+        .err()
+        .unwrap();
+    assert!(matches!(error, HostError::Config(_)), "{error}");
+}
