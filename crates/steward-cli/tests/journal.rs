@@ -51,6 +51,7 @@ fn journal_with_a_dead_letter(path: &Path) -> ActionId {
             error: None,
             accepted_at: at,
             updated_at: at,
+            not_before: None,
         };
         journal.accept(record).await.unwrap();
         let mut dead = ActionChange::new(ActionState::DeadLettered, 3, at);
