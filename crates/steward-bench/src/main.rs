@@ -180,6 +180,11 @@ struct Cli {
     #[arg(long)]
     watch_workload: Option<String>,
 
+    /// Watch: writes into `--watch-root` itself and leaves the files there (the
+    /// parent removes them all once every workload ran).
+    #[arg(long, hide = true)]
+    watch_keep: bool,
+
     /// Child: the file the supervised program appends its start and exit to.
     #[arg(long, hide = true)]
     log: Option<PathBuf>,

@@ -54,6 +54,7 @@ pub(crate) struct Shape {
     settle: Duration,
     root: Option<PathBuf>,
     only: Option<String>,
+    keep: bool,
 }
 
 impl From<&Cli> for Shape {
@@ -67,6 +68,7 @@ impl From<&Cli> for Shape {
             settle: Duration::from_secs(cli.watch_settle_secs.max(1)),
             root: cli.watch_root.clone(),
             only: cli.watch_workload.clone(),
+            keep: cli.watch_keep,
         }
     }
 }
@@ -124,10 +126,20 @@ impl Shape {
 
 /// Measures every workload, each subject (or `--only` one) in a child process of
 /// its own per workload, so that every peak resident set is one workload's.
+///
+/// The files stay until every workload ran, in one directory removed at the end:
+/// ext4 searches longer for a free inode while many were freed in the last
+/// minute, so removing a workload's files would slow the next one's writer.
 pub(crate) fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<Table> {
     let shape = &settings.watch;
     let subjects = runner::select(SUBJECTS, cli.only.as_deref())?;
-    let root = scratch::root(shape.root.as_deref())?;
+    let base = scratch::root(shape.root.as_deref())?;
+    let (root, all_files) = if shape.keep {
+        (base.clone(), None)
+    } else {
+        let all_files = Scratch::fresh_dir(&base)?;
+        (all_files.path().to_owned(), Some(all_files))
+    };
     let mut rows = Vec::new();
     for workload in shape.workloads()? {
         let extra = vec![
@@ -135,6 +147,7 @@ pub(crate) fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<Table> {
             workload.name.clone(),
             "--watch-root".to_owned(),
             root.display().to_string(),
+            "--watch-keep".to_owned(),
         ];
         let label = format!("{SCENARIO} {}", workload.name);
         rows.extend(runner::run_subjects_with(
@@ -146,9 +159,17 @@ pub(crate) fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<Table> {
             |subject| measure(subject, &workload, &root, shape),
         )?);
     }
+    if let Some(all_files) = all_files {
+        if !cli.json_only {
+            eprintln!("{SCENARIO}: removing the files …");
+        }
+        all_files
+            .close()
+            .with_context(|| format!("removing {}", root.display()))?;
+    }
     // Grouped by subject, each subject's workloads in the order they ran.
     rows.sort_by_key(|row| SUBJECTS.iter().position(|&subject| subject == row.subject));
-    Ok(table(rows, shape, &root))
+    Ok(table(rows, shape, &base))
 }
 
 fn measure(
@@ -163,8 +184,6 @@ fn measure(
         "floor" => floor::round(&scratch, workload, shape)?,
         other => bail!("unknown watch subject `{other}`"),
     };
-    // Removing 100,000 files takes a while: after the subject stopped watching.
-    scratch.remove()?;
     Ok(observed.rows(subject, workload))
 }
 
@@ -244,7 +263,7 @@ fn table(rows: Rows, shape: &Shape, root: &std::path::Path) -> Table {
             shape.dirs,
         ),
         notes: vec![
-            format!("files under {} ({}); fs.inotify.max_queued_events = {queued}, left as it is", root.display(), scratch::file_system(root)),
+            format!("files under {} ({}), all removed at the end; fs.inotify.max_queued_events = {queued}, left as it is", root.display(), scratch::file_system(root)),
             "writer: a thread of its own creating, writing and closing each file, noting the instant it called close;".to_owned(),
             "  each workload and subject in a fresh process and a fresh directory, the subject watching before the first file".to_owned(),
             "steward: a host with a `file-watcher` (paths = [dir], recursive, polling off, initial_scan off, poll_interval 1s);".to_owned(),

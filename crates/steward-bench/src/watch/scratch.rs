@@ -53,9 +53,9 @@ fn file_system_type(path: &Path) -> anyhow::Result<FsType> {
 }
 
 /// A fresh directory with `dirs` subdirectories, and the paths of the files to
-/// write there, taking the subdirectories in turn.
+/// write there, taking the subdirectories in turn. It stays: it is in the
+/// directory of the whole scenario, removed at its end.
 pub(super) struct Scratch {
-    dir: tempfile::TempDir,
     /// The directory, canonical.
     pub(super) root: PathBuf,
     /// Its subdirectories.
@@ -65,12 +65,16 @@ pub(super) struct Scratch {
 }
 
 impl Scratch {
-    pub(super) fn new(root: &Path, dirs: usize, files: usize) -> anyhow::Result<Self> {
-        let dir = tempfile::Builder::new()
+    /// A fresh directory in `root`, removed when dropped (unless kept).
+    pub(super) fn fresh_dir(root: &Path) -> anyhow::Result<tempfile::TempDir> {
+        tempfile::Builder::new()
             .prefix("steward-watch-")
             .tempdir_in(root)
-            .with_context(|| format!("creating a scratch directory in {}", root.display()))?;
-        let root = dir.path().canonicalize()?;
+            .with_context(|| format!("creating a scratch directory in {}", root.display()))
+    }
+
+    pub(super) fn new(root: &Path, dirs: usize, files: usize) -> anyhow::Result<Self> {
+        let root = Self::fresh_dir(root)?.keep().canonicalize()?;
         let dirs: Vec<PathBuf> = (0..dirs).map(|k| root.join(format!("d{k}"))).collect();
         for dir in &dirs {
             std::fs::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -79,18 +83,9 @@ impl Scratch {
             .map(|i| dirs[i % dirs.len()].join(format!("f{i:06}.dat")))
             .collect();
         Ok(Self {
-            dir,
             root,
             dirs,
             paths: Arc::new(paths),
         })
-    }
-
-    /// Removes the directory and everything in it.
-    pub(super) fn remove(self) -> anyhow::Result<()> {
-        let path = self.dir.path().to_owned();
-        self.dir
-            .close()
-            .with_context(|| format!("removing {}", path.display()))
     }
 }
