@@ -9,6 +9,7 @@
 //! cargo run --release -p steward-bench -- http        # GET a service's status over HTTP: requests/s, latency
 //! cargo run --release -p steward-bench -- restart     # a crashing program: child exit → next start, vs supervisord
 //! cargo run --release -p steward-bench -- batch       # 1,000,000 events into a batch-aggregator over 100 keys: events/s, RSS
+//! cargo run --release -p steward-bench -- watch       # bursts of 10,000 and 100,000 files, 1,000 at 500/s: missed, latency, CPU
 //! cargo run --release -p steward-bench -- all         # every scenario, one after the other
 //! cargo run --release -p steward-bench -- lifecycle --only steward --iterations 1
 //! ```
@@ -40,7 +41,9 @@ mod rpc;
 mod rss;
 mod runner;
 mod stats;
+mod watch;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
@@ -142,9 +145,49 @@ struct Cli {
     #[arg(long, default_value_t = 100)]
     live_ms: u64,
 
+    /// Watch: bursts, each of this many files written as fast as possible.
+    #[arg(long, value_delimiter = ',', default_values_t = [10_000, 100_000])]
+    watch_bursts: Vec<usize>,
+
+    /// Watch: files written at a steady pace after the bursts (0: none).
+    #[arg(long, default_value_t = 1_000)]
+    watch_paced: usize,
+
+    /// Watch: the steady pace, in files per second.
+    #[arg(long, default_value_t = 500)]
+    watch_rate: u32,
+
+    /// Watch: each file's size, in bytes.
+    #[arg(long, default_value_t = 1024)]
+    watch_file_bytes: usize,
+
+    /// Watch: subdirectories the files are spread over, in turn.
+    #[arg(long, default_value_t = 4)]
+    watch_dirs: usize,
+
+    /// Watch: once the writer is done, this long without a new event ends the wait
+    /// for the files not yet reported (and the count of late duplicates), in seconds.
+    #[arg(long, default_value_t = 5)]
+    watch_settle_secs: u64,
+
+    /// Watch: where the scratch directories go [default: the system's temporary
+    /// directory, or this program's own directory where that is tmpfs].
+    #[arg(long)]
+    watch_root: Option<PathBuf>,
+
+    /// Watch: runs only this workload (`burst_10000`, `paced_1000`, …); the parent
+    /// runs each workload in a child process of its own.
+    #[arg(long)]
+    watch_workload: Option<String>,
+
+    /// Watch: writes into `--watch-root` itself and leaves the files there (the
+    /// parent removes them all once every workload ran).
+    #[arg(long, hide = true)]
+    watch_keep: bool,
+
     /// Child: the file the supervised program appends its start and exit to.
     #[arg(long, hide = true)]
-    log: Option<std::path::PathBuf>,
+    log: Option<PathBuf>,
 
     /// Runs one subject in this process instead of each in a child process.
     #[arg(long)]
@@ -175,6 +218,10 @@ enum Scenario {
     /// 1,000,000 JSON events into a `batch-aggregator` over 100 keys, batches of
     /// 100: events per second and peak memory.
     Batch,
+    /// Bursts of 10,000 and 100,000 files of 1 KB, then 1,000 files at 500 per
+    /// second, under a `file-watcher` and a raw inotify loop: files missed and
+    /// reported twice, detection latency, CPU and memory.
+    Watch,
     /// Every scenario, one after the other.
     All,
     /// The restart scenario's supervised program: appends its start to `--log`,
@@ -198,6 +245,7 @@ fn main() -> anyhow::Result<()> {
         Scenario::Http => vec![http::run(&cli, &settings)?],
         Scenario::Restart => vec![restart::run(&cli, &settings)?],
         Scenario::Batch => vec![batch::run(&cli, &settings)?],
+        Scenario::Watch => vec![watch::run(&cli, &settings)?],
         Scenario::All => vec![
             lifecycle::run(&cli, &settings)?,
             periodic::run(&cli, &settings)?,
@@ -206,6 +254,7 @@ fn main() -> anyhow::Result<()> {
             http::run(&cli, &settings)?,
             restart::run(&cli, &settings)?,
             batch::run(&cli, &settings)?,
+            watch::run(&cli, &settings)?,
         ],
         Scenario::Child => anyhow::bail!("`child` runs as the restart scenario's program"),
     };
@@ -245,6 +294,7 @@ struct Settings {
     batch_events: u64,
     batch_keys: u64,
     batch_size: usize,
+    watch: watch::Shape,
 }
 
 impl From<&Cli> for Settings {
@@ -272,6 +322,7 @@ impl From<&Cli> for Settings {
             batch_events: cli.batch_events.max(1),
             batch_keys: cli.batch_keys.max(1),
             batch_size: cli.batch_size.max(1),
+            watch: watch::Shape::from(cli),
         }
     }
 }

@@ -13,6 +13,13 @@ pub(crate) fn peak_bytes() -> anyhow::Result<u64> {
     status_kib("VmHWM").map(|kib| kib * 1024)
 }
 
+/// Starts the peak resident set (`VmHWM`) over from the resident set now, so
+/// that [`peak_bytes`] reports the peak since this call; fails where the kernel
+/// does not allow it (before Linux 4.0, or `/proc` read-only).
+pub(crate) fn reset_peak() -> anyhow::Result<()> {
+    std::fs::write("/proc/self/clear_refs", "5").context("writing 5 to /proc/self/clear_refs")
+}
+
 /// A `NAME:   123 kB` line of `/proc/self/status`, in KiB.
 fn status_kib(name: &str) -> anyhow::Result<u64> {
     let status =

@@ -34,24 +34,38 @@ pub(crate) fn run_subjects(
     subjects: &[&str],
     measure: impl Fn(&str) -> anyhow::Result<Rows>,
 ) -> anyhow::Result<Rows> {
+    run_subjects_with(cli, scenario, scenario, subjects, &[], measure)
+}
+
+/// [`run_subjects`], with `extra` arguments for the child processes and a `label`
+/// for the progress lines (a part of a scenario, such as one of its workloads).
+pub(crate) fn run_subjects_with(
+    cli: &Cli,
+    scenario: &str,
+    label: &str,
+    subjects: &[&str],
+    extra: &[String],
+    measure: impl Fn(&str) -> anyhow::Result<Rows>,
+) -> anyhow::Result<Rows> {
     let mut rows = Vec::new();
     for &subject in subjects {
         if !cli.json_only {
-            eprintln!("{scenario}: {subject} …");
+            eprintln!("{label}: {subject} …");
         }
         let measured = if cli.only.is_some() {
             measure(subject)
         } else {
-            in_child(cli, scenario, subject)
+            in_child(cli, scenario, subject, extra)
         };
-        rows.extend(measured.with_context(|| format!("{scenario}: measuring {subject}"))?);
+        rows.extend(measured.with_context(|| format!("{label}: measuring {subject}"))?);
     }
     Ok(rows)
 }
 
 /// Runs this binary again for one subject and reads its JSON lines.
-fn in_child(cli: &Cli, scenario: &str, subject: &str) -> anyhow::Result<Rows> {
+fn in_child(cli: &Cli, scenario: &str, subject: &str, extra: &[String]) -> anyhow::Result<Rows> {
     let exe = std::env::current_exe().context("finding this program's path")?;
+    let bursts: Vec<String> = cli.watch_bursts.iter().map(usize::to_string).collect();
     let output = Command::new(exe)
         .arg(scenario)
         .args(["--only", subject, "--json-only"])
@@ -77,6 +91,13 @@ fn in_child(cli: &Cli, scenario: &str, subject: &str) -> anyhow::Result<Rows> {
         .args(["--batch-events", &cli.batch_events.to_string()])
         .args(["--batch-keys", &cli.batch_keys.to_string()])
         .args(["--batch-size", &cli.batch_size.to_string()])
+        .args(["--watch-bursts", &bursts.join(",")])
+        .args(["--watch-paced", &cli.watch_paced.to_string()])
+        .args(["--watch-rate", &cli.watch_rate.to_string()])
+        .args(["--watch-file-bytes", &cli.watch_file_bytes.to_string()])
+        .args(["--watch-dirs", &cli.watch_dirs.to_string()])
+        .args(["--watch-settle-secs", &cli.watch_settle_secs.to_string()])
+        .args(extra)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
