@@ -85,7 +85,9 @@ fn supervise<W: Work>(
             if !host.advance(&cell, State::Starting, None) {
                 break;
             }
-            let cx = Context::new(host.clone(), cell.clone(), token.clone());
+            // Boxed: the loop's future holds it for the service's whole life, and a
+            // context is several words wide.
+            let cx = Box::new(Context::new(host.clone(), cell.clone(), token.clone()));
             let start = guarded_within(cell.spec.timeout, "start", work.start(&cx));
             let ended = match Box::pin(start).await {
                 Ok(()) if token.is_cancelled() => break,
