@@ -9,6 +9,7 @@
 //! cargo run --release -p steward-bench -- http        # GET a service's status over HTTP: requests/s, latency
 //! cargo run --release -p steward-bench -- restart     # a crashing program: child exit → next start, vs supervisord
 //! cargo run --release -p steward-bench -- batch       # 1,000,000 events into a batch-aggregator over 100 keys: events/s, RSS
+//! cargo run --release -p steward-bench -- durable     # 100,000 no-op actions through an SQLite journal, 16 callers: accepted/s, completed/s
 //! cargo run --release -p steward-bench -- all         # every scenario, one after the other
 //! cargo run --release -p steward-bench -- lifecycle --only steward --iterations 1
 //! ```
@@ -27,6 +28,7 @@
 
 mod batch;
 mod cpu;
+mod durable;
 mod fanout;
 mod host;
 mod http;
@@ -72,8 +74,8 @@ struct Cli {
     #[arg(long, default_value_t = 100)]
     period_ms: u64,
 
-    /// Rpc, fanout, http and batch: how many rounds per subject, each in a fresh runtime
-    /// (latencies are pooled, rates are the median).
+    /// Rpc, fanout, http, batch and durable: how many rounds per subject, each in a
+    /// fresh runtime (latencies are pooled, rates are the median).
     #[arg(long, default_value_t = 5)]
     repeats: usize,
 
@@ -134,6 +136,18 @@ struct Cli {
     #[arg(long, default_value_t = 100)]
     batch_size: usize,
 
+    /// Durable: actions submitted per round (Steward and the floor).
+    #[arg(long, default_value_t = 100_000)]
+    durable_actions: usize,
+
+    /// Durable: jobs pushed per round by the apalis peer, which is far slower.
+    #[arg(long, default_value_t = 5_000)]
+    durable_peer_actions: usize,
+
+    /// Durable: callers submitting at once, each waiting for acceptance.
+    #[arg(long, default_value_t = 16)]
+    durable_callers: usize,
+
     /// Restart: how many restarts each subject is timed over.
     #[arg(long, default_value_t = 50)]
     restarts: usize,
@@ -175,6 +189,9 @@ enum Scenario {
     /// 1,000,000 JSON events into a `batch-aggregator` over 100 keys, batches of
     /// 100: events per second and peak memory.
     Batch,
+    /// 100,000 no-op actions accepted through an SQLite file by 16 callers, then
+    /// run: accepted and completed per second, against rusqlite and apalis-sqlite.
+    Durable,
     /// Every scenario, one after the other.
     All,
     /// The restart scenario's supervised program: appends its start to `--log`,
@@ -198,6 +215,7 @@ fn main() -> anyhow::Result<()> {
         Scenario::Http => vec![http::run(&cli, &settings)?],
         Scenario::Restart => vec![restart::run(&cli, &settings)?],
         Scenario::Batch => vec![batch::run(&cli, &settings)?],
+        Scenario::Durable => vec![durable::run(&cli, &settings)?],
         Scenario::All => vec![
             lifecycle::run(&cli, &settings)?,
             periodic::run(&cli, &settings)?,
@@ -206,6 +224,7 @@ fn main() -> anyhow::Result<()> {
             http::run(&cli, &settings)?,
             restart::run(&cli, &settings)?,
             batch::run(&cli, &settings)?,
+            durable::run(&cli, &settings)?,
         ],
         Scenario::Child => anyhow::bail!("`child` runs as the restart scenario's program"),
     };
@@ -245,6 +264,9 @@ struct Settings {
     batch_events: u64,
     batch_keys: u64,
     batch_size: usize,
+    durable_actions: usize,
+    durable_peer_actions: usize,
+    durable_callers: usize,
 }
 
 impl From<&Cli> for Settings {
@@ -272,6 +294,9 @@ impl From<&Cli> for Settings {
             batch_events: cli.batch_events.max(1),
             batch_keys: cli.batch_keys.max(1),
             batch_size: cli.batch_size.max(1),
+            durable_actions: cli.durable_actions.max(1),
+            durable_peer_actions: cli.durable_peer_actions.max(1),
+            durable_callers: cli.durable_callers.max(1),
         }
     }
 }

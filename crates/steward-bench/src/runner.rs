@@ -77,6 +77,12 @@ fn in_child(cli: &Cli, scenario: &str, subject: &str) -> anyhow::Result<Rows> {
         .args(["--batch-events", &cli.batch_events.to_string()])
         .args(["--batch-keys", &cli.batch_keys.to_string()])
         .args(["--batch-size", &cli.batch_size.to_string()])
+        .args(["--durable-actions", &cli.durable_actions.to_string()])
+        .args([
+            "--durable-peer-actions",
+            &cli.durable_peer_actions.to_string(),
+        ])
+        .args(["--durable-callers", &cli.durable_callers.to_string()])
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
