@@ -286,6 +286,7 @@ fn table(rows: Rows, settings: &Settings) -> Table {
             "  hook), SqliteStorage::setup (WAL; synchronous=OFF on the one pooled connection it runs on, sqlx's FULL on the".to_owned(),
             "  others), one worker with its defaults (batches of 10); each caller pushes with TaskSink::push on its own storage".to_owned(),
             "  clone (one transaction per job); completed = every job `Done` in the file (counted once the handler ran them all)".to_owned(),
+            "  pushes_locked: pushes refused as \"database is locked\" after sqlx's 5 s busy timeout, and made again".to_owned(),
             "commits: transactions that wrote (steward: SqliteJournal::commits; floor: its own); time_per_commit: the".to_owned(),
             "  completion time over them (each commit waits for an fsync of the WAL); rss_peak_growth as in batch".to_owned(),
         ],
