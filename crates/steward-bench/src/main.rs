@@ -10,6 +10,7 @@
 //! cargo run --release -p steward-bench -- restart     # a crashing program: child exit → next start, vs supervisord
 //! cargo run --release -p steward-bench -- batch       # 1,000,000 events into a batch-aggregator over 100 keys: events/s, RSS
 //! cargo run --release -p steward-bench -- watch       # bursts of 10,000 and 100,000 files, 1,000 at 500/s: missed, latency, CPU
+//! cargo run --release -p steward-bench -- durable     # 100,000 no-op actions through an SQLite journal, 16 callers: accepted/s, completed/s
 //! cargo run --release -p steward-bench -- all         # every scenario, one after the other
 //! cargo run --release -p steward-bench -- lifecycle --only steward --iterations 1
 //! ```
@@ -28,6 +29,7 @@
 
 mod batch;
 mod cpu;
+mod durable;
 mod fanout;
 mod host;
 mod http;
@@ -75,8 +77,8 @@ struct Cli {
     #[arg(long, default_value_t = 100)]
     period_ms: u64,
 
-    /// Rpc, fanout, http and batch: how many rounds per subject, each in a fresh runtime
-    /// (latencies are pooled, rates are the median).
+    /// Rpc, fanout, http, batch and durable: how many rounds per subject, each in a
+    /// fresh runtime (latencies are pooled, rates are the median).
     #[arg(long, default_value_t = 5)]
     repeats: usize,
 
@@ -136,6 +138,18 @@ struct Cli {
     /// Batch: events per batch (the aggregator's `max_size`).
     #[arg(long, default_value_t = 100)]
     batch_size: usize,
+
+    /// Durable: actions submitted per round (Steward and the floor).
+    #[arg(long, default_value_t = 100_000)]
+    durable_actions: usize,
+
+    /// Durable: jobs pushed per round by the apalis peer, which is far slower.
+    #[arg(long, default_value_t = 5_000)]
+    durable_peer_actions: usize,
+
+    /// Durable: callers submitting at once, each waiting for acceptance.
+    #[arg(long, default_value_t = 16)]
+    durable_callers: usize,
 
     /// Restart: how many restarts each subject is timed over.
     #[arg(long, default_value_t = 50)]
@@ -222,6 +236,9 @@ enum Scenario {
     /// second, under a `file-watcher` and a raw inotify loop: files missed and
     /// reported twice, detection latency, CPU and memory.
     Watch,
+    /// 100,000 no-op actions accepted through an SQLite file by 16 callers, then
+    /// run: accepted and completed per second, against rusqlite and apalis-sqlite.
+    Durable,
     /// Every scenario, one after the other.
     All,
     /// The restart scenario's supervised program: appends its start to `--log`,
@@ -246,6 +263,7 @@ fn main() -> anyhow::Result<()> {
         Scenario::Restart => vec![restart::run(&cli, &settings)?],
         Scenario::Batch => vec![batch::run(&cli, &settings)?],
         Scenario::Watch => vec![watch::run(&cli, &settings)?],
+        Scenario::Durable => vec![durable::run(&cli, &settings)?],
         Scenario::All => vec![
             lifecycle::run(&cli, &settings)?,
             periodic::run(&cli, &settings)?,
@@ -255,6 +273,7 @@ fn main() -> anyhow::Result<()> {
             restart::run(&cli, &settings)?,
             batch::run(&cli, &settings)?,
             watch::run(&cli, &settings)?,
+            durable::run(&cli, &settings)?,
         ],
         Scenario::Child => anyhow::bail!("`child` runs as the restart scenario's program"),
     };
@@ -295,6 +314,9 @@ struct Settings {
     batch_keys: u64,
     batch_size: usize,
     watch: watch::Shape,
+    durable_actions: usize,
+    durable_peer_actions: usize,
+    durable_callers: usize,
 }
 
 impl From<&Cli> for Settings {
@@ -323,6 +345,9 @@ impl From<&Cli> for Settings {
             batch_keys: cli.batch_keys.max(1),
             batch_size: cli.batch_size.max(1),
             watch: watch::Shape::from(cli),
+            durable_actions: cli.durable_actions.max(1),
+            durable_peer_actions: cli.durable_peer_actions.max(1),
+            durable_callers: cli.durable_callers.max(1),
         }
     }
 }

@@ -81,31 +81,46 @@ impl Table {
             ];
         }
         let ratio = self.ratio(row);
-        let (target, verdict) = match self.target(row) {
-            Some(rule) => {
-                let versus = match rule {
-                    Rule::VersusAtMost(other, _) | Rule::VersusAtLeast(other, _) => {
-                        self.ratio_to(row, other)
-                    }
-                    _ => None,
-                };
-                let met = match rule {
-                    Rule::RatioAtMost(limit) => ratio.map(|ratio| ratio <= *limit),
-                    Rule::RatioAtLeast(limit) => ratio.map(|ratio| ratio >= *limit),
-                    Rule::AtMost(limit) => Some(row.value <= *limit),
-                    Rule::AtLeast(limit) => Some(row.value >= *limit),
-                    Rule::VersusAtMost(_, limit) => versus.map(|ratio| ratio <= *limit),
-                    Rule::VersusAtLeast(_, limit) => versus.map(|ratio| ratio >= *limit),
-                };
-                let verdict = match met {
-                    Some(true) => "ok",
-                    Some(false) => "MISSED",
-                    None => "?",
-                };
-                (describe(rule, &row.unit, versus), verdict.to_owned())
-            }
-            None => (String::new(), String::new()),
+        // Every target the row has, in words, and met only if each is.
+        let mut targets = Vec::new();
+        let mut verdict = None;
+        for rule in self.targets(row) {
+            let versus = match rule {
+                Rule::VersusAtMost(other, _) | Rule::VersusAtLeast(other, _) => {
+                    self.ratio_to(row, other)
+                }
+                _ => None,
+            };
+            let met = match rule {
+                Rule::RatioAtMost(limit) => ratio.map(|ratio| ratio <= *limit),
+                Rule::RatioAtLeast(limit) => ratio.map(|ratio| ratio >= *limit),
+                Rule::AtMost(limit) => Some(row.value <= *limit),
+                Rule::AtLeast(limit) => Some(row.value >= *limit),
+                Rule::VersusAtMost(_, limit) => versus.map(|ratio| ratio <= *limit),
+                Rule::VersusAtLeast(_, limit) => versus.map(|ratio| ratio >= *limit),
+            };
+            let one = match met {
+                Some(true) => "ok",
+                Some(false) => "MISSED",
+                None => "?",
+            };
+            verdict = Some(match (verdict, one) {
+                (Some("MISSED"), _) | (_, "MISSED") => "MISSED",
+                (Some("?"), _) | (_, "?") => "?",
+                _ => "ok",
+            });
+            targets.push((describe(rule, &row.unit, versus), one));
+        }
+        // With several targets, each says whether it is met.
+        let target = match targets.as_slice() {
+            [(target, _)] => target.clone(),
+            several => several
+                .iter()
+                .map(|(target, met)| format!("{target}: {met}"))
+                .collect::<Vec<_>>()
+                .join("; "),
         };
+        let verdict = verdict.unwrap_or_default().to_owned();
         [
             row.subject.clone(),
             row.metric.clone(),
@@ -121,7 +136,7 @@ impl Table {
     fn ratio(&self, row: &Measurement) -> Option<f64> {
         if !matches!(
             row.unit.as_str(),
-            "ms" | "µs" | "bytes" | "s" | "calls/s" | "events/s" | "requests/s"
+            "ms" | "µs" | "bytes" | "s" | "calls/s" | "events/s" | "requests/s" | "actions/s"
         ) {
             return None;
         }
@@ -138,10 +153,10 @@ impl Table {
         (base.value > 0.0 && row.value.is_finite()).then(|| row.value / base.value)
     }
 
-    fn target(&self, row: &Measurement) -> Option<&Rule> {
+    fn targets<'a>(&'a self, row: &'a Measurement) -> impl Iterator<Item = &'a Rule> {
         self.targets
             .iter()
-            .find(|target| target.subject == row.subject && target.metric == row.metric)
+            .filter(|target| target.subject == row.subject && target.metric == row.metric)
             .map(|target| &target.rule)
     }
 }

@@ -97,6 +97,12 @@ fn in_child(cli: &Cli, scenario: &str, subject: &str, extra: &[String]) -> anyho
         .args(["--watch-file-bytes", &cli.watch_file_bytes.to_string()])
         .args(["--watch-dirs", &cli.watch_dirs.to_string()])
         .args(["--watch-settle-secs", &cli.watch_settle_secs.to_string()])
+        .args(["--durable-actions", &cli.durable_actions.to_string()])
+        .args([
+            "--durable-peer-actions",
+            &cli.durable_peer_actions.to_string(),
+        ])
+        .args(["--durable-callers", &cli.durable_callers.to_string()])
         .args(extra)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
