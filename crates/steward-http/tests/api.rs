@@ -268,5 +268,24 @@ async fn an_action_sent_for_later_is_held_and_can_be_cancelled() {
         "{body}"
     );
     assert!(error["message"].as_str().unwrap().contains("at:"), "{body}");
+
+    for (query, says) in [
+        ("after=1h&at=2030-01-01T00:00:00Z", "not both"),
+        ("after=10000000y", "cannot schedule"),
+    ] {
+        let (status, body) = json(
+            plane
+                .post(&format!("{greet}?{query}"), r#"{"name":"eve"}"#)
+                .await,
+        )
+        .await;
+        let error = &body["error"];
+        assert_eq!(
+            (status, &error["code"]),
+            (400, &json!("bad_query")),
+            "{body}"
+        );
+        assert!(error["message"].as_str().unwrap().contains(says), "{body}");
+    }
     plane.stop().await;
 }

@@ -222,3 +222,62 @@ async fn until_record(
     }
     panic!("action {id} never got there");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_time_no_journal_can_keep_is_refused_and_held_actions_are_bounded() {
+    let ran = Arc::default();
+    let host = TestHost::builder()
+        .service(
+            continuous(
+                "clerk",
+                Clerk {
+                    ran,
+                    ..Clerk::default()
+                },
+            )
+            .actions(table())
+            .mailbox(2),
+        )
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("clerk", State::Running).await.unwrap();
+    let clerk = host.handle().of::<Clerk>();
+    let far = clerk.act("note", "far").after(Duration::MAX).submit().await;
+    assert!(
+        matches!(far, Err(steward::ActionError::BadSchedule(_))),
+        "{far:?}"
+    );
+    let beyond = clerk
+        .act("note", "beyond")
+        .at(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+        .submit()
+        .await;
+    assert!(
+        matches!(beyond, Err(steward::ActionError::BadSchedule(_))),
+        "{beyond:?}"
+    );
+
+    for label in ["one", "two"] {
+        clerk
+            .act("note", label)
+            .after(Duration::from_secs(60))
+            .submit()
+            .await
+            .unwrap();
+    }
+    let third = clerk
+        .act("note", "three")
+        .after(Duration::from_secs(60))
+        .submit()
+        .await;
+    assert!(
+        matches!(
+            third,
+            Err(steward::ActionError::QueueFull { capacity: 2, .. })
+        ),
+        "{third:?}"
+    );
+    assert_eq!(scheduled(&host).await, 2);
+    host.shutdown().await;
+}

@@ -14,7 +14,7 @@
 //!   counted, nothing is rescanned.
 //!
 //! Both hand each reported path, with the instant it was received, to the same
-//! [`Tally`](tally::Tally). The wait ends when every file was reported, or
+//! [`Tally`]. The wait ends when every file was reported, or
 //! when, the writer done, no report came for the settle time; the files not
 //! reported by then are missed. CPU and memory are read at that moment. The
 //! subject then listens for one more settle time of quiet, so that a file

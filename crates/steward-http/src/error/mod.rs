@@ -77,6 +77,7 @@ impl From<ActionError> for ApiError {
             ActionError::UnknownId(_) => codes::UNKNOWN_ACTION_ID,
             ActionError::BadId(_) => codes::BAD_ACTION_ID,
             ActionError::BadParameters { .. } => codes::BAD_PARAMETERS,
+            ActionError::BadSchedule(_) => codes::BAD_QUERY,
             ActionError::NotSupported { .. } => codes::NOT_SUPPORTED,
             ActionError::QueueFull { .. } => codes::QUEUE_FULL,
             ActionError::NotRunning { .. } => codes::NOT_RUNNING,

@@ -59,6 +59,10 @@ pub(crate) async fn send(
     JsonBody(params): JsonBody,
 ) -> Result<Response, ApiError> {
     let Query(options) = options?;
+    if options.after.is_some() && options.at.is_some() {
+        let message = "give `after` or `at`, not both".to_owned();
+        return Err(ApiError::of(codes::BAD_QUERY, message));
+    }
     let mut request = host
         .named(&name)
         .act_json(&action, params)

@@ -67,6 +67,9 @@ pub enum ActionError {
     /// The host is shutting down and accepts no more actions.
     #[error("the host is shutting down; action not accepted")]
     ShuttingDown,
+    /// The time an action was scheduled for cannot be kept (past year 9999).
+    #[error("cannot schedule the action: {0}")]
+    BadSchedule(String),
     /// The handler ran past the action's timeout and was cancelled.
     #[error("action `{action}` timed out after {}", humantime::format_duration(*.after))]
     TimedOut {

@@ -72,7 +72,6 @@ impl JobState {
 }
 
 /// Tells a waiting caller that its action will not finish in this host.
-/// Tells a caller waiting for `job` that it will not hear the outcome.
 pub(crate) fn abandon(mut job: Job) {
     if let Some(reply) = job.reply.take() {
         let _ = reply.send(Err(ActionError::Abandoned(job.id)));

@@ -63,10 +63,11 @@ pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), A
     let record = read_record(host, id).await?;
     let index = host.find_name(&record.service)?;
     let removed = host.cells[index].actions.as_ref().and_then(|actions| {
+        // Held first: a due action moves from there to the mailbox, never back.
         actions
-            .mailbox
-            .remove(id)
-            .or_else(|| actions.waiting.take(id))
+            .waiting
+            .take(id)
+            .or_else(|| actions.mailbox.remove(id))
     });
     let Some(mut job) = removed else {
         let state = if record.state == ActionState::Queued {

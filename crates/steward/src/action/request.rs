@@ -137,6 +137,8 @@ impl ActionRequest {
     /// It is accepted and journaled now, and held outside the mailbox until its
     /// time; with a durable journal it survives restarts (one due while the host
     /// was down runs soon after the next start). Until then it can be cancelled.
+    /// Held actions count against the mailbox's capacity as queued ones do, and a
+    /// time after the year 9999 is refused with [`ActionError::BadSchedule`].
     ///
     /// ```
     /// # use steward::HostHandle;
@@ -202,12 +204,22 @@ impl ActionRequest {
         let now = host.clock.now();
         let not_before = match self.not_before {
             Some(NotBefore::At(time)) => Some(time),
-            Some(NotBefore::After(delay)) => chrono::Duration::from_std(delay)
-                .ok()
-                .and_then(|delay| now.checked_add_signed(delay)),
+            Some(NotBefore::After(delay)) => Some(
+                chrono::Duration::from_std(delay)
+                    .ok()
+                    .and_then(|delay| now.checked_add_signed(delay))
+                    .ok_or_else(|| {
+                        ActionError::BadSchedule(format!("a delay of {delay:?} is too long"))
+                    })?,
+            ),
             None => None,
         }
         .filter(|&time| time > now);
+        if let Some(time) = not_before.filter(|&time| time > latest_schedulable()) {
+            return Err(ActionError::BadSchedule(format!(
+                "{time} is after the last time a journal can keep, the end of year 9999"
+            )));
+        }
         let id = ActionId::at(now);
         let correlation_id: Option<Arc<str>> = self.correlation_id.map(Into::into);
         let record = ActionRecord {
@@ -319,9 +331,29 @@ impl Accepted {
             if actions.mailbox.is_closed() {
                 return Err(ActionError::ShuttingDown);
             }
+            // Held ones are bounded like queued ones: by the mailbox's capacity.
+            if actions.waiting.len() >= actions.mailbox.capacity() {
+                return Err(ActionError::QueueFull {
+                    service: cell.name.to_string(),
+                    capacity: actions.mailbox.capacity(),
+                });
+            }
             let (id, action) = (job.id, job.action.clone());
-            host.journal.accept(record).await?;
-            hold_until(&host, index, job, at);
+            // If the caller gives up while the journal writes, the action is held
+            // all the same: once accepted, it must not be stranded.
+            let mut held = Held {
+                host: &host,
+                index,
+                at,
+                job: Some(job),
+            };
+            match host.journal.accept(record).await {
+                Ok(()) => held.hold(),
+                Err(error) => {
+                    held.job = None;
+                    return Err(error.into());
+                }
+            }
             return Ok((id, action));
         }
         let slot = actions.mailbox.reserve(&cell.name, wait).await?;
@@ -351,6 +383,34 @@ impl std::fmt::Debug for ActionRequest {
             .field("if_full", &self.if_full)
             .finish_non_exhaustive()
     }
+}
+
+/// A scheduled action whose journal record is being written, held when dropped.
+struct Held<'a> {
+    host: &'a Arc<HostShared>,
+    index: usize,
+    at: DateTime<Utc>,
+    job: Option<Job>,
+}
+
+impl Held<'_> {
+    fn hold(&mut self) {
+        if let Some(job) = self.job.take() {
+            hold_until(self.host, self.index, job, self.at);
+        }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.hold();
+    }
+}
+
+/// The last time a scheduled action may be set for: journals write times with a
+/// four-digit year.
+fn latest_schedulable() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// An action whose journal record is being written, queued when dropped.
