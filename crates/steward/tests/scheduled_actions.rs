@@ -53,18 +53,21 @@ fn table() -> ActionTable<Clerk> {
 }
 
 async fn host(journal: Arc<MemoryJournal>, ran: Arc<Mutex<Vec<String>>>) -> TestHost {
+    host_with_mailbox(journal, ran, 1024).await
+}
+
+async fn host_with_mailbox(
+    journal: Arc<MemoryJournal>,
+    ran: Arc<Mutex<Vec<String>>>,
+    mailbox: usize,
+) -> TestHost {
+    let clerk = Clerk {
+        ran,
+        ..Clerk::default()
+    };
     let host = TestHost::builder()
         .with(|builder| builder.journal(journal))
-        .service(
-            continuous(
-                "clerk",
-                Clerk {
-                    ran,
-                    ..Clerk::default()
-                },
-            )
-            .actions(table()),
-        )
+        .service(continuous("clerk", clerk).actions(table()).mailbox(mailbox))
         .start()
         .await
         .unwrap();
@@ -225,23 +228,7 @@ async fn until_record(
 
 #[tokio::test(start_paused = true)]
 async fn a_time_no_journal_can_keep_is_refused_and_held_actions_are_bounded() {
-    let ran = Arc::default();
-    let host = TestHost::builder()
-        .service(
-            continuous(
-                "clerk",
-                Clerk {
-                    ran,
-                    ..Clerk::default()
-                },
-            )
-            .actions(table())
-            .mailbox(2),
-        )
-        .start()
-        .await
-        .unwrap();
-    host.wait_for("clerk", State::Running).await.unwrap();
+    let host = host_with_mailbox(Arc::default(), Arc::default(), 2).await;
     let clerk = host.handle().of::<Clerk>();
     let far = clerk.act("note", "far").after(Duration::MAX).submit().await;
     assert!(
