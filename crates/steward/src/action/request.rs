@@ -327,42 +327,33 @@ impl Accepted {
         // Actions sent before the host starts wait until the journal's unfinished
         // ones are back in line, so none is queued twice.
         host.until_accepting().await;
-        if let Some(at) = not_before {
-            if actions.mailbox.is_closed() {
-                return Err(ActionError::ShuttingDown);
-            }
-            // Held ones are bounded like queued ones: by the mailbox's capacity.
-            if actions.waiting.len() >= actions.mailbox.capacity() {
-                return Err(ActionError::QueueFull {
-                    service: cell.name.to_string(),
-                    capacity: actions.mailbox.capacity(),
-                });
-            }
-            let (id, action) = (job.id, job.action.clone());
-            // If the caller gives up while the journal writes, the action is held
-            // all the same: once accepted, it must not be stranded.
-            let mut held = Held {
-                host: &host,
-                index,
-                at,
-                job: Some(job),
-            };
-            match host.journal.accept(record).await {
-                Ok(()) => held.hold(),
-                Err(error) => {
-                    held.job = None;
-                    return Err(error.into());
+        let (id, action) = (job.id, job.action.clone());
+        let delivery = match not_before {
+            Some(at) => {
+                if actions.mailbox.is_closed() {
+                    return Err(ActionError::ShuttingDown);
+                }
+                // Held ones are bounded like queued ones: by the mailbox's capacity.
+                if actions.waiting.len() >= actions.mailbox.capacity() {
+                    return Err(ActionError::QueueFull {
+                        service: cell.name.to_string(),
+                        capacity: actions.mailbox.capacity(),
+                    });
+                }
+                Delivery::Hold {
+                    host: &host,
+                    index,
+                    at,
+                    job,
                 }
             }
-            return Ok((id, action));
-        }
-        let slot = actions.mailbox.reserve(&cell.name, wait).await?;
-        let (id, action) = (job.id, job.action.clone());
-        // If the caller gives up while the journal writes, the action is queued all
-        // the same: once accepted, it must not be lost.
-        let mut pending = Pending(Some((slot, job)));
+            None => Delivery::Queue(actions.mailbox.reserve(&cell.name, wait).await?, job),
+        };
+        // If the caller gives up while the journal writes, the action is delivered
+        // all the same: once accepted, it must not be lost or stranded.
+        let mut pending = Pending(Some(delivery));
         match host.journal.accept(record).await {
-            Ok(()) => pending.push(),
+            Ok(()) => pending.deliver(),
             Err(error) => {
                 pending.0 = None;
                 return Err(error.into());
@@ -385,48 +376,46 @@ impl std::fmt::Debug for ActionRequest {
     }
 }
 
-/// A scheduled action whose journal record is being written, held when dropped.
-struct Held<'a> {
-    host: &'a Arc<HostShared>,
-    index: usize,
-    at: DateTime<Utc>,
-    job: Option<Job>,
-}
-
-impl Held<'_> {
-    fn hold(&mut self) {
-        if let Some(job) = self.job.take() {
-            hold_until(self.host, self.index, job, self.at);
-        }
-    }
-}
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        self.hold();
-    }
-}
-
 /// The last time a scheduled action may be set for: journals write times with a
 /// four-digit year.
 fn latest_schedulable() -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-/// An action whose journal record is being written, queued when dropped.
-struct Pending<'a>(Option<(super::mailbox::Slot<'a>, Job)>);
+/// Where an accepted action goes once its journal record is written.
+enum Delivery<'a> {
+    /// Into the mailbox, in the place reserved for it.
+    Queue(super::mailbox::Slot<'a>, Job),
+    /// Beside it, until its time.
+    Hold {
+        host: &'a Arc<HostShared>,
+        index: usize,
+        at: DateTime<Utc>,
+        job: Job,
+    },
+}
+
+/// An action whose journal record is being written, delivered when dropped.
+struct Pending<'a>(Option<Delivery<'a>>);
 
 impl Pending<'_> {
-    fn push(&mut self) {
-        if let Some((slot, job)) = self.0.take() {
-            slot.push(job);
+    fn deliver(&mut self) {
+        match self.0.take() {
+            Some(Delivery::Queue(slot, job)) => slot.push(job),
+            Some(Delivery::Hold {
+                host,
+                index,
+                at,
+                job,
+            }) => hold_until(host, index, job, at),
+            None => {}
         }
     }
 }
 
 impl Drop for Pending<'_> {
     fn drop(&mut self) {
-        self.push();
+        self.deliver();
     }
 }
 
