@@ -1,8 +1,11 @@
 //! What the Steward subjects share: a host of one service started and running,
-//! an idle service, and the check that a shutdown stopped everything cleanly.
+//! an idle service, a service with a no-op action, and the check that a shutdown
+//! stopped everything cleanly.
 
 use anyhow::ensure;
-use steward::{Context, Continuous, Host, RunningHost, ServiceDef, ShutdownReport, State};
+use steward::{
+    ActionTable, Context, Continuous, Host, RunningHost, ServiceDef, ShutdownReport, State,
+};
 
 /// Idles until stopped.
 pub(crate) struct Idle;
@@ -12,6 +15,29 @@ impl Continuous for Idle {
         cx.cancelled().await;
         Ok(())
     }
+}
+
+/// Idles until stopped; its action `noop` does nothing.
+pub(crate) struct Noop;
+
+impl Noop {
+    async fn noop(&self, _cx: &Context) -> steward::Result<()> {
+        Ok(())
+    }
+}
+
+impl Continuous for Noop {
+    async fn run(&self, cx: &Context) -> steward::Result {
+        cx.cancelled().await;
+        Ok(())
+    }
+}
+
+/// [`Noop`]'s one action.
+pub(crate) fn noop_actions() -> ActionTable<Noop> {
+    ActionTable::new().action("noop", "does nothing", |svc: &Noop, cx, (): ()| {
+        Box::pin(svc.noop(cx))
+    })
 }
 
 /// A host of `def` alone, started, with the service running.

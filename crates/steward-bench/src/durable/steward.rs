@@ -8,34 +8,18 @@ use std::time::Instant;
 
 use anyhow::{Context as _, anyhow};
 use steward::{
-    ActionChange, ActionId, ActionRecord, ActionTable, Context, Continuous, Host, Journal,
-    JournalFuture, ServiceRef, State, continuous,
+    ActionChange, ActionId, ActionRecord, Host, Journal, JournalFuture, ServiceRef, State,
+    continuous,
 };
 use steward_sqlite::SqliteJournal;
 use tokio::sync::oneshot;
 
 use super::{Load, Round};
-use crate::host;
+use crate::host::{self, Noop};
 
 /// As many handlers as the mailbox holds actions (its default, 1,024): with one at
 /// a time (the default), each action would wait for two commits before the next.
 const HANDLERS: usize = 1024;
-
-/// Idles until stopped; its action does nothing.
-struct Noop;
-
-impl Noop {
-    async fn noop(&self, _cx: &Context) -> steward::Result<()> {
-        Ok(())
-    }
-}
-
-impl Continuous for Noop {
-    async fn run(&self, cx: &Context) -> steward::Result {
-        cx.cancelled().await;
-        Ok(())
-    }
-}
 
 impl super::Submitter for ServiceRef<Noop> {
     async fn submit(&mut self) -> anyhow::Result<()> {
@@ -117,11 +101,8 @@ pub(super) async fn round(load: Load) -> anyhow::Result<Round> {
         finished: AtomicU64::new(0),
         done: Mutex::new(Some(done)),
     });
-    let actions = ActionTable::new().action("noop", "does nothing", |svc: &Noop, cx, (): ()| {
-        Box::pin(svc.noop(cx))
-    });
     let def = continuous("noop", Noop)
-        .actions(actions)
+        .actions(host::noop_actions())
         .max_concurrency(HANDLERS);
     let running = Host::builder()
         .env_prefix(None)

@@ -3,10 +3,10 @@
 
 use anyhow::ensure;
 use serde_json::Value;
-use steward::{ActionTable, Context, Continuous, ServiceRef, continuous};
+use steward::{ServiceRef, continuous};
 
 use super::{Load, Round};
-use crate::host;
+use crate::host::{self, Noop};
 
 /// Which client path the calls take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,22 +15,6 @@ pub(super) enum Path {
     Typed,
     /// `act_json("noop", null)` → `send::<Value>()`: JSON in and out, by name.
     Json,
-}
-
-/// Idles until stopped; its action does nothing.
-struct Noop;
-
-impl Noop {
-    async fn noop(&self, _cx: &Context) -> steward::Result<()> {
-        Ok(())
-    }
-}
-
-impl Continuous for Noop {
-    async fn run(&self, cx: &Context) -> steward::Result {
-        cx.cancelled().await;
-        Ok(())
-    }
 }
 
 /// The typed path.
@@ -57,11 +41,8 @@ impl super::Caller for Json {
 }
 
 pub(super) async fn round(load: Load, path: Path) -> anyhow::Result<Round> {
-    let actions = ActionTable::new().action("noop", "does nothing", |svc: &Noop, cx, (): ()| {
-        Box::pin(svc.noop(cx))
-    });
     let def = continuous("noop", Noop)
-        .actions(actions)
+        .actions(host::noop_actions())
         .max_concurrency(load.in_flight_total())
         .mailbox(1024);
     let running = host::start_one(def).await?;
