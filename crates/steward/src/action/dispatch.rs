@@ -4,8 +4,10 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -17,6 +19,7 @@ use tracing::Instrument;
 use super::journal::ActionChange;
 use super::scheduled::Waiting;
 use super::table::CallError;
+use super::woken::Woken;
 use super::{ActionError, ActionId, ActionState, ErasedTable, Job, Mailbox, Payload};
 use crate::client::QueueInfo;
 use crate::context::{Context, Correlation};
@@ -174,7 +177,9 @@ pub(crate) async fn beside<T>(
     cx: &Context,
 ) -> T {
     let serving = serve(host, cell, actions, service, cx);
-    tokio::pin!(run, serving);
+    // Polled only when it woke the task, not at every action the task serves.
+    let mut run = Woken::new(run);
+    tokio::pin!(serving);
     tokio::select! {
         ended = &mut run => {
             if cx.is_cancelled() {
@@ -197,9 +202,9 @@ pub(crate) async fn serve(
     cx: &Context,
 ) {
     let limit = actions.max_concurrency.max(1);
-    // Registered once: a wait for cancellation costs a lock to set up.
-    let stopped = cx.cancelled();
-    tokio::pin!(stopped);
+    // Registered once: a wait for cancellation costs a lock to set up; and polled
+    // only when it woke the task, not at every action.
+    let mut stopped = Woken::new(cx.cancelled());
     if limit == 1 {
         // One at a time: run each attempt in place, with no set of futures to keep.
         loop {
@@ -216,6 +221,10 @@ pub(crate) async fn serve(
         }
     }
     let mut running = FuturesUnordered::new();
+    // Most attempts finish at their first poll (an immediate journal, a handler
+    // that does not wait). Those run here, in one place reused from each to the
+    // next; only one that waits moves to a place of its own among `running`.
+    let mut here = Box::pin(None);
     loop {
         tokio::select! {
             biased;
@@ -223,14 +232,37 @@ pub(crate) async fn serve(
             Some(()) = running.next(), if !running.is_empty() => {}
             job = actions.mailbox.pop(), if running.len() < limit => {
                 let counted = Running::new(actions);
-                running.push(async move {
-                    attempt(host, cell, actions, service, cx, job).await;
+                here.set(Some(attempt(host, cell, actions, service, cx, job)));
+                if poll_once(here.as_mut()).await.is_ready() {
+                    here.set(None);
                     drop(counted);
-                });
+                } else {
+                    let mut waiting = std::mem::replace(&mut here, Box::pin(None));
+                    running.push(async move {
+                        std::future::poll_fn(|task| poll_in(waiting.as_mut(), task)).await;
+                        drop(counted);
+                    });
+                }
             }
         }
     }
     while running.next().await.is_some() {}
+}
+
+/// Polls the future in `place` once, from inside an async fn.
+async fn poll_once<F: Future<Output = ()>>(mut place: Pin<&mut Option<F>>) -> Poll<()> {
+    std::future::poll_fn(|task| Poll::Ready(poll_in(place.as_mut(), task))).await
+}
+
+/// Polls the future in `place`; an empty place is done.
+fn poll_in<F: Future<Output = ()>>(
+    place: Pin<&mut Option<F>>,
+    task: &mut TaskContext<'_>,
+) -> Poll<()> {
+    match place.as_pin_mut() {
+        Some(future) => future.poll(task),
+        None => Poll::Ready(()),
+    }
 }
 
 /// Holds an action through its attempt, journal writes included. Dropped before it
@@ -272,6 +304,13 @@ async fn attempt(
         correlation_id = %correlation,
         attempt = job.attempts,
     );
+    // A span nobody records is not entered: with no subscriber, entering one still
+    // formats an activity line for `log` when tracing's `log` feature is on.
+    let span = if span.is_disabled() {
+        tracing::Span::none()
+    } else {
+        span
+    };
     let cx = cx.handling(job.id, job.attempts, correlation);
     let (id, attempts, want_json) = (job.id, job.attempts, job.want_json);
     let (entry, action, timeout) = (job.entry, job.action.clone(), job.timeout);

@@ -43,17 +43,22 @@ impl Inner {
         self.finished.get(at)
     }
 
-    /// Moves a record that just finished into the ring, forgetting the oldest.
-    fn retire(&mut self, record: ActionRecord, keep: usize) {
+    /// Moves a record that just finished into the ring; returns the oldest, which
+    /// it forgot, for the caller to drop once the lock is released.
+    #[must_use = "the forgotten record is dropped after the lock"]
+    fn retire(&mut self, record: ActionRecord, keep: usize) -> Option<ActionRecord> {
         let number = self.first + self.finished.len() as u64;
         self.index.insert(record.id, number);
         self.finished.push_back(record);
+        let mut forgotten = None;
         while self.finished.len() > keep {
             if let Some(old) = self.finished.pop_front() {
                 self.index.remove(&old.id);
+                forgotten = Some(old);
             }
             self.first += 1;
         }
+        forgotten
     }
 }
 
@@ -124,17 +129,22 @@ impl Journal for MemoryJournal {
     fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
         let mut inner = self.lock();
         let retire = change.state.is_finished() && change.state != ActionState::DeadLettered;
+        let mut forgotten = None;
         if let Some(record) = inner.active.get_mut(&id) {
             apply(record, change);
             if retire {
                 if let Some(record) = inner.active.remove(&id) {
-                    inner.retire(record, self.keep_finished);
+                    forgotten = inner.retire(record, self.keep_finished);
                 }
             }
         } else if let Some(record) = inner.finished_mut(id) {
             // Rare: a finished action changed again.
             apply(record, change);
         }
+        // Dropped unlocked: freeing a record long out of cache is slow, and callers
+        // accepting actions wait for this lock.
+        drop(inner);
+        drop(forgotten);
         JournalFuture::ready(Ok(()))
     }
 

@@ -19,6 +19,7 @@ mod scheduled;
 mod sequence;
 mod table;
 mod typed;
+mod woken;
 
 pub(crate) mod dispatch;
 

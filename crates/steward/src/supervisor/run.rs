@@ -34,6 +34,13 @@ pub(crate) fn spawn_supervisor<W: Work>(
     token: CancellationToken,
 ) -> JoinHandle<()> {
     let span = tracing::info_span!("service", name = %cell.name);
+    // Entered at every poll of the task: one nobody records is left out (with no
+    // subscriber, entering it still formats a line for tracing's `log` feature).
+    let span = if span.is_disabled() {
+        tracing::Span::none()
+    } else {
+        span
+    };
     let tracker = host.tracker.clone();
     let supervisor = supervise(work, host.clone(), cell.clone(), token);
     tracker.spawn(guard_supervisor(supervisor, host, cell).instrument(span))
