@@ -65,7 +65,6 @@ struct Inner {
     /// Metrics registered by services and adapters, by name, with a handle on
     /// those registered to be shared.
     registry: Mutex<(Registry, HashMap<String, Option<Shared>>)>,
-    runs: Family<Labels<2>, Counter>,
     run_duration: Family<Labels<1>, Durations>,
     action_duration: Family<Labels<3>, Durations>,
     events: Family<Labels<2>, Counter>,
@@ -162,6 +161,7 @@ impl Metrics {
         let up = Family::<Labels<1>, Gauge>::default();
         let restarts = Family::<Labels<1>, Counter>::default();
         let queue = Family::<Labels<1>, Gauge>::default();
+        let runs = Family::<Labels<2>, Counter>::default();
         for cell in &self.inner.cells {
             let service = [("service", Text::Shared(cell.name.clone()))];
             let running = cell.current_state() == State::Running;
@@ -172,6 +172,19 @@ impl Metrics {
             if let Some(actions) = &cell.actions {
                 let depth = i64::try_from(actions.mailbox.depth()).unwrap_or(i64::MAX);
                 queue.get_or_create(&service).set(depth);
+            }
+            // Counted beside the run histogram, where a tick touches one cache
+            // line; a service that never ran has no series yet.
+            if let Some(counts) = cell.run_counts() {
+                let (succeeded, failed) = counts.0.outcomes();
+                for (outcome, count) in [(Outcome::Success, succeeded), (Outcome::Failure, failed)]
+                {
+                    let labels = [
+                        service[0].clone(),
+                        ("outcome", Text::Static(outcome.as_str())),
+                    ];
+                    runs.get_or_create(&labels).inc_by(count);
+                }
             }
         }
         let inner = &self.inner;
@@ -188,7 +201,7 @@ impl Metrics {
         registry.register(
             "service_runs",
             "Runs of a continuous service that ended by themselves, and ticks of a periodic one, by outcome",
-            inner.runs.clone(),
+            runs,
         );
         registry.register(
             "service_run_duration_seconds",
@@ -215,22 +228,8 @@ impl Metrics {
     /// A service's run counters and duration histogram, for it to keep rather
     /// than look them up per run.
     pub(crate) fn runs(&self, service: &Arc<str>) -> RunMetrics {
-        let service = Text::Shared(service.clone());
-        let counter = |outcome: Outcome| {
-            let labels = [
-                ("service", service.clone()),
-                ("outcome", Text::Static(outcome.as_str())),
-            ];
-            self.inner.runs.get_or_create_owned(&labels)
-        };
-        RunMetrics {
-            succeeded: counter(Outcome::Success),
-            failed: counter(Outcome::Failure),
-            duration: self
-                .inner
-                .run_duration
-                .get_or_create_owned(&[("service", service.clone())]),
-        }
+        let labels = [("service", Text::Shared(service.clone()))];
+        RunMetrics(self.inner.run_duration.get_or_create_owned(&labels))
     }
 
     /// The histogram of an action's attempts that ended in `state`; the
@@ -264,22 +263,15 @@ impl Metrics {
     }
 }
 
-/// One service's runs (or ticks) by outcome, and how long they took.
-#[derive(Debug)]
-pub(crate) struct RunMetrics {
-    succeeded: Counter,
-    failed: Counter,
-    duration: Durations,
-}
+/// One service's runs (or ticks) by outcome, and how long they took; clones
+/// share their counts.
+#[derive(Debug, Clone)]
+pub(crate) struct RunMetrics(Durations);
 
 impl RunMetrics {
     /// A run or tick ended.
     pub(crate) fn ended(&self, outcome: Outcome, took: Duration) {
-        match outcome {
-            Outcome::Success => self.succeeded.inc(),
-            Outcome::Failure => self.failed.inc(),
-        };
-        self.duration.observe(took);
+        self.0.ended(outcome, took);
     }
 }
 

@@ -104,9 +104,17 @@ impl ServiceCell {
 
     /// Records a run (or tick) that ended.
     pub(crate) fn run_ended(&self, metrics: &Metrics, outcome: Outcome, took: Duration) {
-        self.runs
-            .get_or_init(|| metrics.runs(&self.name))
-            .ended(outcome, took);
+        self.run_metrics(metrics).ended(outcome, took);
+    }
+
+    /// Its run metrics, if it has run.
+    pub(crate) fn run_counts(&self) -> Option<&RunMetrics> {
+        self.runs.get()
+    }
+
+    /// Its run metrics, registered when first asked for.
+    pub(crate) fn run_metrics(&self, metrics: &Metrics) -> &RunMetrics {
+        self.runs.get_or_init(|| metrics.runs(&self.name))
     }
 
     /// A periodic service's tick history, kept beside the service itself.
