@@ -20,6 +20,7 @@ use super::guard::guarded;
 pub(crate) use super::tick_stats::TickStats;
 use crate::context::Context;
 use crate::host::HostShared;
+use crate::metrics::RunMetrics;
 use crate::schedule::{Schedule, Timer};
 use crate::service::Periodic;
 use crate::status::Outcome;
@@ -51,8 +52,14 @@ pub(crate) async fn tick_loop<S: Periodic>(
     // One wait for cancellation, registered once and kept across ticks.
     let stopped = stop.cancelled();
     let triggered = stats.triggers.wake.notified();
-    let sleep = tokio::time::sleep_until(fire.at);
-    tokio::pin!(stopped, triggered, sleep);
+    // Boxed: the timer wheel walks every entry due in a slot, and entries
+    // allocated side by side as services start are walked far faster than
+    // entries a task's width apart.
+    let mut sleep = Box::pin(tokio::time::sleep_until(fire.at));
+    tokio::pin!(stopped, triggered);
+    // The run metrics, kept here from the first tick on: the loop's own state is
+    // at hand when a tick ends, the context and the cell may not be in cache.
+    let mut runs = None;
     let mut waits = Waits {
         stopped: stopped.as_mut(),
         triggered: triggered.as_mut(),
@@ -81,7 +88,8 @@ pub(crate) async fn tick_loop<S: Periodic>(
         }
         // Requests made meanwhile are served by this tick.
         let callers = stats.trigger_requested().then(|| stats.take_triggers());
-        let (result, ended) = tick(cell, cx, service, stats).await;
+        let runs = runs.get_or_insert_with(|| cell.run_metrics(&host.metrics).clone());
+        let (result, ended) = tick(cell, cx, service, stats, runs).await;
         for caller in callers.into_iter().flatten() {
             let _ = caller.send(result.clone());
         }
@@ -104,6 +112,7 @@ async fn tick<S: Periodic>(
     cx: &Context,
     service: &S,
     stats: &TickStats,
+    runs: &RunMetrics,
 ) -> (Result<(), String>, Instant) {
     let began = Instant::now();
     let result = guarded(service.tick(cx)).await;
@@ -112,7 +121,7 @@ async fn tick<S: Periodic>(
         tracing::warn!(service = %cell.name, %error, "tick failed");
     }
     stats.ticked(began, ended - began, result.clone());
-    cell.run_ended(cx.metrics(), Outcome::of(&result), ended - began);
+    runs.ended(Outcome::of(&result), ended - began);
     (result, ended)
 }
 
@@ -201,7 +210,8 @@ async fn serve_triggers<S: Periodic>(
     if callers.is_empty() {
         return;
     }
-    let (result, _) = tick(cell, cx, service, stats).await;
+    let runs = cell.run_metrics(cx.metrics());
+    let (result, _) = tick(cell, cx, service, stats, runs).await;
     for caller in callers {
         let _ = caller.send(result.clone());
     }
