@@ -80,6 +80,7 @@ pub mod metrics;
 mod restart;
 mod schedule;
 mod service;
+mod span;
 mod state;
 mod status;
 mod supervisor;

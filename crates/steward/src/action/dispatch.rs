@@ -304,13 +304,7 @@ async fn attempt(
         correlation_id = %correlation,
         attempt = job.attempts,
     );
-    // A span nobody records is not entered: with no subscriber, entering one still
-    // formats an activity line for `log` when tracing's `log` feature is on.
-    let span = if span.is_disabled() {
-        tracing::Span::none()
-    } else {
-        span
-    };
+    let span = crate::span::recorded(span);
     let cx = cx.handling(job.id, job.attempts, correlation);
     let (id, attempts, want_json) = (job.id, job.attempts, job.want_json);
     let (entry, action, timeout) = (job.entry, job.action.clone(), job.timeout);

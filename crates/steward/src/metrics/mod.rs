@@ -176,7 +176,7 @@ impl Metrics {
             // Counted beside the run histogram, where a tick touches one cache
             // line; a service that never ran has no series yet.
             if let Some(counts) = cell.run_counts() {
-                let (succeeded, failed) = counts.0.outcomes();
+                let (succeeded, failed) = counts.outcomes();
                 for (outcome, count) in [(Outcome::Success, succeeded), (Outcome::Failure, failed)]
                 {
                     let labels = [
@@ -272,6 +272,11 @@ impl RunMetrics {
     /// A run or tick ended.
     pub(crate) fn ended(&self, outcome: Outcome, took: Duration) {
         self.0.ended(outcome, took);
+    }
+
+    /// Runs that ended so far: succeeded, failed.
+    pub(crate) fn outcomes(&self) -> (u64, u64) {
+        self.0.outcomes()
     }
 }
 

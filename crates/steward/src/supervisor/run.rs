@@ -33,14 +33,7 @@ pub(crate) fn spawn_supervisor<W: Work>(
     cell: Arc<ServiceCell>,
     token: CancellationToken,
 ) -> JoinHandle<()> {
-    let span = tracing::info_span!("service", name = %cell.name);
-    // Entered at every poll of the task: one nobody records is left out (with no
-    // subscriber, entering it still formats a line for tracing's `log` feature).
-    let span = if span.is_disabled() {
-        tracing::Span::none()
-    } else {
-        span
-    };
+    let span = crate::span::recorded(tracing::info_span!("service", name = %cell.name));
     let tracker = host.tracker.clone();
     let supervisor = supervise(work, host.clone(), cell.clone(), token);
     tracker.spawn(guard_supervisor(supervisor, host, cell).instrument(span))
