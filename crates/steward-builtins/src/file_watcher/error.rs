@@ -55,19 +55,13 @@ pub enum FileWatcherError {
 }
 
 impl FileWatcherError {
-    /// The error a notifier's refusal to watch `path` means.
-    pub(crate) fn watch(path: PathBuf, error: notify::Error) -> Self {
-        match error.kind {
-            notify::ErrorKind::MaxFilesWatch => FileWatcherError::WatchLimit { path },
-            notify::ErrorKind::Io(source) => FileWatcherError::Watch { path, source },
-            notify::ErrorKind::PathNotFound => FileWatcherError::Watch {
-                path,
-                source: std::io::ErrorKind::NotFound.into(),
-            },
-            other => FileWatcherError::Watch {
-                path,
-                source: std::io::Error::other(notify::Error::new(other)),
-            },
+    /// The error a refusal to watch `path` means.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn watch(path: PathBuf, source: std::io::Error) -> Self {
+        if source.raw_os_error() == Some(nix::errno::Errno::ENOSPC as i32) {
+            FileWatcherError::WatchLimit { path }
+        } else {
+            FileWatcherError::Watch { path, source }
         }
     }
 }

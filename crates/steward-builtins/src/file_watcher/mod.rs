@@ -15,7 +15,8 @@
 //!   it is closed after writing, or moved into a watched directory (moving a
 //!   finished file in is how a writer publishes it at once). A file written in
 //!   several chunks is reported after the close, with its final size. Other
-//!   systems' notifiers do not say when a file is closed: use polling there.
+//!   systems' notifiers do not say when a file is closed: there the watcher
+//!   polls, whatever `polling` says.
 //! - **When polling** (`polling = true`, for network and container mounts that
 //!   do not notify), when two consecutive looks, `poll_interval` apart, saw the
 //!   same size and modification time.
@@ -60,19 +61,25 @@
 //! `steward_file_watcher_pending_files` (files remembered, and waiting to be
 //! unchanged for a `poll_interval`).
 
+#[cfg(target_os = "linux")]
+mod changes;
 mod error;
 mod events;
 mod globs;
 mod health;
 mod metrics;
+#[cfg(target_os = "linux")]
 mod notifier;
 mod polling;
 mod report;
+#[cfg(target_os = "linux")]
 mod rescan;
 mod scan;
 mod scope;
 mod settings;
 mod tracker;
+#[cfg(target_os = "linux")]
+mod watches;
 
 #[cfg(test)]
 mod tests;
@@ -120,6 +127,7 @@ struct Prepared {
 
 #[derive(Debug)]
 enum Mode {
+    #[cfg(target_os = "linux")]
     Notifier(notifier::Session),
     Polling(polling::Session),
 }
@@ -149,11 +157,20 @@ impl FileWatcher {
         let scope = Arc::new(Scope::new(&self.settings)?);
         let stop = StopFlag::default();
         let baseline = !self.settings.initial_scan && !self.carried().started;
-        let mode = if self.settings.polling {
-            Mode::Polling(polling::prepare(&scope, tracker, baseline, &stop).await?)
-        } else {
-            Mode::Notifier(notifier::prepare(&scope, tracker, baseline, &stop).await?)
-        };
+        #[cfg(target_os = "linux")]
+        if !self.settings.polling {
+            let session = notifier::prepare(&scope, tracker, baseline, &stop).await?;
+            return Ok(Prepared {
+                scope,
+                stop,
+                mode: Mode::Notifier(session),
+            });
+        }
+        #[cfg(not(target_os = "linux"))]
+        if !self.settings.polling {
+            tracing::info!("no notifier that says when a file is closed on this system; polling");
+        }
+        let mode = Mode::Polling(polling::prepare(&scope, tracker, baseline, &stop).await?);
         Ok(Prepared { scope, stop, mode })
     }
 
@@ -236,6 +253,7 @@ impl Continuous for FileWatcher {
         let mut reporter = Reporter::new(cx, metrics, lent.tracker());
         let initial_scan = self.settings.initial_scan;
         let result = match mode {
+            #[cfg(target_os = "linux")]
             Mode::Notifier(session) => {
                 notifier::run(
                     cx,

@@ -3,40 +3,31 @@
 //! A file is reported when the notifier says it was closed after writing or
 //! moved in. Directories that appear below a watched one are watched, then
 //! scanned, so that nothing written in them before the watch began is missed.
-//! When the kernel's event queue overflows, or this watcher's own queue is full,
-//! events are lost: the watcher rescans every directory (re-adding watches for
-//! subdirectories it may have missed) and checks what it finds that it has not
-//! reported.
+//! When the kernel's event queue overflows, events are lost: the watcher
+//! rescans every directory (re-adding watches for subdirectories it may have
+//! missed) and checks what it finds that it has not reported.
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use notify::Event;
-use notify::event::{AccessKind, AccessMode, CreateKind, EventKind, ModifyKind, RenameMode};
+use inotify::Inotify;
 use steward::Context;
-use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::blocking;
+use super::changes::{Change, Reader};
 use super::error::FileWatcherError;
 use super::health::Condition;
 use super::metrics::WatcherMetrics;
 use super::report::Reporter;
-use super::rescan::{Done, Job, Rewatch, SharedWatcher, mode, run_job, watch};
+use super::rescan::{Done, Job, Rewatch, run_job};
 use super::scan::{self, Listing, RootScan, StopFlag};
 use super::scope::Scope;
 use super::tracker::Tracker;
-
-/// Events waiting for the watcher; when more come, they are dropped and the
-/// watcher rescans, as after an overflow of the kernel's queue.
-const QUEUE: usize = 65_536;
-
-/// Events handled in one go before the watcher looks at its other work.
-const BATCH: usize = 512;
+use super::watches::Watches;
 
 /// Files checked in one go while settling.
 const CHECKS: usize = 1_024;
@@ -46,20 +37,12 @@ const CHECKS: usize = 1_024;
 /// again, and one rescan after it beats one per overflow.
 const SCAN_DELAY: Duration = Duration::from_secs(1);
 
-/// Set by the notifier's thread when the queue was full and it dropped an event.
-#[derive(Debug, Default)]
-struct Dropped {
-    flag: AtomicBool,
-    wake: Notify,
-}
-
 /// A notifier watching the directories that exist, made as the service starts,
 /// so that it watches by the time the service counts as running.
 #[derive(Debug)]
 pub(crate) struct Session {
-    watcher: SharedWatcher,
-    events: mpsc::Receiver<notify::Result<Event>>,
-    dropped: Arc<Dropped>,
+    reader: Reader,
+    watches: Arc<Watches>,
     /// Which watched directories exist (and are watched).
     present: Vec<bool>,
     /// Whether to scan them first: unless the files there count as reported.
@@ -74,25 +57,17 @@ pub(crate) async fn prepare(
     baseline: bool,
     stop: &StopFlag,
 ) -> Result<Session, FileWatcherError> {
-    let (sender, events) = mpsc::channel(QUEUE);
-    let dropped = Arc::new(Dropped::default());
-    let full = dropped.clone();
-    let watcher = notify::recommended_watcher(move |event| {
-        if let Err(mpsc::error::TrySendError::Full(_)) = sender.try_send(event) {
-            full.flag.store(true, Ordering::Release);
-            full.wake.notify_one();
-        }
-    })
-    .map_err(|error| FileWatcherError::Notifier(io::Error::other(error)))?;
-    let watcher = Arc::new(Mutex::new(watcher));
-    let (shared, scope, stop) = (watcher.clone(), scope.clone(), stop.clone());
+    let inotify = Inotify::init().map_err(FileWatcherError::Notifier)?;
+    let watches = Arc::new(Watches::new(&inotify, scope.recursive()));
+    let reader = Reader::new(inotify).map_err(FileWatcherError::Notifier)?;
+    let (shared, scope, stop) = (watches.clone(), scope.clone(), stop.clone());
     let (present, listings) = blocking(move || {
         let mut present = Vec::new();
         let mut listings = Vec::new();
         for root in scope.roots() {
             let exists = scan::exists(root)?;
             if exists {
-                watch(&shared, root, mode(&scope))?;
+                shared.watch(root, true)?;
                 if baseline {
                     listings.push(scan::list(&scope, root, &stop));
                 }
@@ -106,9 +81,8 @@ pub(crate) async fn prepare(
         tracker.assume_reported(file.path, file.seen.stamp);
     }
     Ok(Session {
-        watcher,
-        events,
-        dropped,
+        reader,
+        watches,
         present,
         scan_first: !baseline,
     })
@@ -125,9 +99,8 @@ pub(crate) async fn run(
     stop: &StopFlag,
 ) -> Result<(), FileWatcherError> {
     let Session {
-        watcher,
-        mut events,
-        dropped,
+        mut reader,
+        watches,
         present,
         scan_first,
     } = session;
@@ -136,7 +109,7 @@ pub(crate) async fn run(
         scope: scope.clone(),
         reporter,
         metrics,
-        watcher,
+        watches: watches.clone(),
         stop: stop.clone(),
         condition: Condition::new(present.len()),
         present,
@@ -163,8 +136,10 @@ pub(crate) async fn run(
         }
     }
     watching.schedule_retry();
+    let mut changes = Vec::new();
+    let mut drained = true;
     loop {
-        watching.start_scan(events.is_empty());
+        watching.start_scan(drained);
         watching.reporter.publish_sizes();
         watching.condition.publish(cx, scope.roots());
         let scanning = async {
@@ -182,24 +157,10 @@ pub(crate) async fn run(
                 let done = done.map_err(|error| FileWatcherError::Scan(io::Error::other(error)))?;
                 watching.scanned(done).await?;
             }
-            event = events.recv() => {
-                let Some(event) = event else {
-                    return Err(FileWatcherError::Notifier(io::Error::other(
-                        "the notifier stopped delivering events",
-                    )));
-                };
-                watching.event(event).await;
-                for _ in 0..BATCH {
-                    match events.try_recv() {
-                        Ok(event) => watching.event(event).await,
-                        Err(_) => break,
-                    }
-                }
-            }
-            () = dropped.wake.notified() => {
-                if dropped.flag.swap(false, Ordering::AcqRel) {
-                    tracing::debug!("the watcher's own event queue was full");
-                    watching.overflowed();
+            read = reader.next(&watches, &mut changes) => {
+                drained = !read.map_err(FileWatcherError::Notifier)?;
+                for change in changes.drain(..) {
+                    watching.change(change).await;
                 }
             }
             () = std::future::ready(()), if !watching.to_check.is_empty() => {
@@ -228,7 +189,7 @@ struct Watching<'r, 'a> {
     scope: Arc<Scope>,
     reporter: &'r mut Reporter<'a>,
     metrics: &'r WatcherMetrics,
-    watcher: SharedWatcher,
+    watches: Arc<Watches>,
     stop: StopFlag,
     condition: Condition,
     /// Which watched directories exist (and are watched).
@@ -253,59 +214,23 @@ struct Watching<'r, 'a> {
 }
 
 impl Watching<'_, '_> {
-    async fn event(&mut self, event: notify::Result<Event>) {
-        let event = match event {
-            Ok(event) => event,
-            Err(error) => return self.failed(error),
-        };
-        if event.need_rescan() {
-            tracing::info!("the kernel's event queue overflowed; rescanning");
-            return self.overflowed();
-        }
-        match event.kind {
-            EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
-                for path in &event.paths {
-                    if self.scope.wants_file(path) {
-                        self.reporter.complete(path).await;
-                    }
+    async fn change(&mut self, change: Change) {
+        match change {
+            Change::Closed(path) | Change::MovedIn(path) => {
+                if self.scope.wants_file(&path) {
+                    self.reporter.complete(&path).await;
                 }
             }
-            EventKind::Modify(ModifyKind::Name(RenameMode::To)) => {
-                for path in &event.paths {
-                    self.arrived(path).await;
+            Change::DirAppeared(path) => {
+                if self.scope.covers_dir(&path) {
+                    self.queue(Job::Dir(path));
                 }
             }
-            EventKind::Modify(ModifyKind::Name(RenameMode::From)) | EventKind::Remove(_) => {
-                for path in &event.paths {
-                    self.left(path);
-                }
+            Change::Left(path) => self.left(&path),
+            Change::Overflow => {
+                tracing::info!("the kernel's event queue overflowed; rescanning");
+                self.overflowed();
             }
-            EventKind::Create(CreateKind::Folder) => {
-                for path in &event.paths {
-                    if self.scope.covers_dir(path) {
-                        self.queue(Job::Dir(path.clone()));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Something was moved to `path`: a file is complete; a directory is
-    /// watched and scanned.
-    async fn arrived(&mut self, path: &Path) {
-        match std::fs::symlink_metadata(path) {
-            Ok(metadata) if metadata.is_dir() => {
-                if self.scope.covers_dir(path) {
-                    self.queue(Job::Dir(path.to_owned()));
-                }
-            }
-            Ok(_) => {
-                if self.scope.wants_file(path) {
-                    self.reporter.complete(path).await;
-                }
-            }
-            Err(_) => self.reporter.left(path),
         }
     }
 
@@ -321,17 +246,6 @@ impl Watching<'_, '_> {
             None if self.scope.holds(path) => self.reporter.left(path),
             None => {}
         }
-    }
-
-    /// The notifier reported an error: events may be lost.
-    fn failed(&mut self, error: notify::Error) {
-        let problem = match error.kind {
-            notify::ErrorKind::MaxFilesWatch => "the system's limit on watched directories is reached, so new subdirectories may go unwatched: raise fs.inotify.max_user_watches, or set polling = true".to_owned(),
-            _ => format!("the notifier failed: {error}"),
-        };
-        tracing::warn!("{problem}; rescanning");
-        self.condition.notifier(Some(problem));
-        self.overflowed();
     }
 
     /// Events were lost: rescan everything.
@@ -394,10 +308,10 @@ impl Watching<'_, '_> {
         }) {
             self.metrics.rescanned();
         }
-        let (scope, watcher, stop) = (self.scope.clone(), self.watcher.clone(), self.stop.clone());
+        let (scope, watches, stop) = (self.scope.clone(), self.watches.clone(), self.stop.clone());
         self.scanning = Some(tokio::task::spawn_blocking(move || {
             jobs.into_iter()
-                .map(|job| run_job(&scope, &watcher, &stop, job))
+                .map(|job| run_job(&scope, &watches, &stop, job))
                 .collect()
         }));
     }

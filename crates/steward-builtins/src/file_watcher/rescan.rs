@@ -8,43 +8,14 @@
 //! - A directory that appears below a watched one is watched, then listed.
 //! - A watched directory that was missing, or went away, is watched afresh.
 
-use std::io;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
-
-use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+use std::path::PathBuf;
 
 use super::describe;
 use super::error::FileWatcherError;
 use super::scan::{self, Listing, RootScan, StopFlag};
 use super::scope::Scope;
-
-/// The notifier, shared by the watcher's loop and its scans.
-pub(crate) type SharedWatcher = Arc<Mutex<RecommendedWatcher>>;
-
-/// How the notifier watches a directory of `scope`.
-pub(crate) fn mode(scope: &Scope) -> RecursiveMode {
-    if scope.recursive() {
-        RecursiveMode::Recursive
-    } else {
-        RecursiveMode::NonRecursive
-    }
-}
-
-fn lock(watcher: &SharedWatcher) -> std::sync::MutexGuard<'_, RecommendedWatcher> {
-    watcher.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Watches `path` (again).
-pub(crate) fn watch(
-    watcher: &SharedWatcher,
-    path: &Path,
-    mode: RecursiveMode,
-) -> Result<(), FileWatcherError> {
-    lock(watcher)
-        .watch(path, mode)
-        .map_err(|error| FileWatcherError::watch(path.to_owned(), error))
-}
+use super::tracker::is_gone;
+use super::watches::Watches;
 
 /// How a scan of a watched directory first (re)watches it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -86,7 +57,7 @@ pub(crate) enum Done {
 }
 
 /// Does `job`, on a blocking thread.
-pub(crate) fn run_job(scope: &Scope, watcher: &SharedWatcher, stop: &StopFlag, job: Job) -> Done {
+pub(crate) fn run_job(scope: &Scope, watches: &Watches, stop: &StopFlag, job: Job) -> Done {
     match job {
         Job::Root { index, watch: how } => {
             let Some(root) = scope.roots().get(index) else {
@@ -97,8 +68,7 @@ pub(crate) fn run_job(scope: &Scope, watcher: &SharedWatcher, stop: &StopFlag, j
                 };
             };
             if how == Rewatch::Reset {
-                // Not watched any more is fine: the point is to start afresh.
-                let _ = lock(watcher).unwatch(root);
+                watches.unwatch(root);
             }
             let mut watch_problem = None;
             let scan = scan::exists(root).and_then(|exists| {
@@ -106,7 +76,7 @@ pub(crate) fn run_job(scope: &Scope, watcher: &SharedWatcher, stop: &StopFlag, j
                     return Ok(RootScan::Missing);
                 }
                 if how != Rewatch::No {
-                    if let Err(error) = watch(watcher, root, mode(scope)) {
+                    if let Err(error) = watches.watch(root, true) {
                         watch_problem = Some(describe(&error));
                     }
                 }
@@ -121,12 +91,10 @@ pub(crate) fn run_job(scope: &Scope, watcher: &SharedWatcher, stop: &StopFlag, j
         }
         Job::Dir(path) => {
             let mut watch_problem = None;
-            match watch(watcher, &path, RecursiveMode::Recursive) {
+            match watches.watch(&path, false) {
                 Ok(()) => {}
                 // Gone already: nothing to scan.
-                Err(FileWatcherError::Watch { source, .. })
-                    if source.kind() == io::ErrorKind::NotFound =>
-                {
+                Err(FileWatcherError::Watch { source, .. }) if is_gone(&source) => {
                     return Done::Dir {
                         listing: Listing::default(),
                         watch_problem,
