@@ -277,7 +277,6 @@ fn journal_from_opens_what_the_section_names_once_it_is_valid() {
         .unwrap();
     assert!(matches!(error, HostError::Config(_)), "{error}");
 }
-
 /// A memory journal that also notes every state it is told of, in order.
 #[derive(Default)]
 struct Noting {
@@ -329,7 +328,10 @@ impl Journal for Noting {
 }
 
 #[tokio::test(start_paused = true)]
-async fn running_is_written_only_for_a_handler_that_waits() {
+/// A crash during a handler's first attempt must replay as attempt 2, so the
+/// handler can tell it may have run before: running is on record before any
+/// handler code runs, even for one done at its first poll.
+async fn every_attempt_is_journaled_as_running_before_its_handler_runs() {
     struct Idle;
     impl Continuous for Idle {
         async fn run(&self, cx: &Context) -> Result {
@@ -360,7 +362,7 @@ async fn running_is_written_only_for_a_handler_that_waits() {
     let later = service.act("later", ()).submit().await.unwrap();
     host.advance(Duration::from_millis(10)).await;
     use ActionState::{Queued, Running, Succeeded};
-    assert_eq!(journal.states_of(now), [Queued, Succeeded]);
+    assert_eq!(journal.states_of(now), [Queued, Running, Succeeded]);
     assert_eq!(journal.states_of(later), [Queued, Running, Succeeded]);
     host.shutdown().await;
 }

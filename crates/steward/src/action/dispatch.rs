@@ -313,6 +313,12 @@ async fn attempt(
         job: Some(job),
     };
     let began = host.clock.now();
+    write_change(
+        host,
+        id,
+        ActionChange::new(ActionState::Running, attempts, began),
+    )
+    .await;
     let outcome = async {
         // A handler that panics before it even returns its future fails its action,
         // not the service.
@@ -347,20 +353,8 @@ async fn attempt(
             Err(panic) => Err(Failure::failed(panic_message(panic.as_ref()))),
         }
     }
-    .instrument(span.clone());
-    tokio::pin!(outcome);
-    // `running` is written once the handler waits: one that is done at its first
-    // poll goes straight from queued to its outcome, a journal write fewer (a
-    // commit fewer, for a durable journal). Either state is replayed after a crash.
-    let outcome = match std::future::poll_fn(|task| Poll::Ready(outcome.as_mut().poll(task))).await
-    {
-        Poll::Ready(outcome) => outcome,
-        Poll::Pending => {
-            let running = ActionChange::new(ActionState::Running, attempts, began);
-            write_change(host, id, running).await;
-            outcome.await
-        }
-    };
+    .instrument(span.clone())
+    .await;
     let ended_as = outcome
         .as_ref()
         .map_or_else(Failure::state, |_| ActionState::Succeeded);
