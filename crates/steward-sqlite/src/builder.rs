@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use steward::JournalConfig;
+use steward::{JournalConfig, Synchronous};
 
 use crate::SqliteJournal;
 use crate::error::OpenError;
@@ -32,6 +32,7 @@ pub struct SqliteJournalBuilder {
     pub(crate) keep_finished: u64,
     pub(crate) max_size: Option<u64>,
     pub(crate) busy_timeout: Duration,
+    pub(crate) synchronous: Synchronous,
 }
 
 impl SqliteJournalBuilder {
@@ -42,6 +43,7 @@ impl SqliteJournalBuilder {
             keep_finished: 100_000,
             max_size: None,
             busy_timeout: Duration::from_secs(5),
+            synchronous: Synchronous::Full,
         }
     }
 
@@ -76,15 +78,38 @@ impl SqliteJournalBuilder {
         self
     }
 
+    /// How far a commit reaches before a write is answered (see the crate's
+    /// [Durability](crate#durability) section): [`Synchronous::Full`], the default,
+    /// syncs it to the disk, so an acknowledged action survives a power cut;
+    /// [`Synchronous::Normal`] hands it to the operating system, so it survives a
+    /// crash of the process, and a power cut may take back the last commits.
+    ///
+    /// ```
+    /// use steward_sqlite::{SqliteJournal, Synchronous};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("steward.db");
+    /// let journal = SqliteJournal::builder(path)
+    ///     .synchronous(Synchronous::Normal)
+    ///     .open()?;
+    /// assert_eq!(journal.synchronous(), Synchronous::Normal);
+    /// # Ok(()) }
+    /// ```
+    pub fn synchronous(mut self, level: Synchronous) -> Self {
+        self.synchronous = level;
+        self
+    }
+
     /// Opens the journal (see [`SqliteJournal::open`]).
     pub fn open(self) -> Result<SqliteJournal, OpenError> {
         SqliteJournal::with(self)
     }
 }
 
-/// The journal a `[journal]` section describes: its `path`, and its
-/// `keep_finished` and `keep_for` where it gives them (the defaults where it does
-/// not). The section's `kind` is the caller's to check.
+/// The journal a `[journal]` section describes: its `path` and `synchronous`
+/// level, and its `keep_finished` and `keep_for` where it gives them (the defaults
+/// where it does not). The section's `kind` is the caller's to check.
 ///
 /// ```
 /// use steward::{Host, JournalKind};
@@ -93,7 +118,7 @@ impl SqliteJournalBuilder {
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("steward.db");
-/// let toml = format!("[journal]\nkind = \"sqlite\"\npath = {path:?}\nkeep_for = \"1d\"");
+/// let toml = format!("[journal]\nkind = \"sqlite\"\npath = {path:?}\nkeep_for = \"1d\"\nsynchronous = \"normal\"");
 /// let host = Host::builder()
 ///     .config_toml("steward.toml", toml)
 ///     .journal_from(|journal| match journal.kind {
@@ -106,7 +131,7 @@ impl SqliteJournalBuilder {
 /// ```
 impl From<&JournalConfig> for SqliteJournalBuilder {
     fn from(config: &JournalConfig) -> Self {
-        let mut builder = Self::new(config.path.clone());
+        let mut builder = Self::new(config.path.clone()).synchronous(config.synchronous);
         if let Some(keep_for) = config.keep_for {
             builder = builder.keep_for(keep_for);
         }

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
+use steward::Synchronous;
 
 use crate::error::OpenError;
 use crate::schema;
@@ -15,6 +16,8 @@ pub(crate) struct Setup {
     pub(crate) busy_timeout: Duration,
     /// The largest the file may grow, in bytes.
     pub(crate) max_size: Option<u64>,
+    /// How far a commit reaches before it is answered.
+    pub(crate) synchronous: Synchronous,
 }
 
 /// The WAL file is cut back to this after a checkpoint, so a burst does not leave a
@@ -22,8 +25,8 @@ pub(crate) struct Setup {
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
 /// Opens (creating it if need be) the journal file for writing: checks that it is
-/// a journal (or empty), switches it to WAL with full syncs and brings its schema up
-/// to date. Nothing in the file is changed until it has been recognised.
+/// a journal (or empty), switches it to WAL with the syncs `setup` asks for and
+/// brings its schema up to date. Nothing in the file is changed until it has been recognised.
 pub(crate) fn open_writer(path: &Path, setup: &Setup) -> Result<Connection, OpenError> {
     if let Some(parent) = path
         .parent()
@@ -53,10 +56,7 @@ pub(crate) fn open_writer(path: &Path, setup: &Setup) -> Result<Connection, Open
             what: reason,
         });
     }
-    // FULL: in WAL mode, NORMAL does not sync the log on commit, and a power cut
-    // could take back actions already acknowledged.
-    conn.pragma_update(None, "synchronous", "FULL")
-        .map_err(sqlite)?;
+    set_synchronous(&conn, path, setup.synchronous)?;
     conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
         .map_err(sqlite)?;
     schema::migrate(&mut conn, path, schema::MIGRATIONS)?;
@@ -64,6 +64,46 @@ pub(crate) fn open_writer(path: &Path, setup: &Setup) -> Result<Connection, Open
         limit_size(&conn, bytes).map_err(sqlite)?;
     }
     Ok(conn)
+}
+
+/// SQLite's numbers for the `synchronous` levels.
+const SYNC_FULL: i64 = 2;
+const SYNC_NORMAL: i64 = 1;
+
+/// Sets how far a commit reaches, and reads it back: FULL syncs the log on every
+/// commit; NORMAL, in WAL mode, syncs it only at checkpoints, so a commit is in
+/// the operating system's hands (safe from a crash of the process, not from a
+/// power cut) when it returns.
+pub(crate) fn set_synchronous(
+    conn: &Connection,
+    path: &Path,
+    level: Synchronous,
+) -> Result<(), OpenError> {
+    let (name, number) = match level {
+        Synchronous::Normal => ("NORMAL", SYNC_NORMAL),
+        // FULL for anything else: the safe side.
+        _ => ("FULL", SYNC_FULL),
+    };
+    let sqlite = |source| classify(path, source);
+    conn.pragma_update(None, "synchronous", name)
+        .map_err(sqlite)?;
+    let set = synchronous(conn).map_err(sqlite)?;
+    if set == number {
+        Ok(())
+    } else {
+        Err(OpenError::Setting {
+            path: path.to_owned(),
+            pragma: "synchronous",
+            wanted: name,
+            found: set.to_string(),
+        })
+    }
+}
+
+/// The connection's `synchronous` setting, as SQLite numbers it (2 is FULL, 1
+/// NORMAL).
+pub(crate) fn synchronous(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "synchronous", |row| row.get(0))
 }
 
 /// Looks at the journal file at `path` without creating or changing it: `None`
@@ -152,3 +192,6 @@ pub(crate) fn classify(path: &Path, source: rusqlite::Error) -> OpenError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -81,6 +81,19 @@ pub enum OpenError {
         #[source]
         source: rusqlite::Error,
     },
+    /// SQLite did not take a setting the journal needs (it read back another
+    /// value).
+    #[error("cannot set up journal {}: PRAGMA {pragma} = {wanted} left it at {found}", path.display())]
+    Setting {
+        /// The file.
+        path: PathBuf,
+        /// The pragma.
+        pragma: &'static str,
+        /// The value asked for.
+        wanted: &'static str,
+        /// The value read back.
+        found: String,
+    },
     /// The journal's writer thread could not be started.
     #[error("cannot start the writer thread of journal {}: {source}", path.display())]
     Thread {

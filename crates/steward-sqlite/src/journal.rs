@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use steward::{ActionChange, ActionId, ActionRecord, Journal, JournalError, JournalFuture};
+use steward::{
+    ActionChange, ActionId, ActionRecord, Journal, JournalError, JournalFuture, Synchronous,
+};
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
@@ -37,6 +39,7 @@ pub struct SqliteJournal {
     sender: mpsc::Sender<Message>,
     readers: Arc<Readers>,
     stats: Arc<Stats>,
+    synchronous: Synchronous,
 }
 
 impl SqliteJournal {
@@ -103,6 +106,7 @@ impl SqliteJournal {
         let setup = Setup {
             busy_timeout: builder.busy_timeout,
             max_size: builder.max_size,
+            synchronous: builder.synchronous,
         };
         let conn = open_writer(&path, &setup)?;
         let readers = Readers::new(path.clone(), builder.busy_timeout)
@@ -122,18 +126,26 @@ impl SqliteJournal {
             path: path.clone(),
             source,
         })?;
-        tracing::info!(path = %path.display(), "journal opened");
+        tracing::info!(path = %path.display(), synchronous = %builder.synchronous, "journal opened");
         Ok(Self {
             path: path.into(),
             sender,
             readers: Arc::new(readers),
             stats,
+            synchronous: builder.synchronous,
         })
     }
 
     /// The journal's file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How far each commit reaches before a write is answered: the level the
+    /// writer's connection was set to, and read back from SQLite, when the journal
+    /// opened ([`SqliteJournalBuilder::synchronous`]).
+    pub fn synchronous(&self) -> Synchronous {
+        self.synchronous
     }
 
     /// How many transactions have committed writes since the journal opened. Each
@@ -291,6 +303,7 @@ impl fmt::Debug for SqliteJournal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqliteJournal")
             .field("path", &self.path)
+            .field("synchronous", &self.synchronous)
             .field("commits", &self.commits())
             .finish_non_exhaustive()
     }

@@ -23,12 +23,21 @@
 //!
 //! # Durability
 //!
-//! - **When [`accept`](steward::Journal::accept) returns `Ok`, the action is on
-//!   disk.** Its write was committed in a transaction with `synchronous = FULL` in
-//!   WAL mode, so the log was synced before the commit returned: a crash or power
-//!   cut after that keeps it. (`NORMAL` would be faster and is not enough: in WAL
-//!   mode it syncs only at checkpoints, and could take back an action already
-//!   acknowledged with `202`.) The same holds for [`update`](steward::Journal::update).
+//! - **When [`accept`](steward::Journal::accept) returns `Ok`, the action is
+//!   committed**, in WAL mode, at the [`Synchronous`] level the journal was
+//!   opened with ([`SqliteJournalBuilder::synchronous`], `[journal] synchronous`).
+//!   The same holds for [`update`](steward::Journal::update).
+//!   - `full` (the default): the log was synced to the disk before the commit
+//!     returned, so a crash of the process, of the kernel, or a power cut after
+//!     that keeps the action.
+//!   - `normal`: the commit was written to the log through the operating system
+//!     and not synced (SQLite syncs the log when it copies it into the file, at
+//!     checkpoints, about every 1,000 pages written). A crash of the process keeps
+//!     the action, since the operating system has it; a power cut or a kernel
+//!     crash before the next sync may take back the last commits, actions
+//!     already acknowledged with `202` among them. The file itself stays
+//!     consistent either way: what a power cut takes back is whole commits, the
+//!     latest ones.
 //! - **Writes are committed in groups.** One writer thread owns the write
 //!   connection; callers send it their writes over a bounded queue (a caller waits
 //!   when the queue is full, so memory stays bounded whatever the backlog) and it
@@ -76,3 +85,6 @@ mod writer;
 pub use builder::SqliteJournalBuilder;
 pub use error::OpenError;
 pub use journal::SqliteJournal;
+/// How far a commit reaches before a write is answered (from the core, where
+/// `[journal] synchronous` is read).
+pub use steward::Synchronous;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, ErrorCode, TransactionBehavior, params};
+use rusqlite::{CachedStatement, Connection, ErrorCode, TransactionBehavior, params};
 use steward::JournalError;
 use tokio::sync::{mpsc, oneshot};
 
@@ -161,15 +161,24 @@ impl Writer {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut answers = Vec::with_capacity(group.len());
-        for (write, _) in group {
-            match apply(&tx, write) {
-                Ok(()) => answers.push(Ok(())),
-                Err(error) if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
-                    let message = format!("journal {}: {error}", self.path.display());
-                    answers.push(Err(JournalError(message)));
+        {
+            // Looked up once per group, not once per write.
+            let mut statements = Statements {
+                accept: tx.prepare_cached(ACCEPT)?,
+                update: tx.prepare_cached(UPDATE)?,
+            };
+            for (write, _) in group {
+                match statements.apply(write) {
+                    Ok(()) => answers.push(Ok(())),
+                    Err(error)
+                        if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) =>
+                    {
+                        let message = format!("journal {}: {error}", self.path.display());
+                        answers.push(Err(JournalError(message)));
+                    }
+                    // Dropping the transaction rolls it back.
+                    Err(error) => return Err(error),
                 }
-                // Dropping the transaction rolls it back.
-                Err(error) => return Err(error),
             }
         }
         tx.commit()?;
@@ -217,39 +226,47 @@ impl Writer {
 }
 
 /// Inserts (or replaces, as an in-memory journal would) an accepted action.
-const ACCEPT: &str = concat!(
+pub(crate) const ACCEPT: &str = concat!(
     "INSERT OR REPLACE INTO steward_actions (",
     columns!(),
     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
 );
 
 /// Sets what a change sets; a result or error left out keeps the one there.
-const UPDATE: &str = "UPDATE steward_actions SET state = ?2, attempts = ?3, updated_at = ?4, \
+pub(crate) const UPDATE: &str = "UPDATE steward_actions SET state = ?2, attempts = ?3, updated_at = ?4, \
     result = coalesce(?5, result), error = coalesce(?6, error), not_before = ?7 WHERE id = ?1";
 
-fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
-    match write {
-        Write::Accept(row) => {
-            conn.prepare_cached(ACCEPT)?.execute(&row.values()[..])?;
-        }
-        Write::Update(change) => {
-            let changed = conn.prepare_cached(UPDATE)?.execute(params![
-                change.id,
-                change.state,
-                change.attempts,
-                change.at,
-                change.result,
-                change.error,
-                change.not_before,
-            ])?;
-            if changed == 0 {
-                // Pruned already, or never accepted here: as an in-memory journal
-                // would, the change is dropped.
-                tracing::debug!(id = %change.id, state = change.state, "journal update for an action it does not hold");
+/// The group's prepared statements.
+struct Statements<'conn> {
+    accept: CachedStatement<'conn>,
+    update: CachedStatement<'conn>,
+}
+
+impl Statements<'_> {
+    fn apply(&mut self, write: &Write) -> rusqlite::Result<()> {
+        match write {
+            Write::Accept(row) => {
+                self.accept.execute(&row.values()[..])?;
+            }
+            Write::Update(change) => {
+                let changed = self.update.execute(params![
+                    change.id,
+                    change.state,
+                    change.attempts,
+                    change.at,
+                    change.result,
+                    change.error,
+                    change.not_before,
+                ])?;
+                if changed == 0 {
+                    // Pruned already, or never accepted here: as an in-memory
+                    // journal would, the change is dropped.
+                    tracing::debug!(id = %change.id, state = change.state, "journal update for an action it does not hold");
+                }
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

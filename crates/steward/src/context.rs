@@ -12,8 +12,9 @@ use crate::action::ActionId;
 use crate::event::{Emitted, Event, EventError};
 use crate::health::Health;
 use crate::host::{HostHandle, HostShared};
-use crate::metrics::Metrics;
+use crate::metrics::{EmittedCounters, Metrics};
 use crate::supervisor::ServiceCell;
+use crate::text::Text;
 
 /// A service's view of the host for one attempt (a `start` and `run`, or the
 /// ticks between two restarts).
@@ -81,6 +82,8 @@ struct Inner {
     /// Parent of the tokens handed out by `child_token`, cancelled when this attempt
     /// ends; made on first use, as most services never ask.
     attempt: OnceLock<CancellationToken>,
+    /// The counters of the events this attempt emits, by name.
+    emitted: EmittedCounters,
 }
 
 impl Context {
@@ -95,6 +98,7 @@ impl Context {
                 cell,
                 stop,
                 attempt: OnceLock::new(),
+                emitted: EmittedCounters::default(),
             }),
             action: None,
         }
@@ -152,6 +156,7 @@ impl Context {
     /// [`lossless`]: crate::Subscribe::lossless
     pub async fn emit<E: Event>(&self, event: E) -> Result<(), EventError> {
         let host = &self.inner.host;
+        self.counted(E::NAME, || Text::Static(E::NAME));
         let emitted = Emitted::typed(
             self.inner.cell.name.clone(),
             self.correlation(),
@@ -166,9 +171,10 @@ impl Context {
     /// services do; typed subscribers receive it if it decodes as their type.
     pub async fn emit_json(&self, name: &str, value: serde_json::Value) -> Result<(), EventError> {
         let host = &self.inner.host;
+        let name = self.counted(name, || Text::Shared(name.into()));
         let emitted = Emitted::from_json(
             self.inner.cell.name.clone(),
-            name.into(),
+            name,
             self.correlation(),
             host.clock.now(),
             value,
@@ -177,15 +183,21 @@ impl Context {
         Ok(())
     }
 
-    /// Counts the event, then hands it to its subscribers, waiting for room in
-    /// the lossless ones' buffers.
+    /// Counts an event named `name` about to be emitted; its name as the host
+    /// shares it (`shared()` the first time).
+    fn counted(&self, name: &str, shared: impl FnOnce() -> Text) -> Text {
+        let inner = &self.inner;
+        inner
+            .emitted
+            .count(&inner.host.metrics, &inner.cell.name, name, shared)
+    }
+
+    /// Hands the event to its subscribers, waiting for room in the lossless
+    /// ones' buffers.
     async fn publish(&self, emitted: Emitted) {
         let host = &self.inner.host;
-        host.metrics
-            .event_emitted(&self.inner.cell.name, emitted.name_text().clone());
-        let blocked = host.events.emit(&emitted);
-        for waiting in blocked {
-            waiting.deliver(emitted.clone()).await;
+        for waiting in host.events.emit(emitted) {
+            waiting.deliver().await;
         }
     }
 

@@ -107,7 +107,7 @@ pub use command::{BUILT_IN_COMMANDS, NotSupported, ProcessBatch};
 pub use config::duration;
 pub use config::{
     Config, ConfigError, ConfigErrors, Environment, HostConfig, JournalConfig, JournalKind, Origin,
-    RestartConfig, ServiceConfig,
+    RestartConfig, ServiceConfig, Synchronous,
 };
 pub use context::Context;
 pub use discovery::{Registration, Service};

@@ -388,3 +388,48 @@ async fn dropping_a_lossless_subscriber_releases_the_emitter() {
     assert_eq!(third.unwrap().unwrap().path, "2.jpg");
     host.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn emitters_held_back_by_a_lossless_subscriber_resume_as_it_drains() {
+    // Three emitters race a subscriber whose buffer is far smaller than what
+    // they emit: each waits for room many times over, and is woken as the
+    // buffer drains, whichever hand takes the last step down.
+    let names = ["a", "b", "c"];
+    let (host, senders) = start(&names).await;
+    let services = host.handle();
+    let mut lossless = services
+        .on_named("file.created")
+        .buffer(8)
+        .lossless()
+        .stream()
+        .await
+        .unwrap();
+    let paths = paths(300);
+    for (index, path) in paths.iter().enumerate() {
+        senders[index % names.len()]
+            .send(Order::File(path))
+            .unwrap();
+    }
+    let mut received = Vec::new();
+    for _ in &paths {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(5), lossless.recv());
+        let event = event.await.unwrap().unwrap().get::<FileCreated>().unwrap();
+        received.push(event.path);
+    }
+    for (index, name) in names.iter().enumerate() {
+        let sent: Vec<&str> = paths
+            .iter()
+            .skip(index)
+            .step_by(names.len())
+            .copied()
+            .collect();
+        let got: Vec<&str> = received
+            .iter()
+            .map(String::as_str)
+            .filter(|path| sent.contains(path))
+            .collect();
+        assert_eq!(got, sent, "every event of {name}, in its order");
+    }
+    assert_eq!(lossless.missed(), 0);
+    host.shutdown().await;
+}

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use steward::testing::TestHost;
 use steward::{
-    ActionError, ActionId, ActionState, ActionTable, Backoff, Context, Continuous, Host, HostError,
-    JournalConfig, JournalKind, MemoryJournal, Result, Retry, State, continuous,
+    ActionChange, ActionError, ActionId, ActionRecord, ActionState, ActionTable, Backoff, Context,
+    Continuous, Host, HostError, Journal, JournalConfig, JournalFuture, JournalKind, MemoryJournal,
+    Result, Retry, State, continuous,
 };
 
 /// What a context says about the action it is for: its id and attempt.
@@ -275,4 +276,93 @@ fn journal_from_opens_what_the_section_names_once_it_is_valid() {
         .err()
         .unwrap();
     assert!(matches!(error, HostError::Config(_)), "{error}");
+}
+/// A memory journal that also notes every state it is told of, in order.
+#[derive(Default)]
+struct Noting {
+    inner: MemoryJournal,
+    states: Mutex<Vec<(ActionId, ActionState)>>,
+}
+
+impl Noting {
+    fn states_of(&self, id: ActionId) -> Vec<ActionState> {
+        let states = self.states.lock().unwrap();
+        states
+            .iter()
+            .filter(|(of, _)| *of == id)
+            .map(|(_, state)| *state)
+            .collect()
+    }
+}
+
+impl Journal for Noting {
+    fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
+        self.states.lock().unwrap().push((record.id, record.state));
+        self.inner.accept(record)
+    }
+
+    fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
+        self.states.lock().unwrap().push((id, change.state));
+        self.inner.update(id, change)
+    }
+
+    fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
+        self.inner.get(id)
+    }
+
+    fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.inner.unfinished()
+    }
+
+    fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.inner.dead_letters()
+    }
+
+    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.inner.history(service, limit)
+    }
+
+    fn is_immediate(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test(start_paused = true)]
+/// A crash during a handler's first attempt must replay as attempt 2, so the
+/// handler can tell it may have run before: running is on record before any
+/// handler code runs, even for one done at its first poll.
+async fn every_attempt_is_journaled_as_running_before_its_handler_runs() {
+    struct Idle;
+    impl Continuous for Idle {
+        async fn run(&self, cx: &Context) -> Result {
+            cx.cancelled().await;
+            Ok(())
+        }
+    }
+    let table = ActionTable::new()
+        .action("now", "Done at once", |_: &Idle, _cx, (): ()| {
+            Box::pin(async { Ok(()) })
+        })
+        .action("later", "Waits a moment first", |_: &Idle, _cx, (): ()| {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Ok(())
+            })
+        });
+    let journal = Arc::new(Noting::default());
+    let host = TestHost::builder()
+        .with(|builder| builder.journal(journal.clone()))
+        .service(continuous("idle", Idle).actions(table))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("idle", State::Running).await.unwrap();
+    let service = host.handle().named("idle");
+    let now = service.act("now", ()).submit().await.unwrap();
+    let later = service.act("later", ()).submit().await.unwrap();
+    host.advance(Duration::from_millis(10)).await;
+    use ActionState::{Queued, Running, Succeeded};
+    assert_eq!(journal.states_of(now), [Queued, Running, Succeeded]);
+    assert_eq!(journal.states_of(later), [Queued, Running, Succeeded]);
+    host.shutdown().await;
 }

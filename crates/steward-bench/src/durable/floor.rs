@@ -1,4 +1,5 @@
-//! The floor: rusqlite itself on the journal's pragmas. One writer thread commits
+//! The floor: rusqlite itself on the journal's pragmas (at the `synchronous` level
+//! of the subject). One writer thread commits
 //! every row waiting (up to 1,024) in one transaction, together with the deletes
 //! of the rows the transaction before committed; callers build their rows and
 //! wait for their commit.
@@ -11,6 +12,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, anyhow};
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use steward_sqlite::Synchronous;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Load, Round};
@@ -88,9 +90,9 @@ struct Written {
     commits: u64,
 }
 
-pub(super) async fn round(load: Load) -> anyhow::Result<Round> {
+pub(super) async fn round(load: Load, synchronous: Synchronous) -> anyhow::Result<Round> {
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
-    let conn = open(&dir.path().join("floor.db"))?;
+    let conn = open(&dir.path().join("floor.db"), synchronous)?;
     let (requests, inbox) = mpsc::channel::<Request>(QUEUE);
     let written = Arc::new(OnceLock::new());
     let writer = {
@@ -119,8 +121,9 @@ pub(super) async fn round(load: Load) -> anyhow::Result<Round> {
     Ok(Round::new(accepted, written.done, Some(written.commits)))
 }
 
-/// Opens the file as the journal does: WAL, full syncs, the same WAL size limit.
-fn open(path: &Path) -> anyhow::Result<Connection> {
+/// Opens the file as the journal does: WAL, the same syncs, the same WAL size
+/// limit.
+fn open(path: &Path, synchronous: Synchronous) -> anyhow::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -132,7 +135,11 @@ fn open(path: &Path) -> anyhow::Result<Connection> {
         mode.eq_ignore_ascii_case("wal"),
         "journal mode stays {mode}"
     );
-    conn.pragma_update(None, "synchronous", "FULL")?;
+    let level = match synchronous {
+        Synchronous::Normal => "NORMAL",
+        _ => "FULL",
+    };
+    conn.pragma_update(None, "synchronous", level)?;
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     conn.execute_batch(SCHEMA)?;
     Ok(conn)

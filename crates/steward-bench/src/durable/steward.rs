@@ -1,4 +1,5 @@
-//! Steward: one continuous service with a no-op action on a `SqliteJournal`,
+//! Steward: one continuous service with a no-op action on a `SqliteJournal` (at
+//! the `synchronous` level of the subject),
 //! submitted to through a kept `ServiceRef<Noop>`; a journal wrapper says when
 //! every action's end is committed.
 
@@ -11,7 +12,7 @@ use steward::{
     ActionChange, ActionId, ActionRecord, Host, Journal, JournalFuture, ServiceRef, State,
     continuous,
 };
-use steward_sqlite::SqliteJournal;
+use steward_sqlite::{SqliteJournal, Synchronous};
 use tokio::sync::oneshot;
 
 use super::{Load, Round};
@@ -92,9 +93,12 @@ impl Journal for Counted {
     }
 }
 
-pub(super) async fn round(load: Load) -> anyhow::Result<Round> {
+pub(super) async fn round(load: Load, synchronous: Synchronous) -> anyhow::Result<Round> {
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
-    let journal = Arc::new(SqliteJournal::open(dir.path().join("steward.db"))?);
+    let journal = SqliteJournal::builder(dir.path().join("steward.db"))
+        .synchronous(synchronous)
+        .open()?;
+    let journal = Arc::new(journal);
     let (done, all_done) = oneshot::channel();
     let tally = Arc::new(Tally {
         expected: load.actions as u64,

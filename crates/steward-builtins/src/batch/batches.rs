@@ -8,6 +8,12 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::events::{BatchClosed, CloseReason};
+use super::settings::KeyTemplate;
+
+/// Room for this many events (or `max_size`, if fewer) is made when a batch
+/// opens: fewer copies as it grows, without reserving a large `max_size` up
+/// front for batches that may close small.
+const FIRST_ROOM: usize = 32;
 
 /// When batches close.
 #[derive(Debug, Clone, Copy)]
@@ -53,34 +59,52 @@ impl Batches {
     /// is copied only when its batch opens.
     pub(crate) fn add(
         &mut self,
-        key: &str,
+        key: &KeyTemplate,
         item: Value,
         now: Instant,
         wall: impl Fn() -> DateTime<Utc>,
     ) -> Option<BatchClosed> {
         let max_size = self.limits.max_size;
-        let full = match self.open.get_mut(key) {
-            Some(batch) => {
+        self.items += 1;
+        // The key usually borrows from the event, which the batch then takes.
+        let key = key.key(&item);
+        if let Some(batch) = self.open.get_mut(&*key) {
+            if batch.items.len() + 1 < max_size {
                 batch.items.push(item);
                 batch.last = now;
-                batch.items.len() >= max_size
+                return None;
             }
-            None => {
-                let batch = Open {
-                    opened: now,
-                    opened_at: wall(),
-                    last: now,
-                    items: vec![item],
-                };
-                self.open.insert(key.to_owned(), batch);
-                max_size <= 1
-            }
-        };
-        self.items += 1;
-        if !full {
+        } else if max_size > 1 {
+            let key = key.into_owned();
+            let mut items = Vec::with_capacity(max_size.min(FIRST_ROOM));
+            items.push(item);
+            let batch = Open {
+                opened: now,
+                opened_at: wall(),
+                last: now,
+                items,
+            };
+            self.open.insert(key, batch);
             return None;
         }
-        self.close(key, CloseReason::Size, wall())
+        // It fills its batch (or opens and fills one of a single event).
+        let closed = wall();
+        let (key, opened, items) = match self.open.remove_entry(&*key) {
+            Some((key, mut batch)) => {
+                batch.items.push(item);
+                (key, batch.opened_at, batch.items)
+            }
+            None => (key.into_owned(), closed, vec![item]),
+        };
+        self.items -= items.len();
+        Some(BatchClosed {
+            key,
+            size: items.len(),
+            items,
+            reason: CloseReason::Size,
+            opened,
+            closed,
+        })
     }
 
     /// Closes the batches whose window or idle time is up, oldest first.

@@ -98,10 +98,13 @@ impl Continuous for BatchAggregator {
                 }
                 event = events.recv() => {
                     let Some(event) = event else { break };
-                    self.add(cx, &metrics, &mut batches, &event).await;
+                    // One reading of the clock for the events taken in one go:
+                    // they all arrived by now.
+                    let now = Instant::now();
+                    self.add(cx, &metrics, &mut batches, event, now).await;
                     // Then those already waiting, without going round the select.
                     while let Some(Some(event)) = waiting(&mut events) {
-                        self.add(cx, &metrics, &mut batches, &event).await;
+                        self.add(cx, &metrics, &mut batches, event, now).await;
                     }
                 }
             }
@@ -109,7 +112,8 @@ impl Continuous for BatchAggregator {
         }
         // The source has stopped by now: what it emitted last is waiting here.
         while let Ok(Some(event)) = tokio::time::timeout(Duration::ZERO, events.recv()).await {
-            self.add(cx, &metrics, &mut batches, &event).await;
+            self.add(cx, &metrics, &mut batches, event, Instant::now())
+                .await;
         }
         for batch in batches.flush(cx.now()) {
             emit(cx, &metrics, batch).await;
@@ -129,11 +133,13 @@ impl BatchAggregator {
         cx: &Context,
         metrics: &BatchMetrics,
         batches: &mut Batches,
-        event: &Emitted,
+        event: Emitted,
+        now: Instant,
     ) {
-        let json = event.json();
-        let key = self.settings.key.key(json);
-        if let Some(batch) = batches.add(&key, json.clone(), Instant::now(), || cx.now()) {
+        // The aggregator is usually the event's only holder by now: its value
+        // moves into the batch rather than being copied.
+        let item = event.into_json();
+        if let Some(batch) = batches.add(&self.settings.key, item, now, || cx.now()) {
             emit(cx, metrics, batch).await;
         }
     }

@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 use super::{LATEST, MIGRATIONS, Migration, migrate, recognise, user_version};
 use crate::error::OpenError;
-use crate::{prune, read};
+use crate::{prune, read, writer};
 
 /// A fresh file brought to version 1 (the first step only).
 fn at_version_1(path: &std::path::Path) -> Connection {
@@ -29,14 +29,15 @@ fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
     let later = [
         MIGRATIONS[0],
         MIGRATIONS[1],
+        MIGRATIONS[2],
         Migration {
-            version: 3,
+            version: 4,
             sql: "ALTER TABLE steward_actions ADD COLUMN note TEXT NOT NULL DEFAULT 'moved'",
         },
     ];
     assert_eq!(recognise(&conn, &path, &later).unwrap(), 1);
     migrate(&mut conn, &path, &later).unwrap();
-    assert_eq!(user_version(&conn).unwrap(), 3);
+    assert_eq!(user_version(&conn).unwrap(), 4);
     let note: String = conn
         .query_row(
             "SELECT note FROM steward_actions WHERE id = '01'",
@@ -48,7 +49,7 @@ fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
     // The crate itself no longer knows this file.
     let refused = recognise(&conn, &path, MIGRATIONS).unwrap_err();
     assert!(
-        matches!(refused, OpenError::NewerSchema { found: 3, supported, .. } if supported == LATEST)
+        matches!(refused, OpenError::NewerSchema { found: 4, supported, .. } if supported == LATEST)
     );
 }
 
@@ -60,18 +61,19 @@ fn a_step_that_fails_leaves_the_file_at_the_version_before_it() {
     let broken = [
         MIGRATIONS[0],
         MIGRATIONS[1],
+        MIGRATIONS[2],
         Migration {
-            version: 3,
+            version: 4,
             sql: "CREATE TABLE half_done (x); ALTER TABLE no_such_table ADD COLUMN y",
         },
     ];
     let error = migrate(&mut conn, &path, &broken).unwrap_err();
     assert!(
-        matches!(error, OpenError::Migrate { version: 3, .. }),
+        matches!(error, OpenError::Migrate { version: 4, .. }),
         "{error}"
     );
     assert!(error.to_string().contains("journal.db"), "{error}");
-    assert_eq!(user_version(&conn).unwrap(), 2);
+    assert_eq!(user_version(&conn).unwrap(), 3);
     let half_done: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name = 'half_done'",
@@ -142,4 +144,59 @@ fn the_queries_use_their_indexes() {
         !history.contains("TEMP B-TREE FOR ORDER BY"),
         "the history sorts\n  plan: {history}"
     );
+}
+
+#[test]
+fn version_3_keeps_the_rows_and_their_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut conn = at_version_1(&path);
+    migrate(&mut conn, &path, &MIGRATIONS[..2]).unwrap();
+    let at = "2026-01-01T00:00:00.000000000Z";
+    for (id, state) in [
+        ("01", "queued"),
+        ("02", "succeeded"),
+        ("03", "dead-lettered"),
+    ] {
+        conn.execute(
+            "INSERT INTO steward_actions VALUES (?1, 's', 'a', '{}', 0, NULL, 0, NULL, ?2, 0, NULL, NULL, ?3, ?3, NULL)",
+            rusqlite::params![format!("0192a5e3c1f07d2b9a4e0000000000{id}"), state, at],
+        )
+        .unwrap();
+    }
+    migrate(&mut conn, &path, MIGRATIONS).unwrap();
+    assert_eq!(user_version(&conn).unwrap(), 3);
+    let history: Vec<_> = read::history(&conn, "s", 10)
+        .unwrap()
+        .into_iter()
+        .map(|record| record.state)
+        .collect();
+    assert_eq!(history.len(), 2, "{history:?}");
+    let finished: i64 = conn.query_row(prune::COUNT, [], |row| row.get(0)).unwrap();
+    assert_eq!(finished, 1);
+}
+
+/// A condition SQLite evaluates through a temporary table (a list of three values
+/// in a partial index) would cost each write a table opened and closed.
+#[test]
+fn writes_open_no_temporary_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut conn = at_version_1(&path);
+    migrate(&mut conn, &path, MIGRATIONS).unwrap();
+    for sql in [writer::ACCEPT, writer::UPDATE] {
+        let mut statement = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
+        let unbound = vec![rusqlite::types::Null; statement.parameter_count()];
+        let opcodes: Vec<String> = statement
+            .query_map(rusqlite::params_from_iter(unbound), |row| {
+                row.get::<_, String>(1)
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            !opcodes.iter().any(|opcode| opcode == "OpenEphemeral"),
+            "{sql}: {opcodes:?}"
+        );
+    }
 }

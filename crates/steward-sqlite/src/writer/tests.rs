@@ -18,6 +18,7 @@ fn writer(path: &std::path::Path, max_size: Option<u64>) -> Writer {
     let setup = Setup {
         busy_timeout: Duration::from_secs(1),
         max_size,
+        synchronous: steward::Synchronous::Full,
     };
     Writer {
         conn: open_writer(path, &setup).unwrap(),

@@ -17,13 +17,18 @@ pub struct MemoryJournal {
     keep_finished: usize,
 }
 
+/// A record as the journal holds it: boxed once when accepted, so that moving it
+/// from the active map to the ring, and out of it, copies a pointer, not the
+/// record (whose old place in the ring is rarely still in cache).
+type Kept = Box<ActionRecord>;
+
 /// Unfinished actions in a map of their own, which stays small and hot; finished
 /// ones in a ring in the order they finished, found through a compact index, so
 /// forgetting the oldest never searches.
 #[derive(Debug, Default)]
 struct Inner {
-    active: HashMap<ActionId, ActionRecord, BuildHasherDefault<IdHasher>>,
-    finished: VecDeque<ActionRecord>,
+    active: HashMap<ActionId, Kept, BuildHasherDefault<IdHasher>>,
+    finished: VecDeque<Kept>,
     /// Finished ids → their number in finishing order.
     index: HashMap<ActionId, u64, BuildHasherDefault<IdHasher>>,
     /// The number of the oldest record in `finished`.
@@ -34,19 +39,19 @@ impl Inner {
     fn finished_mut(&mut self, id: ActionId) -> Option<&mut ActionRecord> {
         let number = *self.index.get(&id)?;
         let at = usize::try_from(number - self.first).ok()?;
-        self.finished.get_mut(at)
+        self.finished.get_mut(at).map(|record| &mut **record)
     }
 
     fn finished(&self, id: ActionId) -> Option<&ActionRecord> {
         let number = *self.index.get(&id)?;
         let at = usize::try_from(number - self.first).ok()?;
-        self.finished.get(at)
+        self.finished.get(at).map(|record| &**record)
     }
 
     /// Moves a record that just finished into the ring; returns the oldest, which
     /// it forgot, for the caller to drop once the lock is released.
     #[must_use = "the forgotten record is dropped after the lock"]
-    fn retire(&mut self, record: ActionRecord, keep: usize) -> Option<ActionRecord> {
+    fn retire(&mut self, record: Kept, keep: usize) -> Option<Kept> {
         let number = self.first + self.finished.len() as u64;
         self.index.insert(record.id, number);
         self.finished.push_back(record);
@@ -108,7 +113,12 @@ impl MemoryJournal {
     /// all in the active map).
     fn sorted(&self, keep: impl Fn(&ActionRecord) -> bool) -> Vec<ActionRecord> {
         let inner = self.lock();
-        let mut records: Vec<_> = inner.active.values().filter(|r| keep(r)).cloned().collect();
+        let mut records: Vec<ActionRecord> = inner
+            .active
+            .values()
+            .filter(|r| keep(r))
+            .map(|record| (**record).clone())
+            .collect();
         records.sort_by_key(|record| record.id);
         records
     }
@@ -122,6 +132,8 @@ impl Default for MemoryJournal {
 
 impl Journal for MemoryJournal {
     fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
+        // Boxed before the lock is taken.
+        let record = Box::new(record);
         self.lock().active.insert(record.id, record);
         JournalFuture::ready(Ok(()))
     }
@@ -153,6 +165,7 @@ impl Journal for MemoryJournal {
         let record = inner
             .active
             .get(&id)
+            .map(|record| &**record)
             .or_else(|| inner.finished(id))
             .cloned();
         JournalFuture::ready(Ok(record))
@@ -179,6 +192,7 @@ impl Journal for MemoryJournal {
             .finished
             .iter()
             .chain(dead)
+            .map(|record| &**record)
             .filter(|record| &*record.service == service)
             .collect();
         let newest_first =

@@ -8,6 +8,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use synchronous::Synchronous;
+
+mod synchronous;
+
 /// Which journal keeps accepted actions until they are done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -76,6 +80,7 @@ impl<'de> Deserialize<'de> for JournalKind {
 /// path = "data/steward.db"   # sqlite: the file, relative to the working directory
 /// keep_finished = 100000     # finished actions kept for lookup and history, at most
 /// keep_for = "7d"            # sqlite: how long finished actions are kept
+/// synchronous = "full"       # sqlite: full (the default) | normal, see below
 /// ```
 ///
 /// A relative `path` is taken from the host's working directory, as every other
@@ -84,6 +89,11 @@ impl<'de> Deserialize<'de> for JournalKind {
 /// history settings say. The core reads the section and builds the memory journal
 /// itself; for `sqlite`, the program that builds the host opens the journal (see
 /// [`HostBuilder::journal_from`](crate::HostBuilder::journal_from)).
+///
+/// `synchronous` says how far a commit reaches before an action is acknowledged:
+/// `full` syncs it to the disk (it survives a power cut), `normal` hands it to the
+/// operating system (it survives a crash of the process; a power cut may take back
+/// the last commits). See [`Synchronous`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
@@ -104,6 +114,10 @@ pub struct JournalConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub keep_for: Option<Duration>,
+    /// How far a file-backed journal's commits reach before it answers: synced to
+    /// the disk (`full`, the default) or handed to the operating system
+    /// (`normal`). The memory journal ignores it.
+    pub synchronous: Synchronous,
 }
 
 impl Default for JournalConfig {
@@ -113,6 +127,7 @@ impl Default for JournalConfig {
             path: PathBuf::from("data/steward.db"),
             keep_finished: None,
             keep_for: None,
+            synchronous: Synchronous::default(),
         }
     }
 }

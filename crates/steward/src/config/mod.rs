@@ -28,7 +28,7 @@ mod origin;
 
 pub use error::{ConfigError, ConfigErrors, Origin};
 pub(crate) use error::{SettingsError, closest};
-pub use journal::{JournalConfig, JournalKind};
+pub use journal::{JournalConfig, JournalKind, Synchronous};
 pub(crate) use load::{ConfigSource, Expected, Format, load};
 pub use model::{Config, Environment, HostConfig, RestartConfig, ServiceConfig};
 

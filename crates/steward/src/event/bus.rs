@@ -49,11 +49,16 @@ pub(crate) struct Subscriber {
     /// Events handed over and not yet taken, and how many may be.
     queued: AtomicUsize,
     capacity: usize,
+    /// How few events may be left before emitters waiting for room are woken:
+    /// half the buffer, so that a subscriber that keeps up with a faster emitter
+    /// wakes it once per half buffer rather than once per event.
+    resume_at: usize,
     /// A `once` subscriber that already got its event.
     done: AtomicBool,
     /// A full buffer makes emitters wait for room instead of dropping the event.
     lossless: bool,
-    /// Signalled when a lossless subscriber takes an event or goes away.
+    /// Signalled when a lossless subscriber's buffer drains to `resume_at`, or
+    /// it goes away.
     room: Notify,
     /// Unsubscribed: nothing waits for room any more.
     closed: AtomicBool,
@@ -64,14 +69,21 @@ pub(crate) struct Subscriber {
 pub(crate) struct Blocked {
     subscriber: Arc<Subscriber>,
     sender: mpsc::UnboundedSender<Emitted>,
+    event: Emitted,
 }
 
 impl Blocked {
-    /// Waits for room in the subscriber's buffer, then hands `event` over; gives
-    /// up if the subscriber goes away meanwhile.
-    pub(crate) async fn deliver(self, event: Emitted) {
-        let subscriber = &self.subscriber;
+    /// Waits for room in the subscriber's buffer, then hands the event over;
+    /// gives up if the subscriber goes away meanwhile.
+    pub(crate) async fn deliver(self) {
+        let Self {
+            subscriber,
+            sender,
+            event,
+        } = self;
         loop {
+            // Listening before looking: a drain to `resume_at` after the look
+            // wakes this wait.
             let room = subscriber.room.notified();
             tokio::pin!(room);
             room.as_mut().enable();
@@ -79,12 +91,12 @@ impl Blocked {
                 return;
             }
             if subscriber.queued.fetch_add(1, Ordering::AcqRel) < subscriber.capacity {
-                if self.sender.send(event).is_err() {
-                    subscriber.queued.fetch_sub(1, Ordering::AcqRel);
+                if sender.send(event).is_err() {
+                    subscriber.release();
                 }
                 return;
             }
-            subscriber.queued.fetch_sub(1, Ordering::AcqRel);
+            subscriber.release();
             room.await;
         }
     }
@@ -110,9 +122,17 @@ pub(crate) struct EventBus {
 impl Subscriber {
     /// One event taken off the buffer.
     pub(crate) fn taken(&self) {
-        self.queued.fetch_sub(1, Ordering::AcqRel);
-        if self.lossless {
-            self.room.notify_one();
+        self.release();
+    }
+
+    /// One place in the buffer given back: an event taken, or room taken for one
+    /// that was not handed over after all. Every step down to `resume_at` passes
+    /// here, so a buffer that an emitter found full (and listened for room before
+    /// looking) wakes it on its way down, whoever takes that step.
+    fn release(&self) {
+        let before = self.queued.fetch_sub(1, Ordering::AcqRel);
+        if self.lossless && before == self.resume_at + 1 {
+            self.room.notify_waiters();
         }
     }
 
@@ -133,11 +153,13 @@ impl EventBus {
         lossless: bool,
     ) -> (Arc<Subscriber>, mpsc::UnboundedReceiver<Emitted>) {
         let (sender, receiver) = mpsc::unbounded_channel();
+        let capacity = buffer.max(1);
         let subscriber = Arc::new(Subscriber {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             missed: AtomicU64::new(0),
             queued: AtomicUsize::new(0),
-            capacity: buffer.max(1),
+            capacity,
+            resume_at: capacity / 2,
             done: AtomicBool::new(false),
             lossless,
             room: Notify::new(),
@@ -171,32 +193,37 @@ impl EventBus {
 
     /// Hands the event to every matching subscriber without waiting for any, and
     /// returns the lossless ones whose buffer was full: the emitter waits for those.
-    pub(crate) fn emit(&self, event: &Emitted) -> Vec<Blocked> {
+    /// The last one to get it is handed the emitter's own reference rather than a
+    /// clone, so that a lone subscriber can take the value out without copying it.
+    pub(crate) fn emit(&self, event: Emitted) -> Vec<Blocked> {
         let mut blocked = Vec::new();
-        for entry in self.read().iter() {
-            if !entry.interest.matches(event) {
+        let entries = self.read();
+        let mut last: Option<Handoff<'_>> = None;
+        for entry in entries.iter() {
+            if !entry.interest.matches(&event) {
                 continue;
             }
             if entry.interest.once && entry.subscriber.done.swap(true, Ordering::AcqRel) {
                 continue;
             }
             let subscriber = &entry.subscriber;
-            if subscriber.queued.fetch_add(1, Ordering::AcqRel) >= subscriber.capacity {
-                subscriber.queued.fetch_sub(1, Ordering::AcqRel);
-                if subscriber.lossless {
-                    blocked.push(Blocked {
-                        subscriber: subscriber.clone(),
-                        sender: entry.sender.clone(),
-                    });
-                } else {
+            let handoff = if subscriber.queued.fetch_add(1, Ordering::AcqRel) < subscriber.capacity
+            {
+                Handoff::Send(entry)
+            } else {
+                subscriber.release();
+                if !subscriber.lossless {
                     subscriber.missed.fetch_add(1, Ordering::Relaxed);
+                    continue;
                 }
-                continue;
+                Handoff::Wait(entry)
+            };
+            if let Some(previous) = last.replace(handoff) {
+                previous.give(event.clone(), &mut blocked);
             }
-            if entry.sender.send(event.clone()).is_err() {
-                // The subscription is going away; nobody will take it.
-                subscriber.queued.fetch_sub(1, Ordering::AcqRel);
-            }
+        }
+        if let Some(previous) = last {
+            previous.give(event, &mut blocked);
         }
         blocked
     }
@@ -207,5 +234,31 @@ impl EventBus {
 
     fn write(&self) -> RwLockWriteGuard<'_, Vec<Entry>> {
         self.entries.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What becomes of an event for one matching subscriber.
+enum Handoff<'a> {
+    /// Room was taken in its buffer: send it.
+    Send(&'a Entry),
+    /// Its lossless buffer is full: the emitter waits for room.
+    Wait(&'a Entry),
+}
+
+impl Handoff<'_> {
+    fn give(self, event: Emitted, blocked: &mut Vec<Blocked>) {
+        match self {
+            Handoff::Send(entry) => {
+                if entry.sender.send(event).is_err() {
+                    // The subscription is going away; nobody will take it.
+                    entry.subscriber.release();
+                }
+            }
+            Handoff::Wait(entry) => blocked.push(Blocked {
+                subscriber: entry.subscriber.clone(),
+                sender: entry.sender.clone(),
+                event,
+            }),
+        }
     }
 }

@@ -124,18 +124,12 @@ impl Emitted {
 
     pub(crate) fn from_json(
         service: Arc<str>,
-        name: Arc<str>,
+        name: Text,
         correlation_id: Option<Arc<str>>,
         at: DateTime<Utc>,
         value: Value,
     ) -> Self {
-        Self::new(
-            service,
-            Text::Shared(name),
-            correlation_id,
-            at,
-            Value_::Json(value),
-        )
+        Self::new(service, name, correlation_id, at, Value_::Json(value))
     }
 
     fn new(
@@ -164,11 +158,6 @@ impl Emitted {
     /// The event's name.
     pub fn name(&self) -> &str {
         self.inner.name.as_str()
-    }
-
-    /// The event's name as the host keeps it.
-    pub(crate) fn name_text(&self) -> &Text {
-        &self.inner.name
     }
 
     /// The emitting service's name as shared by the host.
@@ -204,6 +193,35 @@ impl Emitted {
                 json,
             } => json.get_or_init(|| encode(value.as_ref())),
             Value_::Json(value) => value,
+        }
+    }
+
+    /// The value as JSON, taken out of the event when nothing else holds it (no
+    /// copy), copied otherwise: for a subscriber that keeps the values it receives.
+    pub fn into_json(self) -> Value {
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => match inner.value {
+                Value_::Typed {
+                    value,
+                    encode,
+                    json,
+                } => json.into_inner().unwrap_or_else(|| encode(value.as_ref())),
+                Value_::Json(value) => value,
+            },
+            Err(inner) => Self { inner }.json().clone(),
+        }
+    }
+
+    /// The value as `E`, if it is an `E` (or JSON that decodes as one): moved out
+    /// when nothing else holds the event, copied otherwise.
+    pub(crate) fn into_event<E: Event>(self) -> Option<E> {
+        match Arc::try_unwrap(self.inner) {
+            Ok(Inner { name, value, .. }) => match value {
+                Value_::Typed { value, .. } => value.downcast::<E>().ok().map(|event| *event),
+                Value_::Json(value) if name.as_str() == E::NAME => E::deserialize(value).ok(),
+                Value_::Json(_) => None,
+            },
+            Err(inner) => Self { inner }.get::<E>(),
         }
     }
 
@@ -270,9 +288,9 @@ pub trait FromEmitted: sealed::Sealed + Send + 'static {
     /// The name to match, if the type fixes one.
     fn name() -> Option<&'static str>;
 
-    /// The event as this type, if it is one.
+    /// The event as this type, if it is one, moved out of it when possible.
     #[doc(hidden)]
-    fn from_emitted(emitted: &Emitted) -> Option<Self>
+    fn from_owned(emitted: Emitted) -> Option<Self>
     where
         Self: Sized;
 
@@ -290,8 +308,8 @@ impl<E: Event> FromEmitted for E {
         Some(E::NAME)
     }
 
-    fn from_emitted(emitted: &Emitted) -> Option<Self> {
-        emitted.get::<E>()
+    fn from_owned(emitted: Emitted) -> Option<Self> {
+        emitted.into_event::<E>()
     }
 
     fn accepts(emitted: &Emitted) -> bool {
@@ -308,8 +326,8 @@ impl FromEmitted for Emitted {
         None
     }
 
-    fn from_emitted(emitted: &Emitted) -> Option<Self> {
-        Some(emitted.clone())
+    fn from_owned(emitted: Emitted) -> Option<Self> {
+        Some(emitted)
     }
 
     fn accepts(_: &Emitted) -> bool {

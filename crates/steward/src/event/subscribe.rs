@@ -239,7 +239,9 @@ impl<M: FromEmitted> EventStream<M> {
         loop {
             let event = self.receiver.recv().await?;
             self.subscriber.taken();
-            if let Some(event) = M::from_emitted(&event) {
+            // The bus hands each subscriber its own reference: usually the only
+            // one left, so the value moves out instead of being copied.
+            if let Some(event) = M::from_owned(event) {
                 if let Some(left) = &mut self.left {
                     *left -= 1;
                     self.host.events.unsubscribe(&self.subscriber);

@@ -22,8 +22,10 @@ use crate::supervisor::ServiceCell;
 use crate::text::Text;
 
 mod durations;
+mod emitted;
 
 pub(crate) use durations::Durations;
+pub(crate) use emitted::EmittedCounters;
 
 /// The content type of [`Metrics::encode`]'s output.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -248,10 +250,11 @@ impl Metrics {
         self.inner.action_duration.get_or_create_owned(&labels)
     }
 
-    /// A service emitted an event.
-    pub(crate) fn event_emitted(&self, service: &Arc<str>, event: Text) {
+    /// The counter of the events named `event` that a service emits, for it to
+    /// keep rather than look up per event.
+    pub(crate) fn events_emitted(&self, service: &Arc<str>, event: Text) -> Counter {
         let labels = [("service", Text::Shared(service.clone())), ("event", event)];
-        self.inner.events.get_or_create(&labels).inc();
+        self.inner.events.get_or_create_owned(&labels)
     }
 
     fn registry(&self) -> MutexGuard<'_, (Registry, HashMap<String, Option<Shared>>)> {

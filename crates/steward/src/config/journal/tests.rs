@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{JournalConfig, JournalKind};
+use super::{JournalConfig, JournalKind, Synchronous};
 use crate::config::{Config, ConfigError, ConfigSource, Expected, Format, Origin, load};
 
 fn load_toml(text: &str, env: &[(&str, &str)]) -> (Config, Vec<ConfigError>) {
@@ -40,12 +40,13 @@ fn without_a_section_the_journal_is_in_memory() {
     assert_eq!(config.journal.path, PathBuf::from("data/steward.db"));
     assert_eq!(config.journal.keep_finished, None);
     assert_eq!(config.journal.keep_for, None);
+    assert_eq!(config.journal.synchronous, Synchronous::Full);
 }
 
 #[test]
 fn every_key_is_read() {
     let (config, errors) = load_toml(
-        "[journal]\nkind = \"sqlite\"\npath = \"var/actions.db\"\nkeep_finished = 500\nkeep_for = \"2d\"",
+        "[journal]\nkind = \"sqlite\"\npath = \"var/actions.db\"\nkeep_finished = 500\nkeep_for = \"2d\"\nsynchronous = \"normal\"",
         &[],
     );
     assert!(errors.is_empty(), "{errors:#?}");
@@ -54,6 +55,7 @@ fn every_key_is_read() {
     assert_eq!(journal.path, PathBuf::from("var/actions.db"));
     assert_eq!(journal.keep_finished, Some(500));
     assert_eq!(journal.keep_for, Some(Duration::from_secs(2 * 24 * 3600)));
+    assert_eq!(journal.synchronous, Synchronous::Normal);
 }
 
 #[test]
@@ -63,11 +65,29 @@ fn the_environment_can_choose_the_journal() {
         &[
             ("STEWARD__JOURNAL__KIND", "sqlite"),
             ("STEWARD__JOURNAL__KEEP_FINISHED", "7"),
+            ("STEWARD__JOURNAL__SYNCHRONOUS", "NORMAL"),
         ],
     );
     assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(config.journal.kind, JournalKind::Sqlite);
     assert_eq!(config.journal.keep_finished, Some(7));
+    assert_eq!(config.journal.synchronous, Synchronous::Normal);
+}
+
+#[test]
+fn an_unknown_synchronous_level_names_the_levels_there_are() {
+    let error = only_error("[journal]\nkind = \"sqlite\"\nsynchronous = \"off\"");
+    assert_eq!(error.key, "journal.synchronous");
+    assert_eq!(error.origin, Origin::Text("test.toml".to_owned()));
+    assert!(
+        error
+            .reason
+            .starts_with("unknown synchronous level `off` (expected full, "),
+        "{}",
+        error.reason
+    );
+    let error = only_error("[journal]\nsynchronous = 2");
+    assert_eq!(error.key, "journal.synchronous");
 }
 
 #[test]
@@ -121,4 +141,8 @@ fn kinds_read_and_show_as_written() {
     for kind in [JournalKind::Memory, JournalKind::Sqlite] {
         assert_eq!(kind.to_string().parse::<JournalKind>(), Ok(kind));
     }
+    for level in [Synchronous::Full, Synchronous::Normal] {
+        assert_eq!(level.to_string().parse::<Synchronous>(), Ok(level));
+    }
+    assert_eq!("FULL".parse::<Synchronous>(), Ok(Synchronous::Full));
 }
