@@ -202,6 +202,35 @@ async fn files_moved_in_are_reported_at_once() {
 }
 
 #[tokio::test]
+async fn a_subdirectory_moved_out_is_no_longer_watched() {
+    let (_tmp, inbox) = dir();
+    let (_outside_tmp, outside) = dir();
+    std::fs::create_dir(inbox.join("cam1")).unwrap();
+    let mut watched = watch(&table(&[&inbox], "initial_scan = false")).await;
+    std::fs::write(inbox.join("cam1/a.jpg"), "a").unwrap();
+    assert_eq!(watched.next().await.path, inbox.join("cam1/a.jpg"));
+
+    // Moved away: what is written there now is outside the watched tree, and
+    // its old path must not be reported either.
+    std::fs::rename(inbox.join("cam1"), outside.join("cam1")).unwrap();
+    std::fs::write(outside.join("cam1/b.jpg"), "b").unwrap();
+    let before = watched.mark(&inbox, "mark").await;
+    assert!(before.is_empty(), "{before:?}");
+
+    // Moved back: a directory moved in, so what it holds is reported (once
+    // each), and it is watched again.
+    std::fs::rename(outside.join("cam1"), inbox.join("cam1")).unwrap();
+    let mut seen = vec![watched.next().await.path, watched.next().await.path];
+    seen.sort();
+    assert_eq!(seen, [inbox.join("cam1/a.jpg"), inbox.join("cam1/b.jpg")]);
+    std::fs::write(inbox.join("cam1/c.jpg"), "c").unwrap();
+    assert_eq!(watched.next().await.path, inbox.join("cam1/c.jpg"));
+    let before = watched.mark(&inbox, "mark-2").await;
+    assert!(before.is_empty(), "{before:?}");
+    watched.stop().await;
+}
+
+#[tokio::test]
 async fn a_file_deleted_and_created_again_is_a_new_file() {
     let (_tmp, inbox) = dir();
     let mut watched = watch(&table(&[&inbox], "")).await;

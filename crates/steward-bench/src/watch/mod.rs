@@ -276,7 +276,7 @@ fn table(rows: Rows, shape: &Shape, root: &std::path::Path) -> Table {
             "latency: first report received − the writer's call to close that file, for the files detected; p50 and p99".to_owned(),
             "cpu: the process's CPU time (CLOCK_PROCESS_CPUTIME_ID) from just before the writer starts until the wait ends,".to_owned(),
             "  less the writer thread's own (CLOCK_THREAD_CPUTIME_ID), shown as writer_cpu: it includes the kernel's work".to_owned(),
-            "  of queueing inotify events (Steward's notifier asks for create, open, modify and close-write per file, the floor".to_owned(),
+            "  of queueing inotify events (Steward's notifier, recursive, asks for create and close-write per file, the floor".to_owned(),
             "  for close-write alone); the tally's work is in both subjects' cpu".to_owned(),
             "rss_peak: the process's peak resident set (VmHWM, started over once the subject watches) when the wait ends;".to_owned(),
             "  rss_peak_growth: that less the resident set then; write: the writer's time for all its files".to_owned(),
