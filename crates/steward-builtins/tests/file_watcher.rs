@@ -287,6 +287,36 @@ async fn a_missing_directory_is_waited_for_then_watched() {
 }
 
 #[tokio::test]
+async fn a_watched_directory_moved_away_is_waited_for_and_not_watched_where_it_went() {
+    let (_tmp, parent) = dir();
+    let inbox = parent.join("inbox");
+    std::fs::create_dir_all(inbox.join("cam1")).unwrap();
+    let mut watched = watch(&table(&[&inbox], r#"poll_interval = "50ms""#)).await;
+    let service = watched.handle.service("watcher").unwrap();
+    std::fs::write(inbox.join("cam1/first.jpg"), "1").unwrap();
+    assert_eq!(watched.next().await.path, inbox.join("cam1/first.jpg"));
+
+    let moved = parent.join("moved");
+    std::fs::rename(&inbox, &moved).unwrap();
+    until("the watcher waits for it", || {
+        service.health().status == HealthStatus::Degraded
+    })
+    .await;
+    // Written where it went: not watched there, so not taken for the old place.
+    std::fs::write(moved.join("cam1/elsewhere.jpg"), "x").unwrap();
+    std::fs::write(moved.join("elsewhere.jpg"), "x").unwrap();
+
+    std::fs::create_dir(&inbox).unwrap();
+    until("the watcher is healthy again", || {
+        service.health().status == HealthStatus::Healthy
+    })
+    .await;
+    let before = watched.mark(&inbox, "mark.jpg").await;
+    assert!(before.is_empty(), "{before:?}");
+    watched.stop().await;
+}
+
+#[tokio::test]
 async fn a_path_that_is_a_file_fails_the_service_with_the_reason() {
     let (_tmp, parent) = dir();
     let file = parent.join("not-a-dir");

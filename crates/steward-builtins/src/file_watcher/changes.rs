@@ -6,13 +6,16 @@ use std::ffi::OsStr;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use inotify::{EventMask, Inotify};
+use inotify::{Event, EventMask, Inotify};
 use tokio::io::unix::AsyncFd;
 
-use super::watches::Watches;
+use super::watches::{Table, Watches};
 
 /// Bytes read at a time: about 2,000 events for names of 16 bytes.
 const BUFFER: usize = 64 * 1024;
+
+/// The most bytes one event takes: its header and the longest name, padded.
+const MAX_EVENT: usize = 16 + 256;
 
 /// What changed in a watched directory.
 #[derive(Debug, PartialEq, Eq)]
@@ -39,9 +42,10 @@ pub(crate) struct Reader {
 impl Reader {
     /// A reader of `inotify`'s events, registered with the runtime.
     pub(crate) fn new(inotify: Inotify) -> io::Result<Self> {
-        // `AsyncFd::new` is deprecated for types whose descriptor may change
-        // or close under it; the instance owns its descriptor for its whole
-        // life, and the safe constructor keeps `unsafe` out of this crate.
+        // `AsyncFd::new` is deprecated as unsound for types whose descriptor
+        // may change or close under it (its successor is `unsafe`, which this
+        // workspace forbids). The instance owns its descriptor for its whole
+        // life, as the `inotify` crate's own stream relies on too.
         #[allow(deprecated)]
         let fd = AsyncFd::new(inotify)?;
         Ok(Self {
@@ -51,71 +55,93 @@ impl Reader {
     }
 
     /// Waits for events, then reads what waits into `changes`: `Ok(false)`
-    /// when a read found nothing more (the queue was drained), so that the
-    /// caller may do what waits for that before the next call waits. Cancel
-    /// safe: nothing is read until the events are taken in.
+    /// when the queue was drained, so that the caller may do what waits for
+    /// that before the next call waits. Cancel safe: nothing is read until the
+    /// events are taken in.
     pub(crate) async fn next(
         &mut self,
         watches: &Watches,
         changes: &mut Vec<Change>,
     ) -> io::Result<bool> {
         let mut ready = self.fd.readable_mut().await?;
-        let buffer = &mut self.buffer;
-        let read = ready.try_io(move |fd| {
-            let events = fd.get_mut().read_events(buffer)?;
-            let mut table = watches.lock();
-            for event in events {
-                let id = event.wd.get_watch_descriptor_id();
-                if event.mask.contains(EventMask::Q_OVERFLOW) {
-                    changes.push(Change::Overflow);
-                } else if event.mask.contains(EventMask::IGNORED) {
-                    table.ignored(id);
-                } else if let Some(dir) = table.dir(id) {
-                    let Some(name) = event.name else {
-                        // The watched directory itself was deleted or moved.
-                        if event
-                            .mask
-                            .intersects(EventMask::DELETE_SELF | EventMask::MOVE_SELF)
-                        {
-                            changes.push(Change::Left(dir.to_owned()));
-                        }
-                        continue;
-                    };
-                    let is_dir = event.mask.contains(EventMask::ISDIR);
-                    let mask = event.mask;
-                    if mask.contains(EventMask::CLOSE_WRITE) {
-                        changes.push(Change::Closed(join(dir, name)));
-                    } else if mask.contains(EventMask::MOVED_TO) {
-                        let path = join(dir, name);
-                        if is_dir {
-                            table.appeared(&path);
-                            changes.push(Change::DirAppeared(path));
-                        } else {
-                            changes.push(Change::MovedIn(path));
-                        }
-                    } else if mask.contains(EventMask::CREATE) {
-                        if is_dir {
-                            let path = join(dir, name);
-                            table.appeared(&path);
-                            changes.push(Change::DirAppeared(path));
-                        }
-                    } else if mask.intersects(EventMask::MOVED_FROM | EventMask::DELETE) {
-                        let path = join(dir, name);
-                        if is_dir {
-                            table.forget_under(&path);
-                        }
-                        changes.push(Change::Left(path));
-                    }
-                }
+        let events = match ready.get_inner_mut().read_events(&mut self.buffer) {
+            Ok(events) => events,
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                // Nothing waits any more.
+                ready.clear_ready();
+                return Ok(false);
             }
-            Ok(())
-        });
-        match read {
-            Ok(Ok(())) => Ok(true),
-            Ok(Err(error)) => Err(error),
-            // Nothing waits any more; the readiness is cleared.
-            Err(_would_block) => Ok(false),
+            Err(error) => return Err(error),
+        };
+        let mut read = 0;
+        let mut table = watches.lock();
+        for event in events {
+            read += 1;
+            take(&mut table, event, changes);
         }
+        // A read that left room for more took all there was: the queue is
+        // drained without a second read to find it empty. Readiness that came
+        // since is kept by the runtime, so nothing that arrives now is missed.
+        if read * MAX_EVENT < self.buffer.len() - MAX_EVENT {
+            ready.clear_ready();
+            return Ok(false);
+        }
+        Ok(true)
+    }
+}
+
+/// Turns one inotify event into what changed, keeping the watch table in step.
+fn take(table: &mut Table, event: Event<&OsStr>, changes: &mut Vec<Change>) {
+    let id = event.wd.get_watch_descriptor_id();
+    if event.mask.contains(EventMask::Q_OVERFLOW) {
+        changes.push(Change::Overflow);
+        return;
+    }
+    if event.mask.contains(EventMask::IGNORED) {
+        table.ignored(id);
+        return;
+    }
+    let Some(dir) = table.dir(id) else {
+        return;
+    };
+    let Some(name) = event.name else {
+        // The watched directory itself was deleted or moved, or the file
+        // system under it unmounted: nothing below it is watched any more,
+        // lest events from where it went be taken for its old place.
+        if event
+            .mask
+            .intersects(EventMask::DELETE_SELF | EventMask::MOVE_SELF | EventMask::UNMOUNT)
+        {
+            let dir = dir.to_owned();
+            table.forget_under(&dir);
+            changes.push(Change::Left(dir));
+        }
+        return;
+    };
+    let is_dir = event.mask.contains(EventMask::ISDIR);
+    let mask = event.mask;
+    if mask.contains(EventMask::CLOSE_WRITE) {
+        changes.push(Change::Closed(join(dir, name)));
+    } else if mask.contains(EventMask::MOVED_TO) {
+        let path = join(dir, name);
+        if is_dir {
+            table.appeared(&path);
+            changes.push(Change::DirAppeared(path));
+        } else {
+            changes.push(Change::MovedIn(path));
+        }
+    } else if mask.contains(EventMask::CREATE) {
+        if is_dir {
+            let path = join(dir, name);
+            table.appeared(&path);
+            changes.push(Change::DirAppeared(path));
+        }
+    } else if mask.intersects(EventMask::MOVED_FROM | EventMask::DELETE) {
+        let path = join(dir, name);
+        if is_dir {
+            table.forget_under(&path);
+        }
+        changes.push(Change::Left(path));
     }
 }
 

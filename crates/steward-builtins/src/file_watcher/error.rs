@@ -29,8 +29,8 @@ pub enum FileWatcherError {
         /// What the operating system said.
         source: std::io::Error,
     },
-    /// The operating system's notifier could not be set up.
-    #[error("cannot start the operating system's file notifier; set polling = true to do without")]
+    /// The operating system's notifier could not be set up or read.
+    #[error("the operating system's file notifier failed; set polling = true to do without")]
     Notifier(#[source] std::io::Error),
     /// The notifier refused to watch a directory.
     #[error("cannot watch `{}`", path.display())]

@@ -73,7 +73,9 @@ impl Watches {
         // made in it after the listing is reported by the watch.
         let mut dirs = subdirectories(top);
         while let Some(dir) = dirs.pop() {
-            match self.lock().add(&dir, false) {
+            // Not locked while the directory is listed: the reader waits on it.
+            let added = self.lock().add(&dir, false);
+            match added {
                 Ok(()) => dirs.extend(subdirectories(&dir)),
                 Err(error) if is_gone(&error) => {}
                 Err(error) => return Err(FileWatcherError::watch(dir, error)),
