@@ -74,11 +74,7 @@ const SYNC_NORMAL: i64 = 1;
 /// commit; NORMAL, in WAL mode, syncs it only at checkpoints, so a commit is in
 /// the operating system's hands (safe from a crash of the process, not from a
 /// power cut) when it returns.
-pub(crate) fn set_synchronous(
-    conn: &Connection,
-    path: &Path,
-    level: Synchronous,
-) -> Result<(), OpenError> {
+fn set_synchronous(conn: &Connection, path: &Path, level: Synchronous) -> Result<(), OpenError> {
     let (name, number) = match level {
         Synchronous::Normal => ("NORMAL", SYNC_NORMAL),
         // FULL for anything else: the safe side.

@@ -149,7 +149,7 @@ impl Context {
     /// Emits an event from this service to every subscriber whose filter it
     /// passes. A slow subscriber's full buffer drops the event (see
     /// [`Subscription::missed`]), except for a [`lossless`] one: for that one this
-    /// waits until there is room. Inside an action handler the event carries the
+    /// waits until the subscriber has taken its buffer down to half. Inside an action handler the event carries the
     /// action's correlation id.
     ///
     /// [`Subscription::missed`]: crate::Subscription::missed

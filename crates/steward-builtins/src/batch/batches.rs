@@ -96,15 +96,7 @@ impl Batches {
             }
             None => (key.into_owned(), closed, vec![item]),
         };
-        self.items -= items.len();
-        Some(BatchClosed {
-            key,
-            size: items.len(),
-            items,
-            reason: CloseReason::Size,
-            opened,
-            closed,
-        })
+        Some(self.closed(key, items, CloseReason::Size, opened, closed))
     }
 
     /// Closes the batches whose window or idle time is up, oldest first.
@@ -150,14 +142,26 @@ impl Batches {
         wall: DateTime<Utc>,
     ) -> Option<BatchClosed> {
         let (key, batch) = self.open.remove_entry(key)?;
-        self.items -= batch.items.len();
-        Some(BatchClosed {
+        Some(self.closed(key, batch.items, reason, batch.opened_at, wall))
+    }
+
+    /// A batch taken out of the open ones, closed for `reason`.
+    fn closed(
+        &mut self,
+        key: String,
+        items: Vec<Value>,
+        reason: CloseReason,
+        opened: DateTime<Utc>,
+        closed: DateTime<Utc>,
+    ) -> BatchClosed {
+        self.items -= items.len();
+        BatchClosed {
             key,
-            size: batch.items.len(),
-            items: batch.items,
+            size: items.len(),
+            items,
             reason,
-            opened: batch.opened_at,
-            closed: wall,
-        })
+            opened,
+            closed,
+        }
     }
 }

@@ -99,12 +99,16 @@ impl Continuous for BatchAggregator {
                 event = events.recv() => {
                     let Some(event) = event else { break };
                     // One reading of the clock for the events taken in one go:
-                    // they all arrived by now.
-                    let now = Instant::now();
-                    self.add(cx, &metrics, &mut batches, event, now).await;
+                    // they all arrived by now. A closed batch's emit may wait on
+                    // a lossless subscriber, so the clock is read again after one.
+                    let mut now = Instant::now();
+                    let mut closed = self.add(cx, &metrics, &mut batches, event, now).await;
                     // Then those already waiting, without going round the select.
                     while let Some(Some(event)) = waiting(&mut events) {
-                        self.add(cx, &metrics, &mut batches, event, now).await;
+                        if closed {
+                            now = Instant::now();
+                        }
+                        closed = self.add(cx, &metrics, &mut batches, event, now).await;
                     }
                 }
             }
@@ -135,13 +139,15 @@ impl BatchAggregator {
         batches: &mut Batches,
         event: Emitted,
         now: Instant,
-    ) {
+    ) -> bool {
         // The aggregator is usually the event's only holder by now: its value
         // moves into the batch rather than being copied.
         let item = event.into_json();
-        if let Some(batch) = batches.add(&self.settings.key, item, now, || cx.now()) {
-            emit(cx, metrics, batch).await;
-        }
+        let Some(batch) = batches.add(&self.settings.key, item, now, || cx.now()) else {
+            return false;
+        };
+        emit(cx, metrics, batch).await;
+        true
     }
 }
 

@@ -59,7 +59,8 @@ impl EventInfo {
 }
 
 /// Why an event could not be emitted. Emitting in-process cannot fail today (an
-/// emitter never waits for subscribers); transports across hosts will add reasons.
+/// emitter held back by a lossless subscriber waits, it does not fail);
+/// transports across hosts will add reasons.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EventError {}

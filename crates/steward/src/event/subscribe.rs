@@ -74,8 +74,9 @@ impl<M: FromEmitted> Subscribe<M> {
         self
     }
 
-    /// Never drops an event: when the buffer is full, emitters wait for room
-    /// (back-pressure) instead of dropping the event and counting it in
+    /// Never drops an event: when the buffer is full, emitters wait until the
+    /// subscriber has taken it down to half (back-pressure), instead of
+    /// dropping the event and counting it in
     /// [`Subscription::missed`]. For pipeline stages that must see everything; a
     /// subscriber that stops taking events then stalls every service emitting to it.
     pub fn lossless(mut self) -> Self {
