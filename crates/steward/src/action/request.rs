@@ -37,8 +37,9 @@ pub enum IfFull {
 #[must_use = "an action is sent by `send` or `submit`"]
 pub struct ActionRequest {
     host: Arc<HostShared>,
-    service: Result<usize, ActionError>,
-    action: String,
+    /// The service and its action, looked up when the request is made: a known
+    /// action is held by its table entry, with no copy of its name per call.
+    target: Result<(usize, Found), ActionError>,
     params: Params,
     priority: i32,
     timeout: Option<Duration>,
@@ -65,7 +66,7 @@ impl ActionRequest {
     pub(crate) fn new<P: Serialize + Send + 'static>(
         host: Arc<HostShared>,
         service: Result<usize, ActionError>,
-        action: String,
+        action: &str,
         params: P,
     ) -> Self {
         let json = serde_json::to_value(&params).map_err(|error| error.to_string());
@@ -75,7 +76,7 @@ impl ActionRequest {
     pub(crate) fn json(
         host: Arc<HostShared>,
         service: Result<usize, ActionError>,
-        action: String,
+        action: &str,
         params: Value,
     ) -> Self {
         Self::with(host, service, action, Params::Json(params))
@@ -84,13 +85,16 @@ impl ActionRequest {
     fn with(
         host: Arc<HostShared>,
         service: Result<usize, ActionError>,
-        action: String,
+        action: &str,
         params: Params,
     ) -> Self {
+        let target = service.and_then(|index| {
+            let (_, found) = known_action(&host.cells[index], action)?;
+            Ok((index, found))
+        });
         Self {
             host,
-            service,
-            action,
+            target,
             params,
             priority: 0,
             timeout: None,
@@ -196,10 +200,17 @@ impl ActionRequest {
     /// Everything that does not wait: the action looked up, its parameters checked,
     /// its id, record and job made.
     fn accept(self, reply: Option<Reply>, wanted: Option<TypeId>) -> Result<Accepted, ActionError> {
-        let index = self.service?;
+        let (index, found) = self.target?;
         let host = self.host;
         let cell = &host.cells[index];
-        let (actions, found) = known_action(cell, &self.action)?;
+        // Found in the table when the request was made, so the table is there.
+        let Some(actions) = cell.actions.as_deref() else {
+            return Err(ActionError::UnknownAction {
+                service: cell.name.to_string(),
+                action: found.name.to_string(),
+                known: Vec::new(),
+            });
+        };
         let (params, params_json) = prepare(cell, actions, &found, self.params)?;
         let now = host.clock.now();
         let not_before = match self.not_before {
@@ -366,7 +377,7 @@ impl Accepted {
 impl std::fmt::Debug for ActionRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ActionRequest")
-            .field("action", &self.action)
+            .field("action", &self.target.as_ref().map(|(_, found)| &found.name))
             .field("priority", &self.priority)
             .field("timeout", &self.timeout)
             .field("correlation_id", &self.correlation_id)
@@ -428,7 +439,9 @@ pub(super) fn known_action<'a>(
         action: action.to_owned(),
         known,
     };
-    let actions = cell.actions.as_deref().ok_or_else(|| unknown(Vec::new()))?;
+    let Some(actions) = cell.actions.as_deref() else {
+        return Err(unknown(Vec::new()));
+    };
     match actions.table.find(action) {
         Some(found) => Ok((actions, found)),
         None => Err(unknown(actions.table.names())),

@@ -87,12 +87,12 @@ impl<T> ServiceRef<T> {
     /// Prepares an action with typed parameters (a JSON [`Value`] works too: it is
     /// checked against the action's parameter type when sent).
     pub fn act<P: Serialize + Send + 'static>(&self, action: &str, params: P) -> ActionRequest {
-        ActionRequest::new(self.host.clone(), self.index(), action.to_owned(), params)
+        ActionRequest::new(self.host.clone(), self.index(), action, params)
     }
 
     /// Prepares an action with JSON parameters, as the HTTP API and the CLI send them.
     pub fn act_json(&self, action: &str, params: Value) -> ActionRequest {
-        ActionRequest::json(self.host.clone(), self.index(), action.to_owned(), params)
+        ActionRequest::json(self.host.clone(), self.index(), action, params)
     }
 
     /// Subscribes to this service's events of type `E`.
