@@ -136,7 +136,7 @@ fn draft(
     check_keys_fit_kind(&name, def.kind, table, config, errors);
     check_options_fit_kind(&name, def.kind, &def.options, errors);
 
-    let body = match (def.factory)(table.settings.clone()) {
+    let body = match def.factory.make(table.settings.clone()) {
         Ok(body) => Some(body),
         Err(error) => {
             errors.push(config.error_at(error.key_under(&key("settings")), error.reason));

@@ -65,7 +65,29 @@ impl Body {
     }
 }
 
-type Factory = Box<dyn FnOnce(Option<Value>) -> Result<Body, SettingsError> + Send>;
+/// How a service is made once its configuration is known.
+pub(crate) enum Factory {
+    /// Made in code already: it takes no settings.
+    Made(Body),
+    /// Made from its typed `settings` table.
+    FromSettings(Box<dyn FnOnce(Option<Value>) -> Result<Body, SettingsError> + Send>),
+}
+
+impl Factory {
+    /// The service, given its `settings` from configuration.
+    pub(crate) fn make(self, settings: Option<Value>) -> Result<Body, SettingsError> {
+        match self {
+            Factory::Made(body) => match settings {
+                Some(value) if !is_empty(&value) => Err(SettingsError {
+                    path: String::new(),
+                    reason: "this service takes no settings".to_owned(),
+                }),
+                _ => Ok(body),
+            },
+            Factory::FromSettings(build) => build(settings),
+        }
+    }
+}
 
 /// Options set in code; configuration may override each of them.
 #[derive(Debug, Clone, Default)]
@@ -275,7 +297,7 @@ impl fmt::Debug for ServiceDef {
 /// A continuous service that takes no settings.
 pub fn continuous<S: Continuous>(name: impl Into<String>, service: S) -> ServiceDef {
     let body = Body::Supervised(Arc::new(AsContinuous(service)));
-    ServiceDef::new(name, ServiceKind::Continuous, no_settings(body))
+    ServiceDef::new(name, ServiceKind::Continuous, Factory::Made(body))
 }
 
 /// A continuous service built from its typed `settings` table.
@@ -313,7 +335,7 @@ where
 /// A periodic service that takes no settings.
 pub fn periodic<S: Periodic>(name: impl Into<String>, service: S) -> ServiceDef {
     let body = Body::Supervised(Arc::new(AsPeriodic::new(service)));
-    ServiceDef::new(name, ServiceKind::Periodic, no_settings(body))
+    ServiceDef::new(name, ServiceKind::Periodic, Factory::Made(body))
 }
 
 /// A periodic service built from its typed `settings` table.
@@ -331,7 +353,7 @@ where
 /// A startup service that takes no settings.
 pub fn startup<S: Startup>(name: impl Into<String>, service: S) -> ServiceDef {
     let body = Body::Startup(Arc::new(service));
-    ServiceDef::new(name, ServiceKind::Startup, no_settings(body))
+    ServiceDef::new(name, ServiceKind::Startup, Factory::Made(body))
 }
 
 /// A startup service built from its typed `settings` table.
@@ -345,26 +367,16 @@ where
     ServiceDef::new(name, ServiceKind::Startup, factory)
 }
 
-fn no_settings(body: Body) -> Factory {
-    Box::new(move |settings| match settings {
-        Some(value) if !is_empty(&value) => Err(SettingsError {
-            path: String::new(),
-            reason: "this service takes no settings".to_owned(),
-        }),
-        _ => Ok(body),
-    })
-}
-
 fn with_settings<T, F>(build: F) -> Factory
 where
     T: DeserializeOwned,
     F: FnOnce(T) -> Body + Send + 'static,
 {
-    Box::new(move |settings| {
+    Factory::FromSettings(Box::new(move |settings| {
         let value = settings.unwrap_or_else(|| Value::Object(Default::default()));
         let typed = SettingsError::deserialize::<T>(value)?;
         Ok(build(typed))
-    })
+    }))
 }
 
 fn is_empty(value: &Value) -> bool {
