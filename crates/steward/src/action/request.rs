@@ -377,7 +377,10 @@ impl Accepted {
 impl std::fmt::Debug for ActionRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ActionRequest")
-            .field("action", &self.target.as_ref().map(|(_, found)| &found.name))
+            .field(
+                "action",
+                &self.target.as_ref().map(|(_, found)| &found.name),
+            )
             .field("priority", &self.priority)
             .field("timeout", &self.timeout)
             .field("correlation_id", &self.correlation_id)

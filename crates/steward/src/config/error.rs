@@ -93,13 +93,29 @@ pub(crate) struct SettingsError {
 
 impl SettingsError {
     /// Deserializes `value`, keeping the path of the first problem.
+    ///
+    /// A key the type has no field for is a problem too, even when the type does
+    /// not say `#[serde(deny_unknown_fields)]`: a misspelt setting would otherwise
+    /// be dropped without a word.
     pub(crate) fn deserialize<T: DeserializeOwned>(value: Value) -> Result<T, SettingsError> {
-        serde_path_to_error::deserialize(value).map_err(|error| {
+        let mut ignored: Option<String> = None;
+        let mut note = |path: serde_ignored::Path<'_>| {
+            ignored.get_or_insert_with(|| path.to_string());
+        };
+        let deserializer = serde_ignored::Deserializer::new(value, &mut note);
+        let typed: T = serde_path_to_error::deserialize(deserializer).map_err(|error| {
             let path = error.path().to_string();
             let path = if path == "." { String::new() } else { path };
             let reason = plain_types(&error.into_inner().to_string());
             explain_unknown_field(path, reason)
-        })
+        })?;
+        match ignored {
+            Some(path) => Err(SettingsError {
+                path,
+                reason: "unknown key: nothing reads it".to_owned(),
+            }),
+            None => Ok(typed),
+        }
     }
 
     /// The full key under `prefix` (`services.x.settings` + `retention_days`).

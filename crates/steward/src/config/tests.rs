@@ -390,6 +390,46 @@ fn an_unknown_key_in_a_service_table_keeps_origin_and_hint() {
     );
 }
 
+/// Settings whose type lets unknown fields through.
+#[derive(Debug, serde::Deserialize)]
+struct Lenient {
+    #[allow(dead_code)]
+    retention_days: u32,
+    #[serde(default)]
+    #[allow(dead_code)]
+    limits: Limits,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct Limits {
+    #[serde(default)]
+    #[allow(dead_code)]
+    rows: u32,
+}
+
+#[test]
+fn an_unknown_key_is_refused_even_where_the_type_would_ignore_it() {
+    let error =
+        SettingsError::deserialize::<Lenient>(json!({ "retention_days": 30, "dry_rnu": true }))
+            .unwrap_err();
+    assert_eq!(error.path, "dry_rnu");
+    assert_eq!(error.reason, "unknown key: nothing reads it");
+    assert_eq!(
+        error.key_under("services.cleanup.settings"),
+        "services.cleanup.settings.dry_rnu"
+    );
+    let error = SettingsError::deserialize::<Lenient>(
+        json!({ "retention_days": 30, "limits": { "rws": 5 } }),
+    )
+    .unwrap_err();
+    assert_eq!(error.path, "limits.rws");
+    let settings = SettingsError::deserialize::<Lenient>(
+        json!({ "retention_days": 30, "limits": { "rows": 5 } }),
+    )
+    .unwrap();
+    assert_eq!((settings.retention_days, settings.limits.rows), (30, 5));
+}
+
 #[test]
 fn a_missing_field_and_a_wrong_type_keep_serdes_path() {
     let error = SettingsError::deserialize::<Watch>(json!({})).unwrap_err();
