@@ -10,6 +10,24 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use tokio::time::Instant;
 
+/// How far ahead "as good as never" lies: far enough that nothing waits that long,
+/// near enough that adding it to now cannot overflow a clock.
+pub(crate) const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
+
+/// `at` plus `after`, with any duration past [`FAR_FUTURE`] taken as that: a
+/// timeout or delay too long for the clock means "never", not a panic.
+pub(crate) fn instant_after(at: Instant, after: Duration) -> Instant {
+    at.checked_add(after.min(FAR_FUTURE)).unwrap_or(at)
+}
+
+/// [`instant_after`] on the wall clock.
+pub(crate) fn wall_after(at: DateTime<Utc>, after: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(after.min(FAR_FUTURE))
+        .ok()
+        .and_then(|after| at.checked_add_signed(after))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// The host's source of wall-clock time.
 #[derive(Debug, Clone)]
 pub(crate) enum Clock {
@@ -44,7 +62,7 @@ impl Clock {
     /// The tokio instant at which this clock will read `at` (now, if `at` is past).
     pub(crate) fn instant_at(&self, at: DateTime<Utc>) -> Instant {
         let ahead = (at - self.now()).to_std().unwrap_or(Duration::ZERO);
-        Instant::now() + ahead
+        instant_after(Instant::now(), ahead)
     }
 }
 

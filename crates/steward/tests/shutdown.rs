@@ -118,3 +118,34 @@ async fn a_stuck_service_does_not_delay_unrelated_ones() {
     let report = shutdown.await.unwrap();
     assert_eq!(report.abandoned, ["stubborn"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn timeouts_and_delays_too_long_for_the_clock_mean_never_not_a_panic() {
+    use std::time::Duration;
+
+    use common::Ticker;
+    use steward::{Schedule, periodic};
+
+    let log = Log::default();
+    let ticker = Ticker::new(Schedule::every(secs(1)).initial_delay(Duration::MAX));
+    let host = TestHost::builder()
+        .config_toml(
+            "[host]\nshutdown_timeout = \"10000000000000000000s\"\ndrain_timeout = \"10000000000000000000s\"",
+        )
+        .service(continuous("db", Probe::new("db", &log)).stop_timeout(Duration::MAX))
+        .service(periodic("late", ticker.clone()))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("db", State::Running).await.unwrap();
+    host.wait_for("late", State::Running).await.unwrap();
+    host.advance(secs(3600)).await;
+    assert!(
+        ticker.offsets().is_empty(),
+        "a fire far past the clock's range never comes"
+    );
+
+    let report = host.shutdown().await;
+    assert_eq!(report.stopped.len(), 2, "{report:?}");
+    assert!(report.abandoned.is_empty());
+}

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::time::Instant;
 
 use super::shared::{HostShared, Phase};
+use crate::clock::instant_after;
 use crate::error::ShutdownReport;
 use crate::state::State;
 use crate::supervisor::{StopOutcome, abandon, stop_all};
@@ -42,7 +43,7 @@ pub(super) async fn shutdown(host: &Arc<HostShared>) -> ShutdownReport {
             actions.mailbox.close();
         }
     }
-    let drain_deadline = began + host.config.host.drain_timeout;
+    let drain_deadline = instant_after(began, host.config.host.drain_timeout);
     let waves = async {
         for wave in &host.stop_waves {
             drain(host, wave, drain_deadline).await;
@@ -51,7 +52,7 @@ pub(super) async fn shutdown(host: &Arc<HostShared>) -> ShutdownReport {
         }
     };
     let limit = host.config.host.shutdown_timeout;
-    let deadline = began + limit;
+    let deadline = instant_after(began, limit);
     if tokio::time::timeout_at(deadline, waves).await.is_err() {
         tracing::warn!(timeout = %humantime::format_duration(limit), "host shutdown timed out; abandoning the rest");
         let running = host.cancel_runs(|cell| !cell.current_state().is_settled());

@@ -6,13 +6,12 @@ use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
 use super::{Schedule, Trigger};
-use crate::clock::Clock;
+use crate::clock::{Clock, instant_after, wall_after};
 
 /// Stops a cron search that keeps landing in the past from looping for long.
 const MAX_SKIPPED_SEARCH: u64 = 10_000;
 
 /// A fire so far ahead that it stands for "never" (about 30 years).
-const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
 
 /// The next time a periodic service is due.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,8 +43,8 @@ pub(crate) struct Timer {
 impl Timer {
     /// A timer for a service that starts now.
     pub(crate) fn start(schedule: Schedule, clock: Clock) -> Self {
-        let begin = Instant::now() + schedule.initial_delay;
-        let begin_wall = clock.now() + chrono_duration(schedule.initial_delay);
+        let begin = instant_after(Instant::now(), schedule.initial_delay);
+        let begin_wall = wall_after(clock.now(), schedule.initial_delay);
         let next_index = u64::from(!schedule.run_on_startup);
         Self {
             schedule,
@@ -100,9 +99,7 @@ impl Timer {
         let nanos = period.as_nanos().saturating_mul(u128::from(index));
         let offset = u64::try_from(nanos).map_or(Duration::MAX, Duration::from_nanos);
         // Beyond what the clock can represent: as good as never.
-        self.begin
-            .checked_add(offset)
-            .unwrap_or_else(|| self.begin + FAR_FUTURE)
+        instant_after(self.begin, offset)
     }
 
     fn next_cron(&mut self, skip_missed: bool) -> Option<Fire> {
@@ -137,8 +134,4 @@ impl Timer {
     pub(crate) fn clock(&self) -> &Clock {
         &self.clock
     }
-}
-
-fn chrono_duration(duration: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }

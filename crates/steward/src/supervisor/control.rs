@@ -7,6 +7,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::cell::{RunHandle, ServiceCell};
+use crate::clock::instant_after;
 use crate::host::{HostShared, Phase};
 use crate::service::Body;
 use crate::state::State;
@@ -111,7 +112,7 @@ pub(crate) async fn stop_all<'a>(
         stopping.push(Stopping {
             cell,
             wait,
-            deadline: now + cell.spec.stop_timeout,
+            deadline: instant_after(now, cell.spec.stop_timeout),
         });
     }
     for Stopping {
