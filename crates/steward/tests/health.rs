@@ -189,3 +189,38 @@ async fn a_failed_tick_degrades_until_a_tick_succeeds() {
     assert_eq!(report.health().status, HealthStatus::Healthy);
     host.shutdown().await;
 }
+
+/// A service that idles until stopped.
+struct Idle;
+
+impl Continuous for Idle {
+    async fn run(&self, cx: &Context) -> Result {
+        cx.cancelled().await;
+        Ok(())
+    }
+}
+
+/// The critical service fails on another worker while the host is still
+/// launching the thousands after it: the shutdown it asks for must not be lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_critical_failure_during_start_up_still_shuts_the_host_down() {
+    let mut builder = TestHost::builder()
+        .service(
+            continuous("db", Crasher::default())
+                .critical()
+                .restart(give_up_at_once()),
+        )
+        .config_toml("[host]\nshutdown_on_critical_failure = true\n");
+    for index in 0..30_000 {
+        builder = builder.service(continuous(format!("idle-{index}"), Idle).order(1));
+    }
+    let host = builder.start().await.unwrap();
+    let handle = host.handle();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        handle.shutdown_requested(),
+    )
+    .await
+    .expect("the critical failure asks for a shutdown");
+    host.shutdown().await;
+}

@@ -86,6 +86,7 @@ impl Host {
         }
         host.phase.send_replace(Phase::Running);
         tracing::info!("host started");
+        host.shutdown_if_a_critical_service_failed();
         Ok(RunningHost { shared: host })
     }
 

@@ -207,11 +207,25 @@ impl HostShared {
                 let _ = self.transitions.send(transition);
             }
         }
-        if to == State::Failed
-            && cell.spec.critical
-            && self.config.host.shutdown_on_critical_failure
-            && self.phase() == Phase::Running
-        {
+        if to == State::Failed && self.phase() == Phase::Running {
+            self.shutdown_on_critical_failure(cell);
+        }
+    }
+
+    /// After start-up: a critical service that failed while the others were still
+    /// being launched asked for a shutdown the host could not act on yet.
+    pub(crate) fn shutdown_if_a_critical_service_failed(&self) {
+        let failed = self
+            .cells
+            .iter()
+            .find(|cell| cell.current_state() == State::Failed && cell.spec.critical);
+        if let Some(cell) = failed {
+            self.shutdown_on_critical_failure(cell);
+        }
+    }
+
+    fn shutdown_on_critical_failure(&self, cell: &ServiceCell) {
+        if cell.spec.critical && self.config.host.shutdown_on_critical_failure {
             tracing::error!(service = %cell.name, "critical service failed; shutting the host down");
             self.shutdown_requested.cancel();
         }
