@@ -76,6 +76,44 @@ async fn a_failed_ordinary_service_only_degrades_the_host() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_service_waiting_on_a_failed_ordinary_dependency_does_not_hold_readiness() {
+    let log = Log::default();
+    let host = TestHost::builder()
+        .service(continuous("thumbnails", Crasher::default()).restart(give_up_at_once()))
+        .service(continuous("gallery", Probe::new("gallery", &log)).depends_on(["thumbnails"]))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("thumbnails", State::Failed).await.unwrap();
+    host.advance(secs(60)).await;
+    let gallery = host.handle().service("gallery").unwrap().state();
+    assert_eq!(gallery, State::Pending, "it waits for its dependency");
+    let health = host.handle().health();
+    assert!(health.ready, "nothing critical is down: {health:?}");
+    assert_eq!(health.status, HealthStatus::Degraded);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_critical_service_waiting_on_a_failed_dependency_keeps_the_host_not_ready() {
+    let log = Log::default();
+    let host = TestHost::builder()
+        .service(continuous("thumbnails", Crasher::default()).restart(give_up_at_once()))
+        .service(
+            continuous("gallery", Probe::new("gallery", &log))
+                .depends_on(["thumbnails"])
+                .critical(),
+        )
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("thumbnails", State::Failed).await.unwrap();
+    host.advance(secs(60)).await;
+    assert!(!host.handle().health().ready);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_backing_off_service_is_unhealthy() {
     let host = TestHost::builder()
         .service(continuous("flaky", Crasher::default()))

@@ -65,7 +65,7 @@ impl HostHandle {
                 health.status.min(HealthStatus::Degraded)
             };
             status = status.max(counted);
-            ready &= is_ready(cell, critical);
+            ready &= is_ready(&self.host, cell, critical);
             services.push(ServiceHealth {
                 name: cell.name.to_string(),
                 critical,
@@ -198,7 +198,7 @@ impl HostHandle {
     }
 }
 
-fn is_ready(cell: &ServiceCell, critical: bool) -> bool {
+fn is_ready(host: &HostShared, cell: &ServiceCell, critical: bool) -> bool {
     if cell.spec.disabled.is_some() || cell.spec.kind == ServiceKind::Startup {
         return true;
     }
@@ -206,7 +206,17 @@ fn is_ready(cell: &ServiceCell, critical: bool) -> bool {
     if critical {
         return state == State::Running;
     }
-    cell.record().has_run || !matches!(state, State::Pending | State::Starting)
+    if cell.record().has_run || !matches!(state, State::Pending | State::Starting) {
+        return true;
+    }
+    // Held back by a dependency that settled without running (failed, stopped):
+    // it starts when that one runs again, which readiness does not wait for.
+    state == State::Pending
+        && cell
+            .spec
+            .depends_on
+            .iter()
+            .any(|&index| host.cells[index].current_state().is_settled())
 }
 
 /// A handle to one service: status, health, and start/stop/restart.
