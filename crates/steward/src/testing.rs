@@ -36,6 +36,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::config::Environment;
 use crate::error::{ControlError, HostError, ShutdownReport};
@@ -140,6 +141,24 @@ impl Recorder {
             .clone()
     }
 
+    /// How many transitions there have been so far.
+    fn count(&self) -> usize {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Whether `service` entered `state` in a transition after the first `skip`.
+    fn entered_since(&self, skip: usize, service: &str, state: State) -> bool {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .skip(skip)
+            .any(|transition| &*transition.service == service && transition.to == state)
+    }
+
     /// The states `service` entered, in order.
     pub fn states(&self, service: &str) -> Vec<State> {
         self.transitions()
@@ -201,13 +220,28 @@ impl TestHost {
     }
 
     /// Waits until `service` is in `state`: returns at once if it is in it now,
-    /// else when it enters it, within [`WAIT_LIMIT`] of paused time.
+    /// else when it enters it, within [`WAIT_LIMIT`] of paused time. A state the
+    /// service passes through without stopping (`running`, for a service whose
+    /// `run` fails at once) counts as entered.
     pub async fn wait_for(&self, service: &str, state: State) -> Result<(), WaitError> {
         let handle = self
             .handle
             .service(service)
             .map_err(|_: ControlError| WaitError::UnknownService(service.to_owned()))?;
-        tokio::time::timeout(WAIT_LIMIT, handle.wait_for(state))
+        let skip = self.recorder.count();
+        let entered = async {
+            // Subscribed before looking, so no transition falls between.
+            let mut transitions = self.handle.transitions();
+            loop {
+                if handle.state() == state || self.recorder.entered_since(skip, service, state) {
+                    return;
+                }
+                if let Err(RecvError::Closed) = transitions.recv().await {
+                    return std::future::pending().await;
+                }
+            }
+        };
+        tokio::time::timeout(WAIT_LIMIT, entered)
             .await
             .map_err(|_| WaitError::Timeout {
                 service: service.to_owned(),

@@ -295,3 +295,19 @@ async fn stopping_during_backoff_stops_at_once() {
     );
     host.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn waiting_for_running_sees_a_run_that_failed_at_once() {
+    let crasher = Crasher::default();
+    let host = TestHost::builder()
+        .service(continuous("flaky", crasher.clone()))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("flaky", State::Running).await.unwrap();
+    host.wait_for("flaky", State::BackingOff).await.unwrap();
+    // The next run too, which fails in the same poll it starts in.
+    host.wait_for("flaky", State::Running).await.unwrap();
+    assert!(crasher.runs.load(Ordering::SeqCst) >= 2);
+    host.shutdown().await;
+}
