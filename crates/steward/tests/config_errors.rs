@@ -579,6 +579,22 @@ fn a_dependency_cycle_is_refused_and_named() {
         shown.ends_with("`services.worker.depends_on`: dependency cycle: worker → ticker → worker")
     );
 
+    // Closed by the file: the file's key is named, where the cycle can be mended.
+    let (error, _) = only(
+        host()
+            .service(continuous("a", Idle).depends_on(["b"]))
+            .service(continuous("b", Idle))
+            .config_toml("steward.toml", "[services.b]\ndepends_on = [\"a\"]\n"),
+    );
+    assert_eq!(
+        error,
+        self::error(
+            text_origin(),
+            "services.b.depends_on",
+            "dependency cycle: b → a → b"
+        )
+    );
+
     // Three services in code.
     let (error, _) = only(
         Host::builder()
