@@ -11,8 +11,6 @@ use crate::clock::{Clock, instant_after, wall_after};
 /// Stops a cron search that keeps landing in the past from looping for long.
 const MAX_SKIPPED_SEARCH: u64 = 10_000;
 
-/// A fire so far ahead that it stands for "never" (about 30 years).
-
 /// The next time a periodic service is due.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Fire {
