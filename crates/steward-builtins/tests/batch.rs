@@ -216,6 +216,14 @@ fn settings_mistakes_name_their_key() {
             "must be at least 1".to_owned()
         )
     );
+    let never = problems("{ source = \"a:b\", check_interval = \"0s\" }");
+    assert_eq!(
+        never[0],
+        (
+            "services.batcher.settings.check_interval".to_owned(),
+            "must be longer than zero".to_owned()
+        )
+    );
     let key = problems("{ source = \"a:b\", key = \"{dir\" }");
     assert_eq!(key[0].0, "services.batcher.settings.key");
     let unknown = problems("{ source = \"ghost:file.created\" }");

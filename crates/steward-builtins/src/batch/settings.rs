@@ -35,7 +35,7 @@ pub struct BatchSettings {
     #[serde(default = "default_max_size", deserialize_with = "at_least_one")]
     pub max_size: usize,
     /// How often open batches are checked against `window` and `idle_timeout`.
-    #[serde(default = "default_check_interval", with = "steward::duration")]
+    #[serde(default = "default_check_interval", deserialize_with = "positive")]
     pub check_interval: Duration,
 }
 
@@ -183,4 +183,13 @@ mod tests {
         let borrowed = KeyTemplate::parse("{camera.name}").unwrap();
         assert!(matches!(borrowed.key(&event), Cow::Borrowed("gate")));
     }
+}
+
+/// A duration above zero.
+fn positive<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    let duration = steward::duration::deserialize(deserializer)?;
+    if duration.is_zero() {
+        return Err(serde::de::Error::custom("must be longer than zero"));
+    }
+    Ok(duration)
 }

@@ -13,7 +13,12 @@ impl Cutoff {
     /// `days` before now.
     pub(crate) fn days_ago(days: u32) -> Self {
         let now = Utc::now();
-        Self(now - TimeDelta::days(i64::from(days)))
+        // Settings keep `days` within a century; beyond the calendar, nothing is old.
+        let ago = TimeDelta::try_days(i64::from(days)).unwrap_or(TimeDelta::MAX);
+        Self(
+            now.checked_sub_signed(ago)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        )
     }
 
     /// Unix seconds, for integer and real timestamps.
@@ -30,7 +35,11 @@ impl Cutoff {
     /// or before the cutoff, whatever its UTC offset, sorts below it, so that
     /// an index on the column narrows the scan before `julianday` decides.
     pub(crate) fn text_bound(self) -> String {
-        (self.0 + TimeDelta::days(2)).format("%Y-%m-%d").to_string()
+        let bound = self
+            .0
+            .checked_add_signed(TimeDelta::days(2))
+            .unwrap_or(self.0);
+        bound.format("%Y-%m-%d").to_string()
     }
 
     /// RFC 3339, for the event.

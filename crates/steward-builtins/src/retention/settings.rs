@@ -18,7 +18,10 @@ use serde::{Deserialize, Deserializer};
 #[non_exhaustive]
 pub struct RetentionSettings {
     /// Rows and files older than this many days are deleted (at least 1).
-    #[serde(default = "default_retention_days", deserialize_with = "at_least_one")]
+    #[serde(
+        default = "default_retention_days",
+        deserialize_with = "retention_days"
+    )]
     pub retention_days: u32,
     /// At most this many rows are deleted per transaction (at least 1); a
     /// `process-batch` without a `batch_size` deletes at most this many rows or
@@ -133,10 +136,44 @@ fn default_batch_size() -> u32 {
     1000
 }
 
+/// The longest retention: a hundred years, well inside what dates can hold.
+const MAX_RETENTION_DAYS: u32 = 36_500;
+
+fn retention_days<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let days = at_least_one(deserializer)?;
+    if days > MAX_RETENTION_DAYS {
+        return Err(serde::de::Error::custom(format!(
+            "must be at most {MAX_RETENTION_DAYS} (a hundred years)"
+        )));
+    }
+    Ok(days)
+}
+
 fn at_least_one<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
     let value = u32::deserialize(deserializer)?;
     if value == 0 {
         return Err(serde::de::Error::custom("must be at least 1"));
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn days(value: u64) -> Result<u32, String> {
+        let json = serde_json::json!({ "retention_days": value });
+        serde_json::from_value::<RetentionSettings>(json)
+            .map(|settings| settings.retention_days)
+            .map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn retention_days_is_between_one_day_and_a_hundred_years() {
+        assert_eq!(days(30), Ok(30));
+        assert_eq!(days(36_500), Ok(36_500));
+        assert!(days(0).unwrap_err().contains("must be at least 1"));
+        let error = days(4_000_000_000).unwrap_err();
+        assert!(error.contains("must be at most 36500"), "{error}");
+    }
 }

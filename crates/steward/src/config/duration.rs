@@ -25,6 +25,10 @@ use std::time::Duration;
 use serde::de::{self, Visitor};
 use serde::{Deserializer, Serializer};
 
+/// The longest duration a setting may be: beyond it, adding it to the time now
+/// could overflow a clock.
+const LONGEST: Duration = Duration::from_secs(100 * 366 * 24 * 3600);
+
 const EXPECTED: &str = "a duration such as \"90s\", \"5m\" or \"1h 30m\"";
 
 struct DurationVisitor;
@@ -37,8 +41,14 @@ impl Visitor<'_> for DurationVisitor {
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Duration, E> {
-        humantime::parse_duration(text)
-            .map_err(|error| E::custom(format!("`{text}` is not {EXPECTED}: {error}")))
+        let duration = humantime::parse_duration(text)
+            .map_err(|error| E::custom(format!("`{text}` is not {EXPECTED}: {error}")))?;
+        if duration > LONGEST {
+            return Err(E::custom(format!(
+                "`{text}` is longer than a hundred years, the longest a setting may be"
+            )));
+        }
+        Ok(duration)
     }
 }
 

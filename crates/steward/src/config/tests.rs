@@ -656,6 +656,21 @@ fn an_error_caused_by_a_variable_names_the_variable() {
 }
 
 #[test]
+fn a_duration_past_a_hundred_years_is_refused_at_its_key() {
+    let error = only_error(load_with(
+        &toml("[host]\nshutdown_timeout = \"10000000000000000000s\""),
+        &[],
+    ));
+    assert_eq!(error.key, "host.shutdown_timeout");
+    assert_eq!(
+        error.reason,
+        "`10000000000000000000s` is longer than a hundred years, the longest a setting may be"
+    );
+    let fine = load_with(&toml("[host]\nshutdown_timeout = \"100y\""), &[]);
+    assert!(fine.is_ok(), "{fine:?}");
+}
+
+#[test]
 fn an_error_beside_a_variable_names_the_file() {
     // The variable set `interval`; the error is in `restart`, which came from the file.
     let error = only_error(load_with(
