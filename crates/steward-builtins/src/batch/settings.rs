@@ -144,6 +144,15 @@ impl<'de> Deserialize<'de> for KeyTemplate {
     }
 }
 
+/// A duration above zero.
+fn positive<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    let duration = steward::duration::deserialize(deserializer)?;
+    if duration.is_zero() {
+        return Err(serde::de::Error::custom("must be longer than zero"));
+    }
+    Ok(duration)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -183,13 +192,4 @@ mod tests {
         let borrowed = KeyTemplate::parse("{camera.name}").unwrap();
         assert!(matches!(borrowed.key(&event), Cow::Borrowed("gate")));
     }
-}
-
-/// A duration above zero.
-fn positive<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    let duration = steward::duration::deserialize(deserializer)?;
-    if duration.is_zero() {
-        return Err(serde::de::Error::custom("must be longer than zero"));
-    }
-    Ok(duration)
 }
