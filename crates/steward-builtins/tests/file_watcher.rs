@@ -46,6 +46,34 @@ async fn a_file_written_in_chunks_is_reported_once_after_it_is_closed_with_its_f
 }
 
 #[tokio::test]
+async fn a_name_that_is_not_utf8_is_reported_exact_to_typed_subscribers_and_as_text_in_json() {
+    use std::os::unix::ffi::OsStrExt;
+
+    let (_tmp, inbox) = dir();
+    let mut watched = watch(&table(&[&inbox], "initial_scan = false")).await;
+    let mut by_name = watched
+        .handle
+        .named("watcher")
+        .on_named("file.created")
+        .stream()
+        .await
+        .unwrap();
+    let path = inbox.join(std::ffi::OsStr::from_bytes(b"cam\xff.jpg"));
+    std::fs::write(&path, b"jpeg").unwrap();
+
+    assert_eq!(watched.next().await.path, path);
+    let emitted = tokio::time::timeout(Duration::from_secs(10), by_name.recv())
+        .await
+        .expect("the event comes within 10 s")
+        .expect("the host still runs");
+    let json = emitted.json();
+    assert_eq!(json["path"], path.to_string_lossy().as_ref(), "{json}");
+    assert_eq!(json["dir"], inbox.to_string_lossy().as_ref());
+    assert_eq!(json["size"], 4);
+    watched.stop().await;
+}
+
+#[tokio::test]
 async fn include_and_exclude_globs_choose_the_files() {
     let (_tmp, inbox) = dir();
     let settings = r#"include = ["*.jpg", "cam1/*.png"], exclude = ["skip-*"]"#;

@@ -16,10 +16,13 @@ use super::tracker::Stamp;
 #[event(name = "file.created")]
 #[non_exhaustive]
 pub struct FileCreated {
-    /// The file's absolute path.
+    /// The file's absolute path. In JSON, a path that is not UTF-8 is written
+    /// with U+FFFD for the bytes that are not (typed subscribers get it exact).
+    #[serde(serialize_with = "lossy")]
     pub path: PathBuf,
     /// The directory it is in (its path without the file name), as the
-    /// batch-aggregator's `key = "{dir}"` uses it.
+    /// batch-aggregator's `key = "{dir}"` uses it; in JSON like `path`.
+    #[serde(serialize_with = "lossy")]
     pub dir: PathBuf,
     /// Its size in bytes.
     pub size: u64,
@@ -56,4 +59,10 @@ fn utc(time: SystemTime) -> DateTime<Utc> {
     seconds
         .and_then(|seconds| DateTime::from_timestamp(seconds, nanos))
         .unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+/// A path as text, whatever its bytes: a name that is not UTF-8 must not turn
+/// the whole event into `null` for subscribers by name.
+fn lossy<S: serde::Serializer>(path: &std::path::Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&path.to_string_lossy())
 }

@@ -105,10 +105,15 @@ impl Emitted {
         event: E,
     ) -> Self {
         fn encode<E: Event>(value: &(dyn Any + Send + Sync)) -> Value {
-            value
-                .downcast_ref::<E>()
-                .and_then(|event| serde_json::to_value(event).ok())
-                .unwrap_or(Value::Null)
+            let encoded = value.downcast_ref::<E>().map(serde_json::to_value);
+            match encoded {
+                Some(Ok(json)) => json,
+                Some(Err(error)) => {
+                    tracing::warn!(event = E::NAME, %error, "event cannot be written as JSON; subscribers by name get null");
+                    Value::Null
+                }
+                None => Value::Null,
+            }
         }
         Self::new(
             service,
