@@ -47,8 +47,8 @@ use crate::state::{State, Transition};
 /// How long (in paused time) [`TestHost::wait_for`] waits before giving up.
 pub const WAIT_LIMIT: Duration = Duration::from_secs(24 * 3600);
 
-/// Builds a [`TestHost`]: no process environment, wall clock pinned to
-/// 2026-01-01T00:00:00Z unless told otherwise.
+/// Builds a [`TestHost`]: no process environment, the `testing` environment and
+/// the wall clock pinned to 2026-01-01T00:00:00Z unless told otherwise.
 #[must_use = "a builder does nothing until `start` is called"]
 pub struct TestHostBuilder {
     builder: HostBuilder,
@@ -202,7 +202,9 @@ impl TestHost {
     /// A [`TestHostBuilder`].
     pub fn builder() -> TestHostBuilder {
         TestHostBuilder {
-            builder: Host::builder().env_vars(Vec::<(String, String)>::new()),
+            builder: Host::builder()
+                .env_vars(Vec::<(String, String)>::new())
+                .default_environment(Environment::Testing),
             wall_clock: DateTime::<Utc>::from_timestamp(1_767_225_600, 0).unwrap_or_default(),
         }
     }

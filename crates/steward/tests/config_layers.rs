@@ -415,11 +415,32 @@ fn a_variable_naming_an_unknown_service_names_the_variable() {
 const PRODUCTION_ONLY: &str = "[services.gpu]\nenvironments = [\"production\"]\n";
 
 #[tokio::test(start_paused = true)]
+async fn the_test_harness_runs_in_testing_unless_the_configuration_names_another() {
+    let host = TestHost::builder()
+        .service(continuous("api", Idle))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(host.handle().environment(), Environment::Testing);
+    host.shutdown().await;
+
+    let host = TestHost::builder()
+        .service(continuous("api", Idle))
+        .config_toml("[host]\nenvironment = \"production\"\n")
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(host.handle().environment(), Environment::Production);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_service_gated_on_production_is_disabled_in_development() {
     let host = TestHost::builder()
         .service(continuous("gpu", Idle))
         .service(continuous("api", Idle))
         .config_toml(PRODUCTION_ONLY)
+        .environment(Environment::Development)
         .start()
         .await
         .unwrap();

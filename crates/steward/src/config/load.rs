@@ -85,8 +85,13 @@ pub(crate) fn load(
     if let Some(prefix) = prefix {
         overlay_env(&mut tree, env, prefix, expected.services, &mut origins);
     }
+    let environment_named = tree
+        .get("host")
+        .and_then(|host| host.get("environment"))
+        .is_some();
     let mut config = Config {
         origins,
+        environment_named,
         ..Config::default()
     };
     let mut errors = Vec::new();

@@ -252,6 +252,8 @@ pub struct Config {
     pub(crate) origins: Origins,
     /// Service tables that did not deserialize (already reported).
     pub(crate) invalid_services: std::collections::BTreeSet<String>,
+    /// Whether the file or the environment named `host.environment`.
+    pub(crate) environment_named: bool,
 }
 
 impl Config {

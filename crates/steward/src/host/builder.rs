@@ -50,6 +50,8 @@ pub struct HostBuilder {
     env: Option<Vec<(String, String)>>,
     env_prefix: Option<String>,
     environment: Option<Environment>,
+    /// The environment when neither this builder nor the configuration names one.
+    default_environment: Option<Environment>,
     sections: Vec<String>,
     observers: Vec<Observer>,
     clock: Option<DateTime<Utc>>,
@@ -79,6 +81,7 @@ impl Default for HostBuilder {
             env: None,
             env_prefix: Some("STEWARD".to_owned()),
             environment: None,
+            default_environment: None,
             sections: Vec::new(),
             observers: Vec::new(),
             clock: None,
@@ -149,6 +152,14 @@ impl HostBuilder {
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
         );
+        self
+    }
+
+    /// The environment unless the configuration or [`environment`](Self::environment)
+    /// names one (the test harness runs in `testing`).
+    #[cfg(feature = "testing")]
+    pub(crate) fn default_environment(mut self, environment: Environment) -> Self {
+        self.default_environment = Some(environment);
         self
     }
 
@@ -257,8 +268,12 @@ impl HostBuilder {
         };
         let (mut config, mut errors) =
             load(&self.source, &env, self.env_prefix.as_deref(), &expected)?;
-        if let Some(environment) = self.environment {
-            config.host.environment = environment;
+        match (self.environment, self.default_environment) {
+            (Some(environment), _) => config.host.environment = environment,
+            (None, Some(environment)) if !config.environment_named => {
+                config.host.environment = environment;
+            }
+            _ => {}
         }
         let environment = config.host.environment;
         // The core's own journal is checked with the rest of the configuration;
