@@ -82,8 +82,9 @@ pub(crate) fn load(
         base,
         ..Origins::default()
     };
+    let mut misnamed = Vec::new();
     if let Some(prefix) = prefix {
-        overlay_env(&mut tree, env, prefix, expected.services, &mut origins);
+        misnamed = overlay_env(&mut tree, env, prefix, expected.services, &mut origins);
     }
     let environment_named = tree
         .get("host")
@@ -94,7 +95,7 @@ pub(crate) fn load(
         environment_named,
         ..Config::default()
     };
-    let mut errors = Vec::new();
+    let mut errors = misnamed;
     for (name, value) in tree {
         match name.as_str() {
             "host" => match SettingsError::deserialize::<HostConfig>(value) {
@@ -192,14 +193,16 @@ fn read_services(config: &mut Config, value: Value, errors: &mut Vec<ConfigError
     }
 }
 
-/// Lays `PREFIX__A__B=value` variables over the tree, recording what they set.
+/// Lays `PREFIX__A__B=value` variables over the tree, recording what they set;
+/// returns the variables under the prefix whose names have an empty part.
 fn overlay_env(
     tree: &mut Map<String, Value>,
     env: &[(String, String)],
     prefix: &str,
     services: &[&str],
     origins: &mut Origins,
-) {
+) -> Vec<ConfigError> {
+    let mut misnamed = Vec::new();
     let head = format!("{prefix}__");
     let mut vars: Vec<&(String, String)> = env
         .iter()
@@ -212,6 +215,18 @@ fn overlay_env(
             .map(str::to_ascii_lowercase)
             .collect();
         if segments.iter().any(String::is_empty) {
+            let key: Vec<&str> = segments
+                .iter()
+                .map(String::as_str)
+                .filter(|s| !s.is_empty())
+                .collect();
+            misnamed.push(ConfigError {
+                origin: Origin::Env(name.clone()),
+                key: key.join("."),
+                reason: format!(
+                    "the name has an empty part: keys are joined by exactly two underscores ({prefix}__HOST__SHUTDOWN_TIMEOUT)"
+                ),
+            });
             continue;
         }
         let (path, created) = set_path(tree, &segments, raw, services);
@@ -223,6 +238,7 @@ fn overlay_env(
         }
         origins.env.push((path.join("."), name.clone()));
     }
+    misnamed
 }
 
 /// Sets the value at `segments`, matching existing keys loosely. Returns the keys

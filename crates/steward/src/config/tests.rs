@@ -515,14 +515,31 @@ fn environment_variables_work_without_a_file() {
 }
 
 #[test]
-fn other_prefixes_and_malformed_names_are_ignored() {
+fn a_variable_under_the_prefix_with_an_empty_part_is_named_in_an_error() {
+    let error = only_error(load_with(
+        &ConfigSource::None,
+        &[("STEWARD__HOST____SHUTDOWN_TIMEOUT", "4s")],
+    ));
+    assert_eq!(
+        error.origin,
+        Origin::Env("STEWARD__HOST____SHUTDOWN_TIMEOUT".to_owned())
+    );
+    assert_eq!(error.key, "host.shutdown_timeout");
+    assert!(
+        error.reason.starts_with("the name has an empty part"),
+        "{}",
+        error.reason
+    );
+}
+
+#[test]
+fn other_prefixes_are_ignored() {
     let config = load_with(
         &ConfigSource::None,
         &[
             ("STEWARDX__HOST__SHUTDOWN_TIMEOUT", "1s"),
             ("OTHER__HOST__SHUTDOWN_TIMEOUT", "2s"),
             ("STEWARD_HOST_SHUTDOWN_TIMEOUT", "3s"),
-            ("STEWARD__HOST____SHUTDOWN_TIMEOUT", "4s"),
             ("PATH", "/usr/bin"),
         ],
     )
