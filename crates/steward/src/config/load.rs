@@ -126,7 +126,7 @@ pub(crate) fn load(
             }
         }
     }
-    if let Some((key, reason)) = config.host.restart.check() {
+    for (key, reason) in config.host.restart.check() {
         errors.push(config.error_at(format!("host.restart.{key}"), reason));
     }
     if let Some((key, reason)) = config.journal.check() {
@@ -179,8 +179,8 @@ fn read_services(config: &mut Config, value: Value, errors: &mut Vec<ConfigError
         let key = format!("services.{name}");
         match SettingsError::deserialize::<ServiceConfig>(table) {
             Ok(service) => {
-                let restart_problem = service.restart.as_ref().and_then(|r| r.check());
-                if let Some((field, reason)) = restart_problem {
+                let restart_problems = service.restart.as_ref().map(|r| r.check());
+                for (field, reason) in restart_problems.into_iter().flatten() {
                     errors.push(config.error_at(format!("{key}.restart.{field}"), reason));
                 }
                 config.services.insert(name, service);

@@ -146,19 +146,23 @@ impl RestartConfig {
         restart
     }
 
-    /// Problems a type cannot express (a jitter outside 0–1).
-    pub(crate) fn check(&self) -> Option<(&'static str, String)> {
-        match (self.jitter, self.window) {
-            (Some(jitter), _) if !(0.0..=1.0).contains(&jitter) => Some((
+    /// Problems a type cannot express (a jitter outside 0–1, an empty window),
+    /// every one of them.
+    pub(crate) fn check(&self) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        if let Some(jitter) = self.jitter.filter(|jitter| !(0.0..=1.0).contains(jitter)) {
+            problems.push((
                 "jitter",
                 format!("must be between 0.0 and 1.0, found {jitter}"),
-            )),
-            (_, Some(window)) if window.is_zero() => Some((
+            ));
+        }
+        if self.window.is_some_and(|window| window.is_zero()) {
+            problems.push((
                 "window",
                 "must be longer than zero (restarts are counted within it)".to_owned(),
-            )),
-            _ => None,
+            ));
         }
+        problems
     }
 }
 

@@ -289,6 +289,21 @@ fn a_jitter_outside_zero_to_one_is_refused_in_host_and_service_tables() {
 }
 
 #[test]
+fn every_problem_of_one_restart_table_is_reported() {
+    let errors = load_with(
+        &toml("[services.x]\nrestart = { jitter = 2.0, window = \"0s\" }"),
+        &[],
+    )
+    .unwrap_err()
+    .0;
+    let keys: Vec<&str> = errors.iter().map(|error| error.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["services.x.restart.jitter", "services.x.restart.window"]
+    );
+}
+
+#[test]
 fn an_unknown_section_is_refused_with_a_suggestion() {
     let error = only_error(load_with(&toml("[service.x]\nenabled = true"), &[]));
     assert_eq!(error.key, "service");
