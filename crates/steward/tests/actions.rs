@@ -436,6 +436,18 @@ async fn bad_requests_name_the_service_action_and_field() {
     }
     assert!(error.to_string().starts_with("service `worker`, action `work`: bad parameters at `count`: invalid type: string \"three\""), "{error}");
 
+    // A missing field is named by its own path, not its parent's.
+    let error = services
+        .named("worker")
+        .act_json("work", json!({"count": 3}))
+        .submit()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "service `worker`, action `work`: bad parameters at `label`: missing field `label`"
+    );
+
     let error = services
         .of::<String>()
         .act("work", ())

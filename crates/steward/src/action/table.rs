@@ -219,10 +219,28 @@ fn parse_json<P: DeserializeOwned + Send + 'static>(value: &Value) -> Result<Pay
 
 /// JSON decoded as `T`, or where and why it does not fit.
 fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, CallError> {
-    serde_path_to_error::deserialize(value).map_err(|error| CallError::BadParameters {
-        path: error.path().to_string(),
-        reason: error.into_inner().to_string(),
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let reason = error.into_inner().to_string();
+        CallError::BadParameters {
+            path: with_missing_field(path, &reason),
+            reason,
+        }
     })
+}
+
+/// serde reports a missing field at the object that lacks it: the path names the
+/// field itself, which is what the caller must add.
+fn with_missing_field(path: String, reason: &str) -> String {
+    let missing = reason
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(field, _)| field);
+    match missing {
+        Some(field) if path == "." => field.to_owned(),
+        Some(field) => format!("{path}.{field}"),
+        None => path,
+    }
 }
 
 fn typed_params<P: DeserializeOwned + 'static>(params: Payload) -> Result<P, CallError> {
