@@ -940,3 +940,27 @@ fn a_yaml_syntax_error_names_the_line() {
     assert_eq!(error.key, "");
     assert!(error.reason.contains("line "), "{}", error.reason);
 }
+
+#[test]
+fn action_options_in_code_on_a_service_without_actions_are_refused() {
+    let (errors, _) = refused(
+        Host::builder()
+            .env_vars(Vec::<(String, String)>::new())
+            .service(continuous("plain", Idle).max_concurrency(4).mailbox(0)),
+    );
+    assert_eq!(
+        errors,
+        [
+            self::error(
+                Origin::Code,
+                "services.plain",
+                "`max_concurrency` is set but the service has no actions (set it after `actions`)"
+            ),
+            self::error(
+                Origin::Code,
+                "services.plain",
+                "`mailbox` must be at least 1"
+            ),
+        ]
+    );
+}

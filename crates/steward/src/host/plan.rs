@@ -143,6 +143,9 @@ fn draft(
     let before = errors.len();
     check_keys_fit_kind(&name, def.kind, table, config, errors);
     check_options_fit_kind(&name, def.kind, &def.options, errors);
+    for reason in &def.misused {
+        errors.push(code_error(&name, reason));
+    }
 
     let body = match def.factory.make(table.settings.clone()) {
         Ok(body) => Some(body),

@@ -132,6 +132,8 @@ pub struct ServiceDef {
     pub(crate) emits: Vec<EventInfo>,
     /// The configured kind it is an instance of, if it is one.
     pub(crate) builtin: Option<&'static str>,
+    /// Options set in code that cannot work, reported when the host is built.
+    pub(crate) misused: Vec<&'static str>,
 }
 
 /// A service's actions as registered, with how many run at once and wait.
@@ -254,21 +256,35 @@ impl ServiceDef {
     }
 
     /// How many of its actions may run at once (1 by default). Call after
-    /// [`actions`](Self::actions).
+    /// [`actions`](Self::actions); on a service without actions, or as 0, it is an
+    /// error when the host is built.
     pub fn max_concurrency(mut self, handlers: usize) -> Self {
-        if let Some(actions) = &mut self.actions {
-            actions.max_concurrency = handlers.max(1);
+        match &mut self.actions {
+            _ if handlers == 0 => self.misuse("`max_concurrency` must be at least 1"),
+            Some(actions) => actions.max_concurrency = handlers,
+            None => self.misuse(
+                "`max_concurrency` is set but the service has no actions (set it after `actions`)",
+            ),
         }
         self
     }
 
     /// How many of its actions may wait (1,024 by default); callers then wait for
-    /// room or are told the queue is full. Call after [`actions`](Self::actions).
+    /// room or are told the queue is full. Call after [`actions`](Self::actions); on
+    /// a service without actions, or as 0, it is an error when the host is built.
     pub fn mailbox(mut self, capacity: usize) -> Self {
-        if let Some(actions) = &mut self.actions {
-            actions.capacity = capacity.max(1);
+        match &mut self.actions {
+            _ if capacity == 0 => self.misuse("`mailbox` must be at least 1"),
+            Some(actions) => actions.capacity = capacity,
+            None => self
+                .misuse("`mailbox` is set but the service has no actions (set it after `actions`)"),
         }
         self
+    }
+
+    /// Notes an option set in a way that cannot work: the host's build reports it.
+    fn misuse(&mut self, reason: &'static str) {
+        self.misused.push(reason);
     }
 
     fn new(name: impl Into<String>, kind: ServiceKind, factory: Factory) -> Self {
@@ -280,6 +296,7 @@ impl ServiceDef {
             actions: None,
             emits: Vec::new(),
             builtin: None,
+            misused: Vec::new(),
         }
     }
 }
