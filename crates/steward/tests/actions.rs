@@ -832,6 +832,31 @@ async fn configuration_sets_concurrency_and_mailbox_size() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn info_shows_the_configuration_a_service_runs_with_wherever_it_was_set() {
+    use steward::{Restart, RestartPolicy};
+
+    let host = TestHost::builder()
+        .config_toml("[services.worker]\nmax_concurrency = 3\nstop_timeout = \"7s\"\n")
+        .service(
+            continuous("worker", Worker::default())
+                .actions(table())
+                .critical()
+                .restart(Restart::default().policy(RestartPolicy::Always)),
+        )
+        .start()
+        .await
+        .unwrap();
+    let config = host.handle().named("worker").info().await.unwrap().config;
+    assert_eq!(config["critical"], true, "from code: {config}");
+    assert_eq!(config["restart"]["policy"], "always", "from code: {config}");
+    assert_eq!(config["max_concurrency"], 3, "from the file: {config}");
+    assert_eq!(config["stop_timeout"], "7s", "from the file: {config}");
+    assert_eq!(config["mailbox"], 1024, "a default: {config}");
+    assert_eq!(config["enabled"], true);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn action_settings_on_a_service_without_actions_are_an_error() {
     let error = TestHost::builder()
         .config_toml("[services.worker]\nmax_concurrency = 3\n[services.other]\nmailbox = 0\n")

@@ -1,6 +1,7 @@
 //! The fluent client: one service's actions, events and queries, by type or by name.
 
 mod commands;
+mod effective;
 
 use std::any::TypeId;
 use std::borrow::Cow;
@@ -17,6 +18,7 @@ use crate::health::Health;
 use crate::host::HostShared;
 use crate::service::ServiceKind;
 use crate::status::ServiceStatus;
+use effective::effective_config;
 
 /// One service, addressed by name or by its Rust type, as callers reach it.
 ///
@@ -135,13 +137,7 @@ impl<T> ServiceRef<T> {
     pub async fn info(&self) -> Result<ServiceInfo, ActionError> {
         let index = self.index()?;
         let cell = &self.host.cells[index];
-        let config = self
-            .host
-            .config
-            .services
-            .get(&*cell.name)
-            .and_then(|table| serde_json::to_value(table).ok())
-            .unwrap_or(Value::Object(Default::default()));
+        let config = effective_config(&self.host, cell);
         let actions = cell.actions.as_ref();
         Ok(ServiceInfo {
             name: cell.name.to_string(),
