@@ -9,7 +9,10 @@ use syn::{
 
 use crate::names::kebab;
 
-/// Methods `ServiceRef` has already, which a generated method would not shadow.
+/// Methods `ServiceRef` has already, which a generated method would not shadow:
+/// its own, and those of the traits it implements (the prelude's among them:
+/// `Into::into` and `TryInto::try_into` take `self` and so are found first, and
+/// `ToOwned`'s would make every call ambiguous).
 const RESERVED: &[&str] = &[
     "act",
     "act_json",
@@ -20,12 +23,17 @@ const RESERVED: &[&str] = &[
     "status",
     "health",
     "info",
+    "history",
     "trigger",
     "check_queue",
     "process_batch",
     "command",
     "clone",
     "fmt",
+    "into",
+    "try_into",
+    "to_owned",
+    "clone_into",
 ];
 
 /// One `#[action]` method.

@@ -86,7 +86,8 @@ pub struct Backoff {
     pub min: Duration,
     /// The longest delay.
     pub max: Duration,
-    /// The largest fraction (0.0–1.0) taken off a delay at random.
+    /// The largest fraction (0.0–1.0) taken off a delay at random; a value set
+    /// outside that counts as the nearer end, and NaN as 0.0.
     pub jitter: f64,
 }
 
@@ -102,11 +103,7 @@ impl Backoff {
 
     /// Sets the jitter fraction; values are clamped to 0.0–1.0 (NaN means none).
     pub fn jitter(mut self, jitter: f64) -> Self {
-        self.jitter = if jitter.is_nan() {
-            0.0
-        } else {
-            jitter.clamp(0.0, 1.0)
-        };
+        self.jitter = fraction(jitter);
         self
     }
 
@@ -122,11 +119,31 @@ impl Backoff {
 
     /// The delay before restart number `attempt`, jitter applied.
     pub(crate) fn delay(&self, attempt: u32) -> Duration {
+        self.delay_with(attempt, fastrand::f64())
+    }
+
+    /// The delay before restart number `attempt`, with `random` the share of the
+    /// jitter taken off. The fields are public, so `jitter` may be anything here:
+    /// it counts as clamped to 0.0–1.0 (NaN as none), and nothing can panic.
+    fn delay_with(&self, attempt: u32, random: f64) -> Duration {
         let base = self.base_delay(attempt);
-        if self.jitter <= 0.0 {
+        let taken = fraction(self.jitter) * fraction(random);
+        if taken <= 0.0 {
             return base;
         }
-        base.mul_f64(1.0 - self.jitter * fastrand::f64())
+        // Not `mul_f64`: a delay near `Duration::MAX` rounds up past it in seconds
+        // as `f64`, which it would panic on.
+        Duration::try_from_secs_f64(base.as_secs_f64() * (1.0 - taken))
+            .map_or(base, |delay| delay.min(base))
+    }
+}
+
+/// `value` clamped to 0.0–1.0, NaN as 0.0.
+fn fraction(value: f64) -> f64 {
+    if value.is_nan() {
+        0.0
+    } else {
+        value.clamp(0.0, 1.0)
     }
 }
 

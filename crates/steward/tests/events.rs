@@ -1,5 +1,5 @@
 //! Events: typed and by-name subscriptions, filters, once, wildcards, unsubscribing
-//! on drop, and what a slow subscriber misses.
+//! on drop, what a slow subscriber misses, and handlers that panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Mutex;
@@ -315,6 +315,52 @@ async fn a_panicking_filter_rejects_the_event_and_spares_the_emitter() {
     senders[0].send(Order::File("good.jpg")).unwrap();
     assert_eq!(picky.recv().await.unwrap().path, "good.jpg");
     assert_eq!(services.service("watcher").unwrap().state(), State::Running);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_that_panics_loses_that_event_and_keeps_its_subscription() {
+    let (host, senders) = start(&["watcher"]).await;
+    let (got, mut heard) = mpsc::unbounded_channel();
+    let _subscription = host
+        .handle()
+        .named("watcher")
+        .on::<FileCreated>()
+        .run(move |event| {
+            // One panics in the handler itself, one in the future it returns.
+            assert!(event.path != "early.jpg", "handler bug");
+            let got = got.clone();
+            async move {
+                assert!(event.path != "late.jpg", "handler bug");
+                got.send(event.path).unwrap();
+            }
+        })
+        .await
+        .unwrap();
+    // A wildcard subscription too, whose handler panics on its first event.
+    let (all, mut heard_all) = mpsc::unbounded_channel();
+    let mut first = true;
+    let _everything = host
+        .handle()
+        .events()
+        .run(move |event| {
+            assert!(!std::mem::take(&mut first), "handler bug");
+            let all = all.clone();
+            async move { all.send(event.name().to_owned()).unwrap() }
+        })
+        .await
+        .unwrap();
+    for path in ["a.jpg", "early.jpg", "b.jpg", "late.jpg", "c.jpg"] {
+        senders[0].send(Order::File(path)).unwrap();
+    }
+    let mut paths = Vec::new();
+    for _ in 0..3 {
+        paths.push(heard.recv().await.unwrap());
+    }
+    assert_eq!(paths, ["a.jpg", "b.jpg", "c.jpg"]);
+    for _ in 0..4 {
+        assert_eq!(heard_all.recv().await.unwrap(), "file.created");
+    }
     host.shutdown().await;
 }
 

@@ -166,6 +166,11 @@ impl Emitted {
         self.inner.name.as_str()
     }
 
+    /// The event's name as held, to keep without copying it.
+    pub(crate) fn name_text(&self) -> &Text {
+        &self.inner.name
+    }
+
     /// The emitting service's name as shared by the host.
     pub(crate) fn service_shared(&self) -> &Arc<str> {
         &self.inner.service

@@ -2,16 +2,20 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use futures_util::FutureExt;
 use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::bus::{EventFilter, Interest, Subscriber};
 use super::{Emitted, FromEmitted};
 use crate::action::ActionError;
+use crate::error::panic_message;
 use crate::host::HostShared;
+use crate::text::Text;
 
 /// How many events a subscriber's buffer holds unless told otherwise.
 pub(crate) const DEFAULT_BUFFER: usize = 1024;
@@ -86,6 +90,8 @@ impl<M: FromEmitted> Subscribe<M> {
 
     /// Calls `handler` with each event, one at a time and in order, until the
     /// returned [`Subscription`] is dropped (or after one event, with `once`).
+    /// A call that panics is logged and loses its event only: the next events
+    /// still come.
     pub async fn run<F, Fut>(self, handler: F) -> Result<Subscription, ActionError>
     where
         F: FnMut(M) -> Fut + Send + 'static,
@@ -99,12 +105,40 @@ impl<M: FromEmitted> Subscribe<M> {
         F: FnMut(M) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        // What names an event in the log should its handler panic: what the
+        // subscription fixes, kept once, and the rest read from each event (for
+        // wildcards only, so that other subscriptions pay nothing per event).
+        let fixed_service = self.service.clone().ok().flatten();
+        let fixed_name = self.name.clone();
         let (mut stream, subscriber) = self.open()?;
         let host = stream.host.clone();
         // A `once` stream ends by itself after its event.
         let task = tokio::spawn(async move {
-            while let Some(event) = stream.recv().await {
-                handler(event).await;
+            let origin = |event: &Emitted| {
+                let service = fixed_service
+                    .is_none()
+                    .then(|| event.service_shared().clone());
+                let name = fixed_name.is_none().then(|| event.name_text().clone());
+                (service, name)
+            };
+            while let Some((event, (service, name))) = stream.next(&origin).await {
+                // A handler that panics, before or after it returns its future, loses
+                // that event, not its subscription.
+                let call = std::panic::catch_unwind(AssertUnwindSafe(|| handler(event)));
+                let handled = match call {
+                    Ok(call) => AssertUnwindSafe(call).catch_unwind().await,
+                    Err(panic) => Err(panic),
+                };
+                if let Err(panic) = handled {
+                    let service = service.as_deref().or(fixed_service.as_deref());
+                    let name = name.as_ref().map(Text::as_str).or(fixed_name.as_deref());
+                    tracing::error!(
+                        service = service.unwrap_or_default(),
+                        event = name.unwrap_or_default(),
+                        reason = %panic_message(panic.as_ref()),
+                        "an event handler panicked; its subscription goes on",
+                    );
+                }
             }
         });
         Ok(Subscription {
@@ -234,12 +268,18 @@ impl<M: FromEmitted> EventStream<M> {
     /// The next event; `None` once the host is gone, or after the one event of a
     /// `once` subscription.
     pub async fn recv(&mut self) -> Option<M> {
+        self.next(|_| ()).await.map(|(event, ())| event)
+    }
+
+    /// The next event, with what `origin` reads from it before it is handed over.
+    async fn next<O>(&mut self, origin: impl Fn(&Emitted) -> O) -> Option<(M, O)> {
         if self.left == Some(0) {
             return None;
         }
         loop {
             let event = self.receiver.recv().await?;
             self.subscriber.taken();
+            let from = origin(&event);
             // The bus hands each subscriber its own reference: usually the only
             // one left, so the value moves out instead of being copied.
             if let Some(event) = M::from_owned(event) {
@@ -247,7 +287,7 @@ impl<M: FromEmitted> EventStream<M> {
                     *left -= 1;
                     self.host.events.unsubscribe(&self.subscriber);
                 }
-                return Some(event);
+                return Some((event, from));
             }
         }
     }

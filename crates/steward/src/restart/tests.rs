@@ -130,6 +130,78 @@ fn a_nan_jitter_means_no_jitter() {
     assert_eq!(backoff.delay(3), secs(4));
 }
 
+/// A backoff with its fields set directly, as a struct literal may.
+fn literal(min: Duration, max: Duration, jitter: f64) -> Backoff {
+    Backoff { min, max, jitter }
+}
+
+#[test]
+fn a_jitter_above_one_set_directly_counts_as_one() {
+    let backoff = literal(secs(1), secs(30), 1.5);
+    for attempt in 1..=8 {
+        for _ in 0..200 {
+            assert!(backoff.delay(attempt) <= backoff.base_delay(attempt));
+        }
+    }
+}
+
+#[test]
+fn a_negative_jitter_set_directly_counts_as_none() {
+    let backoff = literal(secs(1), secs(30), -1.0);
+    for attempt in 1..=8 {
+        assert_eq!(backoff.delay(attempt), backoff.base_delay(attempt));
+    }
+}
+
+#[test]
+fn a_nan_jitter_set_directly_counts_as_none() {
+    let backoff = literal(secs(1), secs(30), f64::NAN);
+    for attempt in 1..=8 {
+        assert_eq!(backoff.delay(attempt), backoff.base_delay(attempt));
+    }
+}
+
+#[test]
+fn delays_for_huge_attempt_numbers_stay_at_most_max() {
+    let usual = Backoff::new(secs(1), secs(30));
+    let longest = literal(Duration::MAX, Duration::MAX, 0.2);
+    let upside_down = literal(secs(30), secs(1), 0.2);
+    for attempt in [32, 33, 64, u32::MAX - 1, u32::MAX] {
+        for _ in 0..50 {
+            let delay = usual.delay(attempt);
+            assert!(delay >= ms(24_000) && delay <= secs(30), "{delay:?}");
+            assert!(longest.delay(attempt) >= Duration::MAX.mul_f64(0.75));
+            assert!(upside_down.delay(attempt) <= secs(1));
+        }
+    }
+}
+
+#[test]
+fn the_extremes_of_the_random_share_never_panic() {
+    let longest = literal(Duration::MAX, Duration::MAX, 1.0);
+    for random in [
+        0.0,
+        1e-300,
+        0.5,
+        1.0 - f64::EPSILON,
+        1.0,
+        2.0,
+        -1.0,
+        f64::NAN,
+    ] {
+        for attempt in [0, 1, u32::MAX] {
+            assert!(longest.delay_with(attempt, random) <= Duration::MAX);
+            let delay = literal(secs(1), secs(30), 1.5).delay_with(attempt, random);
+            assert!(delay <= secs(30), "{delay:?}");
+        }
+    }
+    assert_eq!(longest.delay_with(u32::MAX, 0.0), Duration::MAX);
+    assert_eq!(
+        literal(secs(1), secs(30), 1.0).delay_with(6, 1.0),
+        Duration::ZERO
+    );
+}
+
 #[test]
 fn the_default_backoff_is_one_to_thirty_seconds() {
     assert_eq!(
