@@ -8,8 +8,8 @@ use std::time::Duration;
 use steward::testing::TestHost;
 use steward::{
     ActionChange, ActionError, ActionId, ActionRecord, ActionState, ActionTable, Backoff, Context,
-    Continuous, Host, HostError, Journal, JournalConfig, JournalFuture, JournalKind, MemoryJournal,
-    Result, Retry, State, continuous,
+    Continuous, Host, HostError, Journal, JournalConfig, JournalError, JournalFuture, JournalKind,
+    MemoryJournal, Result, Retry, State, continuous,
 };
 
 /// What a context says about the action it is for: its id and attempt.
@@ -365,4 +365,86 @@ async fn every_attempt_is_journaled_as_running_before_its_handler_runs() {
     assert_eq!(journal.states_of(now), [Queued, Running, Succeeded]);
     assert_eq!(journal.states_of(later), [Queued, Running, Succeeded]);
     host.shutdown().await;
+}
+
+/// A memory journal whose list of unfinished actions cannot be read, as a file
+/// with a damaged page would answer.
+#[derive(Default)]
+struct Unreadable(MemoryJournal);
+
+impl Journal for Unreadable {
+    fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
+        self.0.accept(record)
+    }
+
+    fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
+        self.0.update(id, change)
+    }
+
+    fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
+        self.0.get(id)
+    }
+
+    fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        JournalFuture::ready(Err(JournalError(
+            "actions.db: page 7 is damaged".to_owned(),
+        )))
+    }
+
+    fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.0.dead_letters()
+    }
+
+    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.0.history(service, limit)
+    }
+
+    fn is_immediate(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_journal_whose_unfinished_actions_cannot_be_read_stops_the_host_before_it_starts() {
+    let echo = Echo::default();
+    let ran = echo.context_outside.clone();
+    let (host, recorder) = TestHost::builder()
+        .with(|builder| builder.journal(Unreadable::default()))
+        .service(continuous("echo", echo).actions(table()))
+        .build()
+        .unwrap();
+    let handle = host.handle();
+    // Sent before start: it waits for the journal's unfinished actions to be back
+    // in line, which never happens; it is refused, not left waiting.
+    let early = tokio::spawn({
+        let handle = handle.clone();
+        async move {
+            handle
+                .named("echo")
+                .act("echo", "early".to_owned())
+                .send::<String>()
+                .await
+        }
+    });
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert!(!early.is_finished());
+    let error = host.start().await.err().unwrap();
+    assert!(matches!(error, HostError::Replay(_)), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("unfinished actions") && message.contains("page 7 is damaged"),
+        "{message}"
+    );
+    let early = early.await.unwrap().unwrap_err();
+    assert!(matches!(early, ActionError::ShuttingDown), "{early}");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(recorder.transitions().is_empty(), "no service started");
+    assert!(ran.lock().unwrap().is_none(), "no service ran");
+    let ended = tokio::time::timeout(Duration::from_secs(1), handle.shutdown_requested());
+    assert!(
+        ended.await.is_ok(),
+        "what waits for the host's end ends too"
+    );
 }
