@@ -448,3 +448,88 @@ async fn a_journal_whose_unfinished_actions_cannot_be_read_stops_the_host_before
         "what waits for the host's end ends too"
     );
 }
+
+/// An action a previous process left queued, after `attempts` attempts.
+fn left_queued(n: u128, service: &str, action: &str, text: &str, attempts: u32) -> ActionRecord {
+    let at = chrono::Utc::now();
+    ActionRecord {
+        id: ActionId::from(n),
+        service: service.into(),
+        action: action.into(),
+        params: serde_json::json!(text),
+        priority: 0,
+        timeout: None,
+        max_retries: 0,
+        correlation_id: None,
+        state: ActionState::Queued,
+        attempts,
+        result: None,
+        error: None,
+        accepted_at: at,
+        updated_at: at,
+        not_before: None,
+    }
+}
+
+/// Lets the host work until action `id` is in `state` (no time passes).
+async fn until_state(host: &TestHost, id: ActionId, state: ActionState) -> ActionRecord {
+    for _ in 0..1000 {
+        let record = host.handle().action(id).await.unwrap();
+        if record.state == state {
+            return record;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("action {id} never became {state}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_action_left_for_what_is_no_longer_defined_is_dead_lettered_and_retried_once_it_is() {
+    let journal = Arc::new(MemoryJournal::new());
+    let (renamed, gone) = (ActionId::from(7), ActionId::from(8));
+    journal
+        .accept(left_queued(7, "renamed", "echo", "kept", 3))
+        .await
+        .unwrap();
+    journal
+        .accept(left_queued(8, "echo", "gone", "lost", 1))
+        .await
+        .unwrap();
+    let first = TestHost::builder()
+        .with(|builder| builder.journal(journal.clone()))
+        .service(continuous("echo", Echo::default()).actions(table()))
+        .start()
+        .await
+        .unwrap();
+    let dead: Vec<_> = first
+        .handle()
+        .dead_letters()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|record| (record.id, record.attempts, record.error.unwrap_or_default()))
+        .collect();
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    assert_eq!((dead[0].0, dead[0].1), (renamed, 3), "attempts kept");
+    assert!(dead[0].2.contains("no service named `renamed`"), "{dead:?}");
+    assert_eq!((dead[1].0, dead[1].1), (gone, 1), "attempts kept");
+    assert!(
+        dead[1].2.contains("service `echo` has no action `gone`"),
+        "{dead:?}"
+    );
+    first.shutdown().await;
+
+    // The configuration defines the service again: its action can be retried.
+    let second = TestHost::builder()
+        .with(|builder| builder.journal(journal.clone()))
+        .service(continuous("renamed", Echo::default()).actions(table()))
+        .start()
+        .await
+        .unwrap();
+    second.wait_for("renamed", State::Running).await.unwrap();
+    second.handle().retry_dead_letter(renamed).await.unwrap();
+    let record = until_state(&second, renamed, ActionState::Succeeded).await;
+    assert_eq!(record.attempts, 4);
+    assert_eq!(record.result, Some(serde_json::json!("kept")));
+    second.shutdown().await;
+}

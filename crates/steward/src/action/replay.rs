@@ -17,13 +17,16 @@ pub(crate) async fn replay_unfinished(host: &Arc<HostShared>) -> Result<usize, J
     let unfinished = host.journal.unfinished().await?;
     let mut replayed = 0;
     for record in unfinished {
-        let (id, service) = (record.id, record.service.to_string());
+        let (id, service, attempts) = (record.id, record.service.to_string(), record.attempts);
         match requeue(host, record) {
             Ok(()) => replayed += 1,
             Err(error) => {
-                tracing::warn!(%id, %service, %error, "cannot replay action");
-                let mut change = ActionChange::new(ActionState::Failed, 0, host.clock.now());
-                change.error = Some(error.to_string());
+                // Kept as a dead letter, attempts and all: once the service or
+                // action is defined again it can be retried.
+                tracing::warn!(%id, %service, %error, "cannot replay action; dead-lettered");
+                let mut change =
+                    ActionChange::new(ActionState::DeadLettered, attempts, host.clock.now());
+                change.error = Some(format!("not replayed at start: {error}"));
                 write_change(host, id, change).await;
             }
         }
