@@ -533,3 +533,37 @@ async fn an_action_left_for_what_is_no_longer_defined_is_dead_lettered_and_retri
     assert_eq!(record.result, Some(serde_json::json!("kept")));
     second.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_action_replayed_at_the_most_attempts_a_record_can_count_runs_and_stops_there() {
+    let journal = Arc::new(MemoryJournal::new());
+    // At the limit, once more: it runs, and the count stays at the limit.
+    let mut done = left_queued(1, "echo", "echo", "again", u32::MAX);
+    done.state = ActionState::Running;
+    journal.accept(done).await.unwrap();
+    // At the limit with retries to spare: failing, it has none left to take.
+    let mut refused = left_queued(2, "echo", "refuse", "", u32::MAX);
+    refused.params = serde_json::Value::Null;
+    refused.max_retries = u32::MAX;
+    journal.accept(refused).await.unwrap();
+    let table = table().action("refuse", "Always fails", |_: &Echo, _cx, (): ()| {
+        Box::pin(async { Result::<()>::Err("never".into()) })
+    });
+    let host = TestHost::builder()
+        .with(|builder| builder.journal(journal.clone()))
+        .service(continuous("echo", Echo::default()).actions(table))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("echo", State::Running).await.unwrap();
+    let done = until_state(&host, ActionId::from(1), ActionState::Succeeded).await;
+    assert_eq!(done.attempts, u32::MAX);
+    assert_eq!(done.result, Some(serde_json::json!("again")));
+    host.advance(Duration::from_secs(120)).await;
+    let refused = host.handle().action(ActionId::from(2)).await.unwrap();
+    assert_eq!(
+        (refused.state, refused.attempts, refused.error.as_deref()),
+        (ActionState::DeadLettered, u32::MAX, Some("never"))
+    );
+    host.shutdown().await;
+}
