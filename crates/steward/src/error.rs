@@ -4,6 +4,7 @@ use std::error::Error as StdError;
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use crate::action::JournalError;
 use crate::config::ConfigErrors;
 
 /// The error type service code returns: anything that is an error.
@@ -33,6 +34,11 @@ pub enum HostError {
     /// the journal and why.
     #[error("{0}")]
     Journal(BoxError),
+    /// The journal could not list the actions it holds unfinished, so they could
+    /// not be put back in line: the host does not start rather than leave them
+    /// stranded in the journal. The message says why the journal could not be read.
+    #[error("cannot replay the journal: reading its unfinished actions failed: {0}")]
+    Replay(#[source] JournalError),
     /// The operating system refused to deliver termination signals.
     #[error("cannot listen for termination signals: {0}")]
     Signals(#[source] std::io::Error),

@@ -8,8 +8,8 @@ use std::time::Duration;
 use steward::testing::TestHost;
 use steward::{
     ActionChange, ActionError, ActionId, ActionRecord, ActionState, ActionTable, Backoff, Context,
-    Continuous, Host, HostError, Journal, JournalConfig, JournalFuture, JournalKind, MemoryJournal,
-    Result, Retry, State, continuous,
+    Continuous, Host, HostError, Journal, JournalConfig, JournalError, JournalFuture, JournalKind,
+    MemoryJournal, Result, Retry, State, continuous,
 };
 
 /// What a context says about the action it is for: its id and attempt.
@@ -364,5 +364,206 @@ async fn every_attempt_is_journaled_as_running_before_its_handler_runs() {
     use ActionState::{Queued, Running, Succeeded};
     assert_eq!(journal.states_of(now), [Queued, Running, Succeeded]);
     assert_eq!(journal.states_of(later), [Queued, Running, Succeeded]);
+    host.shutdown().await;
+}
+
+/// A memory journal whose list of unfinished actions cannot be read, as a file
+/// with a damaged page would answer.
+#[derive(Default)]
+struct Unreadable(MemoryJournal);
+
+impl Journal for Unreadable {
+    fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
+        self.0.accept(record)
+    }
+
+    fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
+        self.0.update(id, change)
+    }
+
+    fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
+        self.0.get(id)
+    }
+
+    fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        JournalFuture::ready(Err(JournalError(
+            "actions.db: page 7 is damaged".to_owned(),
+        )))
+    }
+
+    fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.0.dead_letters()
+    }
+
+    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.0.history(service, limit)
+    }
+
+    fn is_immediate(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_journal_whose_unfinished_actions_cannot_be_read_stops_the_host_before_it_starts() {
+    let echo = Echo::default();
+    let ran = echo.context_outside.clone();
+    let (host, recorder) = TestHost::builder()
+        .with(|builder| builder.journal(Unreadable::default()))
+        .service(continuous("echo", echo).actions(table()))
+        .build()
+        .unwrap();
+    let handle = host.handle();
+    // Sent before start: it waits for the journal's unfinished actions to be back
+    // in line, which never happens; it is refused, not left waiting.
+    let early = tokio::spawn({
+        let handle = handle.clone();
+        async move {
+            handle
+                .named("echo")
+                .act("echo", "early".to_owned())
+                .send::<String>()
+                .await
+        }
+    });
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert!(!early.is_finished());
+    let error = host.start().await.err().unwrap();
+    assert!(matches!(error, HostError::Replay(_)), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("unfinished actions") && message.contains("page 7 is damaged"),
+        "{message}"
+    );
+    let early = early.await.unwrap().unwrap_err();
+    assert!(matches!(early, ActionError::ShuttingDown), "{early}");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(recorder.transitions().is_empty(), "no service started");
+    assert!(ran.lock().unwrap().is_none(), "no service ran");
+    let ended = tokio::time::timeout(Duration::from_secs(1), handle.shutdown_requested());
+    assert!(
+        ended.await.is_ok(),
+        "what waits for the host's end ends too"
+    );
+}
+
+/// An action a previous process left queued, after `attempts` attempts.
+fn left_queued(n: u128, service: &str, action: &str, text: &str, attempts: u32) -> ActionRecord {
+    let at = chrono::Utc::now();
+    ActionRecord {
+        id: ActionId::from(n),
+        service: service.into(),
+        action: action.into(),
+        params: serde_json::json!(text),
+        priority: 0,
+        timeout: None,
+        max_retries: 0,
+        correlation_id: None,
+        state: ActionState::Queued,
+        attempts,
+        result: None,
+        error: None,
+        accepted_at: at,
+        updated_at: at,
+        not_before: None,
+    }
+}
+
+/// Lets the host work until action `id` is in `state` (no time passes).
+async fn until_state(host: &TestHost, id: ActionId, state: ActionState) -> ActionRecord {
+    for _ in 0..1000 {
+        let record = host.handle().action(id).await.unwrap();
+        if record.state == state {
+            return record;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("action {id} never became {state}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_action_left_for_what_is_no_longer_defined_is_dead_lettered_and_retried_once_it_is() {
+    let journal = Arc::new(MemoryJournal::new());
+    let (renamed, gone) = (ActionId::from(7), ActionId::from(8));
+    journal
+        .accept(left_queued(7, "renamed", "echo", "kept", 3))
+        .await
+        .unwrap();
+    journal
+        .accept(left_queued(8, "echo", "gone", "lost", 1))
+        .await
+        .unwrap();
+    let first = TestHost::builder()
+        .with(|builder| builder.journal(journal.clone()))
+        .service(continuous("echo", Echo::default()).actions(table()))
+        .start()
+        .await
+        .unwrap();
+    let dead: Vec<_> = first
+        .handle()
+        .dead_letters()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|record| (record.id, record.attempts, record.error.unwrap_or_default()))
+        .collect();
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    assert_eq!((dead[0].0, dead[0].1), (renamed, 3), "attempts kept");
+    assert!(dead[0].2.contains("no service named `renamed`"), "{dead:?}");
+    assert_eq!((dead[1].0, dead[1].1), (gone, 1), "attempts kept");
+    assert!(
+        dead[1].2.contains("service `echo` has no action `gone`"),
+        "{dead:?}"
+    );
+    first.shutdown().await;
+
+    // The configuration defines the service again: its action can be retried.
+    let second = TestHost::builder()
+        .with(|builder| builder.journal(journal.clone()))
+        .service(continuous("renamed", Echo::default()).actions(table()))
+        .start()
+        .await
+        .unwrap();
+    second.wait_for("renamed", State::Running).await.unwrap();
+    second.handle().retry_dead_letter(renamed).await.unwrap();
+    let record = until_state(&second, renamed, ActionState::Succeeded).await;
+    assert_eq!(record.attempts, 4);
+    assert_eq!(record.result, Some(serde_json::json!("kept")));
+    second.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_action_replayed_at_the_most_attempts_a_record_can_count_runs_and_stops_there() {
+    let journal = Arc::new(MemoryJournal::new());
+    // At the limit, once more: it runs, and the count stays at the limit.
+    let mut done = left_queued(1, "echo", "echo", "again", u32::MAX);
+    done.state = ActionState::Running;
+    journal.accept(done).await.unwrap();
+    // At the limit with retries to spare: failing, it has none left to take.
+    let mut refused = left_queued(2, "echo", "refuse", "", u32::MAX);
+    refused.params = serde_json::Value::Null;
+    refused.max_retries = u32::MAX;
+    journal.accept(refused).await.unwrap();
+    let table = table().action("refuse", "Always fails", |_: &Echo, _cx, (): ()| {
+        Box::pin(async { Result::<()>::Err("never".into()) })
+    });
+    let host = TestHost::builder()
+        .with(|builder| builder.journal(journal.clone()))
+        .service(continuous("echo", Echo::default()).actions(table))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("echo", State::Running).await.unwrap();
+    let done = until_state(&host, ActionId::from(1), ActionState::Succeeded).await;
+    assert_eq!(done.attempts, u32::MAX);
+    assert_eq!(done.result, Some(serde_json::json!("again")));
+    host.advance(Duration::from_secs(120)).await;
+    let refused = host.handle().action(ActionId::from(2)).await.unwrap();
+    assert_eq!(
+        (refused.state, refused.attempts, refused.error.as_deref()),
+        (ActionState::DeadLettered, u32::MAX, Some("never"))
+    );
     host.shutdown().await;
 }

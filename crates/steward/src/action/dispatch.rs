@@ -272,13 +272,15 @@ fn poll_in<F: Future<Output = ()>>(
 struct Attempt<'a> {
     cell: &'a ServiceCell,
     job: Option<Job>,
+    /// The action's attempts before this one, restored if it is put back.
+    before: u32,
 }
 
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
         if let (Some(mut job), Some(actions)) = (self.job.take(), self.cell.actions.as_ref()) {
             tracing::debug!(service = %self.cell.name, action = %job.action, id = %job.id, "action interrupted; queued again");
-            job.attempts = job.attempts.saturating_sub(1);
+            job.attempts = self.before;
             actions.mailbox.requeue(job);
         }
     }
@@ -293,7 +295,9 @@ async fn attempt(
     cx: &Context,
     mut job: Job,
 ) {
-    job.attempts += 1;
+    // A journal may hand back any count: at the limit it stays there.
+    let before = job.attempts;
+    job.attempts = before.saturating_add(1);
     let params = job.take_params();
     let correlation = Correlation::of(job.correlation_id.as_ref(), job.id);
     let span = tracing::info_span!(
@@ -311,6 +315,7 @@ async fn attempt(
     let mut held = Attempt {
         cell,
         job: Some(job),
+        before,
     };
     let began = host.clock.now();
     write_change(
@@ -470,7 +475,8 @@ async fn failed(
         ActionError::Failed { reason, .. } => reason.clone(),
         other => other.to_string(),
     };
-    if retryable && job.attempts <= job.retry.max_retries {
+    // A count stuck at its limit can go no further: no retry is left.
+    if retryable && job.attempts <= job.retry.max_retries && job.attempts < u32::MAX {
         let delay = job.retry.backoff.delay(job.attempts);
         tracing::warn!(%reason, retry_in = ?delay, "action failed; will retry");
         let mut change = ActionChange::new(ActionState::Queued, job.attempts, now);

@@ -4,31 +4,29 @@
 use std::sync::Arc;
 
 use super::dispatch::write_change;
-use super::journal::ActionChange;
+use super::journal::{ActionChange, JournalError};
 use super::mailbox::JobState;
 use super::request::known_action;
 use super::scheduled::hold_until;
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Retry};
 use crate::host::HostShared;
 
-/// Requeues every unfinished action of the journal; returns how many.
-pub(crate) async fn replay_unfinished(host: &Arc<HostShared>) -> usize {
-    let unfinished = match host.journal.unfinished().await {
-        Ok(records) => records,
-        Err(error) => {
-            tracing::error!(%error, "cannot read unfinished actions from the journal");
-            return 0;
-        }
-    };
+/// Requeues every unfinished action of the journal; returns how many. A journal
+/// that cannot list them is an error: the host must not start without them.
+pub(crate) async fn replay_unfinished(host: &Arc<HostShared>) -> Result<usize, JournalError> {
+    let unfinished = host.journal.unfinished().await?;
     let mut replayed = 0;
     for record in unfinished {
-        let (id, service) = (record.id, record.service.to_string());
+        let (id, service, attempts) = (record.id, record.service.to_string(), record.attempts);
         match requeue(host, record) {
             Ok(()) => replayed += 1,
             Err(error) => {
-                tracing::warn!(%id, %service, %error, "cannot replay action");
-                let mut change = ActionChange::new(ActionState::Failed, 0, host.clock.now());
-                change.error = Some(error.to_string());
+                // Kept as a dead letter, attempts and all: once the service or
+                // action is defined again it can be retried.
+                tracing::warn!(%id, %service, %error, "cannot replay action; dead-lettered");
+                let mut change =
+                    ActionChange::new(ActionState::DeadLettered, attempts, host.clock.now());
+                change.error = Some(format!("not replayed at start: {error}"));
                 write_change(host, id, change).await;
             }
         }
@@ -36,7 +34,7 @@ pub(crate) async fn replay_unfinished(host: &Arc<HostShared>) -> usize {
     if replayed > 0 {
         tracing::info!(replayed, "replayed unfinished actions from the journal");
     }
-    replayed
+    Ok(replayed)
 }
 
 /// Sends a dead-lettered action round again, with no further retries.

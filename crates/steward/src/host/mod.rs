@@ -50,11 +50,21 @@ impl Host {
     /// order and returns; it does not wait for them to be running.
     ///
     /// A failing startup service aborts start-up (unless it or the host allows
-    /// continuing) and nothing else is started.
+    /// continuing) and nothing else is started. So does a journal that cannot list
+    /// its unfinished actions ([`HostError::Replay`]): nothing is started, and
+    /// what the journal holds stays there.
     pub async fn start(self) -> Result<RunningHost, HostError> {
         let host = self.shared;
         host.phase.send_replace(Phase::Starting);
-        replay_unfinished(&host).await;
+        if let Err(error) = replay_unfinished(&host).await {
+            tracing::error!(%error, "cannot read unfinished actions from the journal; not starting");
+            // Actions sent before start stop waiting and are refused: nothing runs.
+            host.close_mailboxes();
+            host.accept_actions();
+            host.phase.send_replace(Phase::Stopped);
+            host.shutdown_requested.cancel();
+            return Err(HostError::Replay(error));
+        }
         host.accept_actions();
         tracing::info!(
             services = host.cells.len(),

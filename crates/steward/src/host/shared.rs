@@ -101,6 +101,15 @@ impl HostShared {
         self.accepting.load(Ordering::Acquire)
     }
 
+    /// Closes every mailbox: from now on actions are refused as the host shutting down.
+    pub(crate) fn close_mailboxes(&self) {
+        for cell in &self.cells {
+            if let Some(actions) = &cell.actions {
+                actions.mailbox.close();
+            }
+        }
+    }
+
     /// Opens the mailboxes to new actions.
     pub(crate) fn accept_actions(&self) {
         self.accepting.store(true, Ordering::Release);

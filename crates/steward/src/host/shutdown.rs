@@ -38,11 +38,7 @@ pub(super) async fn shutdown(host: &Arc<HostShared>) -> ShutdownReport {
             StopOutcome::NotRunning => {}
         }
     };
-    for cell in &host.cells {
-        if let Some(actions) = &cell.actions {
-            actions.mailbox.close();
-        }
-    }
+    host.close_mailboxes();
     let drain_deadline = instant_after(began, host.config.host.drain_timeout);
     let waves = async {
         for wave in &host.stop_waves {
