@@ -63,6 +63,33 @@ fn check_names_every_broken_key_with_its_file() {
 }
 
 #[test]
+fn an_environment_value_that_is_not_utf8_is_named_not_read_in_part() {
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("steward.toml");
+    std::fs::write(&path, "[host]\nenvironment = \"production\"\n").unwrap();
+    let check = steward()
+        .args(["check", "-c"])
+        .arg(&path)
+        .env(
+            "STEWARD__HOST__SHUTDOWN_TIMEOUT",
+            std::ffi::OsStr::from_bytes(b"5\xffs"),
+        )
+        .output()
+        .unwrap();
+    let (_, err) = text(&check);
+    assert_eq!(check.status.code(), Some(1), "{err}");
+    for expected in [
+        "STEWARD__HOST__SHUTDOWN_TIMEOUT",
+        "`host.shutdown_timeout`",
+        "not valid UTF-8",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+}
+
+#[test]
 fn systemd_unit_runs_the_config_with_notify() {
     let unit = steward()
         .args([

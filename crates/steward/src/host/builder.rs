@@ -17,8 +17,8 @@ use super::shared::{HostShared, Observer, Phase, TRANSITION_BUFFER};
 use crate::action::{Journal, MemoryJournal};
 use crate::clock::Clock;
 use crate::config::{
-    Config, ConfigErrors, ConfigSource, Environment, Expected, Format, JournalConfig, JournalKind,
-    load,
+    Config, ConfigError, ConfigErrors, ConfigSource, Environment, Expected, Format, JournalConfig,
+    JournalKind, Origin, load,
 };
 use crate::error::{BoxError, HostError};
 use crate::event::EventBus;
@@ -256,9 +256,9 @@ impl HostBuilder {
     /// Loads and validates the configuration and the services; every problem is
     /// reported at once.
     pub fn build(self) -> Result<Host, HostError> {
-        let env = match (&self.env_prefix, self.env) {
-            (None, _) => Vec::new(),
-            (Some(_), Some(vars)) => vars,
+        let (env, unreadable) = match (&self.env_prefix, self.env) {
+            (None, _) => (Vec::new(), Vec::new()),
+            (Some(_), Some(vars)) => (vars, Vec::new()),
             (Some(prefix), None) => environment_variables(prefix),
         };
         let names: Vec<&str> = self.defs.iter().map(ServiceDef::name).collect();
@@ -268,6 +268,7 @@ impl HostBuilder {
         };
         let (mut config, mut errors) =
             load(&self.source, &env, self.env_prefix.as_deref(), &expected)?;
+        errors.extend(unreadable);
         match (self.environment, self.default_environment) {
             (Some(environment), _) => config.host.environment = environment,
             (None, Some(environment)) if !config.environment_named => {
@@ -390,22 +391,34 @@ fn instances_of_kinds(
         .collect()
 }
 
-/// The process environment's variables under `PREFIX__`. Others are not read, so an
-/// unrelated variable that is not valid UTF-8 cannot get in the way.
-fn environment_variables(prefix: &str) -> Vec<(String, String)> {
+/// The process environment's variables under `PREFIX__`, and an error for each whose
+/// value is not valid UTF-8 (read in part, it would set something nobody wrote).
+/// Others are not read, so an unrelated variable that is not valid UTF-8 cannot get
+/// in the way.
+fn environment_variables(prefix: &str) -> (Vec<(String, String)>, Vec<ConfigError>) {
     let head = format!("{prefix}__");
-    std::env::vars_os()
+    let mut unreadable = Vec::new();
+    let vars = std::env::vars_os()
         .filter_map(|(name, value)| {
             let name = name.into_string().ok()?;
-            if !name.starts_with(&head) {
-                return None;
+            let key = name
+                .strip_prefix(&head)?
+                .replace("__", ".")
+                .to_ascii_lowercase();
+            match value.into_string() {
+                Ok(value) => Some((name, value)),
+                Err(_) => {
+                    unreadable.push(ConfigError {
+                        origin: Origin::Env(name),
+                        key,
+                        reason: "the value is not valid UTF-8".to_owned(),
+                    });
+                    None
+                }
             }
-            let value = value
-                .into_string()
-                .unwrap_or_else(|raw| raw.to_string_lossy().into_owned());
-            Some((name, value))
         })
-        .collect()
+        .collect();
+    (vars, unreadable)
 }
 
 impl std::fmt::Debug for HostBuilder {
