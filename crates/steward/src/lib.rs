@@ -113,8 +113,8 @@ pub use context::Context;
 pub use discovery::{Registration, Service};
 pub use error::{BoxError, ControlError, HostError, Result, ShutdownReport};
 pub use event::{
-    Emitted, Event, EventError, EventInfo, EventStream, FromEmitted, Subscribe, Subscription,
-    Subscriptions,
+    Emitted, Event, EventError, EventInfo, EventStream, FromEmitted, Stamped, Subscribe,
+    Subscription, Subscriptions,
 };
 pub use health::{Health, HealthStatus, HostHealth, ServiceHealth};
 pub use host::{Host, HostBuilder, HostHandle, RunningHost, ServiceHandle};

@@ -11,7 +11,7 @@ use serde_json::json;
 use steward::testing::TestHost;
 use steward::{
     ActionError, ActionState, ActionTable, Backoff, Context, Continuous, Event, IfFull, Journal,
-    MemoryJournal, Result, Retry, State, continuous,
+    MemoryJournal, Result, Retry, Stamped, State, continuous,
 };
 use tokio::sync::Semaphore;
 
@@ -70,12 +70,23 @@ impl Worker {
     }
 
     async fn slow(&self, _cx: &Context, _: ()) -> Result<()> {
+        // Tells when the handler's future is dropped (cancelled by a timeout).
+        let _noted = NoteOnDrop(self.seen.clone(), "slow dropped");
         tokio::time::sleep(Duration::from_secs(3600)).await;
         Ok(())
     }
 
     async fn explode(&self, _cx: &Context, _: ()) -> Result<()> {
         panic!("handler blew up");
+    }
+}
+
+/// Writes its note into the log when dropped.
+struct NoteOnDrop(Arc<Mutex<Vec<String>>>, &'static str);
+
+impl Drop for NoteOnDrop {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().push(self.1.to_owned());
     }
 }
 
@@ -238,8 +249,59 @@ async fn events_a_handler_emits_carry_the_correlation_id() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_handler_past_its_timeout_is_cancelled() {
+async fn a_typed_subscriber_sees_the_correlation_id_when_it_asks_for_stamped_events() {
     let host = host_with(Worker::default(), |def| def).await;
+    let worker = host.handle().of::<Worker>();
+    // One filter on the value, one on the stamp: both apply.
+    let mut events = worker
+        .on::<Done>()
+        .filter(|done| done.label != "skipped")
+        .stamped()
+        .filter(|stamped| stamped.correlation_id.as_deref() != Some("b"))
+        .stream()
+        .await
+        .unwrap();
+    for (label, correlation) in [
+        ("skipped", "a"),
+        ("traced", "req-42"),
+        ("dropped", "b"),
+        ("last", "c"),
+    ] {
+        worker
+            .act("work", job(label))
+            .correlation_id(correlation)
+            .send::<String>()
+            .await
+            .unwrap();
+    }
+    let first: Stamped<Done> = events.recv().await.unwrap();
+    assert_eq!(
+        first.event,
+        Done {
+            label: "traced".into()
+        }
+    );
+    assert_eq!(first.correlation_id.as_deref(), Some("req-42"));
+    assert_eq!(&*first.service, "worker");
+    let second = events.recv().await.unwrap();
+    assert_eq!(
+        (
+            second.event.label.as_str(),
+            second.correlation_id.as_deref()
+        ),
+        ("last", Some("c"))
+    );
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_past_its_timeout_is_cancelled() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let service = Worker {
+        seen: seen.clone(),
+        ..Worker::default()
+    };
+    let host = host_with(service, |def| def).await;
     let worker = host.handle().of::<Worker>();
     let error = worker
         .act("slow", ())
@@ -248,7 +310,12 @@ async fn a_handler_past_its_timeout_is_cancelled() {
         .await
         .unwrap_err();
     assert!(matches!(error, ActionError::TimedOut { .. }), "{error}");
-    assert_eq!(error.to_string(), "action `slow` timed out after 2s");
+    assert_eq!(
+        error.to_string(),
+        "service `worker`, action `slow`: timed out after 2s"
+    );
+    // Cancelled means dropped, not left running in the background.
+    assert_eq!(*seen.lock().unwrap(), ["slow dropped"]);
 
     // The slot is free again: the next action runs.
     let next: String = worker.act("work", job("next")).send().await.unwrap();
@@ -263,7 +330,7 @@ async fn a_panicking_handler_fails_its_action_and_nothing_else() {
     let error = worker.act("explode", ()).send::<()>().await.unwrap_err();
     assert_eq!(
         error.to_string(),
-        "action `explode` failed: panicked: handler blew up"
+        "service `worker`, action `explode`: failed: panicked: handler blew up"
     );
     assert_eq!(
         host.handle().service("worker").unwrap().state(),
@@ -746,7 +813,7 @@ async fn a_handler_that_panics_before_returning_its_future_fails_only_its_action
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "action `boom` failed: panicked: no future for you"
+        "service `worker`, action `boom`: failed: panicked: no future for you"
     );
     tokio::task::yield_now().await;
     assert_eq!(

@@ -457,18 +457,24 @@ async fn failed(
         Failure::TimedOut(_) => true,
         Failure::Failed { retry, .. } => *retry,
     };
+    let service = cell.name.to_string();
     let error = match failure {
-        Failure::BadParameters { path, reason } => {
-            let service = cell.name.to_string();
-            ActionError::BadParameters {
-                service,
-                action,
-                path,
-                reason,
-            }
-        }
-        Failure::TimedOut(after) => ActionError::TimedOut { action, after },
-        Failure::Failed { reason, .. } => ActionError::Failed { action, reason },
+        Failure::BadParameters { path, reason } => ActionError::BadParameters {
+            service,
+            action,
+            path,
+            reason,
+        },
+        Failure::TimedOut(after) => ActionError::TimedOut {
+            service,
+            action,
+            after,
+        },
+        Failure::Failed { reason, .. } => ActionError::Failed {
+            service,
+            action,
+            reason,
+        },
     };
     // What the journal keeps: the handler's own words, or the whole message.
     let reason = match &error {
@@ -503,6 +509,7 @@ async fn failed(
     let (state, error) = if retryable && job.retry.max_retries > 0 {
         tracing::warn!(%reason, attempts = job.attempts, "action dead-lettered");
         let error = ActionError::DeadLettered {
+            service: cell.name.to_string(),
             action: job.action.to_string(),
             attempts: job.attempts,
             reason: reason.clone(),

@@ -71,24 +71,32 @@ pub enum ActionError {
     #[error("cannot schedule the action: {0}")]
     BadSchedule(String),
     /// The handler ran past the action's timeout and was cancelled.
-    #[error("action `{action}` timed out after {}", humantime::format_duration(*.after))]
+    #[error("service `{service}`, action `{action}`: timed out after {}", humantime::format_duration(*.after))]
     TimedOut {
+        /// The service.
+        service: String,
         /// The action.
         action: String,
         /// Its timeout.
         after: Duration,
     },
     /// The handler returned an error (or panicked) on its last attempt.
-    #[error("action `{action}` failed: {reason}")]
+    #[error("service `{service}`, action `{action}`: failed: {reason}")]
     Failed {
-        /// The action.
+        /// The service.
+        service: String,
+        /// The action (or built-in command).
         action: String,
         /// The handler's error, or the panic message.
         reason: String,
     },
     /// The action failed every attempt its retry policy allows and was dead-lettered.
-    #[error("action `{action}` dead-lettered after {attempts} attempt(s): {reason}")]
+    #[error(
+        "service `{service}`, action `{action}`: dead-lettered after {attempts} attempt(s): {reason}"
+    )]
     DeadLettered {
+        /// The service.
+        service: String,
         /// The action.
         action: String,
         /// How many times it ran.

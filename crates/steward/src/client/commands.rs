@@ -30,6 +30,7 @@ impl<T> ServiceRef<T> {
         match outcome.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(reason)) => Err(ActionError::Failed {
+                service: cell.name.to_string(),
                 action: "trigger".to_owned(),
                 reason,
             }),
@@ -106,10 +107,12 @@ impl<T> ServiceRef<T> {
                 reason: "the service does not implement it".to_owned(),
             }),
             Ok(Err(error)) => Err(ActionError::Failed {
+                service: cell.name.to_string(),
                 action: name.to_owned(),
                 reason: render_error(error.as_ref()),
             }),
             Err(panic) => Err(ActionError::Failed {
+                service: cell.name.to_string(),
                 action: name.to_owned(),
                 reason: panic_message(panic.as_ref()),
             }),

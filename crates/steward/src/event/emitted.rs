@@ -190,6 +190,11 @@ impl Emitted {
         self.inner.correlation_id.as_deref()
     }
 
+    /// The correlation id as held, to keep without copying it.
+    pub(crate) fn correlation_shared(&self) -> Option<&Arc<str>> {
+        self.inner.correlation_id.as_ref()
+    }
+
     /// When it was emitted (the host's clock).
     pub fn at(&self) -> DateTime<Utc> {
         self.inner.at
@@ -285,13 +290,14 @@ impl Serialize for Emitted {
     }
 }
 
-mod sealed {
+pub(super) mod sealed {
     pub trait Sealed {}
     impl<E: super::Event> Sealed for E {}
     impl Sealed for super::Emitted {}
 }
 
-/// What a subscription hands its handler: a typed [`Event`], or [`Emitted`] itself
+/// What a subscription hands its handler: a typed [`Event`], the same with where
+/// and when it was emitted ([`Stamped`](super::Stamped)), or [`Emitted`] itself
 /// (for events by name and wildcards).
 pub trait FromEmitted: sealed::Sealed + Send + 'static {
     /// The event name this type fixes, if any.

@@ -8,10 +8,12 @@
 mod bus;
 mod emitted;
 mod many;
+mod stamped;
 mod subscribe;
 
 pub use emitted::{Emitted, Event, EventError, EventInfo, FromEmitted};
 pub use many::Subscriptions;
+pub use stamped::Stamped;
 pub use subscribe::{EventStream, Subscribe, Subscription};
 
 pub(crate) use bus::EventBus;

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::bus::{EventFilter, Interest, Subscriber};
-use super::{Emitted, FromEmitted};
+use super::{Emitted, Event, FromEmitted, Stamped};
 use crate::action::ActionError;
 use crate::error::panic_message;
 use crate::host::HostShared;
@@ -19,9 +19,6 @@ use crate::text::Text;
 
 /// How many events a subscriber's buffer holds unless told otherwise.
 pub(crate) const DEFAULT_BUFFER: usize = 1024;
-
-/// A subscriber's filter on its own event type.
-type Keep<M> = Arc<dyn Fn(&M) -> bool + Send + Sync>;
 
 /// A subscription being set up: the events it wants, then
 /// [`run`](Subscribe::run) a handler or take a [`stream`](Subscribe::stream).
@@ -33,7 +30,9 @@ pub struct Subscribe<M> {
     host: Arc<HostShared>,
     service: Result<Option<Arc<str>>, ActionError>,
     name: Option<Arc<str>>,
-    filter: Option<Keep<M>>,
+    /// Every filter given, each already seeing the event as the type it was given
+    /// for; all must pass.
+    filter: Option<EventFilter>,
     once: bool,
     buffer: usize,
     lossless: bool,
@@ -60,8 +59,13 @@ impl<M: FromEmitted> Subscribe<M> {
 
     /// Only events that pass `keep`. It runs in the emitter, before the event takes
     /// buffer space: keep it quick.
+    /// Several filters all apply.
     pub fn filter(mut self, keep: impl Fn(&M) -> bool + Send + Sync + 'static) -> Self {
-        self.filter = Some(Arc::new(keep));
+        let check = move |event: &Emitted| M::check(event, &keep);
+        self.filter = Some(match self.filter.take() {
+            Some(before) => Box::new(move |event| before(event) && check(event)),
+            None => Box::new(check),
+        });
         self
     }
 
@@ -158,10 +162,7 @@ impl<M: FromEmitted> Subscribe<M> {
 
     fn open(self) -> Result<(EventStream<M>, Arc<Subscriber>), ActionError> {
         let service = self.service?;
-        let filter = self.filter.map(|keep| {
-            let check: EventFilter = Box::new(move |event| M::check(event, &*keep));
-            check
-        });
+        let filter = self.filter;
         // A filter checks the type itself (it sees the event as an `M`).
         let accepts = filter
             .is_none()
@@ -185,6 +186,24 @@ impl<M: FromEmitted> Subscribe<M> {
             _events: PhantomData,
         };
         Ok((stream, subscriber))
+    }
+}
+
+impl<E: Event> Subscribe<E> {
+    /// Hands the handler each event with the service that emitted it, the
+    /// correlation id of the action behind it and its time, as a [`Stamped`].
+    /// Filters given before this see the value alone, without a copy.
+    pub fn stamped(self) -> Subscribe<Stamped<E>> {
+        Subscribe {
+            host: self.host,
+            service: self.service,
+            name: self.name,
+            filter: self.filter,
+            once: self.once,
+            buffer: self.buffer,
+            lossless: self.lossless,
+            _events: PhantomData,
+        }
     }
 }
 
