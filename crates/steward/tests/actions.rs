@@ -792,6 +792,51 @@ async fn a_drain_waits_for_a_retry_in_its_backoff() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_retry_waiting_out_its_backoff_can_be_cancelled_and_is_not_waited_for() {
+    let worker = Worker {
+        failures_left: AtomicU32::new(5),
+        ..Worker::default()
+    };
+    let host = host_with(worker, |def| def).await;
+    let services = host.handle();
+    let worker = services.of::<Worker>();
+    let retry = Retry::times(3)
+        .backoff(Backoff::new(Duration::from_secs(60), Duration::from_secs(60)).jitter(0.0));
+    let id = worker
+        .act("flaky", job("x"))
+        .retry(retry)
+        .submit()
+        .await
+        .unwrap();
+    // The first attempt fails: the action waits a minute for its retry.
+    for _ in 0..1000 {
+        let record = services.action(id).await.unwrap();
+        if record.attempts == 1 && record.error.is_some() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let queue = worker.status().await.unwrap().queue.unwrap();
+    assert_eq!((queue.depth, queue.scheduled), (0, 1));
+
+    services.cancel(id).await.unwrap();
+    let record = services.action(id).await.unwrap();
+    assert_eq!((record.state, record.attempts), (ActionState::Cancelled, 1));
+    assert_eq!(worker.status().await.unwrap().queue.unwrap().scheduled, 0);
+    // Nothing is left for the drain: shutdown does not sit out the backoff, and
+    // the retry never runs.
+    let began = tokio::time::Instant::now();
+    host.shutdown().await;
+    assert!(
+        began.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        began.elapsed()
+    );
+    let record = services.action(id).await.unwrap();
+    assert_eq!((record.state, record.attempts), (ActionState::Cancelled, 1));
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_handler_that_panics_before_returning_its_future_fails_only_its_action() {
     let table =
         ActionTable::new().action("boom", "Panics at once", |worker: &Worker, _cx, (): ()| {

@@ -122,6 +122,43 @@ impl ServiceActions {
         }
     }
 
+    /// Withdraws an action waiting for its time; a retry stops counting as work a
+    /// drain waits for.
+    pub(crate) fn withdraw(&self, id: ActionId) -> Option<Job> {
+        let held = self.waiting.take(id)?;
+        if held.retry {
+            self.retry_done();
+        }
+        Some(held.job)
+    }
+
+    /// A retry no longer waits: it is back in line, or withdrawn.
+    fn retry_done(&self) {
+        self.delayed.fetch_sub(1, Ordering::AcqRel);
+        self.settled();
+    }
+
+    /// Holds `job` until `delay` has passed, then puts it back in line: a retry
+    /// waiting out its backoff, which a cancel can withdraw meanwhile and a drain
+    /// waits for.
+    fn retry_after(&self, cell: &Arc<ServiceCell>, job: Job, delay: Duration) {
+        let id = job.id;
+        // Counted as waiting, so a drain waits for it too; not holding a handler slot.
+        self.delayed.fetch_add(1, Ordering::AcqRel);
+        self.waiting.hold(job, true);
+        let cell = cell.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let Some(actions) = &cell.actions else { return };
+            // Gone if it was cancelled meanwhile. In line before it stops counting,
+            // so a drain never sees it in neither place.
+            if let Some(held) = actions.waiting.take(id) {
+                actions.mailbox.requeue(held.job);
+                actions.retry_done();
+            }
+        });
+    }
+
     /// Tells a waiting drain to look again.
     fn settled(&self) {
         if self.draining.load(Ordering::Acquire) > 0 {
@@ -493,17 +530,7 @@ async fn failed(
         let id = job.id;
         write_change(host, id, change).await;
         let Some(job) = held.job.take() else { return };
-        // Counted as waiting, so a drain waits for it too; not holding a handler slot.
-        actions.delayed.fetch_add(1, Ordering::AcqRel);
-        let cell = cell.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            if let Some(actions) = &cell.actions {
-                actions.mailbox.requeue(job);
-                actions.delayed.fetch_sub(1, Ordering::AcqRel);
-                actions.settled();
-            }
-        });
+        actions.retry_after(cell, job, delay);
         return;
     }
     let (state, error) = if retryable && job.retry.max_retries > 0 {

@@ -62,14 +62,11 @@ pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), A
     let index = host.find_name(&record.service)?;
     let removed = host.cells[index].actions.as_ref().and_then(|actions| {
         // Held first: a due action moves from there to the mailbox, never back.
-        actions
-            .waiting
-            .take(id)
-            .or_else(|| actions.mailbox.remove(id))
+        actions.withdraw(id).or_else(|| actions.mailbox.remove(id))
     });
     let Some(mut job) = removed else {
         let state = if record.state == ActionState::Queued {
-            // Waiting out a retry's backoff, or taken by a handler just now.
+            // Taken by a handler just now.
             ActionState::Running
         } else {
             record.state

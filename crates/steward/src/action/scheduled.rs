@@ -9,18 +9,30 @@ use super::mailbox::abandon;
 use super::{ActionId, Job};
 use crate::host::HostShared;
 
-/// One service's actions waiting for their time, by id, so that a cancel can
-/// withdraw one before it is due. They take no place in the mailbox until then.
+/// One service's actions waiting for their time (scheduled for later, or a retry
+/// waiting out its backoff), by id, so that a cancel can withdraw one before it is
+/// due. They take no place in the mailbox until then.
 #[derive(Default)]
-pub(crate) struct Waiting(Mutex<HashMap<ActionId, Job>>);
+pub(crate) struct Waiting(Mutex<HashMap<ActionId, Held>>);
+
+/// A waiting action, and whether it is a retry (which a drain waits for).
+pub(crate) struct Held {
+    pub(crate) job: Job,
+    pub(crate) retry: bool,
+}
 
 impl Waiting {
-    fn lock(&self) -> MutexGuard<'_, HashMap<ActionId, Job>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<ActionId, Held>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Holds an action until it is taken.
+    pub(crate) fn hold(&self, job: Job, retry: bool) {
+        self.lock().insert(job.id, Held { job, retry });
+    }
+
     /// Withdraws a waiting action.
-    pub(crate) fn take(&self, id: ActionId) -> Option<Job> {
+    pub(crate) fn take(&self, id: ActionId) -> Option<Held> {
         self.lock().remove(&id)
     }
 
@@ -41,7 +53,7 @@ pub(crate) fn hold_until(host: &Arc<HostShared>, index: usize, job: Job, at: Dat
         return;
     };
     let id = job.id;
-    actions.waiting.lock().insert(id, job);
+    actions.waiting.hold(job, false);
     let due = tokio::time::sleep_until(host.clock.instant_at(at));
     let stopping = host.shutdown_requested.clone();
     host.tracker.spawn(async move {
@@ -50,7 +62,7 @@ pub(crate) fn hold_until(host: &Arc<HostShared>, index: usize, job: Job, at: Dat
             return;
         };
         // Gone if it was cancelled meanwhile.
-        let Some(job) = actions.waiting.take(id) else {
+        let Some(job) = actions.withdraw(id) else {
             return;
         };
         if reached {

@@ -68,7 +68,8 @@ pub struct QueueInfo {
     pub depth: usize,
     /// Actions that may wait.
     pub capacity: usize,
-    /// Actions scheduled for later, not yet in line (they take no place in it).
+    /// Actions waiting for their time, not yet in line (they take no place in it):
+    /// scheduled for later, or retries waiting out their backoff.
     pub scheduled: usize,
 }
 
