@@ -44,6 +44,7 @@ fn journal_with_a_dead_letter(path: &Path) -> ActionId {
             priority: 0,
             timeout: None,
             max_retries: 2,
+            retry_backoff: None,
             correlation_id: None,
             state: ActionState::Queued,
             attempts: 0,

@@ -425,6 +425,22 @@ fn ctl_act_sends_an_action_and_names_the_bad_field() {
     assert_eq!(answer["result"], json!({"purged": 1}), "{answer}");
     let accepted = host.ctl_ok(&[&args[..], &[r#"{"older_than_days": 0}"#]].concat());
     assert!(accepted.starts_with("accepted: "), "{accepted}");
+    let options = [
+        "--retries",
+        "2",
+        "--backoff",
+        "5s..1m",
+        "--correlation-id",
+        "nightly run & more",
+    ];
+    let accepted = host.ctl_ok(&[&args[..], &[r#"{"older_than_days": 0}"#], &options].concat());
+    let id = accepted.trim().trim_start_matches("accepted: ");
+    let record: Value = serde_json::from_str(&host.ctl_ok(&["action", id, "--json"])).unwrap();
+    assert_eq!(record["correlation_id"], "nightly run & more", "{record}");
+    assert_eq!(record["max_retries"], 2, "{record}");
+    assert_eq!(record["retry_backoff"]["min"], "5s", "{record}");
+    let shown = host.ctl_ok(&["action", id]);
+    assert!(shown.contains(id) && shown.contains("purge"), "{shown}");
 
     let bad = host.ctl(&[&args[..], &[r#"{"older_than_days": "x"}"#, "--wait"]].concat());
     let (out, err) = text(&bad);

@@ -33,7 +33,7 @@
 //! | `GET /api/services/{name}/status` · `/health` | status; health (503 when unhealthy) |
 //! | `POST /api/services/{name}/trigger` · `/check-queue` · `/process-batch` | built-in commands |
 //! | `POST /api/services/{name}/start` · `/stop` · `/restart` | lifecycle |
-//! | `POST /api/services/{name}/actions/{action}` | body = parameters; `?wait=true` answers the result, else `202` with the id; also `priority`, `timeout`, `correlation_id`, `no_wait_for_room` |
+//! | `POST /api/services/{name}/actions/{action}` | body = parameters; `?wait=true` answers the result, else `202` with the id; also `priority`, `timeout`, `correlation_id`, `no_wait_for_room`, `retries` with `backoff` (`1s..30s`), `after` or `at` |
 //! | `GET /api/actions/{id}` · `POST /api/actions/{id}/cancel` | an accepted action |
 //! | `GET /api/services/{name}/actions?limit=N` | its finished actions, newest first (50 by default, 1 to 1000) |
 //! | `GET /api/dead-letters` · `POST /api/dead-letters/{id}/retry` | dead letters |

@@ -80,6 +80,26 @@ async fn an_action_answers_its_result_or_is_accepted_and_looked_up() {
     assert_eq!(record["result"], "hello bob");
     assert_eq!(record["correlation_id"], "c-1");
     assert_eq!(record["priority"], 5);
+
+    // Retries with a backoff of their own are journaled with the action.
+    let (status, accepted) = json(
+        plane
+            .post(
+                "/api/services/greeter/actions/greet?retries=2&backoff=2s..1m",
+                r#"{"name":"dee"}"#,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 202);
+    let id = accepted["id"].as_str().unwrap();
+    let (_, record) = json(plane.get(&format!("/api/actions/{id}")).await).await;
+    assert_eq!(record["max_retries"], 2, "{record}");
+    assert_eq!(
+        record["retry_backoff"],
+        json!({"min": "2s", "max": "1m", "jitter": 0.2}),
+        "{record}"
+    );
     plane.stop().await;
 }
 
@@ -272,6 +292,9 @@ async fn an_action_sent_for_later_is_held_and_can_be_cancelled() {
     for (query, says) in [
         ("after=1h&at=2030-01-01T00:00:00Z", "not both"),
         ("after=10000000y", "longer than a hundred years"),
+        ("backoff=1s..30s", "`backoff` needs `retries`"),
+        ("retries=1&backoff=soon", "backoff: expected `MIN..MAX`"),
+        ("retries=-1", "retries:"),
     ] {
         let (status, body) = json(
             plane

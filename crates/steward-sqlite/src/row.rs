@@ -7,13 +7,14 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::ToSql;
 use serde_json::Value;
-use steward::{ActionChange, ActionId, ActionRecord, ActionState};
+use steward::{ActionChange, ActionId, ActionRecord, ActionState, Backoff};
 
 /// The columns of `steward_actions`, in the order [`Row`] reads and writes them.
 macro_rules! columns {
     () => {
         "id, service, action, params, priority, timeout_ms, max_retries, correlation_id, \
-         state, attempts, result, error, accepted_at, updated_at, not_before"
+         state, attempts, result, error, accepted_at, updated_at, not_before, \
+         backoff_min_ms, backoff_max_ms, backoff_jitter"
     };
 }
 pub(crate) use columns;
@@ -36,6 +37,9 @@ pub(crate) struct Row {
     accepted_at: String,
     updated_at: String,
     not_before: Option<String>,
+    backoff_min_ms: Option<i64>,
+    backoff_max_ms: Option<i64>,
+    backoff_jitter: Option<f64>,
 }
 
 /// The columns an [`ActionChange`] sets on the row with `id`.
@@ -76,11 +80,14 @@ impl Row {
             accepted_at: time(record.accepted_at),
             updated_at: time(record.updated_at),
             not_before: record.not_before.map(time),
+            backoff_min_ms: record.retry_backoff.map(|backoff| millis(backoff.min)),
+            backoff_max_ms: record.retry_backoff.map(|backoff| millis(backoff.max)),
+            backoff_jitter: record.retry_backoff.map(|backoff| backoff.jitter),
         })
     }
 
     /// The values to bind, in [`columns!`] order.
-    pub(crate) fn values(&self) -> [&dyn ToSql; 15] {
+    pub(crate) fn values(&self) -> [&dyn ToSql; 18] {
         [
             &self.id,
             &self.service,
@@ -97,6 +104,9 @@ impl Row {
             &self.accepted_at,
             &self.updated_at,
             &self.not_before,
+            &self.backoff_min_ms,
+            &self.backoff_max_ms,
+            &self.backoff_jitter,
         ]
     }
 
@@ -118,6 +128,9 @@ impl Row {
             accepted_at: row.get(12)?,
             updated_at: row.get(13)?,
             not_before: row.get(14)?,
+            backoff_min_ms: row.get(15)?,
+            backoff_max_ms: row.get(16)?,
+            backoff_jitter: row.get(17)?,
         })
     }
 
@@ -142,11 +155,25 @@ impl Row {
         };
         let state: ActionState = serde_json::from_value(Value::String(self.state.clone()))
             .map_err(|_| bad("state", &self.state))?;
-        let timeout = match self.timeout_ms {
-            Some(ms) => Some(Duration::from_millis(
-                u64::try_from(ms).map_err(|error| bad("timeout_ms", &error))?,
-            )),
-            None => None,
+        let ms = |column: &str, value: i64| -> Result<Duration, String> {
+            u64::try_from(value)
+                .map(Duration::from_millis)
+                .map_err(|error| bad(column, &error))
+        };
+        let timeout = self
+            .timeout_ms
+            .map(|value| ms("timeout_ms", value))
+            .transpose()?;
+        let retry_backoff = match (
+            self.backoff_min_ms,
+            self.backoff_max_ms,
+            self.backoff_jitter,
+        ) {
+            (Some(min), Some(max), Some(jitter)) => Some(
+                Backoff::new(ms("backoff_min_ms", min)?, ms("backoff_max_ms", max)?).jitter(jitter),
+            ),
+            (None, None, None) => None,
+            _ => return Err(bad("backoff", &"only some of its three columns are set")),
         };
         Ok(ActionRecord {
             id,
@@ -156,6 +183,7 @@ impl Row {
             priority: i32::try_from(self.priority).map_err(|error| bad("priority", &error))?,
             timeout,
             max_retries: number("max_retries", self.max_retries)?,
+            retry_backoff,
             correlation_id: self.correlation_id.map(Arc::from),
             state,
             attempts: number("attempts", self.attempts)?,
@@ -201,10 +229,10 @@ pub(crate) fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
-/// A timeout in whole milliseconds, rounded up so that a short timeout never
+/// A timeout or delay in whole milliseconds, rounded up so that a short one never
 /// becomes none at all.
-fn millis(timeout: Duration) -> i64 {
-    i64::try_from(timeout.as_nanos().div_ceil(1_000_000)).unwrap_or(i64::MAX)
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_nanos().div_ceil(1_000_000)).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

@@ -36,6 +36,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: V3,
     },
+    Migration {
+        version: 4,
+        sql: V4,
+    },
 ];
 
 /// The schema version this crate writes.
@@ -95,6 +99,15 @@ CREATE INDEX steward_actions_history ON steward_actions (updated_at, id)
 DROP INDEX steward_actions_by_service;
 CREATE INDEX steward_actions_by_service ON steward_actions (service, updated_at)
     WHERE state NOT IN ('queued', 'running');
+";
+
+/// Version 4: a retry's own backoff (both ends in milliseconds and the jitter),
+/// so that an action replayed after a restart waits between retries as its
+/// sender asked; empty for the default backoff.
+const V4: &str = "
+ALTER TABLE steward_actions ADD COLUMN backoff_min_ms INTEGER;
+ALTER TABLE steward_actions ADD COLUMN backoff_max_ms INTEGER;
+ALTER TABLE steward_actions ADD COLUMN backoff_jitter REAL;
 ";
 
 const fn latest(migrations: &[Migration]) -> u32 {

@@ -229,7 +229,7 @@ impl Writer {
 pub(crate) const ACCEPT: &str = concat!(
     "INSERT OR REPLACE INTO steward_actions (",
     columns!(),
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
 );
 
 /// Sets what a change sets; a result or error left out keeps the one there.

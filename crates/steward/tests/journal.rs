@@ -460,6 +460,7 @@ fn left_queued(n: u128, service: &str, action: &str, text: &str, attempts: u32) 
         priority: 0,
         timeout: None,
         max_retries: 0,
+        retry_backoff: None,
         correlation_id: None,
         state: ActionState::Queued,
         attempts,

@@ -207,6 +207,40 @@ async fn a_retry_in_its_backoff_is_journaled_with_when_it_runs_again() {
     host.shutdown().await;
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_replayed_retry_keeps_the_backoff_its_sender_asked_for() {
+    let journal = Arc::new(MemoryJournal::new());
+    let first = host(journal.clone(), Arc::default()).await;
+    let backoff = Backoff::new(Duration::from_secs(600), Duration::from_secs(1200)).jitter(0.0);
+    let id = first
+        .handle()
+        .of::<Clerk>()
+        .act("flaky", ())
+        .retry(Retry::times(3).backoff(backoff))
+        .submit()
+        .await
+        .unwrap();
+    let waiting = until_record(&first, id, |record| record.attempts == 1).await;
+    assert_eq!(waiting.retry_backoff, Some(backoff));
+    // The drain gives up on a ten-minute wait: the retry stays in the journal.
+    first.shutdown().await;
+
+    // The next host's clerk fails its first attempt too: the retry after it waits
+    // 2 × 10 minutes, as asked, not the default backoff's 2 seconds.
+    let second = host(journal, Arc::default()).await;
+    second.advance(Duration::from_secs(600)).await;
+    let again = until_record(&second, id, |record| record.attempts == 2).await;
+    assert_eq!(again.state, ActionState::Queued);
+    assert_eq!(
+        again.not_before,
+        Some(again.updated_at + chrono::Duration::seconds(1200))
+    );
+    second.advance(Duration::from_secs(1200)).await;
+    let done = until(&second, id, ActionState::Succeeded).await;
+    assert_eq!(done.attempts, 3);
+    second.shutdown().await;
+}
+
 async fn until(host: &TestHost, id: ActionId, state: ActionState) -> ActionRecord {
     until_record(host, id, |record| record.state == state).await
 }

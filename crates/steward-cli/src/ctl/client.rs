@@ -51,7 +51,17 @@ impl Api {
     }
 
     pub(crate) async fn post(&self, path: &str, body: Option<Value>) -> Result<Value, Failure> {
-        let mut request = self.client.post(self.url(path));
+        self.post_with(path, &[], body).await
+    }
+
+    /// A POST with a query string, its values encoded as they need.
+    pub(crate) async fn post_with(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Result<Value, Failure> {
+        let mut request = self.client.post(self.url(path)).query(query);
         if let Some(body) = body {
             request = request.json(&body);
         }

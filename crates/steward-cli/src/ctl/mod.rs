@@ -59,6 +59,26 @@ enum Verb {
         /// The handler's time limit, such as `30s`.
         #[arg(long)]
         timeout: Option<String>,
+        /// Ties the action and the events its handler emits together.
+        #[arg(long)]
+        correlation_id: Option<String>,
+        /// Retries after a failure, timeout or panic before it is dead-lettered.
+        #[arg(long)]
+        retries: Option<u32>,
+        /// The delay before each retry, `MIN..MAX` such as `1s..30s` (with `--retries`).
+        #[arg(long)]
+        backoff: Option<String>,
+        /// Run it this long after it is accepted, such as `10m`.
+        #[arg(long, conflicts_with = "at")]
+        after: Option<String>,
+        /// Run it at this time (RFC 3339, such as `2026-03-01T03:00:00Z`).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// One accepted action: its state, attempts, result or error.
+    Action {
+        /// The action's id, as `act` printed it.
+        id: String,
     },
     /// A service's finished actions, the most recently finished first: who,
     /// what, when, how long, outcome and error.
@@ -131,6 +151,11 @@ impl Ctl {
                 wait,
                 priority,
                 timeout,
+                correlation_id,
+                retries,
+                backoff,
+                after,
+                at,
             } => {
                 let params: Value = match serde_json::from_str(&params) {
                     Ok(params) => params,
@@ -139,16 +164,34 @@ impl Ctl {
                         return Exit::Failure;
                     }
                 };
-                let mut query = vec![format!("wait={wait}")];
-                query.extend(priority.map(|priority| format!("priority={priority}")));
-                query.extend(timeout.map(|timeout| format!("timeout={timeout}")));
-                let path = format!(
-                    "/api/services/{service}/actions/{action}?{}",
-                    query.join("&")
+                let given = [
+                    ("priority", priority.map(|priority| priority.to_string())),
+                    ("timeout", timeout),
+                    ("correlation_id", correlation_id),
+                    ("retries", retries.map(|retries| retries.to_string())),
+                    ("backoff", backoff),
+                    ("after", after),
+                    ("at", at),
+                ];
+                let mut query = vec![("wait", wait.to_string())];
+                query.extend(
+                    given
+                        .into_iter()
+                        .filter_map(|(key, value)| Some((key, value?))),
                 );
-                api.post(&path, Some(params))
+                let path = format!("/api/services/{service}/actions/{action}");
+                api.post_with(&path, &query, Some(params))
                     .await
                     .map(|body| show(json, &body, table::acted))
+            }
+            Verb::Action { id } => {
+                let path = format!("/api/actions/{id}");
+                api.get(&path).await.map(|body| {
+                    show(json, &body, |record| {
+                        let one = Value::Array(vec![record.clone()]);
+                        records::records(&one, "no such action")
+                    })
+                })
             }
             Verb::Actions { service, limit } => {
                 let path = format!("/api/services/{service}/actions?limit={limit}");

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use steward::{ActionId, ActionRecord, HostHandle, IfFull};
+use steward::{ActionId, ActionRecord, Backoff, HostHandle, IfFull, Retry};
 
 use super::answers::{Accepted, Finished};
 use crate::body::JsonBody;
@@ -49,6 +49,13 @@ pub(crate) struct SendOptions {
     after: Option<Duration>,
     /// Run it at this time (RFC 3339, such as `2026-03-01T03:00:00Z`) rather than now.
     at: Option<DateTime<Utc>>,
+    /// Retries after a failure, timeout or panic before the action is dead-lettered.
+    #[serde(default)]
+    retries: u32,
+    /// The delay before each retry, `MIN..MAX` such as `1s..30s`: the first, doubling
+    /// up to the second, jittered (`1s..30s` unless given; needs `retries`).
+    #[schemars(with = "Option<String>")]
+    backoff: Option<Backoff>,
 }
 
 /// `POST /api/services/{name}/actions/{action}`: the body is the parameters.
@@ -61,6 +68,10 @@ pub(crate) async fn send(
     let Query(options) = options?;
     if options.after.is_some() && options.at.is_some() {
         let message = "give `after` or `at`, not both".to_owned();
+        return Err(ApiError::of(codes::BAD_QUERY, message));
+    }
+    if options.backoff.is_some() && options.retries == 0 {
+        let message = "`backoff` needs `retries` (how many) above 0".to_owned();
         return Err(ApiError::of(codes::BAD_QUERY, message));
     }
     let mut request = host
@@ -81,6 +92,13 @@ pub(crate) async fn send(
     }
     if let Some(time) = options.at {
         request = request.at(time);
+    }
+    if options.retries > 0 {
+        let retry = Retry::times(options.retries);
+        request = request.retry(match options.backoff {
+            Some(backoff) => retry.backoff(backoff),
+            None => retry,
+        });
     }
     if options.wait {
         let result: Value = request.send().await?;

@@ -17,7 +17,7 @@ fn journal(path: &std::path::Path) -> Connection {
 
 fn insert(conn: &Connection, id: u32, state: &str, updated_at: chrono::DateTime<Utc>) {
     conn.execute(
-        "INSERT INTO steward_actions VALUES (?1, 's', 'a', '{}', 0, NULL, 0, NULL, ?2, 1, NULL, NULL, ?3, ?3, NULL)",
+        "INSERT INTO steward_actions (id, service, action, params, priority, max_retries, state, attempts, accepted_at, updated_at) VALUES (?1, 's', 'a', '{}', 0, 0, ?2, 1, ?3, ?3)",
         params![format!("{id:032x}"), state, time(updated_at)],
     )
     .unwrap();

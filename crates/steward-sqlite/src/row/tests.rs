@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use serde_json::json;
-use steward::{ActionId, ActionRecord, ActionState};
+use steward::{ActionId, ActionRecord, ActionState, Backoff};
 
 use super::Row;
 
@@ -20,6 +20,9 @@ fn record() -> ActionRecord {
         priority: -3,
         timeout: Some(Duration::from_millis(1500)),
         max_retries: 4,
+        retry_backoff: Some(
+            Backoff::new(Duration::from_millis(250), Duration::from_secs(90)).jitter(0.5),
+        ),
         correlation_id: Some(Arc::from("req-9")),
         state: ActionState::TimedOut,
         attempts: 2,
@@ -44,6 +47,14 @@ fn a_timeout_is_kept_in_whole_milliseconds_rounded_up() {
     record.timeout = Some(Duration::from_micros(1));
     let back = Row::from_record(&record).unwrap().into_record().unwrap();
     assert_eq!(back.timeout, Some(Duration::from_millis(1)));
+}
+
+#[test]
+fn no_retry_backoff_stays_none() {
+    let mut record = record();
+    record.retry_backoff = None;
+    let back = Row::from_record(&record).unwrap().into_record().unwrap();
+    assert_eq!(back.retry_backoff, None);
 }
 
 #[test]

@@ -30,14 +30,15 @@ fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
         MIGRATIONS[0],
         MIGRATIONS[1],
         MIGRATIONS[2],
+        MIGRATIONS[3],
         Migration {
-            version: 4,
+            version: 5,
             sql: "ALTER TABLE steward_actions ADD COLUMN note TEXT NOT NULL DEFAULT 'moved'",
         },
     ];
     assert_eq!(recognise(&conn, &path, &later).unwrap(), 1);
     migrate(&mut conn, &path, &later).unwrap();
-    assert_eq!(user_version(&conn).unwrap(), 4);
+    assert_eq!(user_version(&conn).unwrap(), 5);
     let note: String = conn
         .query_row(
             "SELECT note FROM steward_actions WHERE id = '01'",
@@ -49,7 +50,7 @@ fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
     // The crate itself no longer knows this file.
     let refused = recognise(&conn, &path, MIGRATIONS).unwrap_err();
     assert!(
-        matches!(refused, OpenError::NewerSchema { found: 4, supported, .. } if supported == LATEST)
+        matches!(refused, OpenError::NewerSchema { found: 5, supported, .. } if supported == LATEST)
     );
 }
 
@@ -62,18 +63,19 @@ fn a_step_that_fails_leaves_the_file_at_the_version_before_it() {
         MIGRATIONS[0],
         MIGRATIONS[1],
         MIGRATIONS[2],
+        MIGRATIONS[3],
         Migration {
-            version: 4,
+            version: 5,
             sql: "CREATE TABLE half_done (x); ALTER TABLE no_such_table ADD COLUMN y",
         },
     ];
     let error = migrate(&mut conn, &path, &broken).unwrap_err();
     assert!(
-        matches!(error, OpenError::Migrate { version: 4, .. }),
+        matches!(error, OpenError::Migrate { version: 5, .. }),
         "{error}"
     );
     assert!(error.to_string().contains("journal.db"), "{error}");
-    assert_eq!(user_version(&conn).unwrap(), 3);
+    assert_eq!(user_version(&conn).unwrap(), 4);
     let half_done: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name = 'half_done'",
@@ -165,7 +167,7 @@ fn version_3_keeps_the_rows_and_their_history() {
         .unwrap();
     }
     migrate(&mut conn, &path, MIGRATIONS).unwrap();
-    assert_eq!(user_version(&conn).unwrap(), 3);
+    assert_eq!(user_version(&conn).unwrap(), LATEST);
     let history: Vec<_> = read::history(&conn, "s", 10)
         .unwrap()
         .into_iter()
@@ -174,6 +176,40 @@ fn version_3_keeps_the_rows_and_their_history() {
     assert_eq!(history.len(), 2, "{history:?}");
     let finished: i64 = conn.query_row(prune::COUNT, [], |row| row.get(0)).unwrap();
     assert_eq!(finished, 1);
+}
+
+#[test]
+fn version_4_keeps_the_rows_with_the_default_backoff_and_stores_a_retrys_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut conn = at_version_1(&path);
+    migrate(&mut conn, &path, &MIGRATIONS[..3]).unwrap();
+    let at = "2026-01-01T00:00:00.000000000Z";
+    conn.execute(
+        "INSERT INTO steward_actions VALUES ('0192a5e3c1f07d2b9a4e000000000001', 's', 'a', '{}', 0, NULL, 3, NULL, 'queued', 1, NULL, NULL, ?1, ?1, NULL)",
+        [at],
+    )
+    .unwrap();
+    migrate(&mut conn, &path, MIGRATIONS).unwrap();
+    assert_eq!(user_version(&conn).unwrap(), 4);
+    let old = read::get(&conn, "0192a5e3c1f07d2b9a4e000000000001".parse().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!((old.max_retries, old.retry_backoff), (3, None));
+
+    let mut record = old.clone();
+    record.id = "0192a5e3c1f07d2b9a4e000000000002".parse().unwrap();
+    let backoff = steward::Backoff::new(
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(600),
+    )
+    .jitter(0.0);
+    record.retry_backoff = Some(backoff);
+    let row = crate::row::Row::from_record(&record).unwrap();
+    conn.execute(writer::ACCEPT, rusqlite::params_from_iter(row.values()))
+        .unwrap();
+    let back = read::get(&conn, record.id).unwrap().unwrap();
+    assert_eq!(back.retry_backoff, Some(backoff));
 }
 
 /// A condition SQLite evaluates through a temporary table (a list of three values

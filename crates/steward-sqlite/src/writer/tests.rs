@@ -41,6 +41,7 @@ fn record(n: u128, padding: usize) -> ActionRecord {
         priority: 0,
         timeout: None,
         max_retries: 0,
+        retry_backoff: None,
         correlation_id: None,
         state: ActionState::Queued,
         attempts: 0,

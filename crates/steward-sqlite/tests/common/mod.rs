@@ -31,6 +31,7 @@ pub fn record_at(n: u128, at: DateTime<Utc>) -> ActionRecord {
         priority: 0,
         timeout: Some(Duration::from_secs(30)),
         max_retries: 2,
+        retry_backoff: None,
         correlation_id: Some(Arc::from(format!("corr-{n}").as_str())),
         state: ActionState::Queued,
         attempts: 0,

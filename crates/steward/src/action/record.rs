@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::ActionId;
+use crate::Backoff;
 
 /// Where an accepted action is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, JsonSchema)]
@@ -77,6 +78,12 @@ pub struct ActionRecord {
     /// How many retries it may have after its first attempt.
     #[serde(default)]
     pub max_retries: u32,
+    /// The delay before each retry, when retries were asked for with a backoff of
+    /// their own (`None`: the default, `1s..30s` jittered), so that an action
+    /// replayed after a restart keeps waiting as its sender asked.
+    #[serde(default, with = "retry_backoff")]
+    #[schemars(with = "Option<BackoffFields>")]
+    pub retry_backoff: Option<Backoff>,
     /// Carried in the handler's tracing span and on every event it emits.
     /// (`None`: the action's own id.)
     pub correlation_id: Option<Arc<str>>,
@@ -97,4 +104,45 @@ pub struct ActionRecord {
     /// or waiting out a retry's backoff. `None`: as soon as it can.
     #[serde(default)]
     pub not_before: Option<DateTime<Utc>>,
+}
+
+/// A retry backoff as a record writes it: both ends and the jitter.
+#[derive(Serialize, serde::Deserialize, JsonSchema)]
+struct BackoffFields {
+    /// The first delay, such as `1s`.
+    #[serde(with = "crate::config::duration")]
+    #[schemars(with = "String")]
+    min: std::time::Duration,
+    /// The longest delay.
+    #[serde(with = "crate::config::duration")]
+    #[schemars(with = "String")]
+    max: std::time::Duration,
+    /// The largest fraction (0.0–1.0) taken off a delay at random.
+    jitter: f64,
+}
+
+mod retry_backoff {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::BackoffFields;
+    use crate::Backoff;
+
+    pub(super) fn serialize<S: Serializer>(
+        backoff: &Option<Backoff>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let fields = backoff.map(|backoff| BackoffFields {
+            min: backoff.min,
+            max: backoff.max,
+            jitter: backoff.jitter,
+        });
+        fields.serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Backoff>, D::Error> {
+        let fields = Option::<BackoffFields>::deserialize(deserializer)?;
+        Ok(fields.map(|fields| Backoff::new(fields.min, fields.max).jitter(fields.jitter)))
+    }
 }

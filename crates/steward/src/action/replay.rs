@@ -106,7 +106,7 @@ fn requeue(host: &Arc<HostShared>, record: ActionRecord) -> Result<(), ActionErr
         priority: record.priority,
         timeout: record.timeout,
         correlation_id: record.correlation_id,
-        retry: Retry::times(record.max_retries),
+        retry: Retry::times(record.max_retries).backoff(record.retry_backoff.unwrap_or_default()),
         attempts: record.attempts,
         reply: None,
         want_json: true,

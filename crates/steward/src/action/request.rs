@@ -16,6 +16,7 @@ use super::mailbox::Reply;
 use super::scheduled::hold_until;
 use super::table::{CallError, Found};
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Payload, Retry};
+use crate::Backoff;
 use crate::host::HostShared;
 use crate::supervisor::ServiceCell;
 
@@ -241,6 +242,8 @@ impl ActionRequest {
             priority: self.priority,
             timeout: self.timeout,
             max_retries: self.retry.max_retries,
+            retry_backoff: (self.retry.max_retries > 0 && self.retry.backoff != Backoff::default())
+                .then_some(self.retry.backoff),
             correlation_id: correlation_id.clone(),
             state: ActionState::Queued,
             attempts: 0,
