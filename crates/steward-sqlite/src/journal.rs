@@ -259,7 +259,7 @@ impl SqliteJournal {
 impl Journal for SqliteJournal {
     fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
         match Row::from_record(&record) {
-            Ok(row) => self.write(Write::Accept(row)),
+            Ok(row) => self.write(Write::Accept(Box::new(row))),
             Err(error) => JournalFuture::ready(Err(JournalError(format!(
                 "action {}: cannot encode as JSON: {error}",
                 record.id

@@ -45,7 +45,7 @@ pub(crate) enum Message {
 /// One write.
 #[derive(Debug)]
 pub(crate) enum Write {
-    Accept(Row),
+    Accept(Box<Row>),
     Update(ChangeRow),
 }
 

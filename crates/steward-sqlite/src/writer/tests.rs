@@ -66,7 +66,7 @@ fn group(writes: Vec<Write>) -> (Vec<(Write, Reply<()>)>, Vec<Answer>) {
 }
 
 fn accept(n: u128, padding: usize) -> Write {
-    Write::Accept(Row::from_record(&record(n, padding)).unwrap())
+    Write::Accept(Box::new(Row::from_record(&record(n, padding)).unwrap()))
 }
 
 fn held(path: &std::path::Path) -> Vec<u128> {
