@@ -52,7 +52,7 @@ enum Command {
         force: bool,
     },
     /// Control a running host through its HTTP API.
-    Ctl(ctl::Ctl),
+    Ctl(Box<ctl::Ctl>),
     /// Print a systemd unit that runs this config.
     SystemdUnit {
         /// The config file the unit runs.
