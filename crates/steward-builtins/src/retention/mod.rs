@@ -28,6 +28,12 @@
 //!   this emptied (never the directory itself, nor one that was empty before).
 //!   Symbolic links below the directory are neither followed nor deleted.
 //!
+//! A single table may be given with flat keys instead of a `sqlite` list:
+//! `settings = { retention_days = 30, database = "data/app.db", table = "events",
+//! column = "created_at" }` is the same as `sqlite = [{ database = "data/app.db",
+//! table = "events", column = "created_at" }]`. The three go together, and not
+//! with `sqlite`: giving both is a configuration error.
+//!
 //! With `dry_run = true` it counts what it would delete and deletes nothing (the
 //! databases are opened read-only).
 //!
