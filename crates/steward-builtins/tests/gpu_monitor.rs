@@ -1,4 +1,4 @@
-//! The `gpu-monitor` built-in without a GPU (as on this machine), against a
+//! The `gpu-monitor` built-in without a GPU (as on most test machines), against a
 //! recorded `nvidia-smi`, and with readings injected through a `GpuSource`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -52,6 +52,24 @@ async fn stats(handle: &HostHandle) -> EventStream<GpuStats> {
     handle.named("gpu").on::<GpuStats>().stream().await.unwrap()
 }
 
+/// Receives events until one matches, within ten seconds.
+async fn stats_until(
+    stats: &mut EventStream<GpuStats>,
+    what: &str,
+    matches: impl Fn(&GpuStats) -> bool,
+) -> GpuStats {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let event = tokio::time::timeout_at(deadline, stats.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no gpu.stats {what} within ten seconds"))
+            .expect("the host is running");
+        if matches(&event) {
+            return event;
+        }
+    }
+}
+
 async fn health_becomes(handle: &HostHandle, status: HealthStatus, message: &str) {
     let service = handle.service("gpu").unwrap();
     until(&format!("health is {status:?} with `{message}`"), || {
@@ -68,6 +86,7 @@ async fn without_a_gpu_the_monitor_keeps_running_degraded_with_the_reason() {
     }
     let host = host(&gpu_monitor("nvidia_smi = \"/nonexistent/nvidia-smi\""));
     let handle = host.handle();
+    let mut stats = stats(&handle).await;
     let running = host.start().await.unwrap();
     health_becomes(
         &handle,
@@ -81,6 +100,11 @@ async fn without_a_gpu_the_monitor_keeps_running_degraded_with_the_reason() {
         message.contains("nvidia-smi: cannot run `/nonexistent/nvidia-smi`: No such file"),
         "{message}"
     );
+    // Subscribers hear of it too: no GPU, and why.
+    let event = stats_until(&mut stats, "at all", |_| true).await;
+    assert_eq!(event.source, "none");
+    assert!(event.gpus.is_empty(), "{event:?}");
+    assert_eq!(event.reason.as_deref(), Some(message.as_str()));
 
     // It goes on polling, every poll a success, never a failure or a restart.
     until("ten polls", || {
@@ -103,7 +127,51 @@ async fn without_a_gpu_the_monitor_keeps_running_degraded_with_the_reason() {
         !metrics.contains("steward_gpu_utilization_ratio{"),
         "{metrics}"
     );
-    assert!(!metrics.contains("event=\"gpu.stats\""), "{metrics}");
+    assert!(
+        metrics.contains("steward_events_emitted_total{service=\"gpu\",event=\"gpu.stats\"}"),
+        "{metrics}"
+    );
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_a_gpu_every_poll_emits_stats_with_no_gpu_and_the_reason() {
+    if nvml_loads() {
+        return;
+    }
+    // One poll on startup, then one per trigger: three polls, three events.
+    let toml = gpu_monitor("nvidia_smi = \"/nonexistent/nvidia-smi\"")
+        .replace("poll_interval = \"20ms\"", "poll_interval = \"1h\"");
+    let host = host(&toml);
+    let handle = host.handle();
+    let mut stats = stats(&handle).await;
+    let running = host.start().await.unwrap();
+    let first = stats_until(&mut stats, "at all", |_| true).await;
+    let gpu = handle.named("gpu");
+    gpu.trigger().await.unwrap();
+    gpu.trigger().await.unwrap();
+    let service = handle.service("gpu").unwrap();
+    assert_eq!(service.status().runs.unwrap().succeeded, 3);
+    let reason = service.health().message.unwrap();
+    assert!(
+        reason.starts_with("no NVIDIA GPU found (NVML: "),
+        "{reason}"
+    );
+
+    // Each poll's event is delivered before its tick ends.
+    let mut events = vec![first];
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::ZERO, stats.recv()).await {
+        events.push(event);
+    }
+    assert_eq!(events.len(), 3, "{events:?}");
+    for event in &events {
+        assert_eq!(event.source, "none");
+        assert!(event.gpus.is_empty(), "{event:?}");
+        assert_eq!(event.reason.as_deref(), Some(reason.as_str()));
+    }
+    let metrics = handle.metrics().encode();
+    let line = "steward_events_emitted_total{service=\"gpu\",event=\"gpu.stats\"} 3\n";
+    assert!(metrics.contains(line), "no `{line}` in:\n{metrics}");
     running.shutdown().await;
 }
 
@@ -148,6 +216,7 @@ async fn nvidia_smi_readings_become_gauges_events_and_health() {
     assert_eq!(a100.power_watts, Some(72.91));
     let old = &event.gpus[1];
     assert_eq!((old.utilization, old.power_watts), (None, None));
+    assert_eq!(event.reason, None);
     // Every poll is an event.
     assert_eq!(stats.recv().await.unwrap(), event);
 
@@ -245,6 +314,9 @@ async fn injected_readings_follow_gpus_that_come_and_go() {
     // The source fails: degraded with its reason, no readings shown.
     source.answer(Err("the driver was unloaded"));
     health_becomes(&handle, HealthStatus::Degraded, "the driver was unloaded").await;
+    let event = stats_until(&mut stats, "without GPUs", |event| event.gpus.is_empty()).await;
+    assert_eq!(event.source, "none");
+    assert_eq!(event.reason.as_deref(), Some("the driver was unloaded"));
     let text = metrics();
     assert!(!text.contains("gpu=\"0\""), "{text}");
     assert!(text.contains("steward_gpu_devices 0\n"), "{text}");
@@ -266,6 +338,14 @@ async fn injected_readings_follow_gpus_that_come_and_go() {
         "no NVIDIA GPU found (scripted lists none)",
     )
     .await;
+    let event = stats_until(&mut stats, "from `scripted` without GPUs", |event| {
+        event.gpus.is_empty() && event.source == "scripted"
+    })
+    .await;
+    assert_eq!(
+        event.reason.as_deref(),
+        Some("no NVIDIA GPU found (scripted lists none)")
+    );
     running.shutdown().await;
 }
 

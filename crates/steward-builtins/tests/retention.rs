@@ -209,3 +209,27 @@ async fn a_missing_database_or_table_is_degraded_not_a_crash() {
     assert_eq!(status.last_error, None);
     cleanup.running.shutdown().await;
 }
+
+#[tokio::test]
+async fn flat_database_table_and_column_clean_that_one_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.db");
+    let db = database(&path, "events", "created_at", "TEXT");
+    for _ in 0..3 {
+        insert(&db, "events", Value::Text(iso(40, true)));
+    }
+    insert(&db, "events", Value::Text(iso(1, true)));
+    let settings = format!(
+        "database = {}, table = \"events\", column = \"created_at\"",
+        toml_path(&path)
+    );
+    let mut cleanup = start(&settings).await;
+    let run = cleanup.run().await;
+    assert_eq!(run.errors, 0, "{run:?}");
+    assert_eq!(run.targets.len(), 1);
+    let target = &run.targets[0];
+    assert_eq!(target.target, format!("{}:events", path.display()));
+    assert_eq!((target.kind, target.rows), (TargetKind::Sqlite, 3));
+    assert_eq!(rows(&db, "events"), 1);
+    cleanup.running.shutdown().await;
+}

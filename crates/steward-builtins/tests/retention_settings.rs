@@ -2,7 +2,9 @@
 //! every mistake names its key and says why.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use serde_json::json;
 use steward::{Host, HostError};
+use steward_builtins::retention::RetentionSettings;
 
 fn build(settings: &str) -> Result<Host, HostError> {
     let toml = format!(
@@ -73,4 +75,77 @@ fn zero_retention_or_batch_and_unknown_keys_are_refused() {
         key.starts_with("services.cleanup.settings.sqlite[0]"),
         "{key}"
     );
+}
+
+/// DESIGN.md's first configuration example, as written there.
+const DESIGN_EXAMPLE: &str = "\
+[services.cleanup]
+kind = \"retention-cleanup\"
+enabled = true
+interval = \"1h\"
+startup_order = 6
+restart = { policy = \"on-failure\", max_restarts = 5, window = \"60s\", backoff = \"1s..30s\" }
+settings = { retention_days = 30, database = \"data/app.db\", table = \"events\", column = \"created_at\" }
+";
+
+#[test]
+fn flat_database_table_and_column_are_one_sqlite_target() {
+    let host = Host::builder()
+        .kinds(steward_builtins::kinds())
+        .env_prefix(None)
+        .config_toml("steward.toml", DESIGN_EXAMPLE)
+        .build()
+        .unwrap();
+    assert_eq!(
+        host.handle().services()[0].builtin,
+        Some("retention-cleanup")
+    );
+
+    let flat: RetentionSettings = serde_json::from_value(json!({
+        "retention_days": 30, "database": "data/app.db", "table": "events", "column": "created_at"
+    }))
+    .unwrap();
+    let listed: RetentionSettings = serde_json::from_value(json!({
+        "retention_days": 30,
+        "sqlite": [{ "database": "data/app.db", "table": "events", "column": "created_at" }]
+    }))
+    .unwrap();
+    assert_eq!(flat.sqlite.len(), 1);
+    let (one, other) = (&flat.sqlite[0], &listed.sqlite[0]);
+    assert_eq!(one.name(), "data/app.db:events");
+    assert_eq!(
+        (&one.database, &one.table, &one.column),
+        (&other.database, &other.table, &other.column)
+    );
+    assert_eq!(one.column.as_str(), "created_at");
+}
+
+#[test]
+fn flat_keys_with_sqlite_or_without_each_other_are_refused() {
+    let (key, reason) = only(
+        "{ database = \"a.db\", table = \"events\", column = \"at\", sqlite = [{ database = \"b.db\", table = \"logs\", column = \"at\" }] }",
+    );
+    assert_eq!(key, "services.cleanup.settings");
+    assert!(
+        reason
+            .starts_with("`sqlite` and the flat `database`, `table` and `column` both name tables"),
+        "{reason}"
+    );
+    // An empty list is a list all the same.
+    let (_, reason) =
+        only("{ database = \"a.db\", table = \"events\", column = \"at\", sqlite = [] }");
+    assert!(reason.starts_with("`sqlite` and the flat"), "{reason}");
+
+    let (key, reason) = only("{ database = \"a.db\" }");
+    assert_eq!(key, "services.cleanup.settings");
+    assert_eq!(
+        reason,
+        "`database`, `table` and `column` name one table together: `table` and `column` are missing"
+    );
+    let (_, reason) = only("{ table = \"events\", column = \"at\" }");
+    assert!(reason.ends_with("`database` is missing"), "{reason}");
+    // A flat key is checked like the same key in `sqlite`.
+    let (key, reason) = only("{ database = \"a.db\", table = \"events;\", column = \"at\" }");
+    assert_eq!(key, "services.cleanup.settings.table");
+    assert!(reason.contains("not a plain SQL identifier"), "{reason}");
 }

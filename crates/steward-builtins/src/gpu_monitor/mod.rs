@@ -29,12 +29,16 @@
 //! (NVML: a libloading error occurred: libnvidia-ml.so.1: cannot open shared object
 //! file: No such file or directory; nvidia-smi: cannot run `nvidia-smi`: No such
 //! file or directory (os error 2))`; its ticks succeed, so it never enters a crash
-//! loop. It looks again at every poll, which on such a machine costs a failed
-//! library load and a failed program start: a driver that appears later is picked
-//! up without a restart. The reason is logged when it first appears or changes,
-//! not at every poll. A read that fails once GPUs were found (a GPU fell off the
-//! bus) is handled the same way: `degraded`, gauges cleared, NVML loaded afresh at
-//! the next poll. An `nvidia-smi` run gets ten seconds before it is killed.
+//! loop. Every poll still emits `gpu.stats`, with no GPU and that reason
+//! (`{"source": "none", "gpus": [], "reason": "no NVIDIA GPU found (…)"}`; the
+//! source is named when it answered but listed no GPU), so that subscribers see
+//! the monitor is alive and what it misses. It looks again at every poll, which on
+//! such a machine costs a failed library load and a failed program start: a driver
+//! that appears later is picked up without a restart. The reason is logged when
+//! it first appears or changes, not at every poll. A read that fails once GPUs
+//! were found (a GPU fell off the bus) is handled the same way: `degraded`, gauges
+//! cleared, an event with no GPU, NVML loaded afresh at the next poll. An
+//! `nvidia-smi` run gets ten seconds before it is killed.
 //!
 //! The service is periodic: `steward ctl trigger gpu` polls now, and the table's
 //! own `interval` or `cron` replaces `poll_interval`. The gauges are the host's,
@@ -115,12 +119,12 @@ impl<S: GpuSource> GpuMonitor<S> {
 
     /// Shows a poll that read GPUs.
     async fn found(&self, cx: &Context, stats: GpuStats) {
-        self.show(&stats.gpus);
         if stats.gpus.is_empty() {
             let reason = format!("no NVIDIA GPU found ({} lists none)", stats.source);
-            self.trouble(cx, reason);
+            self.trouble(cx, stats.source, reason).await;
             return;
         }
+        self.show(&stats.gpus);
         if self.take_problem().is_some() {
             tracing::info!(
                 source = %stats.source,
@@ -132,23 +136,26 @@ impl<S: GpuSource> GpuMonitor<S> {
             .with_detail("source", stats.source.clone())
             .with_detail("gpus", stats.gpus.len());
         cx.set_health(health);
-        if let Err(error) = cx.emit(stats).await {
-            tracing::debug!(%error, "could not emit gpu.stats");
-        }
+        emit(cx, stats).await;
     }
 
-    /// Reports a poll that read nothing: degraded, and logged when new.
-    fn trouble(&self, cx: &Context, reason: String) {
+    /// Reports a poll that read nothing: degraded, logged when new, and a
+    /// `gpu.stats` with no GPU and the reason, so that subscribers still hear
+    /// from the monitor at every poll.
+    async fn trouble(&self, cx: &Context, source: String, reason: String) {
         self.show(&[]);
         cx.set_health(Health::degraded(reason.clone()).with_detail("gpus", 0));
-        let mut problem = self.problem.lock().unwrap_or_else(PoisonError::into_inner);
-        if problem.as_deref() != Some(reason.as_str()) {
-            tracing::warn!(
-                "{reason}; looking again every {:?}",
-                self.settings.poll_interval
-            );
-            *problem = Some(reason);
+        {
+            let mut problem = self.problem.lock().unwrap_or_else(PoisonError::into_inner);
+            if problem.as_deref() != Some(reason.as_str()) {
+                tracing::warn!(
+                    "{reason}; looking again every {:?}",
+                    self.settings.poll_interval
+                );
+                *problem = Some(reason.clone());
+            }
         }
+        emit(cx, GpuStats::none(source, reason)).await;
     }
 
     fn show(&self, gpus: &[GpuReading]) {
@@ -182,9 +189,21 @@ impl<S: GpuSource> Periodic for GpuMonitor<S> {
     async fn tick(&self, cx: &Context) -> steward::Result {
         match self.source.read().await {
             Ok(stats) => self.found(cx, stats).await,
-            Err(error) => self.trouble(cx, error::chain(&error)),
+            Err(error) => {
+                let reason = error::chain(&error);
+                self.trouble(cx, NO_SOURCE.to_owned(), reason).await;
+            }
         }
         Ok(())
+    }
+}
+
+/// `gpu.stats`'s `source` when no source could be read.
+const NO_SOURCE: &str = "none";
+
+async fn emit(cx: &Context, stats: GpuStats) {
+    if let Err(error) = cx.emit(stats).await {
+        tracing::debug!(%error, "could not emit gpu.stats");
     }
 }
 

@@ -39,15 +39,28 @@ impl GpuReading {
     }
 }
 
-/// Every GPU's readings from one poll.
+/// Every GPU's readings from one poll: the `gpu.stats` event, emitted at every
+/// poll, with or without GPUs.
+///
+/// A poll that read no GPU has an empty `gpus` and says why in `reason`, so that
+/// subscribers see the monitor is alive and what it is missing:
+///
+/// ```json
+/// {"source": "none", "gpus": [], "reason": "no NVIDIA GPU found (NVML: …; nvidia-smi: …)"}
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
 #[event(name = "gpu.stats")]
 #[non_exhaustive]
 pub struct GpuStats {
-    /// Where the readings came from: `nvml`, `nvidia-smi`, or a source of your own.
+    /// Where the readings came from: `nvml`, `nvidia-smi`, or a source of your
+    /// own; `none` when no source could be read.
     pub source: String,
-    /// One reading per GPU, by index.
+    /// One reading per GPU, by index; empty when the poll read none.
     pub gpus: Vec<GpuReading>,
+    /// Why `gpus` is empty (the monitor's `degraded` message); `None` when GPUs
+    /// were read.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 impl GpuStats {
@@ -56,6 +69,16 @@ impl GpuStats {
         Self {
             source: source.into(),
             gpus,
+            reason: None,
+        }
+    }
+
+    /// A poll of `source` that read no GPU, for `reason`.
+    pub(crate) fn none(source: impl Into<String>, reason: String) -> Self {
+        Self {
+            source: source.into(),
+            gpus: Vec::new(),
+            reason: Some(reason),
         }
     }
 }

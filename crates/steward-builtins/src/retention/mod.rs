@@ -14,8 +14,9 @@
 //! - for each `sqlite` target, deletes the rows whose `column` is before the
 //!   cutoff, `batch_size` rows per transaction
 //!   (`DELETE FROM t WHERE rowid IN (SELECT rowid FROM t WHERE old LIMIT n)`),
-//!   until none is left: other writers wait at most one batch (and the
-//!   cleanup waits up to five seconds for theirs). A timestamp may be
+//!   until none is left: the write lock is held for one batch at a time,
+//!   never across batches (and the cleanup waits up to five seconds for
+//!   other writers' locks). A timestamp may be
 //!   an integer or real (unix seconds) or ISO-8601 text (`2026-11-01T10:00:00Z`,
 //!   `2026-11-01 10:00:00`, any UTC offset), told apart row by row with
 //!   `typeof`; text is compared through SQLite's `julianday`. NULLs, blobs,
@@ -27,6 +28,12 @@
 //!   modification time is before the cutoff, and removes the subdirectories that
 //!   this emptied (never the directory itself, nor one that was empty before).
 //!   Symbolic links below the directory are neither followed nor deleted.
+//!
+//! A single table may be given with flat keys instead of a `sqlite` list:
+//! `settings = { retention_days = 30, database = "data/app.db", table = "events",
+//! column = "created_at" }` is the same as `sqlite = [{ database = "data/app.db",
+//! table = "events", column = "created_at" }]`. The three go together, and not
+//! with `sqlite`: giving both is a configuration error.
 //!
 //! With `dry_run = true` it counts what it would delete and deletes nothing (the
 //! databases are opened read-only).
@@ -48,6 +55,7 @@
 //! command deletes at most one batch per target now, `batch_size` (the
 //! command's, else the settings') rows or files, only in the target its
 //! `filter` names (`DATABASE:TABLE`, the bare table name, or the directory),
+//! still in transactions of at most the settings' `batch_size` rows,
 //! and answers the run's [`CleanupCompleted`] as JSON; `more` tells whether old
 //! rows or files may be left. Runs never overlap.
 

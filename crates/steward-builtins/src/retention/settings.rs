@@ -13,29 +13,32 @@ use serde::{Deserialize, Deserializer};
 /// interval = "1h"
 /// settings = { retention_days = 30, batch_size = 1000, dry_run = false, sqlite = [{ database = "data/app.db", table = "events", column = "created_at" }], directories = ["inbox"] }
 /// ```
+///
+/// One table may also be given with flat keys, which is the same as a `sqlite`
+/// list of that one table:
+///
+/// ```toml
+/// settings = { retention_days = 30, database = "data/app.db", table = "events", column = "created_at" }
+/// ```
+///
+/// The flat keys go together (all three or none), and not with `sqlite`: a
+/// configuration that gives both is refused, naming the keys.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawSettings")]
 #[non_exhaustive]
 pub struct RetentionSettings {
     /// Rows and files older than this many days are deleted (at least 1).
-    #[serde(
-        default = "default_retention_days",
-        deserialize_with = "retention_days"
-    )]
     pub retention_days: u32,
     /// At most this many rows are deleted per transaction (at least 1); a
     /// `process-batch` without a `batch_size` deletes at most this many rows or
     /// files per target.
-    #[serde(default = "default_batch_size", deserialize_with = "at_least_one")]
     pub batch_size: u32,
     /// Count what would be deleted, delete nothing.
-    #[serde(default)]
     pub dry_run: bool,
-    /// Tables whose old rows are deleted.
-    #[serde(default)]
+    /// Tables whose old rows are deleted (the flat `database`, `table` and
+    /// `column` keys make a list of one).
     pub sqlite: Vec<SqliteTarget>,
     /// Directories whose old files are deleted (recursively).
-    #[serde(default)]
     pub directories: Vec<PathBuf>,
 }
 
@@ -125,6 +128,78 @@ impl<'de> Deserialize<'de> for Identifier {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let name = String::deserialize(deserializer)?;
         Identifier::new(&name).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The settings as written, before the flat table keys and `sqlite` are merged.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    #[serde(
+        default = "default_retention_days",
+        deserialize_with = "retention_days"
+    )]
+    retention_days: u32,
+    #[serde(default = "default_batch_size", deserialize_with = "at_least_one")]
+    batch_size: u32,
+    #[serde(default)]
+    dry_run: bool,
+    #[serde(default)]
+    sqlite: Option<Vec<SqliteTarget>>,
+    #[serde(default)]
+    directories: Vec<PathBuf>,
+    #[serde(default)]
+    database: Option<PathBuf>,
+    #[serde(default)]
+    table: Option<Identifier>,
+    #[serde(default)]
+    column: Option<Identifier>,
+}
+
+impl TryFrom<RawSettings> for RetentionSettings {
+    type Error = String;
+
+    fn try_from(raw: RawSettings) -> Result<Self, Self::Error> {
+        let flat = match (raw.database, raw.table, raw.column) {
+            (None, None, None) => None,
+            (Some(database), Some(table), Some(column)) => {
+                Some(SqliteTarget::new(database, table, column))
+            }
+            (database, table, column) => {
+                let missing: Vec<&str> = [
+                    ("`database`", database.is_none()),
+                    ("`table`", table.is_none()),
+                    ("`column`", column.is_none()),
+                ]
+                .into_iter()
+                .filter_map(|(key, absent)| absent.then_some(key))
+                .collect();
+                let verb = if missing.len() == 1 { "is" } else { "are" };
+                return Err(format!(
+                    "`database`, `table` and `column` name one table together: {} {verb} missing",
+                    missing.join(" and ")
+                ));
+            }
+        };
+        let sqlite = match (raw.sqlite, flat) {
+            (Some(_), Some(_)) => {
+                return Err(
+                    "`sqlite` and the flat `database`, `table` and `column` both name \
+                     tables: give one table with the flat keys, or list every table in `sqlite`"
+                        .to_owned(),
+                );
+            }
+            (Some(tables), None) => tables,
+            (None, Some(table)) => vec![table],
+            (None, None) => Vec::new(),
+        };
+        Ok(Self {
+            retention_days: raw.retention_days,
+            batch_size: raw.batch_size,
+            dry_run: raw.dry_run,
+            sqlite,
+            directories: raw.directories,
+        })
     }
 }
 

@@ -9,6 +9,7 @@ use steward::{Host, HostError};
 
 pub mod http;
 pub mod retention;
+pub mod wal;
 pub mod watch;
 
 /// A host with the built-in kinds and this TOML, or why there is none.
