@@ -51,6 +51,7 @@ fn journal_with_a_dead_letter(path: &Path) -> ActionId {
             result: None,
             error: None,
             accepted_at: at,
+            started_at: None,
             updated_at: at,
             not_before: None,
         };

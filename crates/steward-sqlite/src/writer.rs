@@ -229,12 +229,14 @@ impl Writer {
 pub(crate) const ACCEPT: &str = concat!(
     "INSERT OR REPLACE INTO steward_actions (",
     columns!(),
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
 );
 
-/// Sets what a change sets; a result or error left out keeps the one there.
+/// Sets what a change sets; a result, error or start time left out keeps the one
+/// there.
 pub(crate) const UPDATE: &str = "UPDATE steward_actions SET state = ?2, attempts = ?3, updated_at = ?4, \
-    result = coalesce(?5, result), error = coalesce(?6, error), not_before = ?7 WHERE id = ?1";
+    result = coalesce(?5, result), error = coalesce(?6, error), not_before = ?7, \
+    started_at = coalesce(?8, started_at) WHERE id = ?1";
 
 /// The group's prepared statements.
 struct Statements<'conn> {
@@ -257,6 +259,7 @@ impl Statements<'_> {
                     change.result,
                     change.error,
                     change.not_before,
+                    change.started_at,
                 ])?;
                 if changed == 0 {
                     // Pruned already, or never accepted here: as an in-memory

@@ -170,8 +170,8 @@ fn action_endpoints() -> Vec<Endpoint> {
             .describe(
                 "Succeeded, failed, timed-out, cancelled and dead-lettered actions the \
                  journal still holds (see `[journal] keep_finished` and `keep_for`): who, \
-                 what, when accepted and finished (`updated_at`), attempts, outcome and \
-                 error.",
+                 what, when accepted, when the last attempt started (`started_at`) and \
+                 when it finished (`updated_at`), attempts, outcome and error.",
             )
             .query(schema::<HistoryOptions>)
             .json(OK, "Their records.", schema::<Vec<ActionRecord>>)

@@ -48,6 +48,7 @@ fn record(n: u128, padding: usize) -> ActionRecord {
         result: None,
         error: None,
         accepted_at: now,
+        started_at: None,
         updated_at: now,
         not_before: None,
     }
