@@ -13,8 +13,9 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::builder::SqliteJournalBuilder;
-use crate::connection::{Setup, classify, inspect, open_writer};
+use crate::connection::{Setup, classify, create_folder, inspect, open_writer};
 use crate::error::OpenError;
+use crate::lock::FileLock;
 use crate::prune::History;
 use crate::read::{self, Readers};
 use crate::row::{ChangeRow, Row};
@@ -108,6 +109,9 @@ impl SqliteJournal {
             max_size: builder.max_size,
             synchronous: builder.synchronous,
         };
+        create_folder(&path)?;
+        // Before the file is read: another host may be migrating or replaying it.
+        let lock = FileLock::take(&path, builder.busy_timeout)?;
         let conn = open_writer(&path, &setup)?;
         let readers = Readers::new(path.clone(), builder.busy_timeout)
             .map_err(|source| classify(&path, source))?;
@@ -122,10 +126,12 @@ impl SqliteJournal {
                 keep_finished: builder.keep_finished,
             },
         };
-        writer.spawn(receiver).map_err(|source| OpenError::Thread {
-            path: path.clone(),
-            source,
-        })?;
+        writer
+            .spawn(receiver, lock)
+            .map_err(|source| OpenError::Thread {
+                path: path.clone(),
+                source,
+            })?;
         tracing::info!(path = %path.display(), synchronous = %builder.synchronous, "journal opened");
         Ok(Self {
             path: path.into(),

@@ -60,8 +60,14 @@
 //!   [`SqliteJournal::prune`]). Queued, running and dead-lettered actions are never
 //!   pruned.
 //!
-//! One file serves one host at a time: two hosts on one file would replay each
-//! other's actions.
+//! - **One journal per file.** Two hosts on one file would both replay its
+//!   unfinished actions, so opening takes an exclusive lock on a file beside it
+//!   (`steward.db.lock` for `steward.db`), held until the journal is closed or
+//!   dropped and its writer has stopped (the kernel lets go of it when the process
+//!   dies, however it dies). A second journal on the file waits for it up to the
+//!   [`busy_timeout`](SqliteJournalBuilder::busy_timeout) (5 s), as one closing in
+//!   the same process does, then is refused with [`OpenError::InUse`], naming the
+//!   file and the process that holds it. [`SqliteJournal::inspect`] takes no lock.
 //!
 //! # The file
 //!
@@ -76,6 +82,7 @@ mod builder;
 mod connection;
 mod error;
 mod journal;
+mod lock;
 mod prune;
 mod read;
 mod row;

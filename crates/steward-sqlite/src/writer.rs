@@ -10,6 +10,7 @@ use rusqlite::{CachedStatement, Connection, ErrorCode, TransactionBehavior, para
 use steward::JournalError;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::lock::FileLock;
 use crate::prune::{History, prune};
 use crate::row::{ChangeRow, Row, columns};
 
@@ -66,17 +67,29 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the thread; it ends once every sender is gone or it is closed.
+    /// Starts the thread; it ends once every sender is gone or it is closed, and
+    /// lets go of the file's `lock` once it has stopped writing.
     pub(crate) fn spawn(
         self,
         receiver: mpsc::Receiver<Message>,
+        lock: FileLock,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
         std::thread::Builder::new()
             .name("steward-sqlite-writer".to_owned())
-            .spawn(move || self.run(receiver))
+            .spawn(move || {
+                let closers = self.run(receiver);
+                // Let go before `close` returns, so that a host opening the file
+                // next finds it free.
+                drop(lock);
+                for reply in closers {
+                    let _ = reply.send(Ok(()));
+                }
+            })
     }
 
-    fn run(mut self, mut receiver: mpsc::Receiver<Message>) {
+    /// Serves the queue until it is closed and empty; returns the callers of
+    /// `close`, to be answered once the file is let go.
+    fn run(mut self, mut receiver: mpsc::Receiver<Message>) -> Vec<Reply<()>> {
         let mut group = Vec::with_capacity(GROUP_LIMIT);
         let mut closers = Vec::new();
         // A journal opened after a long pause has history to forget: a first pass
@@ -121,9 +134,7 @@ impl Writer {
         }
         tracing::debug!(path = %self.path.display(), "journal writer stopped");
         drop(self.conn);
-        for reply in closers {
-            let _ = reply.send(Ok(()));
-        }
+        closers
     }
 
     /// Commits a group in one transaction and answers every write in it: all
