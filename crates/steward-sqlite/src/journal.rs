@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use steward::{
     ActionChange, ActionId, ActionRecord, Journal, JournalError, JournalFuture, Synchronous,
@@ -16,7 +17,7 @@ use crate::builder::SqliteJournalBuilder;
 use crate::connection::{Setup, classify, create_folder, inspect, open_writer};
 use crate::error::OpenError;
 use crate::lock::FileLock;
-use crate::prune::History;
+use crate::prune::{History, Schedule};
 use crate::read::{self, Readers};
 use crate::row::{ChangeRow, Row};
 use crate::schema;
@@ -125,6 +126,7 @@ impl SqliteJournal {
                 keep_for: builder.keep_for,
                 keep_finished: builder.keep_finished,
             },
+            schedule: Schedule::new(builder.keep_for, Instant::now()),
         };
         writer
             .spawn(receiver, lock)
@@ -162,9 +164,10 @@ impl SqliteJournal {
     }
 
     /// Deletes now the finished actions the journal no longer keeps (the writer
-    /// also does this by itself when the journal opens and about once a minute
-    /// while it is written to, a bounded batch at a time);
-    /// returns how many it deleted. Writes sent meanwhile wait until it is done.
+    /// also does this by itself, a bounded batch at a time, when the journal
+    /// opens, about once a minute while it is written to, and every tenth of
+    /// `keep_for` while it is not); returns how many it deleted. Writes sent
+    /// meanwhile wait until it is done.
     pub async fn prune(&self) -> Result<u64, JournalError> {
         let (reply, answer) = oneshot::channel();
         self.sender

@@ -56,10 +56,11 @@
 //!   number ([`SqliteJournalBuilder::keep_for`],
 //!   [`keep_finished`](SqliteJournalBuilder::keep_finished); 7 days and 100,000 by
 //!   default) and pruned by the writer itself, a bounded batch at a time: when the
-//!   journal opens, then about once a minute while it is written to (or at once with
-//!   [`SqliteJournal::prune`]). Queued, running and dead-lettered actions are never
+//!   journal opens, about once a minute while it is written to, and while nothing
+//!   is written every tenth of `keep_for` (at least a minute apart, at most an
+//!   hour), so that an idle host forgets on time too; or at once with
+//!   [`SqliteJournal::prune`]. Queued, running and dead-lettered actions are never
 //!   pruned.
-//!
 //! - **One journal per file.** Two hosts on one file would both replay its
 //!   unfinished actions, so opening takes an exclusive lock on a file beside it
 //!   (`steward.db.lock` for `steward.db`), held until the journal is closed or
