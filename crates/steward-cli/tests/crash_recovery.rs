@@ -4,7 +4,8 @@
 //! SIGKILL at random moments and started again on the same files; then the same
 //! with SIGTERM and a short drain timeout. The example's handler appends its
 //! action's id to a ledger once per run: every action answered `202` must be in
-//! it, and repeats (delivery is at least once) are counted.
+//! it, repeats (delivery is at least once) are counted, and the restarts must
+//! have replayed actions from the journal (the host logs how many).
 //!
 //! `STEWARD_CRASH_ACTIONS` sets how many actions each test has accepted (100,000
 //! by default), `STEWARD_CRASH_SEED` replays a run's stop moments (each run prints
@@ -169,6 +170,12 @@ fn survive(signal: Signal, drain_timeout: &str) {
         load.lost.load(Ordering::Relaxed),
         load.refused.load(Ordering::Relaxed),
         began.elapsed(),
+    );
+    // Stopped with thousands waiting in the mailbox, the restarts must have put some
+    // back in line from the journal: else nothing here tested replay.
+    assert!(
+        replayed.iter().sum::<usize>() > 0,
+        "no restart replayed an action from the journal after {signal}: {replayed:?}"
     );
     assert!(all_ran, "not every accepted action ran within {PHASE:?}");
     assert_eq!(missing, 0, "accepted actions that never ran");

@@ -51,6 +51,7 @@ fn journal_with_a_dead_letter(path: &Path) -> ActionId {
             result: None,
             error: None,
             accepted_at: at,
+            started_at: None,
             updated_at: at,
             not_before: None,
         };
@@ -148,6 +149,48 @@ fn ctl_lists_history_and_dead_letters_from_the_journal_and_retries_them() {
         kept.iter()
             .all(|record| record.state == ActionState::Succeeded)
     );
+}
+
+#[test]
+fn a_second_host_on_the_same_journal_is_refused_by_name_and_check_still_looks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("steward.toml"), CONFIG).unwrap();
+    let mut first = run_in(dir.path());
+    first.wait_state("job", "running");
+
+    let second = steward()
+        .current_dir(dir.path())
+        .args(["run", "-c", "steward.toml"])
+        .output()
+        .unwrap();
+    let (_, err) = text(&second);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    let holder = format!("pid {}", first.child.id());
+    for expected in [
+        "data/steward.db is in use",
+        holder.as_str(),
+        "one host at a time",
+    ] {
+        assert!(err.contains(expected), "no {expected:?} in\n{err}");
+    }
+    // `check` only looks, so it may while a host runs.
+    let check = steward()
+        .current_dir(dir.path())
+        .args(["check", "-c", "steward.toml"])
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{:?}", text(&check));
+    first.ctl_ok(&["act", "job", "run", "--wait"]);
+
+    // Once the first has stopped, the file is free.
+    let exit = first.signal_and_wait(nix::sys::signal::Signal::SIGTERM);
+    assert!(exit.success(), "{exit}");
+    let mut next = run_in(dir.path());
+    next.wait_state("job", "running");
+    let history = next.ctl_ok(&["actions", "job"]);
+    assert!(history.contains("succeeded"), "{history}");
+    let exit = next.signal_and_wait(nix::sys::signal::Signal::SIGTERM);
+    assert!(exit.success(), "{exit}");
 }
 
 #[test]

@@ -34,7 +34,15 @@ async fn a_services_finished_actions_are_listed_newest_first_up_to_the_limit() {
     assert_eq!(newest["action"], "greet");
     assert_eq!(newest["state"], "succeeded");
     assert_eq!(newest["attempts"], 1);
-    assert!(newest["accepted_at"].is_string() && newest["updated_at"].is_string());
+    let time = |field: &str| {
+        let text = newest[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {field}: {newest}"));
+        chrono::DateTime::parse_from_rfc3339(text).unwrap()
+    };
+    let (accepted, started, finished) =
+        (time("accepted_at"), time("started_at"), time("updated_at"));
+    assert!(accepted <= started && started <= finished, "{newest}");
 
     let (status, two) = json(plane.get(&format!("{HISTORY}?limit=2")).await).await;
     assert_eq!(status, 200);

@@ -242,6 +242,41 @@ async fn errors_are_one_component_and_every_reference_resolves() {
 }
 
 #[tokio::test]
+async fn a_journal_that_cannot_write_is_documented_as_503_with_retry_after() {
+    let plane = Plane::start("").await;
+    let document = document(&plane).await;
+    for (method, path) in [
+        ("POST", "/api/services/greeter/actions/greet"),
+        ("GET", "/api/actions/{id}"),
+        ("GET", "/api/services/{name}/actions"),
+        ("GET", "/api/dead-letters"),
+    ] {
+        let unavailable = &operation(&document, method, path)["responses"]["503"];
+        let about = unavailable["description"].as_str().unwrap_or_default();
+        assert!(
+            about.contains("`journal_unavailable`"),
+            "{method} {path}: {unavailable}"
+        );
+        let header = &unavailable["headers"]["Retry-After"];
+        assert_eq!(
+            header["schema"]["type"], "integer",
+            "{method} {path}: {unavailable}"
+        );
+        assert!(
+            header["description"]
+                .as_str()
+                .unwrap()
+                .contains("5 s with `journal_unavailable`"),
+            "{header}"
+        );
+    }
+    // A 4xx carries no such header.
+    let unknown = &operation(&document, "GET", "/api/services/x")["responses"]["404"];
+    assert!(unknown["headers"].is_null(), "{unknown}");
+    plane.stop().await;
+}
+
+#[tokio::test]
 async fn answers_fit_the_schemas_the_document_gives_them() {
     let plane = Plane::start("").await;
     let document = document(&plane).await;

@@ -72,7 +72,9 @@ impl SqliteJournalBuilder {
     }
 
     /// How long a statement waits for a lock another process holds on the file
-    /// before it fails: 5 s by default.
+    /// before it fails, and how long opening waits for another journal on the file
+    /// to let go of it (see [One journal per file](crate#durability)): 5 s by
+    /// default.
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
         self

@@ -24,19 +24,25 @@ pub(crate) struct Setup {
 /// large file behind.
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
-/// Opens (creating it if need be) the journal file for writing: checks that it is
-/// a journal (or empty), switches it to WAL with the syncs `setup` asks for and
-/// brings its schema up to date. Nothing in the file is changed until it has been recognised.
-pub(crate) fn open_writer(path: &Path, setup: &Setup) -> Result<Connection, OpenError> {
-    if let Some(parent) = path
+/// Creates the folder the journal file goes in, if need be.
+pub(crate) fn create_folder(path: &Path) -> Result<(), OpenError> {
+    match path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(parent).map_err(|source| OpenError::CreateDir {
+        Some(parent) => std::fs::create_dir_all(parent).map_err(|source| OpenError::CreateDir {
             path: path.to_owned(),
             source,
-        })?;
+        }),
+        None => Ok(()),
     }
+}
+
+/// Opens (creating it if need be) the journal file for writing, in a folder that
+/// exists: checks that it is a journal (or empty), switches it to WAL with the
+/// syncs `setup` asks for and brings its schema up to date. Nothing in the file is
+/// changed until it has been recognised.
+pub(crate) fn open_writer(path: &Path, setup: &Setup) -> Result<Connection, OpenError> {
     refuse_foreign_bytes(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE

@@ -94,6 +94,34 @@ pub enum OpenError {
         /// The value read back.
         found: String,
     },
+    /// Another journal holds the file: a host in another process (or another
+    /// journal in this one) runs on it, and two would replay the same actions.
+    /// The file is left untouched.
+    #[error(
+        "journal {} is in use{}: one journal file serves one host at a time (the lock on {} is held); stop that host or point [journal] path at another file",
+        path.display(),
+        held_by(*holder),
+        lock.display()
+    )]
+    InUse {
+        /// The file.
+        path: PathBuf,
+        /// The lock file beside it.
+        lock: PathBuf,
+        /// The id of the process that holds it, when it could be read.
+        holder: Option<u32>,
+    },
+    /// The lock file beside the journal could not be created or locked.
+    #[error("cannot lock journal {} (lock file {}): {source}", path.display(), lock.display())]
+    Lock {
+        /// The file.
+        path: PathBuf,
+        /// The lock file beside it.
+        lock: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The journal's writer thread could not be started.
     #[error("cannot start the writer thread of journal {}: {source}", path.display())]
     Thread {
@@ -103,4 +131,13 @@ pub enum OpenError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Who holds a journal's lock, as a message says it.
+fn held_by(holder: Option<u32>) -> String {
+    match holder {
+        Some(pid) if pid == std::process::id() => " by another journal in this process".to_owned(),
+        Some(pid) => format!(" by another process (pid {pid})"),
+        None => " by another process".to_owned(),
+    }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use steward::{
     ActionChange, ActionId, ActionRecord, Journal, JournalError, JournalFuture, Synchronous,
@@ -13,9 +14,10 @@ use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::builder::SqliteJournalBuilder;
-use crate::connection::{Setup, classify, inspect, open_writer};
+use crate::connection::{Setup, classify, create_folder, inspect, open_writer};
 use crate::error::OpenError;
-use crate::prune::History;
+use crate::lock::FileLock;
+use crate::prune::{History, Schedule};
 use crate::read::{self, Readers};
 use crate::row::{ChangeRow, Row};
 use crate::schema;
@@ -108,6 +110,9 @@ impl SqliteJournal {
             max_size: builder.max_size,
             synchronous: builder.synchronous,
         };
+        create_folder(&path)?;
+        // Before the file is read: another host may be migrating or replaying it.
+        let lock = FileLock::take(&path, builder.busy_timeout)?;
         let conn = open_writer(&path, &setup)?;
         let readers = Readers::new(path.clone(), builder.busy_timeout)
             .map_err(|source| classify(&path, source))?;
@@ -121,11 +126,14 @@ impl SqliteJournal {
                 keep_for: builder.keep_for,
                 keep_finished: builder.keep_finished,
             },
+            schedule: Schedule::new(builder.keep_for, Instant::now()),
         };
-        writer.spawn(receiver).map_err(|source| OpenError::Thread {
-            path: path.clone(),
-            source,
-        })?;
+        writer
+            .spawn(receiver, lock)
+            .map_err(|source| OpenError::Thread {
+                path: path.clone(),
+                source,
+            })?;
         tracing::info!(path = %path.display(), synchronous = %builder.synchronous, "journal opened");
         Ok(Self {
             path: path.into(),
@@ -156,9 +164,10 @@ impl SqliteJournal {
     }
 
     /// Deletes now the finished actions the journal no longer keeps (the writer
-    /// also does this by itself when the journal opens and about once a minute
-    /// while it is written to, a bounded batch at a time);
-    /// returns how many it deleted. Writes sent meanwhile wait until it is done.
+    /// also does this by itself, a bounded batch at a time, when the journal
+    /// opens, about once a minute while it is written to, and every tenth of
+    /// `keep_for` while it is not); returns how many it deleted. Writes sent
+    /// meanwhile wait until it is done.
     pub async fn prune(&self) -> Result<u64, JournalError> {
         let (reply, answer) = oneshot::channel();
         self.sender

@@ -56,12 +56,19 @@
 //!   number ([`SqliteJournalBuilder::keep_for`],
 //!   [`keep_finished`](SqliteJournalBuilder::keep_finished); 7 days and 100,000 by
 //!   default) and pruned by the writer itself, a bounded batch at a time: when the
-//!   journal opens, then about once a minute while it is written to (or at once with
-//!   [`SqliteJournal::prune`]). Queued, running and dead-lettered actions are never
+//!   journal opens, about once a minute while it is written to, and while nothing
+//!   is written every tenth of `keep_for` (at least a minute apart, at most an
+//!   hour), so that an idle host forgets on time too; or at once with
+//!   [`SqliteJournal::prune`]. Queued, running and dead-lettered actions are never
 //!   pruned.
-//!
-//! One file serves one host at a time: two hosts on one file would replay each
-//! other's actions.
+//! - **One journal per file.** Two hosts on one file would both replay its
+//!   unfinished actions, so opening takes an exclusive lock on a file beside it
+//!   (`steward.db.lock` for `steward.db`), held until the journal is closed or
+//!   dropped and its writer has stopped (the kernel lets go of it when the process
+//!   dies, however it dies). A second journal on the file waits for it up to the
+//!   [`busy_timeout`](SqliteJournalBuilder::busy_timeout) (5 s), as one closing in
+//!   the same process does, then is refused with [`OpenError::InUse`], naming the
+//!   file and the process that holds it. [`SqliteJournal::inspect`] takes no lock.
 //!
 //! # The file
 //!
@@ -76,6 +83,7 @@ mod builder;
 mod connection;
 mod error;
 mod journal;
+mod lock;
 mod prune;
 mod read;
 mod row;

@@ -8,6 +8,10 @@ use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::row::time;
 
+mod schedule;
+
+pub(crate) use schedule::Schedule;
+
 /// How much finished history to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct History {

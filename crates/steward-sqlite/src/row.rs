@@ -14,7 +14,7 @@ macro_rules! columns {
     () => {
         "id, service, action, params, priority, timeout_ms, max_retries, correlation_id, \
          state, attempts, result, error, accepted_at, updated_at, not_before, \
-         backoff_min_ms, backoff_max_ms, backoff_jitter"
+         backoff_min_ms, backoff_max_ms, backoff_jitter, started_at"
     };
 }
 pub(crate) use columns;
@@ -40,6 +40,7 @@ pub(crate) struct Row {
     backoff_min_ms: Option<i64>,
     backoff_max_ms: Option<i64>,
     backoff_jitter: Option<f64>,
+    started_at: Option<String>,
 }
 
 /// The columns an [`ActionChange`] sets on the row with `id`.
@@ -55,6 +56,9 @@ pub(crate) struct ChangeRow {
     pub(crate) at: String,
     /// `None` clears it: the action may run at once.
     pub(crate) not_before: Option<String>,
+    /// Set when an attempt starts (a change to `running`); `None` keeps the one
+    /// there.
+    pub(crate) started_at: Option<String>,
 }
 
 impl Row {
@@ -83,11 +87,12 @@ impl Row {
             backoff_min_ms: record.retry_backoff.map(|backoff| millis(backoff.min)),
             backoff_max_ms: record.retry_backoff.map(|backoff| millis(backoff.max)),
             backoff_jitter: record.retry_backoff.map(|backoff| backoff.jitter),
+            started_at: record.started_at.map(time),
         })
     }
 
     /// The values to bind, in [`columns!`] order.
-    pub(crate) fn values(&self) -> [&dyn ToSql; 18] {
+    pub(crate) fn values(&self) -> [&dyn ToSql; 19] {
         [
             &self.id,
             &self.service,
@@ -107,6 +112,7 @@ impl Row {
             &self.backoff_min_ms,
             &self.backoff_max_ms,
             &self.backoff_jitter,
+            &self.started_at,
         ]
     }
 
@@ -131,6 +137,7 @@ impl Row {
             backoff_min_ms: row.get(15)?,
             backoff_max_ms: row.get(16)?,
             backoff_jitter: row.get(17)?,
+            started_at: row.get(18)?,
         })
     }
 
@@ -194,6 +201,11 @@ impl Row {
                 .transpose()?,
             error: self.error,
             accepted_at: when("accepted_at", &self.accepted_at)?,
+            started_at: self
+                .started_at
+                .as_deref()
+                .map(|text| when("started_at", text))
+                .transpose()?,
             updated_at: when("updated_at", &self.updated_at)?,
             not_before: self
                 .not_before
@@ -219,6 +231,7 @@ impl ChangeRow {
             error: change.error.clone(),
             at: time(change.at),
             not_before: change.not_before.map(time),
+            started_at: (change.state == ActionState::Running).then(|| time(change.at)),
         })
     }
 }

@@ -40,6 +40,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: V4,
     },
+    Migration {
+        version: 5,
+        sql: V5,
+    },
 ];
 
 /// The schema version this crate writes.
@@ -108,6 +112,14 @@ const V4: &str = "
 ALTER TABLE steward_actions ADD COLUMN backoff_min_ms INTEGER;
 ALTER TABLE steward_actions ADD COLUMN backoff_max_ms INTEGER;
 ALTER TABLE steward_actions ADD COLUMN backoff_jitter REAL;
+";
+
+/// Version 5: when an action's last attempt started, in the same format as the
+/// other times, so that history tells how long it ran apart from how long it
+/// waited; empty until an attempt starts (and for actions finished before this
+/// version, whose start was not kept).
+const V5: &str = "
+ALTER TABLE steward_actions ADD COLUMN started_at TEXT;
 ";
 
 const fn latest(migrations: &[Migration]) -> u32 {

@@ -1,17 +1,23 @@
 //! The writer thread: owns the write connection, takes every write waiting (up to
-//! [`GROUP_LIMIT`]) and commits them in one transaction, then answers them all.
+//! [`GROUP_LIMIT`]) and commits them in one transaction, then answers them all;
+//! prunes history when its [`Schedule`] says, written to or not.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rusqlite::{CachedStatement, Connection, ErrorCode, TransactionBehavior, params};
 use steward::JournalError;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::prune::{History, prune};
+use crate::lock::FileLock;
+use crate::prune::{History, Schedule, prune};
 use crate::row::{ChangeRow, Row, columns};
+
+mod inbox;
+
+use inbox::{Inbox, Next};
 
 /// The most writes committed in one transaction.
 pub(crate) const GROUP_LIMIT: usize = 1024;
@@ -19,10 +25,6 @@ pub(crate) const GROUP_LIMIT: usize = 1024;
 /// The most finished actions one pruning pass deletes, so that a pass never holds
 /// the writer up for long; what is left goes in the next pass.
 const PRUNE_LIMIT: u64 = 1000;
-
-/// How often the writer prunes history (when it is awake: each pass runs after a
-/// group commit, or when the journal opens).
-const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// An answer to whoever asked.
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, JournalError>>;
@@ -63,27 +65,50 @@ pub(crate) struct Writer {
     pub(crate) path: PathBuf,
     pub(crate) stats: Arc<Stats>,
     pub(crate) history: History,
+    /// When history is pruned next.
+    pub(crate) schedule: Schedule,
 }
 
 impl Writer {
-    /// Starts the thread; it ends once every sender is gone or it is closed.
+    /// Starts the thread; it ends once every sender is gone or it is closed, and
+    /// lets go of the file's `lock` once it has stopped writing.
     pub(crate) fn spawn(
         self,
         receiver: mpsc::Receiver<Message>,
+        lock: FileLock,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
         std::thread::Builder::new()
             .name("steward-sqlite-writer".to_owned())
-            .spawn(move || self.run(receiver))
+            .spawn(move || {
+                let closers = self.run(receiver);
+                // Let go before `close` returns, so that a host opening the file
+                // next finds it free.
+                drop(lock);
+                for reply in closers {
+                    let _ = reply.send(Ok(()));
+                }
+            })
     }
 
-    fn run(mut self, mut receiver: mpsc::Receiver<Message>) {
+    /// Serves the queue until it is closed and empty; returns the callers of
+    /// `close`, to be answered once the file is let go.
+    fn run(mut self, receiver: mpsc::Receiver<Message>) -> Vec<Reply<()>> {
+        let mut inbox = Inbox::new(receiver);
         let mut group = Vec::with_capacity(GROUP_LIMIT);
         let mut closers = Vec::new();
         // A journal opened after a long pause has history to forget: a first pass
         // before the first write.
-        let mut more_to_prune = self.prune_some() == PRUNE_LIMIT;
-        let mut next_prune = Instant::now() + PRUNE_EVERY;
-        while let Some(first) = receiver.blocking_recv() {
+        self.prune_some();
+        loop {
+            let first = match inbox.next(self.schedule.due()) {
+                Next::Message(message) => message,
+                // Nothing written for a while: history still ages.
+                Next::Due => {
+                    self.prune_some();
+                    continue;
+                }
+                Next::Closed => break,
+            };
             let mut next = Some(first);
             // Everything waiting, up to the limit, in one group; a request that is
             // not a write ends the group and is handled after its commit.
@@ -97,11 +122,12 @@ impl Writer {
                     }
                 }
                 if group.len() < GROUP_LIMIT {
-                    next = receiver.try_recv().ok();
+                    next = inbox.waiting();
                 }
             }
             if !group.is_empty() {
                 self.commit(&mut group);
+                self.schedule.wrote();
             }
             match control {
                 Some(Message::Prune(reply)) => {
@@ -109,21 +135,18 @@ impl Writer {
                 }
                 Some(Message::Close(reply)) => {
                     // No new messages; those already sent are still written.
-                    receiver.close();
+                    inbox.close();
                     closers.push(reply);
                 }
                 Some(Message::Write(..)) | None => {}
             }
-            if more_to_prune || Instant::now() >= next_prune {
-                more_to_prune = self.prune_some() == PRUNE_LIMIT;
-                next_prune = Instant::now() + PRUNE_EVERY;
+            if self.schedule.is_due(Instant::now()) {
+                self.prune_some();
             }
         }
         tracing::debug!(path = %self.path.display(), "journal writer stopped");
         drop(self.conn);
-        for reply in closers {
-            let _ = reply.send(Ok(()));
-        }
+        closers
     }
 
     /// Commits a group in one transaction and answers every write in it: all
@@ -185,20 +208,20 @@ impl Writer {
         Ok(answers)
     }
 
-    /// One bounded pass of pruning; returns how many actions it deleted.
-    fn prune_some(&mut self) -> u64 {
-        match prune(
+    /// One bounded pass of pruning; the next is due at once if it stopped at its
+    /// limit.
+    fn prune_some(&mut self) {
+        let deleted = prune(
             &mut self.conn,
             self.history,
             chrono::Utc::now(),
             PRUNE_LIMIT,
-        ) {
-            Ok(deleted) => deleted,
-            Err(error) => {
-                tracing::warn!(path = %self.path.display(), %error, "cannot prune journal history");
-                0
-            }
-        }
+        );
+        let deleted = deleted.unwrap_or_else(|error| {
+            tracing::warn!(path = %self.path.display(), %error, "cannot prune journal history");
+            0
+        });
+        self.schedule.pruned(Instant::now(), deleted == PRUNE_LIMIT);
     }
 
     /// Passes until nothing is due.
@@ -219,6 +242,7 @@ impl Writer {
             })?;
             total += deleted;
             if deleted < PRUNE_LIMIT {
+                self.schedule.pruned(Instant::now(), false);
                 return Ok(total);
             }
         }
@@ -229,12 +253,14 @@ impl Writer {
 pub(crate) const ACCEPT: &str = concat!(
     "INSERT OR REPLACE INTO steward_actions (",
     columns!(),
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
 );
 
-/// Sets what a change sets; a result or error left out keeps the one there.
+/// Sets what a change sets; a result, error or start time left out keeps the one
+/// there.
 pub(crate) const UPDATE: &str = "UPDATE steward_actions SET state = ?2, attempts = ?3, updated_at = ?4, \
-    result = coalesce(?5, result), error = coalesce(?6, error), not_before = ?7 WHERE id = ?1";
+    result = coalesce(?5, result), error = coalesce(?6, error), not_before = ?7, \
+    started_at = coalesce(?8, started_at) WHERE id = ?1";
 
 /// The group's prepared statements.
 struct Statements<'conn> {
@@ -257,6 +283,7 @@ impl Statements<'_> {
                     change.result,
                     change.error,
                     change.not_before,
+                    change.started_at,
                 ])?;
                 if changed == 0 {
                     // Pruned already, or never accepted here: as an in-memory

@@ -141,6 +141,14 @@ async fn what_a_previous_process_left_unfinished_is_replayed_by_priority() {
         previous.update(ActionId::from(4), running).await.unwrap();
         previous.close().await.unwrap();
     }
+    let interrupted_at = {
+        let journal = SqliteJournal::open(&path).unwrap();
+        let record = journal.get(ActionId::from(4)).await.unwrap().unwrap();
+        journal.close().await.unwrap();
+        record
+            .started_at
+            .expect("the interrupted attempt's start is kept")
+    };
 
     let journal = Arc::new(SqliteJournal::open(&path).unwrap());
     let (host, mut heard) = start(&journal).await;
@@ -162,7 +170,7 @@ async fn what_a_previous_process_left_unfinished_is_replayed_by_priority() {
     ] {
         let record = journal.get(ActionId::from(n)).await.unwrap().unwrap();
         assert_eq!(
-            (record.state, record.attempts, record.result),
+            (record.state, record.attempts, record.result.clone()),
             (
                 ActionState::Succeeded,
                 attempts,
@@ -170,6 +178,15 @@ async fn what_a_previous_process_left_unfinished_is_replayed_by_priority() {
             ),
             "action {n}"
         );
+        // When its last attempt, the one that succeeded, started.
+        let started = record.started_at.expect("started");
+        assert!(
+            record.accepted_at <= started && started <= record.updated_at,
+            "action {n}: {record:?}"
+        );
+        if n == 4 {
+            assert!(started > interrupted_at, "the replayed attempt's start");
+        }
     }
 }
 

@@ -467,6 +467,7 @@ fn left_queued(n: u128, service: &str, action: &str, text: &str, attempts: u32) 
         result: None,
         error: None,
         accepted_at: at,
+        started_at: None,
         updated_at: at,
         not_before: None,
     }
@@ -566,5 +567,75 @@ async fn an_action_replayed_at_the_most_attempts_a_record_can_count_runs_and_sto
         (refused.state, refused.attempts, refused.error.as_deref()),
         (ActionState::DeadLettered, u32::MAX, Some("never"))
     );
+    host.shutdown().await;
+}
+
+/// Sleeps for its first number of milliseconds, then fails while its attempt is
+/// at most its second number.
+struct Napper;
+
+impl Continuous for Napper {
+    async fn run(&self, cx: &Context) -> Result {
+        cx.cancelled().await;
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_record_says_when_its_last_attempt_started_apart_from_its_wait_in_line() {
+    let table = ActionTable::new().action(
+        "nap",
+        "Sleeps, then fails its first attempts",
+        |_: &Napper, cx, (millis, failing): (u64, u32)| {
+            let attempt = cx.attempt().unwrap_or(0);
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(millis)).await;
+                if attempt <= failing {
+                    Err("not yet".into())
+                } else {
+                    Ok(())
+                }
+            })
+        },
+    );
+    let host = TestHost::builder()
+        .service(continuous("napper", Napper).actions(table))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("napper", State::Running).await.unwrap();
+    let napper = host.handle().named("napper");
+    // One handler at a time: the second waits 300 ms in line, fails after 200 ms,
+    // waits out a 1 s backoff and succeeds after another 200 ms.
+    let first = napper.act("nap", (300_u64, 0_u32)).submit().await.unwrap();
+    let once = Backoff::new(Duration::from_secs(1), Duration::from_secs(1)).jitter(0.0);
+    let second = napper
+        .act("nap", (200_u64, 1_u32))
+        .retry(Retry::times(1).backoff(once))
+        .submit()
+        .await
+        .unwrap();
+    let queued = host.handle().action(second).await.unwrap();
+    assert_eq!(queued.started_at, None, "not started yet");
+    host.advance(Duration::from_secs(5)).await;
+
+    let millis = |from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc>| {
+        (to - from).num_milliseconds()
+    };
+    let first = until_state(&host, first, ActionState::Succeeded).await;
+    let started = first.started_at.unwrap();
+    assert_eq!(millis(first.accepted_at, started), 0);
+    assert_eq!(millis(started, first.updated_at), 300);
+
+    let second = until_state(&host, second, ActionState::Succeeded).await;
+    assert_eq!(second.attempts, 2);
+    let started = second.started_at.unwrap();
+    assert_eq!(
+        millis(second.accepted_at, started),
+        300 + 200 + 1000,
+        "the last attempt's start"
+    );
+    assert_eq!(millis(started, second.updated_at), 200, "how long it ran");
+    assert_eq!(millis(second.accepted_at, second.updated_at), 1700);
     host.shutdown().await;
 }

@@ -24,6 +24,7 @@ pub(super) fn records(body: &Value, empty: &str) -> String {
                 cell(&record["state"]),
                 cell(&record["attempts"]),
                 when(&record["accepted_at"]),
+                ran(record),
                 took(record),
                 error(&record["error"]),
             ]
@@ -34,7 +35,7 @@ pub(super) fn records(body: &Value, empty: &str) -> String {
     }
     grid(
         &[
-            "ID", "SERVICE", "ACTION", "STATE", "ATTEMPTS", "ACCEPTED", "TOOK", "ERROR",
+            "ID", "SERVICE", "ACTION", "STATE", "ATTEMPTS", "ACCEPTED", "RAN", "TOOK", "ERROR",
         ],
         &rows,
     )
@@ -55,15 +56,33 @@ fn when(value: &Value) -> String {
     }
 }
 
+/// How long the last attempt ran, from its start to the outcome it wrote: only
+/// for states an attempt ends in (a cancelled action's last change is the
+/// cancel, not the end of an attempt; a running one has no outcome yet).
+fn ran(record: &Value) -> String {
+    let ended_by_an_attempt = matches!(
+        record["state"].as_str(),
+        Some("succeeded" | "failed" | "timed-out" | "dead-lettered")
+    );
+    if !ended_by_an_attempt {
+        return "-".to_owned();
+    }
+    between(&record["started_at"], &record["updated_at"])
+}
+
 /// From acceptance to the last change: for a finished action, how long it took
 /// from being accepted to its outcome, waiting in line and retries included.
 fn took(record: &Value) -> String {
-    let (Some(accepted), Some(updated)) =
-        (time(&record["accepted_at"]), time(&record["updated_at"]))
-    else {
+    between(&record["accepted_at"], &record["updated_at"])
+}
+
+/// The time from `from` to `to`, short; `-` when either is missing or they are
+/// out of order.
+fn between(from: &Value, to: &Value) -> String {
+    let (Some(from), Some(to)) = (time(from), time(to)) else {
         return "-".to_owned();
     };
-    let Ok(took) = (updated - accepted).to_std() else {
+    let Ok(took) = (to - from).to_std() else {
         return "-".to_owned();
     };
     let millis = took.as_millis();

@@ -125,7 +125,12 @@ fn service_endpoints() -> Vec<Endpoint> {
 }
 
 fn action_endpoints() -> Vec<Endpoint> {
-    let journal = [BAD_ACTION_ID, UNKNOWN_ACTION_ID, INTERNAL];
+    let journal = [
+        BAD_ACTION_ID,
+        UNKNOWN_ACTION_ID,
+        INTERNAL,
+        JOURNAL_UNAVAILABLE,
+    ];
     vec![
         Endpoint::post(SEND_ACTION, actions::send)
             .doc(
@@ -159,6 +164,7 @@ fn action_endpoints() -> Vec<Endpoint> {
                 DEAD_LETTERED,
                 INTERNAL,
                 SHUTTING_DOWN,
+                JOURNAL_UNAVAILABLE,
             ])
             .errors(&[TIMED_OUT]),
         Endpoint::get("/api/services/{name}/actions", actions::history)
@@ -170,12 +176,12 @@ fn action_endpoints() -> Vec<Endpoint> {
             .describe(
                 "Succeeded, failed, timed-out, cancelled and dead-lettered actions the \
                  journal still holds (see `[journal] keep_finished` and `keep_for`): who, \
-                 what, when accepted and finished (`updated_at`), attempts, outcome and \
-                 error.",
+                 what, when accepted, when the last attempt started (`started_at`) and \
+                 when it finished (`updated_at`), attempts, outcome and error.",
             )
             .query(schema::<HistoryOptions>)
             .json(OK, "Their records.", schema::<Vec<ActionRecord>>)
-            .errors(&[UNKNOWN_SERVICE, INTERNAL]),
+            .errors(&[UNKNOWN_SERVICE, INTERNAL, JOURNAL_UNAVAILABLE]),
         Endpoint::get("/api/actions/{id}", actions::get)
             .doc(
                 "getAction",
@@ -196,7 +202,7 @@ fn action_endpoints() -> Vec<Endpoint> {
                 "Actions that failed every attempt, oldest first",
             )
             .json(OK, "Their records.", schema::<Vec<ActionRecord>>)
-            .errors(&[INTERNAL]),
+            .errors(&[INTERNAL, JOURNAL_UNAVAILABLE]),
         Endpoint::post("/api/dead-letters/{id}/retry", actions::retry)
             .doc("retryDeadLetter", ACTIONS, "Queues a dead letter again")
             .json(ACCEPTED, "Queued again.", schema::<Accepted>)

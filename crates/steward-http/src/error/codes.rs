@@ -1,6 +1,8 @@
 //! Every error code the API answers, each with its status: handlers answer them
 //! and the OpenAPI document lists them from the same constants, so the two agree.
 
+use std::time::Duration;
+
 use axum::http::StatusCode;
 
 /// A machine-readable error code and the status it is answered with.
@@ -8,10 +10,16 @@ use axum::http::StatusCode;
 pub(crate) struct ErrorCode {
     pub(crate) status: StatusCode,
     pub(crate) code: &'static str,
+    /// Sent as `Retry-After`: the cause is on the host's side and may pass.
+    pub(crate) retry_after: Option<Duration>,
 }
 
 const fn code(status: StatusCode, code: &'static str) -> ErrorCode {
-    ErrorCode { status, code }
+    ErrorCode {
+        status,
+        code,
+        retry_after: None,
+    }
 }
 
 pub(crate) const MALFORMED_JSON: ErrorCode = code(StatusCode::BAD_REQUEST, "malformed_json");
@@ -46,3 +54,10 @@ pub(crate) const SHUTTING_DOWN: ErrorCode = code(StatusCode::SERVICE_UNAVAILABLE
 /// The host has not started or is stopping, so lifecycle requests cannot run.
 pub(crate) const HOST_NOT_RUNNING: ErrorCode = code(StatusCode::SERVICE_UNAVAILABLE, "not_running");
 pub(crate) const TIMED_OUT: ErrorCode = code(StatusCode::GATEWAY_TIMEOUT, "timed_out");
+/// The journal could not write (a full disk, an I/O error) or read: nothing was
+/// recorded, and the same request may succeed once the cause is gone. Clients
+/// back off for the `Retry-After` it carries.
+pub(crate) const JOURNAL_UNAVAILABLE: ErrorCode = ErrorCode {
+    retry_after: Some(Duration::from_secs(5)),
+    ..code(StatusCode::SERVICE_UNAVAILABLE, "journal_unavailable")
+};

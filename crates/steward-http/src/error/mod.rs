@@ -3,9 +3,12 @@
 
 pub(crate) mod codes;
 
+use std::time::Duration;
+
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -22,6 +25,9 @@ pub struct ApiError {
     pub code: &'static str,
     /// What went wrong, in words.
     pub message: String,
+    /// How long the client should wait before it tries again, sent as
+    /// `Retry-After` in whole seconds (at least 1); `None` sends no such header.
+    pub retry_after: Option<Duration>,
 }
 
 impl ApiError {
@@ -31,12 +37,16 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
     /// An error with one of the codes the API documents.
     pub(crate) fn of(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self::new(code.status, code.code, message)
+        Self {
+            retry_after: code.retry_after,
+            ..Self::new(code.status, code.code, message)
+        }
     }
 }
 
@@ -65,12 +75,27 @@ impl IntoResponse for ApiError {
                 message: &self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(after) = self.retry_after {
+            let seconds = after.as_secs().max(1);
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
 impl From<ActionError> for ApiError {
     fn from(error: ActionError) -> Self {
+        if let ActionError::Journal(reason) = &error {
+            // The file and SQLite's words are for the operator's log, not the client.
+            tracing::error!(%reason, "the journal failed; answered 503");
+            return Self::of(
+                codes::JOURNAL_UNAVAILABLE,
+                "the journal cannot write or read actions now (the host's log says why); try again later",
+            );
+        }
         let code = match &error {
             ActionError::UnknownService(_) | ActionError::NoSuchType(_) => codes::UNKNOWN_SERVICE,
             ActionError::UnknownAction { .. } => codes::UNKNOWN_ACTION,
@@ -117,3 +142,6 @@ impl From<QueryRejection> for ApiError {
 pub(crate) async fn no_route() -> ApiError {
     ApiError::of(codes::NOT_FOUND, "no such endpoint")
 }
+
+#[cfg(test)]
+mod tests;

@@ -58,23 +58,47 @@ fn responses(endpoint: &Endpoint, errors: &[ErrorCode], schemas: &mut Schemas) -
         }
         responses.insert(answer.status.as_u16().to_string(), response);
     }
-    let mut by_status: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+    let mut by_status: BTreeMap<u16, Vec<ErrorCode>> = BTreeMap::new();
     for error in errors {
         let codes = by_status.entry(error.status.as_u16()).or_default();
-        if !codes.contains(&error.code) {
-            codes.push(error.code);
+        if !codes.iter().any(|code| code.code == error.code) {
+            codes.push(*error);
         }
     }
     let error = schemas.response(error_body);
     for (status, codes) in by_status {
-        let codes: Vec<String> = codes.iter().map(|code| format!("`{code}`")).collect();
-        let response = json!({
-            "description": format!("`error.code`: {}.", codes.join(", ")),
+        let names: Vec<String> = codes
+            .iter()
+            .map(|code| format!("`{}`", code.code))
+            .collect();
+        let mut response = json!({
+            "description": format!("`error.code`: {}.", names.join(", ")),
             "content": { "application/json": { "schema": error } },
         });
+        if let Some(header) = retry_after(&codes) {
+            response["headers"] = json!({ "Retry-After": header });
+        }
         responses.entry(status.to_string()).or_insert(response);
     }
     responses.into()
+}
+
+/// The `Retry-After` header the codes among `codes` that carry one are sent with.
+fn retry_after(codes: &[ErrorCode]) -> Option<Value> {
+    let with: Vec<String> = codes
+        .iter()
+        .filter_map(|code| {
+            let after = code.retry_after?;
+            Some(format!("{} s with `{}`", after.as_secs().max(1), code.code))
+        })
+        .collect();
+    if with.is_empty() {
+        return None;
+    }
+    Some(json!({
+        "description": format!("Seconds to wait before trying again: {}.", with.join(", ")),
+        "schema": { "type": "integer", "minimum": 1 },
+    }))
 }
 
 /// One required parameter per `{name}` in `path`.

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use steward::{
-    Context, Continuous, Event, Host, HostHandle, Periodic, Result, RunningHost, Schedule, Service,
-    State,
+    Context, Continuous, Event, Host, HostBuilder, HostHandle, Periodic, Result, RunningHost,
+    Schedule, Service, State,
 };
 use steward_http::{HttpConfig, Server};
 use tokio::sync::Notify;
@@ -92,10 +92,19 @@ impl Plane {
     /// Starts the host with `[http]` from `http_toml` (bind is always a free
     /// loopback port) and serves it.
     pub async fn start(http_toml: &str) -> Plane {
+        Self::start_with(http_toml, |builder| builder).await
+    }
+
+    /// [`start`](Self::start), with the host's builder changed by `with` (to
+    /// give it a journal, say).
+    pub async fn start_with(
+        http_toml: &str,
+        with: impl FnOnce(HostBuilder) -> HostBuilder,
+    ) -> Plane {
         let config = format!(
             "[services.greeter]\nrestart = {{ backoff = \"10ms..10ms\" }}\n\n[http]\nbind = \"127.0.0.1:0\"\n{http_toml}"
         );
-        let host = Host::builder()
+        let host = with(Host::builder())
             .env_prefix(None)
             .config_toml("test.toml", config)
             .config_section(steward_http::SECTION)

@@ -29,6 +29,7 @@ fn record() -> ActionRecord {
         result: Some(json!(null)),
         error: Some("took too long".to_owned()),
         accepted_at: at,
+        started_at: Some(at + chrono::Duration::milliseconds(88_500)),
         updated_at: at + chrono::Duration::seconds(90),
         not_before: Some(at + chrono::Duration::seconds(120)),
     }

@@ -31,14 +31,15 @@ fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
         MIGRATIONS[1],
         MIGRATIONS[2],
         MIGRATIONS[3],
+        MIGRATIONS[4],
         Migration {
-            version: 5,
+            version: 6,
             sql: "ALTER TABLE steward_actions ADD COLUMN note TEXT NOT NULL DEFAULT 'moved'",
         },
     ];
     assert_eq!(recognise(&conn, &path, &later).unwrap(), 1);
     migrate(&mut conn, &path, &later).unwrap();
-    assert_eq!(user_version(&conn).unwrap(), 5);
+    assert_eq!(user_version(&conn).unwrap(), 6);
     let note: String = conn
         .query_row(
             "SELECT note FROM steward_actions WHERE id = '01'",
@@ -50,7 +51,7 @@ fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
     // The crate itself no longer knows this file.
     let refused = recognise(&conn, &path, MIGRATIONS).unwrap_err();
     assert!(
-        matches!(refused, OpenError::NewerSchema { found: 5, supported, .. } if supported == LATEST)
+        matches!(refused, OpenError::NewerSchema { found: 6, supported, .. } if supported == LATEST)
     );
 }
 
@@ -64,18 +65,19 @@ fn a_step_that_fails_leaves_the_file_at_the_version_before_it() {
         MIGRATIONS[1],
         MIGRATIONS[2],
         MIGRATIONS[3],
+        MIGRATIONS[4],
         Migration {
-            version: 5,
+            version: 6,
             sql: "CREATE TABLE half_done (x); ALTER TABLE no_such_table ADD COLUMN y",
         },
     ];
     let error = migrate(&mut conn, &path, &broken).unwrap_err();
     assert!(
-        matches!(error, OpenError::Migrate { version: 5, .. }),
+        matches!(error, OpenError::Migrate { version: 6, .. }),
         "{error}"
     );
     assert!(error.to_string().contains("journal.db"), "{error}");
-    assert_eq!(user_version(&conn).unwrap(), 4);
+    assert_eq!(user_version(&conn).unwrap(), 5);
     let half_done: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name = 'half_done'",
@@ -191,7 +193,7 @@ fn version_4_keeps_the_rows_with_the_default_backoff_and_stores_a_retrys_own() {
     )
     .unwrap();
     migrate(&mut conn, &path, MIGRATIONS).unwrap();
-    assert_eq!(user_version(&conn).unwrap(), 4);
+    assert_eq!(user_version(&conn).unwrap(), LATEST);
     let old = read::get(&conn, "0192a5e3c1f07d2b9a4e000000000001".parse().unwrap())
         .unwrap()
         .unwrap();
@@ -210,6 +212,70 @@ fn version_4_keeps_the_rows_with_the_default_backoff_and_stores_a_retrys_own() {
         .unwrap();
     let back = read::get(&conn, record.id).unwrap().unwrap();
     assert_eq!(back.retry_backoff, Some(backoff));
+}
+
+#[test]
+fn version_5_keeps_the_rows_without_a_start_and_keeps_when_the_last_attempt_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut conn = at_version_1(&path);
+    migrate(&mut conn, &path, &MIGRATIONS[..4]).unwrap();
+    let (accepted, finished) = (
+        "2026-01-01T00:00:00.000000000Z",
+        "2026-01-01T00:00:09.000000000Z",
+    );
+    conn.execute(
+        "INSERT INTO steward_actions VALUES ('0192a5e3c1f07d2b9a4e000000000001', 's', 'a', '{}', 0, NULL, 3, NULL, 'succeeded', 1, NULL, NULL, ?1, ?2, NULL, 5000, 60000, 0.5)",
+        [accepted, finished],
+    )
+    .unwrap();
+    migrate(&mut conn, &path, MIGRATIONS).unwrap();
+    assert_eq!(user_version(&conn).unwrap(), 5);
+    let old = read::get(&conn, "0192a5e3c1f07d2b9a4e000000000001".parse().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (old.state, old.started_at, old.retry_backoff.map(|b| b.max)),
+        (
+            steward::ActionState::Succeeded,
+            None,
+            Some(std::time::Duration::from_secs(60))
+        )
+    );
+
+    // A running change sets it; a later change (a retry queued) keeps it; the
+    // next attempt's start replaces it.
+    let id: steward::ActionId = "0192a5e3c1f07d2b9a4e000000000002".parse().unwrap();
+    let mut record = old.clone();
+    (record.id, record.state) = (id, steward::ActionState::Queued);
+    let row = crate::row::Row::from_record(&record).unwrap();
+    conn.execute(writer::ACCEPT, rusqlite::params_from_iter(row.values()))
+        .unwrap();
+    let at = |seconds: i64| old.accepted_at + chrono::Duration::seconds(seconds);
+    let change = |state, seconds| {
+        let change = steward::ActionChange::new(state, 1, at(seconds));
+        let row = crate::row::ChangeRow::new(id, &change).unwrap();
+        conn.execute(
+            writer::UPDATE,
+            rusqlite::params![
+                row.id,
+                row.state,
+                row.attempts,
+                row.at,
+                row.result,
+                row.error,
+                row.not_before,
+                row.started_at
+            ],
+        )
+        .unwrap();
+        read::get(&conn, id).unwrap().unwrap().started_at
+    };
+    use steward::ActionState::{Queued, Running, Succeeded};
+    assert_eq!(change(Running, 2), Some(at(2)));
+    assert_eq!(change(Queued, 3), Some(at(2)));
+    assert_eq!(change(Running, 7), Some(at(7)));
+    assert_eq!(change(Succeeded, 8), Some(at(7)));
 }
 
 /// A condition SQLite evaluates through a temporary table (a list of three values

@@ -1,16 +1,17 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde_json::json;
 use steward::{ActionChange, ActionId, ActionRecord, ActionState, JournalError};
 use tokio::sync::oneshot;
 
-use super::{Reply, Stats, Write, Writer};
+use super::{Message, Reply, Stats, Write, Writer};
 use crate::connection::{Setup, open_writer};
-use crate::prune::History;
+use crate::lock::FileLock;
+use crate::prune::{History, Schedule};
 use crate::read::{self, Readers};
 use crate::row::{ChangeRow, Row};
 
@@ -28,6 +29,7 @@ fn writer(path: &std::path::Path, max_size: Option<u64>) -> Writer {
             keep_for: Duration::from_secs(3600),
             keep_finished: 100,
         },
+        schedule: Schedule::new(Duration::from_secs(3600), Instant::now()),
     }
 }
 
@@ -48,6 +50,7 @@ fn record(n: u128, padding: usize) -> ActionRecord {
         result: None,
         error: None,
         accepted_at: now,
+        started_at: None,
         updated_at: now,
         not_before: None,
     }
@@ -142,4 +145,55 @@ fn a_group_that_does_not_fit_fails_whole_and_the_next_one_commits() {
         assert_eq!(answer.try_recv().unwrap(), Ok(()));
     }
     assert_eq!(held(&path), [1, 2]);
+}
+
+#[test]
+fn an_idle_writer_prunes_history_as_it_ages_with_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut writer = writer(&path, None);
+    // Finished actions are kept for 200 ms; a pass comes every 10 ms.
+    writer.history.keep_for = Duration::from_millis(200);
+    let every = Duration::from_millis(10);
+    writer.schedule = Schedule::every(every, every, Instant::now());
+    let (sender, receiver) = tokio::sync::mpsc::channel(16);
+    let lock = FileLock::take(&path, Duration::ZERO).unwrap();
+    let thread = writer.spawn(receiver, lock).unwrap();
+
+    let made = Instant::now();
+    let mut finished = record(1, 0);
+    finished.state = ActionState::Succeeded;
+    let mut waiting = record(2, 0);
+    waiting.updated_at -= chrono::Duration::days(30);
+    for record in [finished, waiting] {
+        let (reply, answer) = oneshot::channel();
+        let write = Write::Accept(Box::new(Row::from_record(&record).unwrap()));
+        sender.blocking_send(Message::Write(write, reply)).unwrap();
+        answer.blocking_recv().unwrap().unwrap();
+    }
+    let written = Instant::now();
+
+    // Nothing more is sent. The passes after the writes found nothing old enough;
+    // the finished one goes once it is 200 ms old, the queued one stays.
+    let readers = Readers::new(path.clone(), Duration::from_secs(1)).unwrap();
+    let held = |id: u128| {
+        readers
+            .read(|conn| read::get(conn, ActionId::from(id)))
+            .unwrap()
+            .is_some()
+    };
+    while held(1) {
+        assert!(
+            written.elapsed() < Duration::from_secs(10),
+            "an idle writer never pruned an expired action"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        made.elapsed() >= Duration::from_millis(200),
+        "pruned before its time"
+    );
+    assert!(held(2), "a queued action was pruned");
+    drop(sender);
+    thread.join().unwrap();
 }

@@ -38,6 +38,7 @@ pub fn record_at(n: u128, at: DateTime<Utc>) -> ActionRecord {
         result: None,
         error: None,
         accepted_at: at,
+        started_at: None,
         updated_at: at,
         not_before: None,
     }

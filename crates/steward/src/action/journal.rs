@@ -85,7 +85,9 @@ pub trait Journal: Send + Sync + 'static {
     /// Records a newly accepted action.
     fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()>;
 
-    /// Records that an action changed state.
+    /// Records that an action changed state. A change to
+    /// [`Running`](ActionState::Running) starts an attempt: its time is kept as the
+    /// record's [`started_at`](ActionRecord::started_at) until the next one starts.
     fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()>;
 
     /// One action, if the journal still holds it.
@@ -152,7 +154,8 @@ pub struct ActionChange {
     pub result: Option<Value>,
     /// The last error, when it failed.
     pub error: Option<String>,
-    /// When.
+    /// When (for a change to [`Running`](ActionState::Running), when the attempt
+    /// started).
     pub at: DateTime<Utc>,
     /// Not to run again before this time (a retry's backoff); `None` clears it.
     pub not_before: Option<DateTime<Utc>>,

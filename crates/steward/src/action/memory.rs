@@ -216,6 +216,9 @@ fn apply(record: &mut ActionRecord, change: ActionChange) {
     record.attempts = change.attempts;
     record.updated_at = change.at;
     record.not_before = change.not_before;
+    if change.state == ActionState::Running {
+        record.started_at = Some(change.at);
+    }
     if change.result.is_some() {
         record.result = change.result;
     }

@@ -97,6 +97,11 @@ pub struct ActionRecord {
     pub error: Option<String>,
     /// When it was accepted.
     pub accepted_at: DateTime<Utc>,
+    /// When its last attempt started (it went `running`): with
+    /// [`updated_at`](Self::updated_at), how long a finished action's last attempt
+    /// ran, its wait in line left out. `None`: no attempt has started.
+    #[serde(default)]
+    pub started_at: Option<DateTime<Utc>>,
     /// When its state last changed.
     pub updated_at: DateTime<Utc>,
     /// Not to run before this time: scheduled with

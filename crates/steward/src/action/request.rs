@@ -250,6 +250,7 @@ impl ActionRequest {
             result: None,
             error: None,
             accepted_at: now,
+            started_at: None,
             updated_at: now,
             not_before,
         };
