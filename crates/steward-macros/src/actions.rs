@@ -336,14 +336,13 @@ fn result_type(output: &ReturnType) -> syn::Result<Type> {
 fn description(docs: &[Attribute]) -> String {
     let mut lines = Vec::new();
     for attr in docs {
-        if let syn::Meta::NameValue(value) = &attr.meta {
-            if let Expr::Lit(ExprLit {
+        if let syn::Meta::NameValue(value) = &attr.meta
+            && let Expr::Lit(ExprLit {
                 lit: Lit::Str(text),
                 ..
             }) = &value.value
-            {
-                lines.push(text.value().trim().to_owned());
-            }
+        {
+            lines.push(text.value().trim().to_owned());
         }
     }
     lines

@@ -55,7 +55,7 @@ impl Shape {
     /// for a stop to be flushed.
     pub(crate) fn fills_every_batch(&self) -> bool {
         let size = self.size as u64;
-        self.events % self.keys == 0 && (self.events / self.keys) % size == 0
+        self.events.is_multiple_of(self.keys) && (self.events / self.keys).is_multiple_of(size)
     }
 }
 

@@ -269,11 +269,10 @@ impl Watching<'_, '_> {
                     index: other,
                     watch: how,
                 } = queued
+                    && other == index
                 {
-                    if other == index {
-                        *how = (*how).max(*watch);
-                        return;
-                    }
+                    *how = (*how).max(*watch);
+                    return;
                 }
             }
         }

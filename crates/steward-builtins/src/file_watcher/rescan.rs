@@ -75,10 +75,10 @@ pub(crate) fn run_job(scope: &Scope, watches: &Watches, stop: &StopFlag, job: Jo
                 if !exists {
                     return Ok(RootScan::Missing);
                 }
-                if how != Rewatch::No {
-                    if let Err(error) = watches.watch(root, true) {
-                        watch_problem = Some(describe(&error));
-                    }
+                if how != Rewatch::No
+                    && let Err(error) = watches.watch(root, true)
+                {
+                    watch_problem = Some(describe(&error));
                 }
                 scan::root(scope, root, stop)
             });

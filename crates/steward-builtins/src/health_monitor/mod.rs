@@ -137,10 +137,10 @@ impl HealthMonitor {
             .map(|target| Err(format!("the check of {} did not complete", target.check)))
             .collect();
         while let Some(done) = checks.join_next().await {
-            if let Ok((index, outcome)) = done {
-                if let Some(slot) = outcomes.get_mut(index) {
-                    *slot = outcome;
-                }
+            if let Ok((index, outcome)) = done
+                && let Some(slot) = outcomes.get_mut(index)
+            {
+                *slot = outcome;
             }
         }
         outcomes

@@ -145,13 +145,13 @@ impl Sweep {
         if modified >= self.cutoff {
             return false;
         }
-        if !self.dry_run {
-            if let Err(source) = fs::remove_file(&path) {
-                if source.kind() != io::ErrorKind::NotFound {
-                    self.failed(path, source);
-                }
-                return false;
+        if !self.dry_run
+            && let Err(source) = fs::remove_file(&path)
+        {
+            if source.kind() != io::ErrorKind::NotFound {
+                self.failed(path, source);
             }
+            return false;
         }
         self.swept.files += 1;
         self.swept.bytes += metadata.len();
@@ -163,15 +163,14 @@ impl Sweep {
             return;
         }
         let empty = fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none());
-        if empty {
-            if let Err(source) = fs::remove_dir(dir) {
-                if !matches!(
-                    source.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty
-                ) {
-                    self.failed(dir.to_owned(), source);
-                }
-            }
+        if empty
+            && let Err(source) = fs::remove_dir(dir)
+            && !matches!(
+                source.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty
+            )
+        {
+            self.failed(dir.to_owned(), source);
         }
     }
 

@@ -184,10 +184,10 @@ impl Rename<'_> {
     fn apply(&self, schema: &mut Value) {
         match schema {
             Value::Object(object) => {
-                if let Some(Value::String(reference)) = object.get_mut("$ref") {
-                    if let Some(new) = self.target(reference) {
-                        *reference = format!("{PREFIX}{new}");
-                    }
+                if let Some(Value::String(reference)) = object.get_mut("$ref")
+                    && let Some(new) = self.target(reference)
+                {
+                    *reference = format!("{PREFIX}{new}");
                 }
                 object.values_mut().for_each(|value| self.apply(value));
             }

@@ -23,15 +23,15 @@ pub fn violation(document: &Value, schema: &Value, value: &Value, at: &str) -> O
             return Some(format!("{at}: {value} is not of type {kind}"));
         }
     }
-    if let Some(expected) = schema.get("const") {
-        if expected != value {
-            return Some(format!("{at}: {value} is not {expected}"));
-        }
+    if let Some(expected) = schema.get("const")
+        && expected != value
+    {
+        return Some(format!("{at}: {value} is not {expected}"));
     }
-    if let Some(Value::Array(options)) = schema.get("enum") {
-        if !options.contains(value) {
-            return Some(format!("{at}: {value} is not one of {options:?}"));
-        }
+    if let Some(Value::Array(options)) = schema.get("enum")
+        && !options.contains(value)
+    {
+        return Some(format!("{at}: {value} is not one of {options:?}"));
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(Value::Array(options)) = schema.get(key) {
@@ -43,13 +43,12 @@ pub fn violation(document: &Value, schema: &Value, value: &Value, at: &str) -> O
             }
         }
     }
-    if let Some(Value::Array(all)) = schema.get("allOf") {
-        if let Some(broken) = all
+    if let Some(Value::Array(all)) = schema.get("allOf")
+        && let Some(broken) = all
             .iter()
             .find_map(|part| violation(document, part, value, at))
-        {
-            return Some(broken);
-        }
+    {
+        return Some(broken);
     }
     if let Value::Object(object) = value {
         let properties = schema.get("properties").and_then(Value::as_object);

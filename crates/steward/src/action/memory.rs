@@ -144,10 +144,8 @@ impl Journal for MemoryJournal {
         let mut forgotten = None;
         if let Some(record) = inner.active.get_mut(&id) {
             apply(record, change);
-            if retire {
-                if let Some(record) = inner.active.remove(&id) {
-                    forgotten = inner.retire(record, self.keep_finished);
-                }
+            if retire && let Some(record) = inner.active.remove(&id) {
+                forgotten = inner.retire(record, self.keep_finished);
             }
         } else if let Some(record) = inner.finished_mut(id) {
             // Rare: a finished action changed again.

@@ -91,27 +91,27 @@ pub(crate) fn plan(
     }
     order_listeners_first(&mut drafts, &by_name, &unbuilt, config, &mut errors);
     resolve_dependencies(&mut drafts, &by_name, &unbuilt, config, &mut errors);
-    if errors.is_empty() {
-        if let Some(mut cycle) = find_cycle(&drafts) {
-            // Told from the first member whose dependencies the configuration set,
-            // if any: that is where the cycle can be mended without a rebuild.
-            cycle.pop();
-            let from_config = cycle
-                .iter()
-                .position(|&index| drafts[index].depends_from_config);
-            cycle.rotate_left(from_config.unwrap_or(0));
-            let first = cycle[0];
-            cycle.push(first);
-            let names: Vec<&str> = cycle.iter().map(|&index| &*drafts[index].name).collect();
-            let key = format!("services.{}.depends_on", drafts[first].name);
-            let reason = format!("dependency cycle: {}", names.join(" → "));
-            errors.push(origin_error(
-                config,
-                key,
-                reason,
-                drafts[first].depends_from_config,
-            ));
-        }
+    if errors.is_empty()
+        && let Some(mut cycle) = find_cycle(&drafts)
+    {
+        // Told from the first member whose dependencies the configuration set,
+        // if any: that is where the cycle can be mended without a rebuild.
+        cycle.pop();
+        let from_config = cycle
+            .iter()
+            .position(|&index| drafts[index].depends_from_config);
+        cycle.rotate_left(from_config.unwrap_or(0));
+        let first = cycle[0];
+        cycle.push(first);
+        let names: Vec<&str> = cycle.iter().map(|&index| &*drafts[index].name).collect();
+        let key = format!("services.{}.depends_on", drafts[first].name);
+        let reason = format!("dependency cycle: {}", names.join(" → "));
+        errors.push(origin_error(
+            config,
+            key,
+            reason,
+            drafts[first].depends_from_config,
+        ));
     }
     if !errors.is_empty() {
         return Err(ConfigErrors(errors));
