@@ -121,7 +121,7 @@ pub use host::{Host, HostBuilder, HostHandle, RunningHost, ServiceHandle};
 pub use restart::{Backoff, Restart, RestartPolicy};
 pub use schedule::{CronSchedule, Schedule, ScheduleError};
 pub use service::{
-    BuiltinKind, Continuous, Periodic, ServiceDef, ServiceKind, Startup, continuous,
+    BuiltinKind, Continuous, Periodic, ServiceDef, ServiceKind, Startup, TableKey, continuous,
     continuous_with, periodic, periodic_with, startup, startup_with,
 };
 pub use state::{State, Transition};

@@ -1,4 +1,5 @@
-//! The built-in commands of periodic services: trigger, check-queue, process-batch.
+//! The built-in commands of periodic services: trigger, check-queue, process-batch;
+//! and `trigger` on a continuous service that answers it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -85,6 +86,27 @@ struct Forever;
 impl Continuous for Forever {
     async fn run(&self, cx: &Context) -> Result {
         cx.cancelled().await;
+        Ok(())
+    }
+}
+
+/// A continuous service that answers `trigger`, failing every second time.
+#[derive(Default)]
+struct OnRequest {
+    triggered: Arc<AtomicU32>,
+}
+
+impl Continuous for OnRequest {
+    async fn run(&self, cx: &Context) -> Result {
+        cx.cancelled().await;
+        Ok(())
+    }
+
+    async fn trigger(&self, _cx: &Context) -> Result {
+        let count = self.triggered.fetch_add(1, Ordering::SeqCst) + 1;
+        if count % 2 == 0 {
+            return Err(format!("trigger {count} went wrong").into());
+        }
         Ok(())
     }
 }
@@ -188,7 +210,7 @@ async fn commands_a_service_cannot_answer_say_so() {
     let error = services.named("forever").trigger().await.unwrap_err();
     assert_eq!(
         error.to_string(),
-        "service `forever` does not answer `trigger`: it is a continuous service; commands are for periodic ones"
+        "service `forever` does not answer `trigger`: it is a continuous service that does not implement it"
     );
     let error = services
         .named("hourly")
@@ -263,5 +285,49 @@ async fn a_trigger_waiting_when_the_service_stops_is_told_so() {
     let _ = first.await.unwrap();
     let error = waiting.await.unwrap().unwrap_err();
     assert!(matches!(error, ActionError::NotRunning { .. }), "{error}");
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_continuous_service_answers_trigger_through_its_own_hook() {
+    let on_request = OnRequest::default();
+    let triggered = on_request.triggered.clone();
+    let host = TestHost::builder()
+        .service(continuous("on-request", on_request))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("on-request", State::Running).await.unwrap();
+    let service = host.handle().named("on-request");
+
+    service.trigger().await.unwrap();
+    assert_eq!(triggered.load(Ordering::SeqCst), 1);
+    let error = service.command("trigger", Value::Null).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "service `on-request`, action `trigger`: failed: trigger 2 went wrong"
+    );
+    let error = service.check_queue().await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "service `on-request` does not answer `check-queue`: it is a continuous service; commands are for periodic ones"
+    );
+
+    host.handle()
+        .service("on-request")
+        .unwrap()
+        .stop()
+        .await
+        .unwrap();
+    let error = service.trigger().await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "service `on-request` is stopped; `trigger` needs it running"
+    );
+    assert_eq!(
+        triggered.load(Ordering::SeqCst),
+        2,
+        "not called when stopped"
+    );
     host.shutdown().await;
 }

@@ -42,4 +42,6 @@ pub enum Cause {
     Schedule,
     /// The `run` action.
     Action,
+    /// The `trigger` command (`steward ctl trigger NAME`).
+    Trigger,
 }

@@ -1,40 +1,58 @@
 //! `kind = "exec"`: run a command to completion, per event, on a schedule, or
 //! when asked.
 //!
+//! What starts a run is said beside `kind`, as for any service's schedule:
+//!
 //! - `on = "SERVICE:EVENT"`: once per event, the event's JSON on stdin. No event
 //!   is dropped: while a run is in progress the source waits, and the source
 //!   starts after this service and stops before it, so its last events still run.
-//! - `interval = "10m"` or `cron = "0 3 * * *"`: on a schedule (scheduled tasks).
-//! - the `run` action (`steward ctl act analyze run --params '{"input": …}' --wait`):
-//!   now, answering the exit code and the output.
+//! - `interval = "10m"` or `cron = "0 3 * * *"` (UTC): on a schedule, nothing on
+//!   stdin.
+//! - none of them: only when asked.
+//!
+//! Whatever the table says, it also runs when asked: the `trigger` command
+//! (`steward ctl trigger analyze`, `POST /api/services/analyze/trigger`) runs it
+//! once with nothing on stdin and answers once it is done, with an error if it
+//! failed; the `run` action (`steward ctl act analyze run --params '{"input": …}'
+//! --wait`) runs it with `input` on stdin and answers the exit code and the
+//! output.
 //!
 //! Runs never overlap. Each runs in a process group of its own, killed when its
 //! `timeout` is up; its output is logged line by line and kept (up to
 //! `max_output` bytes per stream) in the [`ExecCompleted`] result, also emitted as
 //! `exec.completed`. A failed run makes the service `degraded` until one succeeds.
+//! `steward_exec_runs_total{service,outcome}` counts runs by outcome (`success`,
+//! `failure`, `timeout`, `error`) and `steward_exec_run_duration_seconds{service}`
+//! times them.
 //!
 //! ```toml
 //! [services.analyze]
 //! kind = "exec"
-//! settings = { on = "batcher:batch.closed", command = ["python3", "analyze.py"], timeout = "60s" }
+//! on = "batcher:batch.closed"
+//! settings = { command = ["python3", "analyze.py"], timeout = "60s" }
 //! ```
 
+mod error;
 mod events;
+mod metrics;
 mod run;
 mod settings;
 
 use crate::source::Subscription;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use steward::{ActionTable, Context, Continuous, Emitted, Health, ServiceDef};
+use steward::{ActionTable, Context, Continuous, Emitted, Health, ServiceDef, TableKey};
 use tokio::time::Instant;
 
+pub use error::ExecError;
 pub use events::{Cause, ExecCompleted};
 pub use settings::ExecSettings;
 
 use crate::process::ProcessError;
+use metrics::ExecMetrics;
 
 /// How many of the source's events may wait before it is held back.
 const BUFFER: usize = 1024;
@@ -47,6 +65,8 @@ pub struct Exec {
     events: Subscription,
     /// Held for each run: runs never overlap.
     running: tokio::sync::Mutex<()>,
+    /// Registered with the first start or run.
+    metrics: OnceLock<ExecMetrics>,
 }
 
 /// The `run` action's parameters.
@@ -69,6 +89,7 @@ pub fn define(name: &str) -> ServiceDef {
         },
     );
     steward::continuous_with(name, Exec::new)
+        .table_keys([TableKey::On, TableKey::Interval, TableKey::Cron])
         .actions(actions)
         .emits::<ExecCompleted>()
 }
@@ -80,7 +101,13 @@ impl Exec {
             settings,
             events: Subscription::default(),
             running: tokio::sync::Mutex::new(()),
+            metrics: OnceLock::new(),
         }
+    }
+
+    fn metrics(&self, cx: &Context) -> &ExecMetrics {
+        self.metrics
+            .get_or_init(|| ExecMetrics::new(cx.metrics(), cx.name()))
     }
 
     /// One run, recorded in health and as an event.
@@ -94,6 +121,7 @@ impl Exec {
         let input = input.map(|value| value.to_string().into_bytes());
         match run::run_once(&self.settings, cause, input).await {
             Ok(completed) => {
+                self.metrics(cx).ran(&completed);
                 if completed.succeeded() {
                     cx.set_health(Health::healthy());
                 } else {
@@ -108,6 +136,7 @@ impl Exec {
                 Ok(completed)
             }
             Err(error) => {
+                self.metrics(cx).could_not_run();
                 tracing::warn!(%error, "the command could not run");
                 cx.set_health(Health::unhealthy(error.to_string()));
                 Err(error)
@@ -140,6 +169,8 @@ impl Exec {
 
 impl Continuous for Exec {
     async fn start(&self, cx: &Context) -> steward::Result {
+        // Its series show, at 0, before the first run.
+        self.metrics(cx);
         match &self.settings.on {
             Some(source) => self.events.open(cx, source, BUFFER).await,
             None => Ok(()),
@@ -190,6 +221,19 @@ impl Continuous for Exec {
             .iter()
             .map(|source| source.service.clone())
             .collect()
+    }
+
+    /// One run now, nothing on stdin; a failed run is the caller's error.
+    async fn trigger(&self, cx: &Context) -> steward::Result {
+        let completed = self.execute(cx, Cause::Trigger, None).await?;
+        if completed.succeeded() {
+            return Ok(());
+        }
+        Err(ExecError::Failed {
+            status: completed.status,
+            timed_out: completed.timed_out,
+        }
+        .into())
     }
 
     fn stop_timeout(&self) -> Option<Duration> {

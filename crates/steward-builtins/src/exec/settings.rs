@@ -10,26 +10,34 @@ use steward::CronSchedule;
 use crate::process::CommandLine;
 use crate::source::EventSource;
 
-/// `[services.NAME.settings]` of an `exec` service.
+/// An `exec` service's settings: `[services.NAME.settings]`, with the table's
+/// own `on`, `interval` and `cron`, which the host hands over.
 ///
 /// ```toml
 /// [services.analyze]
 /// kind = "exec"
-/// settings = { on = "batcher:batch.closed", command = ["python3", "analyze.py"], timeout = "60s" }
+/// on = "batcher:batch.closed"     # or interval = "10m", or cron = "0 3 * * *"
+/// settings = { command = ["python3", "analyze.py"], timeout = "60s" }
 /// ```
+///
+/// `on`, `interval` and `cron` are also read inside `settings`, as files written
+/// before they moved beside `kind` have them; giving one in both places is an
+/// error.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ExecSettings {
     /// The program and its arguments.
     pub command: CommandLine,
-    /// Run once per event of this `SERVICE:EVENT`, the event's JSON on stdin.
+    /// Run once per event of this `SERVICE:EVENT`, the event's JSON on stdin
+    /// (the table's `on`).
     #[serde(default)]
     pub on: Option<EventSource>,
-    /// Run this often.
-    #[serde(default, with = "steward::duration::option")]
+    /// Run this often (the table's `interval`).
+    #[serde(default, deserialize_with = "positive")]
     pub interval: Option<Duration>,
-    /// Run at the instants this cron expression names (UTC).
+    /// Run at the instants this cron expression names, in UTC (the table's
+    /// `cron`).
     #[serde(default, deserialize_with = "cron")]
     pub cron: Option<CronSchedule>,
     /// How long one run may take before its process group is killed.
@@ -52,6 +60,14 @@ fn default_timeout() -> Duration {
 
 fn default_max_output() -> usize {
     64 * 1024
+}
+
+fn positive<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    let period = steward::duration::deserialize(deserializer)?;
+    if period.is_zero() {
+        return Err(serde::de::Error::custom("must be longer than zero"));
+    }
+    Ok(Some(period))
 }
 
 fn cron<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<CronSchedule>, D::Error> {

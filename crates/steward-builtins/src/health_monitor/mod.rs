@@ -48,6 +48,12 @@
 //! `healthy`, `failing`, `unhealthy`, `recovering`), the last result, the
 //! consecutive failures and successes, and the remedies made.
 //!
+//! **Metrics.** `steward_health_monitor_checks_total{service,target,outcome}`
+//! counts checks by outcome (`success`, `failure`), and
+//! `steward_health_monitor_target_healthy{service,target}` is 1 while a target is
+//! healthy (a check may have failed, but fewer than `failures` in a row) and 0
+//! while it is unhealthy, from its first check on.
+//!
 //! The service is periodic: `steward ctl trigger ai-health` checks now, and the
 //! table's own `interval` or `cron` replaces the settings' `interval`.
 
@@ -55,6 +61,7 @@ mod check;
 mod command;
 mod error;
 mod events;
+mod metrics;
 mod remedy;
 mod report;
 mod settings;
@@ -75,6 +82,7 @@ pub use events::{TargetRecovered, TargetRemedied, TargetUnhealthy};
 pub use settings::{Check, HealthMonitorSettings, Remedy, Target};
 
 use check::Outcome;
+use metrics::MonitorMetrics;
 use tracker::{Change, Tracker};
 
 /// A service that checks targets and remedies the unhealthy ones.
@@ -86,6 +94,8 @@ pub struct HealthMonitor {
     client: OnceLock<reqwest::Client>,
     /// In the order of `settings.targets`.
     targets: Mutex<Vec<Watched>>,
+    /// Registered when the service first starts.
+    metrics: OnceLock<MonitorMetrics>,
 }
 
 /// One target's tracker and the remedy it may have running.
@@ -119,7 +129,15 @@ impl HealthMonitor {
             settings,
             client: OnceLock::new(),
             targets,
+            metrics: OnceLock::new(),
         }
+    }
+
+    fn metrics(&self, cx: &Context) -> &MonitorMetrics {
+        self.metrics.get_or_init(|| {
+            let targets = self.settings.targets.iter().map(|target| &*target.name);
+            MonitorMetrics::new(cx.metrics(), cx.name(), targets)
+        })
     }
 
     /// Checks every target at once.
@@ -169,6 +187,7 @@ impl Periodic for HealthMonitor {
 
     async fn start(&self, cx: &Context) -> steward::Result {
         remedy::check_all(cx, &self.settings.targets)?;
+        self.metrics(cx);
         if self.client.get().is_none() {
             let client = reqwest::Client::builder()
                 .timeout(self.settings.timeout)
@@ -191,6 +210,7 @@ impl Periodic for HealthMonitor {
             return Ok(());
         };
         let outcomes = self.check_all(client).await;
+        let metrics = self.metrics(cx);
         // Timers fire a little late or early: a remedy due within a tenth of an
         // interval is due now rather than a whole interval later.
         let now = Instant::now() + self.settings.interval / 10;
@@ -201,7 +221,10 @@ impl Periodic for HealthMonitor {
             let checked = self.settings.targets.iter().zip(outcomes);
             for (index, ((target, outcome), watched)) in checked.zip(targets.iter_mut()).enumerate()
             {
-                match watched.tracker.record(outcome) {
+                let passed = outcome.is_ok();
+                let change = watched.tracker.record(outcome);
+                metrics.checked(&target.name, passed, !watched.tracker.is_unhealthy());
+                match change {
                     Some(Change::Unhealthy { reason, failures }) => {
                         tracing::warn!(name = %target.name, failures, "unhealthy: {reason}");
                         steps.push(Step::Unhealthy(TargetUnhealthy {

@@ -5,13 +5,14 @@ use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt;
 use serde_json::Value;
+use tracing::Instrument;
 
 use super::ServiceRef;
 use crate::action::ActionError;
 use crate::command::{BUILT_IN_COMMANDS, NotSupported, ProcessBatch};
 use crate::context::Context;
 use crate::error::{panic_message, render_error};
-use crate::service::{Body, CommandCall};
+use crate::service::{Body, CommandCall, ServiceKind};
 use crate::state::State;
 use crate::supervisor::ServiceCell;
 
@@ -20,10 +21,16 @@ impl<T> ServiceRef<T> {
     /// returns when that tick is done. A tick already running finishes first (ticks
     /// never overlap); triggers made meanwhile share the one tick that follows it.
     /// The schedule is unchanged.
+    ///
+    /// A continuous service answers through its
+    /// [`Continuous::trigger`](crate::Continuous::trigger), if it implements it.
     pub async fn trigger(&self) -> Result<(), ActionError> {
         let cell = &self.host.cells[self.index()?];
         let Some(ticks) = cell.ticks() else {
-            return Err(not_periodic(cell, "trigger"));
+            return self
+                .command_call("trigger", CommandCall::Trigger)
+                .await
+                .map(drop);
         };
         running(cell, "trigger")?;
         let outcome = ticks.request_trigger();
@@ -86,7 +93,7 @@ impl<T> ServiceRef<T> {
 
     async fn command_call(&self, name: &str, call: CommandCall) -> Result<Value, ActionError> {
         let cell = &self.host.cells[self.index()?];
-        let (Body::Supervised(work), Some(_)) = (&cell.body, cell.ticks()) else {
+        let Body::Supervised(work) = &cell.body else {
             return Err(not_periodic(cell, name));
         };
         running(cell, name)?;
@@ -99,12 +106,18 @@ impl<T> ServiceRef<T> {
         let Some(answer) = work.command(&cx, call) else {
             return Err(not_periodic(cell, name));
         };
+        // As an action's span does: what the command logs names its service.
+        let span = tracing::info_span!("command", service = %cell.name, command = name);
+        let answer = answer.instrument(crate::span::recorded(span));
         match AssertUnwindSafe(answer).catch_unwind().await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) if error.is::<NotSupported>() => Err(ActionError::NotSupported {
                 service: cell.name.to_string(),
                 command: name.to_owned(),
-                reason: "the service does not implement it".to_owned(),
+                reason: match cell.spec.kind {
+                    ServiceKind::Periodic => "the service does not implement it".to_owned(),
+                    kind => format!("it is a {kind} service that does not implement it"),
+                },
             }),
             Ok(Err(error)) => Err(ActionError::Failed {
                 service: cell.name.to_string(),

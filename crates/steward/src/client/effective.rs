@@ -42,6 +42,8 @@ pub(super) fn effective_config(host: &HostShared, cell: &ServiceCell) -> Value {
             .as_ref()
             .map(|actions| actions.mailbox.capacity()),
         settings: table.and_then(|table| table.settings.clone()),
+        // Keys the service reads itself (the host has checked that it does).
+        on: table.and_then(|table| table.on.clone()),
         ..ServiceConfig::default()
     };
     if spec.kind == ServiceKind::Startup {
@@ -58,6 +60,10 @@ pub(super) fn effective_config(host: &HostShared, cell: &ServiceCell) -> Value {
         }
         config.initial_delay = Some(schedule.initial_delay);
         config.run_on_startup = Some(schedule.run_on_startup);
+    } else if let Some(table) = table {
+        // A continuous service that keeps a schedule of its own.
+        config.interval = table.interval;
+        config.cron = table.cron.clone();
     }
     serde_json::to_value(config).unwrap_or_else(|_| Value::Object(Default::default()))
 }

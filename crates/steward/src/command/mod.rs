@@ -38,8 +38,9 @@ impl ProcessBatch {
     }
 }
 
-/// The error a periodic service's default `check_queue` and `process_batch` return:
-/// the caller is told the service does not implement the command.
+/// The error a periodic service's default `check_queue` and `process_batch`, and a
+/// continuous service's default `trigger`, return: the caller is told the service
+/// does not implement the command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotSupported(pub(crate) Command);
 
@@ -54,6 +55,7 @@ impl std::error::Error for NotSupported {}
 /// A built-in command's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Command {
+    Trigger,
     CheckQueue,
     ProcessBatch,
 }
@@ -61,6 +63,7 @@ pub(crate) enum Command {
 impl fmt::Display for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Command::Trigger => "trigger",
             Command::CheckQueue => "check-queue",
             Command::ProcessBatch => "process-batch",
         })

@@ -118,6 +118,13 @@ impl SettingsError {
         }
     }
 
+    /// The first key of the problem's path (`sqlite` of `sqlite[0].table`), if
+    /// it has one.
+    pub(crate) fn first_key(&self) -> Option<&str> {
+        let end = self.path.find(['.', '[']).unwrap_or(self.path.len());
+        Some(&self.path[..end]).filter(|key| !key.is_empty())
+    }
+
     /// The full key under `prefix` (`services.x.settings` + `retention_days`).
     pub(crate) fn key_under(&self, prefix: &str) -> String {
         match (prefix.is_empty(), self.path.is_empty()) {

@@ -189,14 +189,20 @@ pub struct ServiceConfig {
     /// Services that must be running before this one starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<Vec<String>>,
-    /// A fixed period for a periodic service.
+    /// Another service's events, `SERVICE:EVENT`, that this one runs once per;
+    /// only for a service that reads it (see [`TableKey::On`](crate::TableKey::On)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
+    /// A fixed period for a periodic service, or for a continuous one that keeps
+    /// its own schedule.
     #[serde(
         default,
         with = "super::duration::option",
         skip_serializing_if = "Option::is_none"
     )]
     pub interval: Option<Duration>,
-    /// A cron expression for a periodic service.
+    /// A cron expression for a periodic service, or for a continuous one that
+    /// keeps its own schedule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cron: Option<String>,
     /// The IANA time zone the cron expression is read in (UTC by default).

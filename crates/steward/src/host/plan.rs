@@ -9,7 +9,7 @@ use crate::action::dispatch::ServiceActions;
 use crate::config::{Config, ConfigError, ConfigErrors, Environment, Origin, ServiceConfig};
 use crate::restart::{Restart, RestartPolicy};
 use crate::schedule::Schedule;
-use crate::service::{Body, BuiltinKind, ServiceDef, ServiceKind};
+use crate::service::{Body, BuiltinKind, ServiceDef, ServiceKind, TableKey, hand_over};
 use crate::supervisor::{ServiceCell, Spec};
 
 mod graph;
@@ -39,6 +39,8 @@ struct Draft {
     depends_from_config: bool,
     /// Services whose events it subscribes to: they depend on it.
     listens_to: Vec<String>,
+    /// Where its table names them: `on`, or somewhere in its settings.
+    listens_at: &'static str,
     actions: Option<Box<ServiceActions>>,
 }
 
@@ -141,16 +143,31 @@ fn draft(
     } = *context;
     let key = |field: &str| format!("services.{name}.{field}");
     let before = errors.len();
-    check_keys_fit_kind(&name, def.kind, table, config, errors);
+    check_keys_fit_kind(&def, table, config, errors);
     check_options_fit_kind(&name, def.kind, &def.options, errors);
     for reason in &def.misused {
         errors.push(code_error(&name, reason));
     }
 
-    let body = match def.factory.make(table.settings.clone()) {
-        Ok(body) => Some(body),
-        Err(error) => {
-            errors.push(config.error_at(error.key_under(&key("settings")), error.reason));
+    let body = match hand_over(&def.table_keys, table) {
+        Ok(handed) => match def.factory.make(handed.settings) {
+            Ok(body) => Some(body),
+            Err(error) => {
+                // A problem with a key the table gave is told at that key.
+                let at = match error.first_key() {
+                    Some(first) if handed.keys.iter().any(|key| key.as_str() == first) => {
+                        error.key_under(&format!("services.{name}"))
+                    }
+                    _ => error.key_under(&key("settings")),
+                };
+                errors.push(config.error_at(at, error.reason));
+                None
+            }
+        },
+        Err(problems) => {
+            for (field, reason) in problems {
+                errors.push(config.error_at(key(field.as_str()), reason));
+            }
             None
         }
     };
@@ -295,6 +312,11 @@ fn draft(
         Some(Body::Supervised(service)) => service.listens_to(),
         _ => Vec::new(),
     };
+    let listens_at = if table.on.is_some() && def.table_keys.contains(&TableKey::On) {
+        "on"
+    } else {
+        "settings"
+    };
     let depends_from_config = table.depends_on.is_some();
     let depends_on = table.depends_on.clone().unwrap_or(options.depends_on);
     if errors.len() > before {
@@ -307,6 +329,7 @@ fn draft(
         depends_on,
         depends_from_config,
         listens_to,
+        listens_at,
         actions,
     })
 }
@@ -323,12 +346,12 @@ fn order_listeners_first(
 ) {
     let mut edges = Vec::new();
     for draft in drafts.iter() {
+        let key = || format!("services.{}.{}", draft.name, draft.listens_at);
         for source in &draft.listens_to {
             match by_name.get(source.as_str()) {
                 Some(_) if *source == *draft.name => {
                     let reason = "a service cannot listen to its own events".to_owned();
-                    errors
-                        .push(config.error_at(format!("services.{}.settings", draft.name), reason));
+                    errors.push(config.error_at(key(), reason));
                 }
                 Some(_) if draft.spec.disabled.is_some() => {}
                 Some(&index) => edges.push((index, draft.name.to_string())),
@@ -336,8 +359,7 @@ fn order_listeners_first(
                 None => {
                     let reason =
                         format!("listens to `{source}`, which is not a service of this host");
-                    errors
-                        .push(config.error_at(format!("services.{}.settings", draft.name), reason));
+                    errors.push(config.error_at(key(), reason));
                 }
             }
         }

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::erased::{AsContinuous, AsPeriodic, ErasedStartup, Supervised};
+use super::table_key::TableKey;
 use super::traits::{Continuous, Periodic, Startup};
 use crate::action::{ActionTable, ErasedTable};
 use crate::config::{Environment, SettingsError};
@@ -134,6 +135,8 @@ pub struct ServiceDef {
     pub(crate) builtin: Option<&'static str>,
     /// Options set in code that cannot work, reported when the host is built.
     pub(crate) misused: Vec<&'static str>,
+    /// Keys of its table it reads itself, handed to it in its settings.
+    pub(crate) table_keys: Vec<TableKey>,
 }
 
 /// A service's actions as registered, with how many run at once and wait.
@@ -282,6 +285,51 @@ impl ServiceDef {
         self
     }
 
+    /// Keys of its `[services.NAME]` table that the service reads itself: the
+    /// host hands each one the table gives to the service inside its settings, as
+    /// if it were written there, and reports a problem with it at the table's key.
+    /// Without this a table may not give `on`, and only a periodic service may
+    /// give `interval` or `cron`.
+    ///
+    /// ```
+    /// use steward::{Context, Continuous, Host, Result, TableKey};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Settings { on: String }
+    ///
+    /// struct Listener { settings: Settings }
+    /// impl Continuous for Listener {
+    ///     async fn run(&self, cx: &Context) -> Result {
+    ///         tracing::info!(on = %self.settings.on, "listening");
+    ///         cx.cancelled().await;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let def = steward::continuous_with("listener", |settings| Listener { settings })
+    ///     .table_keys([TableKey::On]);
+    /// let host = Host::builder()
+    ///     .service(def)
+    ///     .config_toml("steward.toml", "[services.listener]\non = \"batcher:batch.closed\"")
+    ///     .build();
+    /// // `batcher` is no service of this host, but the key was read.
+    /// assert!(host.is_ok());
+    /// ```
+    ///
+    /// A periodic service's `interval` and `cron` are its schedule, which the host
+    /// keeps: handing them over is an error when the host is built.
+    pub fn table_keys(mut self, keys: impl IntoIterator<Item = TableKey>) -> Self {
+        for key in keys {
+            let schedule = matches!(key, TableKey::Interval | TableKey::Cron);
+            if schedule && self.kind == ServiceKind::Periodic {
+                self.misuse("a periodic service's `interval` and `cron` are its schedule, kept by the host: do not hand them over with `table_keys`");
+            } else if !self.table_keys.contains(&key) {
+                self.table_keys.push(key);
+            }
+        }
+        self
+    }
+
     /// Notes an option set in a way that cannot work: the host's build reports it.
     fn misuse(&mut self, reason: &'static str) {
         self.misused.push(reason);
@@ -297,6 +345,7 @@ impl ServiceDef {
             emits: Vec::new(),
             builtin: None,
             misused: Vec::new(),
+            table_keys: Vec::new(),
         }
     }
 }

@@ -31,6 +31,8 @@ use crate::supervisor::{ServiceCell, TickStats, guarded, spawn_supervisor, tick_
 /// A built-in command with its parameters.
 #[derive(Debug)]
 pub(crate) enum CommandCall {
+    /// A continuous service's own trigger (a periodic one's ticks instead).
+    Trigger,
     CheckQueue,
     ProcessBatch(ProcessBatch),
 }
@@ -146,7 +148,7 @@ pub(crate) trait Supervised: Send + Sync {
     /// The services whose events it subscribes to.
     fn listens_to(&self) -> Vec<String>;
 
-    /// Runs a built-in command; `None` for a continuous service.
+    /// Runs a built-in command; `None` for one the kind does not answer.
     fn command<'a>(
         &'a self,
         cx: &'a Context,
@@ -185,10 +187,15 @@ impl<S: Continuous> Supervised for AsContinuous<S> {
 
     fn command<'a>(
         &'a self,
-        _: &'a Context,
-        _: CommandCall,
+        cx: &'a Context,
+        command: CommandCall,
     ) -> Option<BoxFuture<'a, Result<Value>>> {
-        None
+        match command {
+            CommandCall::Trigger => Some(Box::pin(async move {
+                self.0.trigger(cx).await.map(|()| Value::Null)
+            })),
+            CommandCall::CheckQueue | CommandCall::ProcessBatch(_) => None,
+        }
     }
 
     fn spawn(
@@ -228,6 +235,8 @@ impl<S: Periodic> Supervised for AsPeriodic<S> {
         command: CommandCall,
     ) -> Option<BoxFuture<'a, Result<Value>>> {
         Some(match command {
+            // Ticks answer triggers, through the tick loop.
+            CommandCall::Trigger => return None,
             CommandCall::CheckQueue => Box::pin(self.service.check_queue(cx)),
             CommandCall::ProcessBatch(batch) => Box::pin(self.service.process_batch(cx, batch)),
         })

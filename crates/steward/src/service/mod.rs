@@ -3,6 +3,7 @@
 mod builtin;
 mod def;
 mod erased;
+mod table_key;
 mod traits;
 
 pub use builtin::BuiltinKind;
@@ -12,4 +13,6 @@ pub use def::{
     startup_with,
 };
 pub(crate) use erased::{BoxFuture, CommandCall, Work};
+pub use table_key::TableKey;
+pub(crate) use table_key::hand_over;
 pub use traits::{Continuous, Periodic, Startup};

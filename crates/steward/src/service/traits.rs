@@ -64,6 +64,16 @@ pub trait Continuous: Send + Sync + 'static {
     fn listens_to(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// Answers the `trigger` command (`steward ctl trigger NAME`, `POST
+    /// /api/services/{name}/trigger`): does one unit of the service's work now
+    /// and returns when it is done; an error is the caller's. The service keeps
+    /// its own runs from overlapping. By default the caller is told the service
+    /// does not answer it.
+    fn trigger(&self, cx: &Context) -> impl Future<Output = Result> + Send {
+        let _ = cx;
+        async { Err(NotSupported(Command::Trigger).into()) }
+    }
 }
 
 /// A service that does a unit of work, a *tick*, on a schedule.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::config::{Config, ConfigError, Origin, ServiceConfig};
 use crate::schedule::Schedule;
-use crate::service::{BuiltinKind, ServiceDef, ServiceKind, ServiceOptions};
+use crate::service::{BuiltinKind, ServiceDef, ServiceKind, ServiceOptions, TableKey};
 
 /// Every `[services.x]` table must name a registered service or a known kind.
 pub(super) fn check_config_tables(
@@ -60,17 +60,23 @@ fn unknown_kind(kind: &str, kinds: &[BuiltinKind]) -> String {
     reason
 }
 
-/// Schedule keys on a continuous service, `continue_on_failure` on a periodic one…
+/// Schedule keys on a continuous service, `continue_on_failure` on a periodic one,
+/// `on` on a service that does not read it…
 pub(super) fn check_keys_fit_kind(
-    name: &str,
-    kind: ServiceKind,
+    def: &ServiceDef,
     table: &ServiceConfig,
     config: &Config,
     errors: &mut Vec<ConfigError>,
 ) {
+    let (name, kind) = (def.name.as_str(), def.kind);
+    let reads = |key: TableKey| def.table_keys.contains(&key);
+    let own_schedule = reads(TableKey::Interval) || reads(TableKey::Cron);
     let schedule_keys = [
-        ("interval", table.interval.is_some()),
-        ("cron", table.cron.is_some()),
+        (
+            "interval",
+            table.interval.is_some() && !reads(TableKey::Interval),
+        ),
+        ("cron", table.cron.is_some() && !reads(TableKey::Cron)),
         ("timezone", table.timezone.is_some()),
         ("initial_delay", table.initial_delay.is_some()),
         ("run_on_startup", table.run_on_startup.is_some()),
@@ -78,13 +84,35 @@ pub(super) fn check_keys_fit_kind(
     let mut misplaced: Vec<(&str, String)> = Vec::new();
     if kind != ServiceKind::Periodic {
         for (field, present) in schedule_keys {
-            if present {
-                misplaced.push((
-                    field,
-                    format!("only periodic services have a schedule; `{name}` is a {kind} service"),
-                ));
+            if !present {
+                continue;
             }
+            let reason = if own_schedule {
+                let own: Vec<String> = def
+                    .table_keys
+                    .iter()
+                    .filter(|key| matches!(key, TableKey::Interval | TableKey::Cron))
+                    .map(|key| format!("`{key}`"))
+                    .collect();
+                format!(
+                    "`{name}` keeps a schedule of its own and reads only {}",
+                    own.join(" and ")
+                )
+            } else {
+                format!("only periodic services have a schedule; `{name}` is a {kind} service")
+            };
+            misplaced.push((field, reason));
         }
+    }
+    if table.on.is_some() && !reads(TableKey::On) {
+        let what = match def.builtin {
+            Some(builtin) => format!("kind `{builtin}`"),
+            None => format!("a {kind} service"),
+        };
+        misplaced.push((
+            "on",
+            format!("`{name}` ({what}) does not run per event of another service; remove `on`"),
+        ));
     }
     if kind != ServiceKind::Startup && table.continue_on_failure.is_some() {
         misplaced.push((
