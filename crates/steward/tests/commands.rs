@@ -104,7 +104,7 @@ impl Continuous for OnRequest {
 
     async fn trigger(&self, _cx: &Context) -> Result {
         let count = self.triggered.fetch_add(1, Ordering::SeqCst) + 1;
-        if count % 2 == 0 {
+        if count.is_multiple_of(2) {
             return Err(format!("trigger {count} went wrong").into());
         }
         Ok(())

@@ -98,14 +98,12 @@ fn service_endpoints() -> Vec<Endpoint> {
             .slow()
             .errors(&lifecycle),
         Endpoint::post("/api/services/{name}/{command}", services::command)
-            .doc(
-                "runCommand",
-                SERVICES,
-                "Runs a periodic service's built-in command",
-            )
+            .doc("runCommand", SERVICES, "Runs a service's built-in command")
             .describe(
-                "`trigger` ticks now, `check-queue` tells how much work waits, \
-                 `process-batch` works through a batch (the body says which).",
+                "`trigger` runs a periodic service's tick now (or a continuous \
+                 service's own trigger, such as an `exec` running its command), \
+                 `check-queue` tells how much work waits, `process-batch` works \
+                 through a batch (the body says which).",
             )
             .body(schema::<ProcessBatch>)
             .json(
