@@ -108,6 +108,7 @@ fn requeue(host: &Arc<HostShared>, record: ActionRecord) -> Result<(), ActionErr
         correlation_id: record.correlation_id,
         retry: Retry::times(record.max_retries).backoff(record.retry_backoff.unwrap_or_default()),
         attempts: record.attempts,
+        unrecorded: 0,
         reply: None,
         want_json: true,
     });
