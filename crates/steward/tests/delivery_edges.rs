@@ -1,5 +1,5 @@
 //! At-least-once delivery at its edges: an attempt the journal cannot record does
-//! not start.
+//! not start, and an action that keeps ending the process is not replayed forever.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -212,4 +212,123 @@ async fn an_action_still_waiting_for_the_journal_at_shutdown_is_abandoned_and_ru
     assert_eq!(done.attempts, 1);
     assert_eq!(runs_of(&runs), [("later".to_owned(), Some(1))]);
     second.shutdown().await;
+}
+/// An action a previous process left in `state` after `attempts` attempts.
+fn left(n: u128, state: ActionState, attempts: u32, max_retries: u32) -> ActionRecord {
+    let at = chrono::Utc::now();
+    ActionRecord {
+        id: ActionId::from(n),
+        service: "worker".into(),
+        action: "work".into(),
+        params: serde_json::json!(n.to_string()),
+        priority: 0,
+        timeout: None,
+        max_retries,
+        retry_backoff: None,
+        correlation_id: None,
+        state,
+        attempts,
+        result: None,
+        error: None,
+        accepted_at: at,
+        updated_at: at,
+        not_before: None,
+    }
+}
+#[tokio::test(start_paused = true)]
+async fn replay_dead_letters_an_action_whose_last_attempts_all_ended_with_the_process() {
+    use ActionState::{Queued, Running};
+    let journal = Arc::new(MemoryJournal::new());
+    // With no retries, attempts 1 and 2 cut short: replayed once more.
+    journal.accept(left(1, Running, 2, 0)).await.unwrap();
+    // Attempts 1 to 3 cut short: not again.
+    journal.accept(left(2, Running, 3, 0)).await.unwrap();
+    // Two retries: attempts 3 and 4 were past them, cut short: replayed.
+    journal.accept(left(3, Running, 4, 2)).await.unwrap();
+    // Attempts 3 to 5 cut short: not again.
+    journal.accept(left(4, Running, 5, 2)).await.unwrap();
+    // Sent round by hand after many attempts, and not started: nothing was cut short.
+    journal.accept(left(5, Queued, 9, 0)).await.unwrap();
+    let worker = Worker::default();
+    let runs = worker.runs.clone();
+    let host = start(journal.clone(), worker).await;
+    for n in [1, 3, 5] {
+        until_state(&host, ActionId::from(n), ActionState::Succeeded).await;
+    }
+    let expected = |runs: &[(u128, u32)]| -> Vec<(String, Option<u32>)> {
+        runs.iter()
+            .map(|(n, attempt)| (n.to_string(), Some(*attempt)))
+            .collect()
+    };
+    assert_eq!(runs_of(&runs), expected(&[(1, 3), (3, 5), (5, 10)]));
+    let dead = host.handle().dead_letters().await.unwrap();
+    let dead: Vec<_> = dead
+        .iter()
+        .map(|record| (record.id, record.attempts, record.error.clone().unwrap()))
+        .collect();
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    assert_eq!((dead[0].0, dead[0].1), (ActionId::from(2), 3));
+    assert_eq!((dead[1].0, dead[1].1), (ActionId::from(4), 5));
+    for (_, _, error) in &dead {
+        assert!(error.contains("interrupted 3 times"), "{error}");
+    }
+
+    // Retried by hand, it runs once more.
+    host.handle()
+        .retry_dead_letter(ActionId::from(2))
+        .await
+        .unwrap();
+    let record = until_state(&host, ActionId::from(2), ActionState::Succeeded).await;
+    assert_eq!(record.attempts, 4);
+    assert_eq!(runs_of(&runs).len(), 4);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_action_that_never_lets_its_process_finish_runs_three_times_then_waits_for_a_hand() {
+    let journal = Arc::new(MemoryJournal::new());
+    let (runs, hang) = (Arc::default(), Arc::new(AtomicBool::new(true)));
+    let worker = || Worker {
+        runs: Arc::clone(&runs),
+        hang: Arc::clone(&hang),
+    };
+    let first = start(journal.clone(), worker()).await;
+    let id = first
+        .handle()
+        .named("worker")
+        .act("work", "poison".to_owned())
+        .submit()
+        .await
+        .unwrap();
+    until_state(&first, id, ActionState::Running).await;
+    // Its handler never ends: the host gives up on it and stops with it running,
+    // as a process it killed would have left it.
+    first.shutdown().await;
+    for attempt in [2, 3] {
+        let next = start(journal.clone(), worker()).await;
+        let record = until(&next, id, |record| record.attempts == attempt).await;
+        assert_eq!(record.state, ActionState::Running);
+        next.shutdown().await;
+    }
+    let attempts: Vec<_> = runs_of(&runs).iter().map(|(_, n)| n.unwrap()).collect();
+    assert_eq!(attempts, [1, 2, 3]);
+
+    let last = start(journal.clone(), worker()).await;
+    let record = last.handle().action(id).await.unwrap();
+    assert_eq!(
+        (record.state, record.attempts),
+        (ActionState::DeadLettered, 3)
+    );
+    let error = record.error.unwrap();
+    assert!(error.contains("interrupted 3 times"), "{error}");
+    last.advance(Duration::from_secs(60)).await;
+    assert_eq!(runs_of(&runs).len(), 3, "not run at the fourth start");
+
+    // Its cause fixed, it is sent round by hand.
+    hang.store(false, Ordering::SeqCst);
+    last.handle().retry_dead_letter(id).await.unwrap();
+    let record = until_state(&last, id, ActionState::Succeeded).await;
+    assert_eq!(record.attempts, 4);
+    assert_eq!(record.result, Some(serde_json::json!("poison")));
+    last.shutdown().await;
 }

@@ -18,6 +18,19 @@ pub(crate) async fn replay_unfinished(host: &Arc<HostShared>) -> Result<usize, J
     let mut replayed = 0;
     for record in unfinished {
         let (id, service, attempts) = (record.id, record.service.to_string(), record.attempts);
+        if let Some(interrupted) = crash_looping(&record) {
+            let action = &record.action;
+            tracing::error!(%id, %service, %action, interrupted, "action interrupted too often; dead-lettered, not replayed");
+            let mut change =
+                ActionChange::new(ActionState::DeadLettered, attempts, host.clock.now());
+            change.error = Some(format!(
+                "not replayed at start: interrupted {interrupted} times (the process ended \
+                 during each of its last {interrupted} attempts, {attempts} in all), so it may \
+                 be what ends it; retry it by hand once that is ruled out"
+            ));
+            write_change(host, id, change).await;
+            continue;
+        }
         match requeue(host, record) {
             Ok(()) => replayed += 1,
             Err(error) => {
@@ -35,6 +48,24 @@ pub(crate) async fn replay_unfinished(host: &Arc<HostShared>) -> Result<usize, J
         tracing::info!(replayed, "replayed unfinished actions from the journal");
     }
     Ok(replayed)
+}
+
+/// Replay gives up on an action once this many of its attempts in a row, counting
+/// from the last one its retries allow, were cut short by the process ending. Each
+/// `running` record replayed cost a process that died while it ran: the third such
+/// loss past its retries is taken for the action causing it (a crash, abort or OOM
+/// kill in its handler) rather than bad luck. A sender who expects its actions to
+/// be cut short more often (long actions across frequent restarts) raises the
+/// bound per action with more retries.
+const INTERRUPTIONS: u32 = 3;
+
+/// How many times in a row the action's attempts were cut short by the process
+/// ending, if that is too many to replay it again. A `running` record means its
+/// latest attempt was; so was every attempt from the last its retries allow (one
+/// that failed there would have been dead-lettered, unless retried by hand).
+fn crash_looping(record: &ActionRecord) -> Option<u32> {
+    let interrupted = record.attempts.saturating_sub(record.max_retries);
+    (record.state == ActionState::Running && interrupted >= INTERRUPTIONS).then_some(interrupted)
 }
 
 /// Sends a dead-lettered action round again, with no further retries.
