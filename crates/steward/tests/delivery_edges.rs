@@ -1,5 +1,6 @@
 //! At-least-once delivery at its edges: an attempt the journal cannot record does
-//! not start, and an action that keeps ending the process is not replayed forever.
+//! not start, an action that keeps ending the process is not replayed forever,
+//! and a dead letter retried twice at once runs once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -331,4 +332,72 @@ async fn an_action_that_never_lets_its_process_finish_runs_three_times_then_wait
     assert_eq!(record.attempts, 4);
     assert_eq!(record.result, Some(serde_json::json!("poison")));
     last.shutdown().await;
+}
+/// A memory journal that lets other tasks run before each answer, as one that
+/// writes to a file or across a network does.
+#[derive(Default)]
+struct Slow(MemoryJournal);
+
+impl Slow {
+    fn later<'a, T: Send + 'a>(answer: JournalFuture<'a, T>) -> JournalFuture<'a, T> {
+        JournalFuture::new(async move {
+            tokio::task::yield_now().await;
+            answer.await
+        })
+    }
+}
+
+impl Journal for Slow {
+    fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
+        Self::later(self.0.accept(record))
+    }
+
+    fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
+        Self::later(self.0.update(id, change))
+    }
+
+    fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
+        Self::later(self.0.get(id))
+    }
+
+    fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        Self::later(self.0.unfinished())
+    }
+
+    fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        Self::later(self.0.dead_letters())
+    }
+
+    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
+        Self::later(self.0.history(service, limit))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_retries_of_one_dead_letter_at_once_send_it_round_once() {
+    let journal = Arc::new(Slow::default());
+    journal
+        .0
+        .accept(left(1, ActionState::DeadLettered, 2, 1))
+        .await
+        .unwrap();
+    let worker = Worker::default();
+    let runs = worker.runs.clone();
+    let host = start(journal, worker).await;
+    let id = ActionId::from(1);
+    let handle = host.handle();
+    let (one, other) = tokio::join!(handle.retry_dead_letter(id), handle.retry_dead_letter(id));
+    let refused = match (one, other) {
+        (Ok(()), Err(error)) | (Err(error), Ok(())) => error,
+        both => panic!("one retry must be refused: {both:?}"),
+    };
+    assert!(
+        matches!(refused, ActionError::NotDeadLettered { id: of, .. } if of == id),
+        "{refused}"
+    );
+    let record = until_state(&host, id, ActionState::Succeeded).await;
+    host.advance(Duration::from_secs(60)).await;
+    assert_eq!(record.attempts, 3);
+    assert_eq!(runs_of(&runs), [("1".to_owned(), Some(3))]);
+    host.shutdown().await;
 }

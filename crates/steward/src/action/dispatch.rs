@@ -17,6 +17,7 @@ use tokio::sync::Notify;
 use tracing::Instrument;
 
 use super::journal::{ActionChange, JournalError};
+use super::replay::Retrying;
 use super::scheduled::Waiting;
 use super::table::CallError;
 use super::woken::Woken;
@@ -40,6 +41,8 @@ pub(crate) struct ServiceActions {
     delayed: AtomicUsize,
     /// Actions scheduled for later, until their time.
     pub(crate) waiting: Waiting,
+    /// Dead letters being retried by hand.
+    pub(crate) retrying: Retrying,
     /// Told whenever an attempt ends or a retry is queued, for a drain to look again.
     settled: Notify,
     /// Drains waiting on `settled`; nobody else needs telling.
@@ -71,6 +74,7 @@ impl ServiceActions {
             running: AtomicUsize::new(0),
             delayed: AtomicUsize::new(0),
             waiting: Waiting::default(),
+            retrying: Retrying::default(),
             settled: Notify::new(),
             draining: AtomicUsize::new(0),
         }

@@ -1,7 +1,8 @@
 //! Putting actions the journal holds unfinished back in their mailboxes at start,
 //! and retrying dead letters on request.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::dispatch::write_change;
 use super::journal::{ActionChange, JournalError};
@@ -73,6 +74,28 @@ pub(crate) async fn retry_dead_letter(
     host: &Arc<HostShared>,
     id: ActionId,
 ) -> Result<(), ActionError> {
+    let record = dead_letter(host, id).await?;
+    let index = host.find_name(&record.service)?;
+    let (actions, _) = known_action(&host.cells[index], &record.action)?;
+    // Two retries at once could both find it dead-lettered below: one claims it,
+    // the other hears it is already on its way.
+    let Some(_claimed) = actions.retrying.claim(id) else {
+        return Err(ActionError::NotDeadLettered {
+            id,
+            state: ActionState::Queued,
+        });
+    };
+    // Read again under the claim: a retry that held it just now has sent it round.
+    let record = dead_letter(host, id).await?;
+    // Recorded as queued before it is queued, so the handler's outcome is never
+    // overwritten by this change.
+    let change = ActionChange::new(ActionState::Queued, record.attempts, host.clock.now());
+    host.journal.update(id, change).await?;
+    requeue(host, record)
+}
+
+/// The record of action `id`, if it is dead-lettered.
+async fn dead_letter(host: &HostShared, id: ActionId) -> Result<ActionRecord, ActionError> {
     let record = read_record(host, id).await?;
     if record.state != ActionState::DeadLettered {
         return Err(ActionError::NotDeadLettered {
@@ -80,11 +103,33 @@ pub(crate) async fn retry_dead_letter(
             state: record.state,
         });
     }
-    // Recorded as queued before it is queued, so the handler's outcome is never
-    // overwritten by this change.
-    let change = ActionChange::new(ActionState::Queued, record.attempts, host.clock.now());
-    host.journal.update(id, change).await?;
-    requeue(host, record)
+    Ok(record)
+}
+
+/// Dead letters being sent round by hand now, one retry each.
+#[derive(Debug, Default)]
+pub(crate) struct Retrying(Mutex<HashSet<ActionId>>);
+
+impl Retrying {
+    /// Claims `id` until the claim is dropped; `None` if it is claimed already.
+    fn claim(&self, id: ActionId) -> Option<Claim<'_>> {
+        // The lock is released before a claim exists: dropping one takes it.
+        let claimed = self.lock().insert(id);
+        claimed.then(|| Claim(self, id))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashSet<ActionId>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A dead letter claimed for one retry.
+struct Claim<'a>(&'a Retrying, ActionId);
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.0.lock().remove(&self.1);
+    }
 }
 
 /// Withdraws a queued action: it will not run, and a caller waiting for it hears so.
