@@ -539,9 +539,11 @@ async fn an_action_left_for_what_is_no_longer_defined_is_dead_lettered_and_retri
 #[tokio::test(start_paused = true)]
 async fn an_action_replayed_at_the_most_attempts_a_record_can_count_runs_and_stops_there() {
     let journal = Arc::new(MemoryJournal::new());
-    // At the limit, once more: it runs, and the count stays at the limit.
+    // At the limit, once more (its retries to spare, so not taken for an action
+    // that keeps ending the process): it runs, and the count stays at the limit.
     let mut done = left_queued(1, "echo", "echo", "again", u32::MAX);
     done.state = ActionState::Running;
+    done.max_retries = u32::MAX;
     journal.accept(done).await.unwrap();
     // At the limit with retries to spare: failing, it has none left to take.
     let mut refused = left_queued(2, "echo", "refuse", "", u32::MAX);

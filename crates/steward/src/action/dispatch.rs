@@ -16,11 +16,13 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Notify;
 use tracing::Instrument;
 
-use super::journal::ActionChange;
+use super::journal::{ActionChange, JournalError};
+use super::replay::Retrying;
 use super::scheduled::Waiting;
 use super::table::CallError;
 use super::woken::Woken;
 use super::{ActionError, ActionId, ActionState, ErasedTable, Job, Mailbox, Payload};
+use crate::Backoff;
 use crate::client::QueueInfo;
 use crate::context::{Context, Correlation};
 use crate::error::panic_message;
@@ -39,6 +41,8 @@ pub(crate) struct ServiceActions {
     delayed: AtomicUsize,
     /// Actions scheduled for later, until their time.
     pub(crate) waiting: Waiting,
+    /// Dead letters being retried by hand.
+    pub(crate) retrying: Retrying,
     /// Told whenever an attempt ends or a retry is queued, for a drain to look again.
     settled: Notify,
     /// Drains waiting on `settled`; nobody else needs telling.
@@ -70,6 +74,7 @@ impl ServiceActions {
             running: AtomicUsize::new(0),
             delayed: AtomicUsize::new(0),
             waiting: Waiting::default(),
+            retrying: Retrying::default(),
             settled: Notify::new(),
             draining: AtomicUsize::new(0),
         }
@@ -335,7 +340,6 @@ async fn attempt(
     // A journal may hand back any count: at the limit it stays there.
     let before = job.attempts;
     job.attempts = before.saturating_add(1);
-    let params = job.take_params();
     let correlation = Correlation::of(job.correlation_id.as_ref(), job.id);
     let span = tracing::info_span!(
         "action",
@@ -355,12 +359,15 @@ async fn attempt(
         before,
     };
     let began = host.clock.now();
-    write_change(
-        host,
-        id,
-        ActionChange::new(ActionState::Running, attempts, began),
-    )
-    .await;
+    let started = ActionChange::new(ActionState::Running, attempts, began);
+    if let Err(error) = host.journal.update(id, started).await {
+        span.in_scope(|| unrecorded(cell, actions, &mut held, &error));
+        return;
+    }
+    // Taken only now: an attempt that does not start keeps them for the next.
+    let Some(params) = held.job.as_mut().map(|job| job.take_params()) else {
+        return;
+    };
     let outcome = async {
         // A handler that panics before it even returns its future fails its action,
         // not the service.
@@ -417,6 +424,30 @@ async fn attempt(
             Box::pin(failed).instrument(span).await;
         }
     }
+}
+
+/// The attempt could not be recorded as started, so its handler does not run:
+/// every attempt that starts is counted in the journal, which is how replay knows
+/// an action that keeps ending the process. The action waits outside the mailbox, not
+/// holding a handler slot (cancellable, and waited for by a drain), then tries
+/// again, uncounted; the waits grow from 1 s to 30 s while the journal keeps
+/// failing, so a broken journal is not hammered. Its caller keeps waiting; if the
+/// host stops first it hears the action was abandoned, and the journal still has
+/// it queued for the next start.
+fn unrecorded(
+    cell: &Arc<ServiceCell>,
+    actions: &ServiceActions,
+    held: &mut Attempt<'_>,
+    error: &JournalError,
+) {
+    let Some(mut job) = held.job.take() else {
+        return;
+    };
+    job.attempts = held.before;
+    job.unrecorded = job.unrecorded.saturating_add(1);
+    let delay = Backoff::default().delay(job.unrecorded);
+    tracing::error!(%error, retry_in = ?delay, "cannot record the action as running; not started");
+    actions.retry_after(cell, job, delay);
 }
 
 /// Why an attempt did not succeed.
@@ -556,10 +587,8 @@ async fn failed(
     }
 }
 
-/// Writes a change to the journal; a journal that fails is logged, not fatal to
-/// the action (which is already running or done).
-/// Writes a change to the journal; a journal that fails is logged, and the action
-/// goes on.
+/// Writes a change to the journal; a journal that fails is logged, not fatal: what
+/// the change records has happened either way.
 pub(super) async fn write_change(host: &HostShared, id: ActionId, change: ActionChange) {
     if let Err(error) = host.journal.update(id, change).await {
         tracing::error!(%id, %error, "journal update failed");

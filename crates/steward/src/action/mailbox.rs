@@ -59,6 +59,9 @@ pub(crate) struct JobState {
     pub(crate) correlation_id: Option<Arc<str>>,
     pub(crate) retry: Retry,
     pub(crate) attempts: u32,
+    /// Times an attempt could not be recorded as started (so did not start): the
+    /// next wait for the journal is longer.
+    pub(crate) unrecorded: u32,
     /// Where a waiting caller hears the outcome; `None` if it did not wait.
     pub(crate) reply: Option<Reply>,
     /// Whether the result is wanted as JSON rather than the handler's own type.

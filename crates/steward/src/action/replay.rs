@@ -1,7 +1,8 @@
 //! Putting actions the journal holds unfinished back in their mailboxes at start,
 //! and retrying dead letters on request.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::dispatch::write_change;
 use super::journal::{ActionChange, JournalError};
@@ -18,6 +19,19 @@ pub(crate) async fn replay_unfinished(host: &Arc<HostShared>) -> Result<usize, J
     let mut replayed = 0;
     for record in unfinished {
         let (id, service, attempts) = (record.id, record.service.to_string(), record.attempts);
+        if let Some(interrupted) = crash_looping(&record) {
+            let action = &record.action;
+            tracing::error!(%id, %service, %action, interrupted, "action interrupted too often; dead-lettered, not replayed");
+            let mut change =
+                ActionChange::new(ActionState::DeadLettered, attempts, host.clock.now());
+            change.error = Some(format!(
+                "not replayed at start: interrupted {interrupted} times (the process ended \
+                 during each of its last {interrupted} attempts, {attempts} in all), so it may \
+                 be what ends it; retry it by hand once that is ruled out"
+            ));
+            write_change(host, id, change).await;
+            continue;
+        }
         match requeue(host, record) {
             Ok(()) => replayed += 1,
             Err(error) => {
@@ -37,11 +51,51 @@ pub(crate) async fn replay_unfinished(host: &Arc<HostShared>) -> Result<usize, J
     Ok(replayed)
 }
 
+/// Replay gives up on an action once this many of its attempts in a row, counting
+/// from the last one its retries allow, were cut short by the process ending. Each
+/// `running` record replayed cost a process that died while it ran: the third such
+/// loss past its retries is taken for the action causing it (a crash, abort or OOM
+/// kill in its handler) rather than bad luck. A sender who expects its actions to
+/// be cut short more often (long actions across frequent restarts) raises the
+/// bound per action with more retries.
+const INTERRUPTIONS: u32 = 3;
+
+/// How many times in a row the action's attempts were cut short by the process
+/// ending, if that is too many to replay it again. A `running` record means its
+/// latest attempt was; so was every attempt from the last its retries allow (one
+/// that failed there would have been dead-lettered, unless retried by hand).
+fn crash_looping(record: &ActionRecord) -> Option<u32> {
+    let interrupted = record.attempts.saturating_sub(record.max_retries);
+    (record.state == ActionState::Running && interrupted >= INTERRUPTIONS).then_some(interrupted)
+}
+
 /// Sends a dead-lettered action round again, with no further retries.
 pub(crate) async fn retry_dead_letter(
     host: &Arc<HostShared>,
     id: ActionId,
 ) -> Result<(), ActionError> {
+    let record = dead_letter(host, id).await?;
+    let index = host.find_name(&record.service)?;
+    let (actions, _) = known_action(&host.cells[index], &record.action)?;
+    // Two retries at once could both find it dead-lettered below: one claims it,
+    // the other hears it is already on its way.
+    let Some(_claimed) = actions.retrying.claim(id) else {
+        return Err(ActionError::NotDeadLettered {
+            id,
+            state: ActionState::Queued,
+        });
+    };
+    // Read again under the claim: a retry that held it just now has sent it round.
+    let record = dead_letter(host, id).await?;
+    // Recorded as queued before it is queued, so the handler's outcome is never
+    // overwritten by this change.
+    let change = ActionChange::new(ActionState::Queued, record.attempts, host.clock.now());
+    host.journal.update(id, change).await?;
+    requeue(host, record)
+}
+
+/// The record of action `id`, if it is dead-lettered.
+async fn dead_letter(host: &HostShared, id: ActionId) -> Result<ActionRecord, ActionError> {
     let record = read_record(host, id).await?;
     if record.state != ActionState::DeadLettered {
         return Err(ActionError::NotDeadLettered {
@@ -49,11 +103,33 @@ pub(crate) async fn retry_dead_letter(
             state: record.state,
         });
     }
-    // Recorded as queued before it is queued, so the handler's outcome is never
-    // overwritten by this change.
-    let change = ActionChange::new(ActionState::Queued, record.attempts, host.clock.now());
-    host.journal.update(id, change).await?;
-    requeue(host, record)
+    Ok(record)
+}
+
+/// Dead letters being sent round by hand now, one retry each.
+#[derive(Debug, Default)]
+pub(crate) struct Retrying(Mutex<HashSet<ActionId>>);
+
+impl Retrying {
+    /// Claims `id` until the claim is dropped; `None` if it is claimed already.
+    fn claim(&self, id: ActionId) -> Option<Claim<'_>> {
+        // The lock is released before a claim exists: dropping one takes it.
+        let claimed = self.lock().insert(id);
+        claimed.then(|| Claim(self, id))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashSet<ActionId>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A dead letter claimed for one retry.
+struct Claim<'a>(&'a Retrying, ActionId);
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.0.lock().remove(&self.1);
+    }
 }
 
 /// Withdraws a queued action: it will not run, and a caller waiting for it hears so.
@@ -108,6 +184,7 @@ fn requeue(host: &Arc<HostShared>, record: ActionRecord) -> Result<(), ActionErr
         correlation_id: record.correlation_id,
         retry: Retry::times(record.max_retries).backoff(record.retry_backoff.unwrap_or_default()),
         attempts: record.attempts,
+        unrecorded: 0,
         reply: None,
         want_json: true,
     });

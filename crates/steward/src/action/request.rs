@@ -265,6 +265,7 @@ impl ActionRequest {
             correlation_id,
             retry: self.retry,
             attempts: 0,
+            unrecorded: 0,
             reply,
             want_json: wanted != Some(found.result),
         });
