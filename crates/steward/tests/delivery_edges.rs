@@ -226,6 +226,7 @@ fn left(n: u128, state: ActionState, attempts: u32, max_retries: u32) -> ActionR
         timeout: None,
         max_retries,
         retry_backoff: None,
+        started_at: None,
         correlation_id: None,
         state,
         attempts,
