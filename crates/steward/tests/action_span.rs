@@ -1,26 +1,13 @@
-//! An action's tracing span as the log shows it. A test binary of its own: the
-//! subscriber is the process's, so no other test's callsites race with it.
+//! An action's tracing span as the log shows it (a test binary of its own, for
+//! the process's subscriber).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{Arc, Mutex};
+mod common;
+
+use common::log_capture::Lines;
 
 use steward::testing::TestHost;
 use steward::{ActionTable, Context, Continuous, Result, State, continuous};
-
-/// A writer the log lines of a test collect in.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 struct Greeter;
 
@@ -39,15 +26,7 @@ fn field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
 
 #[tokio::test(start_paused = true)]
 async fn a_handlers_log_lines_carry_the_service_action_id_and_correlation_id() {
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .without_time()
-        .with_target(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let lines = Lines::capture();
 
     let table = ActionTable::new().action("greet", "Says hello", |_: &Greeter, _, name: String| {
         Box::pin(async move {
@@ -74,7 +53,7 @@ async fn a_handlers_log_lines_carry_the_service_action_id_and_correlation_id() {
     assert_eq!(hello, "hello bob");
     host.shutdown().await;
 
-    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let text = lines.text();
     let greetings: Vec<&str> = text.lines().filter(|l| l.contains("greeting")).collect();
     assert_eq!(greetings.len(), 2, "{text}");
     for expected in [

@@ -2,6 +2,10 @@
 //! bad input, and the mailbox across restarts and shutdown.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::records::until_state;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -700,17 +704,6 @@ async fn a_sequence_sends_each_action_after_the_last_succeeded_and_stops_at_a_fa
         "nothing after the failure"
     );
     host.shutdown().await;
-}
-
-/// Lets other tasks run until the action is in `state` (no time passes).
-async fn until_state(host: &TestHost, id: steward::ActionId, state: ActionState) {
-    for _ in 0..1000 {
-        if host.handle().action(id).await.unwrap().state == state {
-            return;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("action {id} never became {state}");
 }
 
 #[tokio::test(start_paused = true)]

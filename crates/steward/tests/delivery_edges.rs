@@ -3,6 +3,10 @@
 //! and a dead letter retried twice at once runs once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::records::{until_record, until_state};
+
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -63,25 +67,6 @@ async fn start(journal: impl Journal, worker: Worker) -> TestHost {
     host
 }
 /// Lets the host work until action `id` is in `state` (no time passes).
-async fn until_state(host: &TestHost, id: ActionId, state: ActionState) -> ActionRecord {
-    until(host, id, |record| record.state == state).await
-}
-
-/// Lets the host work until action `id`'s record is `done` (no time passes).
-async fn until(
-    host: &TestHost,
-    id: ActionId,
-    done: impl Fn(&ActionRecord) -> bool,
-) -> ActionRecord {
-    for _ in 0..1000 {
-        let record = host.handle().action(id).await.unwrap();
-        if done(&record) {
-            return record;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("action {id} never got there");
-}
 
 fn runs_of(runs: &Runs) -> Vec<(String, Option<u32>)> {
     let mut runs = runs.lock().unwrap().clone();
@@ -308,7 +293,7 @@ async fn an_action_that_never_lets_its_process_finish_runs_three_times_then_wait
     first.shutdown().await;
     for attempt in [2, 3] {
         let next = start(journal.clone(), worker()).await;
-        let record = until(&next, id, |record| record.attempts == attempt).await;
+        let record = until_record(&next, id, |record| record.attempts == attempt).await;
         assert_eq!(record.state, ActionState::Running);
         next.shutdown().await;
     }

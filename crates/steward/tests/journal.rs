@@ -2,6 +2,10 @@
 //! actions, and what a handler knows about the action it handles.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::records::until_state;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -471,18 +475,6 @@ fn left_queued(n: u128, service: &str, action: &str, text: &str, attempts: u32) 
         updated_at: at,
         not_before: None,
     }
-}
-
-/// Lets the host work until action `id` is in `state` (no time passes).
-async fn until_state(host: &TestHost, id: ActionId, state: ActionState) -> ActionRecord {
-    for _ in 0..1000 {
-        let record = host.handle().action(id).await.unwrap();
-        if record.state == state {
-            return record;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("action {id} never became {state}");
 }
 
 #[tokio::test(start_paused = true)]

@@ -2,14 +2,18 @@
 //! journal across a restart of the host; and a retry's backoff journaled with its time.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::records::{until_record, until_state};
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use steward::testing::TestHost;
 use steward::{
-    ActionId, ActionRecord, ActionState, ActionTable, Backoff, Context, Continuous, Journal,
-    MemoryJournal, Result, Retry, State, continuous,
+    ActionState, ActionTable, Backoff, Context, Continuous, Journal, MemoryJournal, Result, Retry,
+    State, continuous,
 };
 use tokio::time::Instant;
 
@@ -114,7 +118,7 @@ async fn an_action_sent_for_later_runs_at_its_time_and_not_before() {
     assert_eq!(*ran.lock().unwrap(), ["now"], "a past time means at once");
 
     host.advance(Duration::from_millis(1)).await;
-    let record = until(&host, id, ActionState::Succeeded).await;
+    let record = until_state(&host, id, ActionState::Succeeded).await;
     assert_eq!(began.elapsed(), Duration::from_secs(10));
     assert_eq!(record.attempts, 1);
     assert_eq!(*ran.lock().unwrap(), ["now", "later"]);
@@ -174,7 +178,7 @@ async fn a_scheduled_action_waits_in_the_journal_across_a_restart() {
     second.advance(wait - Duration::from_millis(1)).await;
     assert!(ran.lock().unwrap().is_empty());
     second.advance(Duration::from_millis(1)).await;
-    until(&second, id, ActionState::Succeeded).await;
+    until_state(&second, id, ActionState::Succeeded).await;
     assert_eq!(*ran.lock().unwrap(), ["tomorrow"]);
     second.shutdown().await;
 }
@@ -202,7 +206,7 @@ async fn a_retry_in_its_backoff_is_journaled_with_when_it_runs_again() {
         Some(waiting.updated_at + chrono::Duration::seconds(30))
     );
     host.advance(Duration::from_secs(30)).await;
-    let done = until(&host, id, ActionState::Succeeded).await;
+    let done = until_state(&host, id, ActionState::Succeeded).await;
     assert_eq!((done.attempts, done.not_before), (2, None));
     host.shutdown().await;
 }
@@ -236,28 +240,9 @@ async fn a_replayed_retry_keeps_the_backoff_its_sender_asked_for() {
         Some(again.updated_at + chrono::Duration::seconds(1200))
     );
     second.advance(Duration::from_secs(1200)).await;
-    let done = until(&second, id, ActionState::Succeeded).await;
+    let done = until_state(&second, id, ActionState::Succeeded).await;
     assert_eq!(done.attempts, 3);
     second.shutdown().await;
-}
-
-async fn until(host: &TestHost, id: ActionId, state: ActionState) -> ActionRecord {
-    until_record(host, id, |record| record.state == state).await
-}
-
-async fn until_record(
-    host: &TestHost,
-    id: ActionId,
-    done: impl Fn(&ActionRecord) -> bool,
-) -> ActionRecord {
-    for _ in 0..1000 {
-        let record = host.handle().action(id).await.unwrap();
-        if done(&record) {
-            return record;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("action {id} never got there");
 }
 
 #[tokio::test(start_paused = true)]

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::log_capture::Lines;
 use common::{Crasher, secs};
 use steward::testing::TestHost;
 use steward::{Backoff, Restart, State, continuous};
@@ -14,32 +15,9 @@ fn restart(max: u32, jitter: f64) -> Restart {
         .backoff(Backoff::new(secs(1), secs(30)).jitter(jitter))
 }
 
-/// A writer the log lines of a test collect in.
-#[derive(Clone, Default)]
-struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn every_transition_is_logged_with_the_service_its_states_and_why() {
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .without_time()
-        .with_target(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let lines = Lines::capture();
 
     let host = TestHost::builder()
         .service(continuous("flaky", Crasher::default()).restart(restart(1, 0.0)))
@@ -50,7 +28,7 @@ async fn every_transition_is_logged_with_the_service_its_states_and_why() {
     let transitions = host.transitions().len();
     host.shutdown().await;
 
-    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let text = lines.text();
     let logged: Vec<&str> = text
         .lines()
         .map(str::trim_start)

@@ -1,6 +1,9 @@
 //! Services that record what happens to them, for the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod log_capture;
+pub mod records;
+
 use std::future::pending;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
