@@ -66,7 +66,6 @@ async fn start(journal: impl Journal, worker: Worker) -> TestHost {
     host.wait_for("worker", State::Running).await.unwrap();
     host
 }
-/// Lets the host work until action `id` is in `state` (no time passes).
 
 fn runs_of(runs: &Runs) -> Vec<(String, Option<u32>)> {
     let mut runs = runs.lock().unwrap().clone();
