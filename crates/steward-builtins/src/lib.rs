@@ -27,6 +27,7 @@
 //! ```
 
 pub mod batch;
+mod duration;
 mod error_chain;
 pub mod exec;
 pub mod file_watcher;

@@ -1,5 +1,6 @@
 //! A `batch-aggregator` service's settings.
 
+use crate::duration::positive;
 use std::borrow::Cow;
 use std::time::Duration;
 
@@ -142,15 +143,6 @@ impl<'de> Deserialize<'de> for KeyTemplate {
         let text = String::deserialize(deserializer)?;
         Self::parse(&text).map_err(serde::de::Error::custom)
     }
-}
-
-/// A duration above zero.
-fn positive<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    let duration = steward::duration::deserialize(deserializer)?;
-    if duration.is_zero() {
-        return Err(serde::de::Error::custom("must be longer than zero"));
-    }
-    Ok(duration)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! An `exec` service's settings.
 
+use crate::duration::some_positive;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,7 +35,7 @@ pub struct ExecSettings {
     #[serde(default)]
     pub on: Option<EventSource>,
     /// Run this often (the table's `interval`).
-    #[serde(default, deserialize_with = "positive")]
+    #[serde(default, deserialize_with = "some_positive")]
     pub interval: Option<Duration>,
     /// Run at the instants this cron expression names, in UTC (the table's
     /// `cron`).
@@ -60,14 +61,6 @@ fn default_timeout() -> Duration {
 
 fn default_max_output() -> usize {
     64 * 1024
-}
-
-fn positive<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
-    let period = steward::duration::deserialize(deserializer)?;
-    if period.is_zero() {
-        return Err(serde::de::Error::custom("must be longer than zero"));
-    }
-    Ok(Some(period))
 }
 
 fn cron<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<CronSchedule>, D::Error> {

@@ -1,9 +1,10 @@
 //! A `gpu-monitor` service's settings, checked as they are read.
 
+use crate::duration::positive;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 /// `[services.NAME.settings]` of a `gpu-monitor` service.
 ///
@@ -68,13 +69,4 @@ fn default_poll_interval() -> Duration {
 
 fn default_nvidia_smi() -> PathBuf {
     PathBuf::from("nvidia-smi")
-}
-
-/// A duration above zero.
-fn positive<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    let duration = steward::duration::deserialize(deserializer)?;
-    if duration.is_zero() {
-        return Err(serde::de::Error::custom("must be longer than zero"));
-    }
-    Ok(duration)
 }

@@ -1,5 +1,6 @@
 //! A `health-monitor` service's settings, checked as they are read.
 
+use crate::duration::positive;
 use std::collections::HashSet;
 use std::fmt;
 use std::time::Duration;
@@ -271,13 +272,4 @@ fn at_least_one<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Er
         return Err(serde::de::Error::custom("must be at least 1"));
     }
     Ok(count)
-}
-
-/// A duration above zero.
-fn positive<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    let duration = steward::duration::deserialize(deserializer)?;
-    if duration.is_zero() {
-        return Err(serde::de::Error::custom("must be longer than zero"));
-    }
-    Ok(duration)
 }
