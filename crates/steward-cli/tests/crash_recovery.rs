@@ -238,19 +238,25 @@ fn start(config: &Path, target: &Target) -> (Running, usize) {
         let status = load::status_of(address, "/health/ready").ok()?;
         (status == 200).then_some(())
     });
-    // Replay comes before the host starts (and says nothing when there was none).
+    // Replay begins before the host starts (and says nothing when there was none),
+    // and says how many it put back in line once it has read the whole backlog.
     host.logs.wait_for("saying the host started", |line| {
         line.contains("host started")
     });
-    let replayed = host
+    let replaying = host
         .logs
         .seen
         .iter()
-        .find_map(|line| {
-            let (_, rest) = line.split_once("replayed=")?;
-            rest.split_whitespace().next()?.parse().ok()
-        })
-        .unwrap_or(0);
+        .any(|line| line.contains("replaying unfinished actions"));
+    let replayed = if replaying {
+        let done = host.logs.wait_for("saying how many were replayed", |line| {
+            line.contains("replayed=")
+        });
+        let (_, rest) = done.split_once("replayed=").unwrap();
+        rest.split_whitespace().next().unwrap().parse().unwrap()
+    } else {
+        0
+    };
     target.up(address);
     (host, replayed)
 }

@@ -8,11 +8,13 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use steward::{
-    ActionChange, ActionId, ActionRecord, Journal, JournalError, JournalFuture, Synchronous,
+    ActionChange, ActionId, ActionRecord, Backlog, BacklogPage, Journal, JournalError,
+    JournalFuture, Synchronous,
 };
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::backlog;
 use crate::builder::SqliteJournalBuilder;
 use crate::connection::{Setup, classify, create_folder, inspect, open_writer};
 use crate::error::OpenError;
@@ -289,11 +291,21 @@ impl Journal for SqliteJournal {
         self.read(move |conn| read::get(conn, id))
     }
 
-    /// Queued and running actions, oldest first (by id). The host puts them all
-    /// back in their mailboxes before any handler starts, and a mailbox takes the
-    /// highest priority first, so replay follows priority.
+    /// Queued and running actions, oldest first (by id), all at once: for
+    /// inspection. Replay reads them a page at a time.
     fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
         self.read(|conn| read::all(conn, read::UNFINISHED))
+    }
+
+    /// One seek per service along the backlog's index, and one for the newest id.
+    fn backlog(&self) -> JournalFuture<'_, Backlog> {
+        self.read(backlog::outline)
+    }
+
+    /// Seeks to the page along the backlog's index: as cheap at the end of a long
+    /// backlog as at its start.
+    fn backlog_page(&self, page: BacklogPage) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.read(move |conn| backlog::page(conn, &page))
     }
 
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {

@@ -49,9 +49,14 @@
 //!   journal works again once the cause goes away.
 //! - **Delivery is at least once.** Actions queued or running when a process stops
 //!   (or crashes) are [`unfinished`](steward::Journal::unfinished) in the file, and
-//!   the next host replays them before it accepts new ones: a handler may see an
-//!   action again if the process died after the handler's work but before its
-//!   outcome was committed.
+//!   the next host replays them: a handler may see an action again if the process
+//!   died after the handler's work but before its outcome was committed.
+//! - **Replay takes a page of memory, whatever the backlog.** The host reads the
+//!   [`backlog`](steward::Journal::backlog) (one seek per service) and then each
+//!   service's actions a [page](steward::Journal::backlog_page) at a time as its
+//!   mailbox has room, highest priority first, along an index of unfinished actions
+//!   by service, priority and id: each page is a seek, as cheap at the end of a
+//!   million queued actions as at the start.
 //! - **History is bounded.** Finished actions are kept for a time and up to a
 //!   number ([`SqliteJournalBuilder::keep_for`],
 //!   [`keep_finished`](SqliteJournalBuilder::keep_finished); 7 days and 100,000 by
@@ -79,6 +84,7 @@
 //! [`OpenError`] and left untouched.
 #![doc(test(attr(deny(warnings))))]
 
+mod backlog;
 mod builder;
 mod connection;
 mod error;

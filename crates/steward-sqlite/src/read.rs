@@ -66,11 +66,13 @@ const GET: &str = concat!("SELECT ", columns!(), " FROM steward_actions WHERE id
 // Each query names its states exactly as its partial index does, so SQLite uses
 // the index (the schema tests check the plans).
 
-/// Queued and running actions, oldest first.
+/// Queued and running actions, oldest first: read along the backlog's index
+/// (named, or SQLite walks the whole table in id order) and sorted.
 pub(crate) const UNFINISHED: &str = concat!(
     "SELECT ",
     columns!(),
-    " FROM steward_actions WHERE state IN ('queued', 'running') ORDER BY id"
+    " FROM steward_actions INDEXED BY steward_actions_backlog \
+     WHERE state IN ('queued', 'running') ORDER BY id"
 );
 
 /// Dead-lettered actions, oldest first.
@@ -122,7 +124,7 @@ pub(crate) fn history(
     selected(conn, SERVICE_HISTORY, rusqlite::params![service, limit])
 }
 
-fn selected(
+pub(crate) fn selected(
     conn: &Connection,
     query: &str,
     params: impl rusqlite::Params,

@@ -44,6 +44,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 5,
         sql: V5,
     },
+    Migration {
+        version: 6,
+        sql: V6,
+    },
 ];
 
 /// The schema version this crate writes.
@@ -120,6 +124,15 @@ ALTER TABLE steward_actions ADD COLUMN backoff_jitter REAL;
 /// version, whose start was not kept).
 const V5: &str = "
 ALTER TABLE steward_actions ADD COLUMN started_at TEXT;
+";
+
+/// Version 6: unfinished actions indexed as replay reads them, a page of one
+/// service at a time in priority order, in place of the index by id alone (so
+/// accepting an action still writes one index for it, not two).
+const V6: &str = "
+DROP INDEX steward_actions_unfinished;
+CREATE INDEX steward_actions_backlog ON steward_actions (service, priority, id)
+    WHERE state IN ('queued', 'running');
 ";
 
 const fn latest(migrations: &[Migration]) -> u32 {

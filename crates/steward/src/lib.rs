@@ -99,8 +99,8 @@ struct ReadmeDoctests;
 
 pub use action::{
     ActionChange, ActionError, ActionId, ActionInfo, ActionRecord, ActionRequest, ActionSequence,
-    ActionState, ActionTable, Actions, IfFull, Journal, JournalError, JournalFuture, MemoryJournal,
-    Retry, TypedRequest,
+    ActionState, ActionTable, Actions, Backlog, BacklogCursor, BacklogPage, IfFull, Journal,
+    JournalError, JournalFuture, MemoryJournal, Retry, TypedRequest,
 };
 pub use client::{QueueInfo, ServiceInfo, ServiceRef};
 pub use command::{BUILT_IN_COMMANDS, NotSupported, ProcessBatch};

@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 use super::{LATEST, MIGRATIONS, Migration, migrate, recognise, user_version};
 use crate::error::OpenError;
-use crate::{prune, read, writer};
+use crate::{backlog, prune, read, writer};
 
 /// A fresh file brought to version 1 (the first step only).
 fn at_version_1(path: &std::path::Path) -> Connection {
@@ -32,14 +32,15 @@ fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
         MIGRATIONS[2],
         MIGRATIONS[3],
         MIGRATIONS[4],
+        MIGRATIONS[5],
         Migration {
-            version: 6,
+            version: 7,
             sql: "ALTER TABLE steward_actions ADD COLUMN note TEXT NOT NULL DEFAULT 'moved'",
         },
     ];
     assert_eq!(recognise(&conn, &path, &later).unwrap(), 1);
     migrate(&mut conn, &path, &later).unwrap();
-    assert_eq!(user_version(&conn).unwrap(), 6);
+    assert_eq!(user_version(&conn).unwrap(), 7);
     let note: String = conn
         .query_row(
             "SELECT note FROM steward_actions WHERE id = '01'",
@@ -51,7 +52,7 @@ fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
     // The crate itself no longer knows this file.
     let refused = recognise(&conn, &path, MIGRATIONS).unwrap_err();
     assert!(
-        matches!(refused, OpenError::NewerSchema { found: 6, supported, .. } if supported == LATEST)
+        matches!(refused, OpenError::NewerSchema { found: 7, supported, .. } if supported == LATEST)
     );
 }
 
@@ -129,7 +130,11 @@ fn the_queries_use_their_indexes() {
         details.join("; ")
     };
     let cases = [
-        (read::UNFINISHED, "steward_actions_unfinished"),
+        (backlog::FIRST_SERVICE, "steward_actions_backlog"),
+        (backlog::NEXT_SERVICE, "steward_actions_backlog"),
+        (backlog::TOP_PRIORITY, "steward_actions_backlog"),
+        (backlog::NEXT_PRIORITY, "steward_actions_backlog"),
+        (backlog::AT_PRIORITY, "steward_actions_backlog"),
         (read::DEAD_LETTERS, "steward_actions_dead_letters"),
         (prune::OLDER_THAN, "steward_actions_history"),
         (prune::COUNT, "steward_actions_history"),
@@ -140,6 +145,18 @@ fn the_queries_use_their_indexes() {
         assert!(plan.contains(index), "{sql}\n  plan: {plan}");
         assert!(!plan.contains("TEMP B-TREE"), "{sql} sorts\n  plan: {plan}");
     }
+    // Every unfinished action at once, for inspection, is read along the backlog's
+    // index and sorted by id; the newest id is the table's key's last.
+    let unfinished = plan(read::UNFINISHED);
+    assert!(
+        unfinished.contains("steward_actions_backlog"),
+        "{unfinished}"
+    );
+    assert!(
+        plan(backlog::NEWEST).contains("sqlite_autoindex_steward_actions_1"),
+        "{}",
+        plan(backlog::NEWEST)
+    );
     // A service's history reads its index newest first; only actions finished at
     // the very same instant are sorted (by id) among themselves.
     let history = plan(read::SERVICE_HISTORY);
@@ -230,7 +247,7 @@ fn version_5_keeps_the_rows_without_a_start_and_keeps_when_the_last_attempt_star
     )
     .unwrap();
     migrate(&mut conn, &path, MIGRATIONS).unwrap();
-    assert_eq!(user_version(&conn).unwrap(), 5);
+    assert_eq!(user_version(&conn).unwrap(), LATEST);
     let old = read::get(&conn, "0192a5e3c1f07d2b9a4e000000000001".parse().unwrap())
         .unwrap()
         .unwrap();

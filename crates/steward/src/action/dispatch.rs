@@ -16,6 +16,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Notify;
 use tracing::Instrument;
 
+use super::backfill::Backfill;
 use super::journal::{ActionChange, JournalError};
 use super::replay::Retrying;
 use super::scheduled::Waiting;
@@ -43,6 +44,8 @@ pub(crate) struct ServiceActions {
     pub(crate) waiting: Waiting,
     /// Dead letters being retried by hand.
     pub(crate) retrying: Retrying,
+    /// Unfinished actions of an earlier run still being read in from the journal.
+    pub(crate) backfill: Backfill,
     /// Told whenever an attempt ends or a retry is queued, for a drain to look again.
     settled: Notify,
     /// Drains waiting on `settled`; nobody else needs telling.
@@ -75,6 +78,7 @@ impl ServiceActions {
             delayed: AtomicUsize::new(0),
             waiting: Waiting::default(),
             retrying: Retrying::default(),
+            backfill: Backfill::default(),
             settled: Notify::new(),
             draining: AtomicUsize::new(0),
         }

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::backlog::{Backlog, BacklogPage};
 use super::{ActionId, ActionRecord, ActionState};
 
 /// A journal operation's future: [`ready`](JournalFuture::ready) for a journal that
@@ -75,10 +76,12 @@ pub struct JournalError(pub String);
 /// Where accepted actions are recorded until done.
 ///
 /// The host calls [`accept`](Journal::accept) before it acknowledges an action, and
-/// [`update`](Journal::update) on every state change. On start it replays
-/// [`unfinished`](Journal::unfinished) actions (queued or running when the last
-/// process stopped) into their services' mailboxes: delivery is at least once, so a
-/// handler may see an action again after a crash.
+/// [`update`](Journal::update) on every state change. On start it replays the
+/// unfinished actions (queued or running when the last process stopped) into their
+/// services' mailboxes: it reads the [`backlog`](Journal::backlog), then each
+/// service's actions a [page](Journal::backlog_page) at a time as its mailbox has
+/// room. Delivery is at least once, so a handler may see an action again after a
+/// crash.
 ///
 /// [`MemoryJournal`](super::MemoryJournal) is the default; durable journals live in adapter crates.
 pub trait Journal: Send + Sync + 'static {
@@ -93,8 +96,26 @@ pub trait Journal: Send + Sync + 'static {
     /// One action, if the journal still holds it.
     fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>>;
 
-    /// Actions accepted and not finished, oldest first.
+    /// Actions accepted and not finished, oldest first. For inspection: replay
+    /// reads [`backlog`](Journal::backlog) and [`backlog_page`](Journal::backlog_page).
     fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>>;
+
+    /// The services with unfinished actions, and the newest such action.
+    ///
+    /// The default reads every unfinished action; a journal that may hold many
+    /// answers from an index instead.
+    fn backlog(&self) -> JournalFuture<'_, Backlog> {
+        JournalFuture::new(async move { Ok(Backlog::of(&self.unfinished().await?)) })
+    }
+
+    /// One page of a service's unfinished actions, in replay order: highest
+    /// priority first, oldest first within a priority (see [`BacklogPage::select`]).
+    ///
+    /// The default reads every unfinished action for each page; a journal that
+    /// may hold many seeks to the page along an index instead.
+    fn backlog_page(&self, page: BacklogPage) -> JournalFuture<'_, Vec<ActionRecord>> {
+        JournalFuture::new(async move { Ok(page.select(&self.unfinished().await?)) })
+    }
 
     /// Dead-lettered actions, oldest first.
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>>;
@@ -127,6 +148,14 @@ impl<J: Journal> Journal for std::sync::Arc<J> {
 
     fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
         (**self).unfinished()
+    }
+
+    fn backlog(&self) -> JournalFuture<'_, Backlog> {
+        (**self).backlog()
+    }
+
+    fn backlog_page(&self, page: BacklogPage) -> JournalFuture<'_, Vec<ActionRecord>> {
+        (**self).backlog_page(page)
     }
 
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {

@@ -4,6 +4,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use super::backlog::{Backlog, BacklogPage};
 use super::journal::{ActionChange, Journal, JournalFuture};
 use super::{ActionId, ActionRecord, ActionState};
 
@@ -171,6 +172,17 @@ impl Journal for MemoryJournal {
 
     fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
         JournalFuture::ready(Ok(self.sorted(|record| !record.state.is_finished())))
+    }
+
+    fn backlog(&self) -> JournalFuture<'_, Backlog> {
+        let inner = self.lock();
+        JournalFuture::ready(Ok(Backlog::of(inner.active.values().map(|r| &**r))))
+    }
+
+    /// Looks through every unfinished action for each page, copying only the page.
+    fn backlog_page(&self, page: BacklogPage) -> JournalFuture<'_, Vec<ActionRecord>> {
+        let inner = self.lock();
+        JournalFuture::ready(Ok(page.select(inner.active.values().map(|r| &**r))))
     }
 
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {

@@ -6,6 +6,8 @@
 //! it starts, backs off or is stopped. Every accepted action is written to the host's
 //! [`Journal`] and can be looked up by its [`ActionId`] until it is done.
 
+mod backfill;
+mod backlog;
 mod error;
 mod id;
 mod journal;
@@ -23,6 +25,7 @@ mod woken;
 
 pub(crate) mod dispatch;
 
+pub use backlog::{Backlog, BacklogCursor, BacklogPage};
 pub use error::ActionError;
 pub use id::ActionId;
 pub use journal::{ActionChange, Journal, JournalError, JournalFuture};
@@ -34,6 +37,7 @@ pub use sequence::ActionSequence;
 pub use table::{ActionInfo, ActionTable};
 pub use typed::{Actions, TypedRequest};
 
+pub(crate) use backfill::replay_backlog;
 pub(crate) use mailbox::{Job, Mailbox};
-pub(crate) use replay::{cancel, read_record, replay_unfinished, retry_dead_letter};
+pub(crate) use replay::{cancel, read_record, retry_dead_letter};
 pub(crate) use table::{ErasedTable, Payload};

@@ -1,55 +1,17 @@
-//! Putting actions the journal holds unfinished back in their mailboxes at start,
-//! and retrying dead letters on request.
+//! Taking actions the journal holds out of line by hand (retrying a dead letter,
+//! cancelling a queued one), and what replay at start decides about each action.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::dispatch::write_change;
-use super::journal::{ActionChange, JournalError};
+use super::backfill::Taken;
+use super::journal::ActionChange;
 use super::mailbox::JobState;
 use super::request::known_action;
 use super::scheduled::hold_until;
+use super::table::Found;
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Retry};
 use crate::host::HostShared;
-
-/// Requeues every unfinished action of the journal; returns how many. A journal
-/// that cannot list them is an error: the host must not start without them.
-pub(crate) async fn replay_unfinished(host: &Arc<HostShared>) -> Result<usize, JournalError> {
-    let unfinished = host.journal.unfinished().await?;
-    let mut replayed = 0;
-    for record in unfinished {
-        let (id, service, attempts) = (record.id, record.service.to_string(), record.attempts);
-        if let Some(interrupted) = crash_looping(&record) {
-            let action = &record.action;
-            tracing::error!(%id, %service, %action, interrupted, "action interrupted too often; dead-lettered, not replayed");
-            let mut change =
-                ActionChange::new(ActionState::DeadLettered, attempts, host.clock.now());
-            change.error = Some(format!(
-                "not replayed at start: interrupted {interrupted} times (the process ended \
-                 during each of its last {interrupted} attempts, {attempts} in all), so it may \
-                 be what ends it; retry it by hand once that is ruled out"
-            ));
-            write_change(host, id, change).await;
-            continue;
-        }
-        match requeue(host, record) {
-            Ok(()) => replayed += 1,
-            Err(error) => {
-                // Kept as a dead letter, attempts and all: once the service or
-                // action is defined again it can be retried.
-                tracing::warn!(%id, %service, %error, "cannot replay action; dead-lettered");
-                let mut change =
-                    ActionChange::new(ActionState::DeadLettered, attempts, host.clock.now());
-                change.error = Some(format!("not replayed at start: {error}"));
-                write_change(host, id, change).await;
-            }
-        }
-    }
-    if replayed > 0 {
-        tracing::info!(replayed, "replayed unfinished actions from the journal");
-    }
-    Ok(replayed)
-}
 
 /// Replay gives up on an action once this many of its attempts in a row, counting
 /// from the last one its retries allow, were cut short by the process ending. Each
@@ -64,9 +26,18 @@ const INTERRUPTIONS: u32 = 3;
 /// ending, if that is too many to replay it again. A `running` record means its
 /// latest attempt was; so was every attempt from the last its retries allow (one
 /// that failed there would have been dead-lettered, unless retried by hand).
-fn crash_looping(record: &ActionRecord) -> Option<u32> {
+pub(super) fn crash_looping(record: &ActionRecord) -> Option<u32> {
     let interrupted = record.attempts.saturating_sub(record.max_retries);
     (record.state == ActionState::Running && interrupted >= INTERRUPTIONS).then_some(interrupted)
+}
+
+/// Why an action that crash-looped was dead-lettered.
+pub(super) fn interrupted_error(interrupted: u32, attempts: u32) -> String {
+    format!(
+        "not replayed at start: interrupted {interrupted} times (the process ended during \
+         each of its last {interrupted} attempts, {attempts} in all), so it may be what \
+         ends it; retry it by hand once that is ruled out"
+    )
 }
 
 /// Sends a dead-lettered action round again, with no further retries.
@@ -87,6 +58,9 @@ pub(crate) async fn retry_dead_letter(
     };
     // Read again under the claim: a retry that held it just now has sent it round.
     let record = dead_letter(host, id).await?;
+    // Sent round here, not by a replay still reading the journal (which would
+    // find it queued from the change below).
+    let _ = actions.backfill.take(&record, || None);
     // Recorded as queued before it is queued, so the handler's outcome is never
     // overwritten by this change.
     let change = ActionChange::new(ActionState::Queued, record.attempts, host.clock.now());
@@ -136,18 +110,30 @@ impl Drop for Claim<'_> {
 pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), ActionError> {
     let record = read_record(host, id).await?;
     let index = host.find_name(&record.service)?;
-    let removed = host.cells[index].actions.as_ref().and_then(|actions| {
-        // Held first: a due action moves from there to the mailbox, never back.
-        actions.withdraw(id).or_else(|| actions.mailbox.remove(id))
-    });
-    let Some(mut job) = removed else {
-        let state = if record.state == ActionState::Queued {
-            // Taken by a handler just now.
-            ActionState::Running
-        } else {
-            record.state
-        };
-        return Err(ActionError::NotCancellable { id, state });
+    let Some(actions) = host.cells[index].actions.as_deref() else {
+        return Err(ActionError::NotCancellable {
+            id,
+            state: record.state,
+        });
+    };
+    // Held first: a due action moves from there to the mailbox, never back.
+    let in_hand = || actions.withdraw(id).or_else(|| actions.mailbox.remove(id));
+    let mut job = match actions.backfill.take(&record, in_hand) {
+        Taken::InHand(job) => *job,
+        Taken::Unread if !record.state.is_finished() => {
+            let change =
+                ActionChange::new(ActionState::Cancelled, record.attempts, host.clock.now());
+            return Ok(host.journal.update(id, change).await?);
+        }
+        Taken::Unread | Taken::Neither => {
+            let state = if record.state == ActionState::Queued {
+                // Taken by a handler just now.
+                ActionState::Running
+            } else {
+                record.state
+            };
+            return Err(ActionError::NotCancellable { id, state });
+        }
     };
     let change = ActionChange::new(ActionState::Cancelled, job.attempts, host.clock.now());
     let written = host.journal.update(id, change).await;
@@ -168,12 +154,23 @@ pub(crate) async fn read_record(
         .ok_or(ActionError::UnknownId(id))
 }
 
-/// Puts a journaled action back in line, or holds it until its time if that is
-/// still to come (a scheduled action, or a retry's backoff).
+/// Puts a journaled action back in line, beyond the mailbox's capacity, or holds
+/// it until its time if that is still to come (a retry's backoff).
 fn requeue(host: &Arc<HostShared>, record: ActionRecord) -> Result<(), ActionError> {
     let index = host.find_name(&record.service)?;
     let (actions, found) = known_action(&host.cells[index], &record.action)?;
-    let job = Job::new(JobState {
+    let not_before = record.not_before;
+    let job = job_of(record, found);
+    match not_before {
+        Some(at) if at > host.clock.now() => hold_until(host, index, job, at),
+        _ => actions.mailbox.requeue(job),
+    }
+    Ok(())
+}
+
+/// The job that runs a journaled action again.
+pub(super) fn job_of(record: ActionRecord, found: Found) -> Job {
+    Job::new(JobState {
         id: record.id,
         entry: found.index,
         action: found.name,
@@ -187,10 +184,5 @@ fn requeue(host: &Arc<HostShared>, record: ActionRecord) -> Result<(), ActionErr
         unrecorded: 0,
         reply: None,
         want_json: true,
-    });
-    match record.not_before {
-        Some(at) if at > host.clock.now() => hold_until(host, index, job, at),
-        _ => actions.mailbox.requeue(job),
-    }
-    Ok(())
+    })
 }

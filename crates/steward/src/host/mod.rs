@@ -14,7 +14,7 @@ pub use builder::HostBuilder;
 pub use handle::{HostHandle, ServiceHandle};
 pub(crate) use shared::{HostShared, Phase};
 
-use crate::action::replay_unfinished;
+use crate::action::replay_backlog;
 use crate::config::Config;
 use crate::error::{HostError, ShutdownReport};
 use crate::supervisor::{launch, run_startup};
@@ -56,7 +56,7 @@ impl Host {
     pub async fn start(self) -> Result<RunningHost, HostError> {
         let host = self.shared;
         host.phase.send_replace(Phase::Starting);
-        if let Err(error) = replay_unfinished(&host).await {
+        if let Err(error) = replay_backlog(&host).await {
             tracing::error!(%error, "cannot read unfinished actions from the journal; not starting");
             // Actions sent before start stop waiting and are refused: nothing runs.
             host.close_mailboxes();

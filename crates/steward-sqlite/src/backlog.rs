@@ -1,0 +1,116 @@
+//! Reading the backlog for replay along its own index, `(service, priority, id)`
+//! over unfinished actions: each step is a seek, so a page costs the same however
+//! many actions wait.
+
+use std::sync::Arc;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use steward::{ActionRecord, Backlog, BacklogPage};
+
+use crate::read::selected;
+use crate::row::columns;
+
+/// The newest action the journal holds: no unfinished action is newer.
+pub(crate) const NEWEST: &str = "SELECT MAX(id) FROM steward_actions";
+
+/// The first service, by name, with an unfinished action.
+pub(crate) const FIRST_SERVICE: &str = "SELECT service FROM steward_actions \
+     WHERE state IN ('queued', 'running') ORDER BY service LIMIT 1";
+
+/// The next service, by name, after `?1` with an unfinished action.
+pub(crate) const NEXT_SERVICE: &str = "SELECT service FROM steward_actions \
+     WHERE state IN ('queued', 'running') AND service > ?1 ORDER BY service LIMIT 1";
+
+/// The highest priority among `?1`'s unfinished actions.
+pub(crate) const TOP_PRIORITY: &str = "SELECT priority FROM steward_actions \
+     WHERE state IN ('queued', 'running') AND service = ?1 ORDER BY priority DESC LIMIT 1";
+
+/// The next priority below `?2` among `?1`'s unfinished actions.
+pub(crate) const NEXT_PRIORITY: &str = "SELECT priority FROM steward_actions \
+     WHERE state IN ('queued', 'running') AND service = ?1 AND priority < ?2 \
+     ORDER BY priority DESC LIMIT 1";
+
+/// `?1`'s unfinished actions at priority `?2` with ids after `?3` up to `?4`,
+/// oldest first, at most `?5`.
+pub(crate) const AT_PRIORITY: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM steward_actions WHERE state IN ('queued', 'running') AND service = ?1 \
+     AND priority = ?2 AND id > ?3 AND id <= ?4 ORDER BY id LIMIT ?5"
+);
+
+/// The services with unfinished actions, and the newest action.
+pub(crate) fn outline(conn: &Connection) -> Result<Backlog, String> {
+    let failed = |error: rusqlite::Error| error.to_string();
+    let mut services: Vec<Arc<str>> = Vec::new();
+    let mut next: Option<String> = conn
+        .prepare_cached(FIRST_SERVICE)
+        .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())
+        .map_err(failed)?;
+    while let Some(service) = next {
+        next = conn
+            .prepare_cached(NEXT_SERVICE)
+            .and_then(|mut statement| statement.query_row([&service], |row| row.get(0)).optional())
+            .map_err(failed)?;
+        services.push(service.into());
+    }
+    if services.is_empty() {
+        return Ok(Backlog::default());
+    }
+    let newest: Option<String> = conn
+        .query_row(NEWEST, [], |row| row.get(0))
+        .map_err(failed)?;
+    let newest = newest
+        .map(|id| {
+            id.parse()
+                .map_err(|_| format!("unreadable action id `{id}`"))
+        })
+        .transpose()?;
+    Ok(Backlog::new(services, newest))
+}
+
+/// One page of a service's backlog: its highest priority first, oldest first
+/// within a priority, from just after the page's cursor.
+pub(crate) fn page(conn: &Connection, page: &BacklogPage) -> Result<Vec<ActionRecord>, String> {
+    let failed = |error: rusqlite::Error| error.to_string();
+    let service = &*page.service;
+    let newest = page.newest.to_string();
+    let (mut priority, mut after) = match page.after {
+        Some(cursor) => (Some(cursor.priority), cursor.id.to_string()),
+        None => {
+            let top = conn
+                .prepare_cached(TOP_PRIORITY)
+                .and_then(|mut statement| {
+                    statement
+                        .query_row([service], |row| row.get::<_, i32>(0))
+                        .optional()
+                })
+                .map_err(failed)?;
+            // Every id sorts after the empty text.
+            (top, String::new())
+        }
+    };
+    let mut records = Vec::new();
+    while let Some(at) = priority {
+        let left = page.limit - records.len();
+        let limit = i64::try_from(left).unwrap_or(i64::MAX);
+        records.extend(selected(
+            conn,
+            AT_PRIORITY,
+            params![service, at, after, newest, limit],
+        )?);
+        if records.len() >= page.limit {
+            break;
+        }
+        priority = conn
+            .prepare_cached(NEXT_PRIORITY)
+            .and_then(|mut statement| {
+                statement
+                    .query_row(params![service, at], |row| row.get::<_, i32>(0))
+                    .optional()
+            })
+            .map_err(failed)?;
+        after = String::new();
+    }
+    Ok(records)
+}
