@@ -11,6 +11,7 @@
 //! cargo run --release -p steward-bench -- batch       # 1,000,000 events into a batch-aggregator over 100 keys: events/s, RSS
 //! cargo run --release -p steward-bench -- watch       # bursts of 10,000 and 100,000 files, 1,000 at 500/s: missed, latency, CPU
 //! cargo run --release -p steward-bench -- durable     # 100,000 no-op actions through an SQLite journal, 16 callers: accepted/s, completed/s
+//! cargo run --release -p steward-bench -- replay      # a host starting on 10,000 and on 1,000,000 queued actions: memory, rate
 //! cargo run --release -p steward-bench -- all         # every scenario, one after the other
 //! cargo run --release -p steward-bench -- lifecycle --only steward --iterations 1
 //! ```
@@ -28,6 +29,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod batch;
+mod counted;
 mod cpu;
 mod durable;
 mod fanout;
@@ -37,6 +39,7 @@ mod lifecycle;
 mod measure;
 mod periodic;
 mod probe;
+mod replay;
 mod report;
 mod restart;
 mod rpc;
@@ -151,6 +154,10 @@ struct Cli {
     #[arg(long, default_value_t = 16)]
     durable_callers: usize,
 
+    /// Replay: the large backlog, in queued actions (the small one is a hundredth).
+    #[arg(long, default_value_t = 1_000_000)]
+    replay_backlog: usize,
+
     /// Restart: how many restarts each subject is timed over.
     #[arg(long, default_value_t = 50)]
     restarts: usize,
@@ -239,6 +246,9 @@ enum Scenario {
     /// 100,000 no-op actions accepted through an SQLite file by 16 callers, then
     /// run: accepted and completed per second, against rusqlite and apalis-sqlite.
     Durable,
+    /// A host starting on an SQLite file left with 10,000 and with 1,000,000
+    /// queued no-op actions: peak memory, start time, actions replayed per second.
+    Replay,
     /// Every scenario, one after the other.
     All,
     /// The restart scenario's supervised program: appends its start to `--log`,
@@ -264,6 +274,7 @@ fn main() -> anyhow::Result<()> {
         Scenario::Batch => vec![batch::run(&cli, &settings)?],
         Scenario::Watch => vec![watch::run(&cli, &settings)?],
         Scenario::Durable => vec![durable::run(&cli, &settings)?],
+        Scenario::Replay => vec![replay::run(&cli, &settings)?],
         Scenario::All => vec![
             lifecycle::run(&cli, &settings)?,
             periodic::run(&cli, &settings)?,
@@ -274,6 +285,7 @@ fn main() -> anyhow::Result<()> {
             batch::run(&cli, &settings)?,
             watch::run(&cli, &settings)?,
             durable::run(&cli, &settings)?,
+            replay::run(&cli, &settings)?,
         ],
         Scenario::Child => anyhow::bail!("`child` runs as the restart scenario's program"),
     };
@@ -317,6 +329,7 @@ struct Settings {
     durable_actions: usize,
     durable_peer_actions: usize,
     durable_callers: usize,
+    replay_backlog: usize,
 }
 
 impl From<&Cli> for Settings {
@@ -348,6 +361,7 @@ impl From<&Cli> for Settings {
             durable_actions: cli.durable_actions.max(1),
             durable_peer_actions: cli.durable_peer_actions.max(1),
             durable_callers: cli.durable_callers.max(1),
+            replay_backlog: cli.replay_backlog.max(1),
         }
     }
 }

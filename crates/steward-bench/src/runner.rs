@@ -103,6 +103,7 @@ fn in_child(cli: &Cli, scenario: &str, subject: &str, extra: &[String]) -> anyho
             &cli.durable_peer_actions.to_string(),
         ])
         .args(["--durable-callers", &cli.durable_callers.to_string()])
+        .args(["--replay-backlog", &cli.replay_backlog.to_string()])
         .args(extra)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())

@@ -15,6 +15,8 @@ mod apalis;
 mod floor;
 mod steward;
 
+pub(crate) use steward::HANDLERS;
+
 use std::future::Future;
 use std::time::{Duration, Instant};
 
