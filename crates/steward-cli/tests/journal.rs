@@ -8,7 +8,6 @@ mod common;
 
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::Value;
@@ -37,23 +36,8 @@ fn journal_with_a_dead_letter(path: &Path) -> ActionId {
         let id = ActionId::from(0x0192_a5e3_c1f0_7d2b_9a4e_0000_0000_0001);
         let at = Utc::now();
         let record = ActionRecord {
-            id,
-            service: Arc::from("job"),
-            action: Arc::from("run"),
-            params: Value::Null,
-            priority: 0,
-            timeout: None,
             max_retries: 2,
-            retry_backoff: None,
-            correlation_id: None,
-            state: ActionState::Queued,
-            attempts: 0,
-            result: None,
-            error: None,
-            accepted_at: at,
-            started_at: None,
-            updated_at: at,
-            not_before: None,
+            ..ActionRecord::queued(id, "job", "run", Value::Null, at)
         };
         journal.accept(record).await.unwrap();
         let mut dead = ActionChange::new(ActionState::DeadLettered, 3, at);

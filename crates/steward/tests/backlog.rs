@@ -44,24 +44,10 @@ fn table() -> ActionTable<Worker> {
 /// An action a previous process left queued.
 fn left(n: u128, priority: i32) -> ActionRecord {
     let at = chrono::Utc::now();
+    let params = serde_json::Value::Null;
     ActionRecord {
-        id: ActionId::from(n),
-        service: "worker".into(),
-        action: "work".into(),
-        params: serde_json::Value::Null,
         priority,
-        timeout: None,
-        max_retries: 0,
-        retry_backoff: None,
-        correlation_id: None,
-        state: ActionState::Queued,
-        attempts: 0,
-        result: None,
-        error: None,
-        accepted_at: at,
-        started_at: None,
-        updated_at: at,
-        not_before: None,
+        ..ActionRecord::queued(ActionId::from(n), "worker", "work", params, at)
     }
 }
 

@@ -201,24 +201,12 @@ async fn an_action_still_waiting_for_the_journal_at_shutdown_is_abandoned_and_ru
 /// An action a previous process left in `state` after `attempts` attempts.
 fn left(n: u128, state: ActionState, attempts: u32, max_retries: u32) -> ActionRecord {
     let at = chrono::Utc::now();
+    let params = serde_json::json!(n.to_string());
     ActionRecord {
-        id: ActionId::from(n),
-        service: "worker".into(),
-        action: "work".into(),
-        params: serde_json::json!(n.to_string()),
-        priority: 0,
-        timeout: None,
         max_retries,
-        retry_backoff: None,
-        started_at: None,
-        correlation_id: None,
         state,
         attempts,
-        result: None,
-        error: None,
-        accepted_at: at,
-        updated_at: at,
-        not_before: None,
+        ..ActionRecord::queued(ActionId::from(n), "worker", "work", params, at)
     }
 }
 #[tokio::test(start_paused = true)]

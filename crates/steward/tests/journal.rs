@@ -456,24 +456,10 @@ async fn a_journal_whose_unfinished_actions_cannot_be_read_stops_the_host_before
 /// An action a previous process left queued, after `attempts` attempts.
 fn left_queued(n: u128, service: &str, action: &str, text: &str, attempts: u32) -> ActionRecord {
     let at = chrono::Utc::now();
+    let params = serde_json::json!(text);
     ActionRecord {
-        id: ActionId::from(n),
-        service: service.into(),
-        action: action.into(),
-        params: serde_json::json!(text),
-        priority: 0,
-        timeout: None,
-        max_retries: 0,
-        retry_backoff: None,
-        correlation_id: None,
-        state: ActionState::Queued,
         attempts,
-        result: None,
-        error: None,
-        accepted_at: at,
-        started_at: None,
-        updated_at: at,
-        not_before: None,
+        ..ActionRecord::queued(ActionId::from(n), service, action, params, at)
     }
 }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow};
-use steward::{ActionId, ActionRecord, ActionState, Host, Journal, continuous};
+use steward::{ActionId, ActionRecord, Host, Journal, continuous};
 use steward_sqlite::{SqliteJournal, Synchronous};
 
 use crate::counted::Counted;
@@ -143,25 +143,8 @@ async fn fill(path: &std::path::Path, actions: usize) -> anyhow::Result<()> {
 }
 
 fn queued(n: usize, at: chrono::DateTime<chrono::Utc>) -> ActionRecord {
-    ActionRecord {
-        id: ActionId::from(n as u128 + 1),
-        service: "noop".into(),
-        action: "noop".into(),
-        params: serde_json::Value::Null,
-        priority: 0,
-        timeout: None,
-        max_retries: 0,
-        retry_backoff: None,
-        correlation_id: None,
-        state: ActionState::Queued,
-        attempts: 0,
-        result: None,
-        error: None,
-        accepted_at: at,
-        started_at: None,
-        updated_at: at,
-        not_before: None,
-    }
+    let id = ActionId::from(n as u128 + 1);
+    ActionRecord::queued(id, "noop", "noop", serde_json::Value::Null, at)
 }
 
 fn table(rows: Rows, settings: &Settings) -> Table {

@@ -34,26 +34,8 @@ fn writer(path: &std::path::Path, max_size: Option<u64>) -> Writer {
 }
 
 fn record(n: u128, padding: usize) -> ActionRecord {
-    let now = Utc::now();
-    ActionRecord {
-        id: ActionId::from(n),
-        service: Arc::from("worker"),
-        action: Arc::from("work"),
-        params: json!({ "padding": "x".repeat(padding) }),
-        priority: 0,
-        timeout: None,
-        max_retries: 0,
-        retry_backoff: None,
-        correlation_id: None,
-        state: ActionState::Queued,
-        attempts: 0,
-        result: None,
-        error: None,
-        accepted_at: now,
-        started_at: None,
-        updated_at: now,
-        not_before: None,
-    }
+    let params = json!({ "padding": "x".repeat(padding) });
+    ActionRecord::queued(ActionId::from(n), "worker", "work", params, Utc::now())
 }
 
 type Answer = oneshot::Receiver<Result<(), JournalError>>;

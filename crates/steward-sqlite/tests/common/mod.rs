@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use steward::{ActionId, ActionRecord, ActionState};
+use steward::{ActionId, ActionRecord};
 use tempfile::TempDir;
 
 /// How long a test waits for something it expects before it fails.
@@ -23,24 +23,12 @@ pub fn journal_path() -> (TempDir, PathBuf) {
 
 /// A queued action for `worker`'s `work`, numbered `n`, accepted at `at`.
 pub fn record_at(n: u128, at: DateTime<Utc>) -> ActionRecord {
+    let params = json!({ "label": format!("job-{n}") });
     ActionRecord {
-        id: ActionId::from(n),
-        service: Arc::from("worker"),
-        action: Arc::from("work"),
-        params: json!({ "label": format!("job-{n}") }),
-        priority: 0,
         timeout: Some(Duration::from_secs(30)),
         max_retries: 2,
-        retry_backoff: None,
         correlation_id: Some(Arc::from(format!("corr-{n}").as_str())),
-        state: ActionState::Queued,
-        attempts: 0,
-        result: None,
-        error: None,
-        accepted_at: at,
-        started_at: None,
-        updated_at: at,
-        not_before: None,
+        ..ActionRecord::queued(ActionId::from(n), "worker", "work", params, at)
     }
 }
 

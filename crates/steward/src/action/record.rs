@@ -111,6 +111,49 @@ pub struct ActionRecord {
     pub not_before: Option<DateTime<Utc>>,
 }
 
+impl ActionRecord {
+    /// The record of action `id`, accepted at `at` and queued: priority 0, no
+    /// timeout, retries or correlation id, no attempt yet. Journal tests and tools
+    /// start from it and set what differs:
+    ///
+    /// ```
+    /// use steward::{ActionId, ActionRecord};
+    ///
+    /// let record = ActionRecord {
+    ///     priority: 5,
+    ///     ..ActionRecord::queued(ActionId::from(1), "worker", "work", serde_json::json!({}), chrono::Utc::now())
+    /// };
+    /// assert_eq!((record.priority, record.attempts), (5, 0));
+    /// ```
+    pub fn queued(
+        id: ActionId,
+        service: &str,
+        action: &str,
+        params: Value,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            service: service.into(),
+            action: action.into(),
+            params,
+            priority: 0,
+            timeout: None,
+            max_retries: 0,
+            retry_backoff: None,
+            correlation_id: None,
+            state: ActionState::Queued,
+            attempts: 0,
+            result: None,
+            error: None,
+            accepted_at: at,
+            started_at: None,
+            updated_at: at,
+            not_before: None,
+        }
+    }
+}
+
 /// A retry backoff as a record writes it: both ends and the jitter.
 #[derive(Serialize, serde::Deserialize, JsonSchema)]
 struct BackoffFields {
