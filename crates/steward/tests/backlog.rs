@@ -227,3 +227,77 @@ async fn shutdown_leaves_what_was_not_read_in_queued_in_the_journal() {
     again.shutdown().await;
     assert!(journal.unfinished().await.unwrap().is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn replayed_actions_due_later_are_held_no_more_than_the_mailbox_holds() {
+    let journal = Arc::new(MemoryJournal::new());
+    let now = chrono::Utc::now();
+    let due = now + chrono::Duration::hours(1);
+    for n in 1..=40 {
+        let record = ActionRecord {
+            not_before: Some(due),
+            ..left(n, 0)
+        };
+        journal.accept(record).await.unwrap();
+    }
+    let worker = Worker::default();
+    let journal_for_host = journal.clone();
+    let host = TestHost::builder()
+        .wall_clock(now)
+        .with(|builder| builder.journal(journal_for_host))
+        .service(
+            continuous("worker", worker.clone())
+                .actions(table())
+                .mailbox(4),
+        )
+        .start()
+        .await
+        .unwrap();
+    let scheduled = || async {
+        let status = host.handle().named("worker").status().await.unwrap();
+        status.queue.unwrap().scheduled
+    };
+    host.advance(Duration::from_secs(60)).await;
+    assert_eq!(scheduled().await, 4, "held: as many as the mailbox holds");
+    assert!(worker.handled.lock().unwrap().is_empty());
+
+    until_handled(&host, &worker, 40).await;
+    host.advance(Duration::from_secs(5)).await;
+    let mut handled = worker.handled.lock().unwrap().clone();
+    handled.sort_unstable();
+    assert_eq!(handled, (1..=40).collect::<Vec<u128>>(), "each once");
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancel_sent_before_the_host_starts_waits_for_it_and_the_action_never_runs() {
+    let journal = backlog(60).await;
+    let worker = Worker::default();
+    let journal_for_host = journal.clone();
+    let (host, _recorder) = TestHost::builder()
+        .with(|builder| builder.journal(journal_for_host))
+        .service(
+            continuous("worker", worker.clone())
+                .actions(table())
+                .mailbox(4),
+        )
+        .build()
+        .unwrap();
+    let handle = host.handle();
+    let cancel = tokio::spawn(async move { handle.cancel(ActionId::from(3)).await });
+    tokio::task::yield_now().await;
+    assert!(!cancel.is_finished(), "it waits for the start");
+    let running = host.start().await.unwrap();
+    cancel.await.unwrap().unwrap();
+    for _ in 0..100 {
+        if worker.handled.lock().unwrap().len() >= 59 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let handled = worker.handled.lock().unwrap().clone();
+    assert_eq!(handled.len(), 59);
+    assert!(!handled.contains(&3));
+    running.shutdown().await;
+}

@@ -30,13 +30,22 @@ pub(crate) async fn replay_backlog(host: &Arc<HostShared>) -> Result<(), Journal
     let Some(newest) = backlog.newest else {
         return Ok(());
     };
-    let services = backlog.services.len();
-    tracing::info!(services, "replaying unfinished actions from the journal");
-    for service in backlog.services {
-        let backfill = backfill_of(host, &service);
-        if let Some(backfill) = backfill {
+    ActionId::issue_after(newest);
+    let mut services = backlog.services;
+    services.sort_unstable();
+    services.dedup();
+    tracing::info!(
+        services = services.len(),
+        "replaying unfinished actions from the journal"
+    );
+    // Every reading is on record before the first page is read: a cancel or a
+    // dead-letter retry from then on knows what is still to be read.
+    for service in &services {
+        if let Some(backfill) = backfill_of(host, service) {
             backfill.begin(newest);
         }
+    }
+    for service in services {
         let first = BacklogPage::first(service.clone(), newest, page_size(host, &service));
         let mut reader = Reader {
             page: first,
@@ -81,13 +90,17 @@ impl Reader {
     async fn read(&mut self, host: &Arc<HostShared>) -> Result<bool, JournalError> {
         let records = host.journal.backlog_page(self.page.clone()).await?;
         let last = records.last().map(BacklogCursor::of);
-        let whole = records.len() == self.page.limit;
+        // A page shorter than asked for is the last.
+        let whole = records.len() >= self.page.limit;
         for record in records {
-            if !replay_one(host, record).await {
-                tracing::info!(service = %self.page.service, "host stopping; the rest of the backlog stays in the journal");
-                return Ok(false);
+            match replay_one(host, record).await {
+                Replayed::InLine => self.replayed += 1,
+                Replayed::Not => {}
+                Replayed::Stopping => {
+                    tracing::info!(service = %self.page.service, "host stopping; the rest of the backlog stays in the journal");
+                    return Ok(false);
+                }
             }
-            self.replayed += 1;
         }
         match last {
             Some(last) if whole => {
@@ -127,10 +140,20 @@ impl Reader {
     }
 }
 
+/// What became of one action read from the backlog.
+enum Replayed {
+    /// Back in line, or held until its time.
+    InLine,
+    /// Dead-lettered, or taken out of the reading's hands meanwhile.
+    Not,
+    /// The host stops taking actions: the rest stays in the journal.
+    Stopping,
+}
+
 /// Puts one action back in line (waiting for room in its mailbox), holds it until
-/// its time, or dead-letters it if it cannot or should not run. `false` once the
-/// host stops taking actions.
-async fn replay_one(host: &Arc<HostShared>, record: ActionRecord) -> bool {
+/// its time (waiting for room among the actions held), or dead-letters it if it
+/// cannot or should not run.
+async fn replay_one(host: &Arc<HostShared>, record: ActionRecord) -> Replayed {
     let (id, attempts) = (record.id, record.attempts);
     let index = match host.find_name(&record.service) {
         Ok(index) => index,
@@ -139,7 +162,7 @@ async fn replay_one(host: &Arc<HostShared>, record: ActionRecord) -> bool {
             tracing::warn!(%id, %service, %error, "cannot replay action; dead-lettered");
             let error = format!("not replayed at start: {error}");
             dead_letter(host, id, attempts, error).await;
-            return true;
+            return Replayed::Not;
         }
     };
     let cell = &host.cells[index];
@@ -162,7 +185,7 @@ async fn replay_one(host: &Arc<HostShared>, record: ActionRecord) -> bool {
                 )
                 .await;
             }
-            return true;
+            return Replayed::Not;
         }
     };
     if let Some(interrupted) = crash_looping(&record) {
@@ -171,22 +194,23 @@ async fn replay_one(host: &Arc<HostShared>, record: ActionRecord) -> bool {
         if actions.backfill.advance(&record) {
             dead_letter(host, id, attempts, interrupted_error(interrupted, attempts)).await;
         }
-        return true;
+        return Replayed::Not;
     }
     let not_before = record.not_before.filter(|at| *at > host.clock.now());
     let position = BacklogCursor::of(&record);
     let job = job_of(record, found);
-    if let Some(at) = not_before {
-        actions
-            .backfill
-            .feed(position, job, |job| hold_until(host, index, job, at));
-        return true;
-    }
-    let Ok(slot) = actions.mailbox.reserve(&cell.name, true).await else {
-        return false;
+    let put = if let Some(at) = not_before {
+        // Held as many at most as the mailbox holds, as scheduled sends are.
+        actions.waiting.fewer_than(actions.mailbox.capacity()).await;
+        let hold = |job| hold_until(host, index, job, at);
+        actions.backfill.feed(position, job, hold)
+    } else {
+        let Ok(slot) = actions.mailbox.reserve(&cell.name, true).await else {
+            return Replayed::Stopping;
+        };
+        actions.backfill.feed(position, job, |job| slot.push(job))
     };
-    actions.backfill.feed(position, job, |job| slot.push(job));
-    true
+    if put { Replayed::InLine } else { Replayed::Not }
 }
 
 async fn dead_letter(host: &Arc<HostShared>, id: ActionId, attempts: u32, error: String) {
@@ -275,11 +299,24 @@ impl Backfill {
     }
 
     /// Moves the reading past `position` and, unless the action was taken
-    /// meanwhile, hands `job` to `put` (all under the lock, for [`take`](Self::take)).
-    fn feed(&self, position: BacklogCursor, job: Job, put: impl FnOnce(Job)) {
+    /// meanwhile, hands `job` to `put` (all under the lock, for [`take`](Self::take));
+    /// whether it did.
+    fn feed(&self, position: BacklogCursor, job: Job, put: impl FnOnce(Job)) -> bool {
         let mut reading = self.lock();
-        if Self::past(&mut reading, position, job.id) {
+        let fed = Self::past(&mut reading, position, job.id);
+        if fed {
             put(job);
+        }
+        fed
+    }
+
+    /// Gives back to the reading an action [taken](Self::take) as unread whose
+    /// taking did not go through (its cancel could not be written); `false` if
+    /// the reading has passed it meanwhile, so it is the caller's to put in line.
+    pub(crate) fn give_back(&self, id: ActionId) -> bool {
+        match self.lock().as_mut() {
+            Some(reading) => reading.passed_over.remove(&id),
+            None => false,
         }
     }
 

@@ -30,15 +30,25 @@ impl ActionId {
         Self::at(chrono::Utc::now())
     }
 
-    /// A fresh id for an action accepted at `now`.
+    /// A fresh id for an action accepted at `now`, after every id passed to
+    /// [`issue_after`](Self::issue_after).
     pub(crate) fn at(now: chrono::DateTime<chrono::Utc>) -> Self {
         static SEED: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let seed = *SEED.get_or_init(|| u128::from(fastrand::u64(..)) << 32);
-        let millis = u128::try_from(now.timestamp_millis()).unwrap_or(0);
+        let now = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+        let millis = u128::from(now.max(FLOOR.load(Ordering::Relaxed)));
         let count = u128::from(COUNTER.fetch_add(1, Ordering::Relaxed));
         let low = (seed + count) & ((1 << 80) - 1);
         Self::from(((millis & ((1 << 48) - 1)) << 80) | low)
+    }
+
+    /// From now on, ids of this process are newer than `id`: replay reads no
+    /// action newer than the journal's newest at start, and an action accepted
+    /// since must not be among them, however far the clock went back meanwhile.
+    pub(crate) fn issue_after(id: Self) {
+        let millis = u64::try_from(id.as_u128() >> 80).unwrap_or(u64::MAX);
+        FLOOR.fetch_max(millis.saturating_add(1), Ordering::Relaxed);
     }
 
     /// The id as a number.
@@ -46,6 +56,9 @@ impl ActionId {
         (u128::from(self.high) << 64) | u128::from(self.low)
     }
 }
+
+/// The milliseconds no new id goes below (see [`ActionId::issue_after`]).
+static FLOOR: AtomicU64 = AtomicU64::new(0);
 
 impl From<u128> for ActionId {
     fn from(value: u128) -> Self {
@@ -112,6 +125,16 @@ impl schemars::JsonSchema for ActionId {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::ActionId;
+
+    #[test]
+    fn ids_issued_after_a_journals_newest_are_newer_even_with_the_clock_behind() {
+        let an_hour_ahead = chrono::Utc::now() + chrono::Duration::hours(1);
+        let newest = ActionId::at(an_hour_ahead);
+        ActionId::issue_after(newest);
+        let now = ActionId::at(chrono::Utc::now());
+        assert!(now > newest);
+        assert!(ActionId::at(chrono::Utc::now()) > now);
+    }
 
     #[test]
     fn ids_are_unique_and_ordered_within_a_process() {

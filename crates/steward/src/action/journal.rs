@@ -110,6 +110,8 @@ pub trait Journal: Send + Sync + 'static {
 
     /// One page of a service's unfinished actions, in replay order: highest
     /// priority first, oldest first within a priority (see [`BacklogPage::select`]).
+    /// At most [`limit`](BacklogPage::limit) of them; fewer only when no more
+    /// follow (replay stops reading at a short page).
     ///
     /// The default reads every unfinished action for each page; a journal that
     /// may hold many seeks to the page along an index instead.

@@ -45,6 +45,8 @@ pub(crate) async fn retry_dead_letter(
     host: &Arc<HostShared>,
     id: ActionId,
 ) -> Result<(), ActionError> {
+    // Not before start: replay must know what it is still to read first.
+    host.until_accepting().await;
     let record = dead_letter(host, id).await?;
     let index = host.find_name(&record.service)?;
     let (actions, _) = known_action(&host.cells[index], &record.action)?;
@@ -108,6 +110,8 @@ impl Drop for Claim<'_> {
 
 /// Withdraws a queued action: it will not run, and a caller waiting for it hears so.
 pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), ActionError> {
+    // Not before start: replay must know what it is still to read first.
+    host.until_accepting().await;
     let record = read_record(host, id).await?;
     let index = host.find_name(&record.service)?;
     let Some(actions) = host.cells[index].actions.as_deref() else {
@@ -123,7 +127,15 @@ pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), A
         Taken::Unread if !record.state.is_finished() => {
             let change =
                 ActionChange::new(ActionState::Cancelled, record.attempts, host.clock.now());
-            return Ok(host.journal.update(id, change).await?);
+            let Err(error) = host.journal.update(id, change).await else {
+                return Ok(());
+            };
+            // Not cancelled after all: the reading takes it up again, or, if it
+            // went past meanwhile, it goes in line from here.
+            if !actions.backfill.give_back(id) {
+                requeue(host, record)?;
+            }
+            return Err(error.into());
         }
         Taken::Unread | Taken::Neither => {
             let state = if record.state == ActionState::Queued {

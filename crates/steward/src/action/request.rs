@@ -340,8 +340,8 @@ impl Accepted {
         let Some(actions) = cell.actions.as_deref() else {
             return Err(ActionError::UnknownService(cell.name.to_string()));
         };
-        // Actions sent before the host starts wait until the journal's unfinished
-        // ones are back in line, so none is queued twice.
+        // Actions sent before the host starts wait until replay knows the newest
+        // action it will read, so none is read back in and queued twice.
         host.until_accepting().await;
         let (id, action) = (job.id, job.action.clone());
         let delivery = match not_before {

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
 
 use super::mailbox::abandon;
 use super::{ActionId, Job};
@@ -13,7 +14,11 @@ use crate::host::HostShared;
 /// waiting out its backoff), by id, so that a cancel can withdraw one before it is
 /// due. They take no place in the mailbox until then.
 #[derive(Default)]
-pub(crate) struct Waiting(Mutex<HashMap<ActionId, Held>>);
+pub(crate) struct Waiting {
+    held: Mutex<HashMap<ActionId, Held>>,
+    /// Told whenever one leaves, for replay waiting for room among them.
+    left: Notify,
+}
 
 /// A waiting action, and whether it is a retry (which a drain waits for).
 pub(crate) struct Held {
@@ -23,7 +28,7 @@ pub(crate) struct Held {
 
 impl Waiting {
     fn lock(&self) -> MutexGuard<'_, HashMap<ActionId, Held>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Holds an action until it is taken.
@@ -33,7 +38,24 @@ impl Waiting {
 
     /// Withdraws a waiting action.
     pub(crate) fn take(&self, id: ActionId) -> Option<Held> {
-        self.lock().remove(&id)
+        let held = self.lock().remove(&id);
+        if held.is_some() {
+            self.left.notify_waiters();
+        }
+        held
+    }
+
+    /// Completes once fewer than `most` wait.
+    pub(crate) async fn fewer_than(&self, most: usize) {
+        loop {
+            let left = self.left.notified();
+            tokio::pin!(left);
+            left.as_mut().enable();
+            if self.len() < most {
+                return;
+            }
+            left.await;
+        }
     }
 
     /// How many wait.

@@ -130,14 +130,16 @@ impl HostHandle {
     }
 
     /// Withdraws a queued action before it runs (`cancelled` in its record; a
-    /// caller waiting for it gets [`ActionError::Cancelled`]). An action already
-    /// running cannot be cancelled this way: give it a timeout.
+    /// caller waiting for it gets [`ActionError::Cancelled`]), also one a previous
+    /// run left that replay has not read back in yet. An action already running
+    /// cannot be cancelled this way: give it a timeout. Before the host starts it
+    /// waits for the start.
     pub async fn cancel(&self, id: ActionId) -> Result<(), ActionError> {
         cancel(&self.host, id).await
     }
 
     /// Queues a dead-lettered action again (once, with no further retries); its
-    /// outcome is in its record.
+    /// outcome is in its record. Before the host starts it waits for the start.
     pub async fn retry_dead_letter(&self, id: ActionId) -> Result<(), ActionError> {
         retry_dead_letter(&self.host, id).await
     }

@@ -51,8 +51,9 @@ impl Host {
     ///
     /// A failing startup service aborts start-up (unless it or the host allows
     /// continuing) and nothing else is started. So does a journal that cannot list
-    /// its unfinished actions ([`HostError::Replay`]): nothing is started, and
-    /// what the journal holds stays there.
+    /// its unfinished actions or read a first page of them
+    /// ([`HostError::Replay`]): no service is started, and what was not yet read
+    /// stays in the journal. Replay reads the rest a page at a time after start.
     pub async fn start(self) -> Result<RunningHost, HostError> {
         let host = self.shared;
         host.phase.send_replace(Phase::Starting);

@@ -54,7 +54,8 @@ pub(crate) struct HostShared {
     pub(crate) journal: Arc<dyn Journal>,
     pub(crate) events: EventBus,
     pub(crate) metrics: Metrics,
-    /// Set once the journal's unfinished actions are back in their mailboxes.
+    /// Set once replay has begun: it knows the newest action it will read, and
+    /// each service's first page of unfinished actions is back in line.
     pub(crate) accepting: AtomicBool,
     pub(crate) accepting_now: Notify,
 }
@@ -80,7 +81,7 @@ impl HostShared {
         running
     }
 
-    /// Completes once the host accepts actions (after replaying the journal).
+    /// Completes once the host accepts actions (once replay has begun).
     pub(crate) async fn until_accepting(&self) {
         if self.accepting.load(Ordering::Acquire) {
             return;
