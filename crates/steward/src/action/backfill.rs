@@ -12,7 +12,7 @@ use super::journal::{ActionChange, JournalError};
 use super::replay::{crash_looping, interrupted_error, job_of};
 use super::request::known_action;
 use super::scheduled::hold_until;
-use super::{ActionId, ActionRecord, ActionState, Job};
+use super::{ActionError, ActionId, ActionRecord, ActionState, Job};
 use crate::host::HostShared;
 
 /// The most actions read in one page. A smaller mailbox reads pages of its size.
@@ -38,19 +38,18 @@ pub(crate) async fn replay_backlog(host: &Arc<HostShared>) -> Result<(), Journal
         services = services.len(),
         "replaying unfinished actions from the journal"
     );
+    let readers: Vec<Reader> = services
+        .into_iter()
+        .map(|service| Reader::new(host, service, newest))
+        .collect();
     // Every reading is on record before the first page is read: a cancel or a
     // dead-letter retry from then on knows what is still to be read.
-    for service in &services {
-        if let Some(backfill) = backfill_of(host, service) {
+    for reader in &readers {
+        if let Some(backfill) = reader.backfill(host) {
             backfill.begin(newest);
         }
     }
-    for service in services {
-        let first = BacklogPage::first(service.clone(), newest, page_size(host, &service));
-        let mut reader = Reader {
-            page: first,
-            replayed: 0,
-        };
+    for mut reader in readers {
         if !reader.read(host).await? {
             reader.done(host);
             continue;
@@ -64,26 +63,34 @@ pub(crate) async fn replay_backlog(host: &Arc<HostShared>) -> Result<(), Journal
     Ok(())
 }
 
-fn backfill_of<'a>(host: &'a HostShared, service: &str) -> Option<&'a Backfill> {
-    let index = host.find_name(service).ok()?;
-    Some(&host.cells[index].actions.as_deref()?.backfill)
-}
-
-/// A page of the service's mailbox at most, so a page is in line at once.
-fn page_size(host: &HostShared, service: &str) -> usize {
-    let index = host.find_name(service).ok();
-    let actions = index.and_then(|index| host.cells[index].actions.as_deref());
-    actions.map_or(PAGE, |actions| actions.mailbox.capacity().min(PAGE))
-}
-
 /// One service's backlog, read a page at a time.
 struct Reader {
     /// The page to read next.
     page: BacklogPage,
+    /// The service among the host's; `None` if the configuration no longer has it.
+    index: Option<usize>,
     replayed: usize,
 }
 
 impl Reader {
+    /// A reader of `service`'s backlog up to `newest`, a page of its mailbox at
+    /// most, so that a page is in line at once.
+    fn new(host: &HostShared, service: Arc<str>, newest: ActionId) -> Self {
+        let index = host.find_name(&service).ok();
+        let actions = index.and_then(|index| host.cells[index].actions.as_deref());
+        let limit = actions.map_or(PAGE, |actions| actions.mailbox.capacity().min(PAGE));
+        Self {
+            page: BacklogPage::first(service, newest, limit),
+            index,
+            replayed: 0,
+        }
+    }
+
+    fn backfill<'a>(&self, host: &'a HostShared) -> Option<&'a Backfill> {
+        let index = self.index?;
+        Some(&host.cells[index].actions.as_deref()?.backfill)
+    }
+
     /// Reads the next page and puts its actions back in line; whether there may
     /// be more. A host that stops taking actions ends the reading: the rest
     /// stays in the journal.
@@ -93,7 +100,7 @@ impl Reader {
         // A page shorter than asked for is the last.
         let whole = records.len() >= self.page.limit;
         for record in records {
-            match replay_one(host, record).await {
+            match replay_one(host, self.index, record).await {
                 Replayed::InLine => self.replayed += 1,
                 Replayed::Not => {}
                 Replayed::Stopping => {
@@ -132,7 +139,7 @@ impl Reader {
     }
 
     fn done(&self, host: &HostShared) {
-        if let Some(backfill) = backfill_of(host, &self.page.service) {
+        if let Some(backfill) = self.backfill(host) {
             backfill.end();
         }
         let (service, replayed) = (&self.page.service, self.replayed);
@@ -153,17 +160,19 @@ enum Replayed {
 /// Puts one action back in line (waiting for room in its mailbox), holds it until
 /// its time (waiting for room among the actions held), or dead-letters it if it
 /// cannot or should not run.
-async fn replay_one(host: &Arc<HostShared>, record: ActionRecord) -> Replayed {
+async fn replay_one(
+    host: &Arc<HostShared>,
+    index: Option<usize>,
+    record: ActionRecord,
+) -> Replayed {
     let (id, attempts) = (record.id, record.attempts);
-    let index = match host.find_name(&record.service) {
-        Ok(index) => index,
-        Err(error) => {
-            let service = &record.service;
-            tracing::warn!(%id, %service, %error, "cannot replay action; dead-lettered");
-            let error = format!("not replayed at start: {error}");
-            dead_letter(host, id, attempts, error).await;
-            return Replayed::Not;
-        }
+    let Some(index) = index else {
+        let service = &record.service;
+        let error = ActionError::UnknownService(service.to_string());
+        tracing::warn!(%id, %service, %error, "cannot replay action; dead-lettered");
+        let error = format!("not replayed at start: {error}");
+        dead_letter(host, id, attempts, error).await;
+        return Replayed::Not;
     };
     let cell = &host.cells[index];
     let (actions, found) = match known_action(cell, &record.action) {
