@@ -1,7 +1,7 @@
 //! The default journal: in memory, fast, and gone with the process.
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::backlog::{Backlog, BacklogPage};
@@ -12,60 +12,103 @@ use super::{ActionId, ActionRecord, ActionState};
 ///
 /// Finished actions are kept for lookup up to a limit (10,000 by default), oldest
 /// forgotten first; unfinished and dead-lettered ones are kept until done or retried.
+/// A large limit is shared out among a few shards (by action id), each forgetting
+/// its own oldest, so that callers and handlers on different threads seldom wait
+/// for one another.
 #[derive(Debug)]
 pub struct MemoryJournal {
-    inner: Mutex<Inner>,
+    shards: Box<[Shard]>,
+    /// What each shard remembers of the finished actions.
     keep_finished: usize,
 }
 
-/// A record as the journal holds it: boxed once when accepted, so that moving it
-/// from the active map to the ring, and out of it, copies a pointer, not the
-/// record (whose old place in the ring is rarely still in cache).
-type Kept = Box<ActionRecord>;
+/// One shard, on cache lines of its own: a lock taken on every action should not
+/// share its line with another shard's.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Shard(Mutex<Inner>);
 
-/// Unfinished actions in a map of their own, which stays small and hot; finished
-/// ones in a ring in the order they finished, found through a compact index, so
-/// forgetting the oldest never searches.
+/// Every record a shard keeps, each in a slot of its own: a record is written once,
+/// in place, and is neither moved nor allocated for while it is kept (a slot freed
+/// by a forgotten record takes the next one). Finished ones are also listed in the
+/// order they finished, so forgetting the oldest never searches.
 #[derive(Debug, Default)]
 struct Inner {
-    active: HashMap<ActionId, Kept, BuildHasherDefault<IdHasher>>,
-    finished: VecDeque<Kept>,
-    /// Finished ids → their number in finishing order.
-    index: HashMap<ActionId, u64, BuildHasherDefault<IdHasher>>,
-    /// The number of the oldest record in `finished`.
-    first: u64,
+    /// Ids → their slot.
+    index: HashMap<ActionId, u32, BuildHasherDefault<IdHasher>>,
+    slots: Vec<Option<ActionRecord>>,
+    /// Slots no record holds.
+    free: Vec<u32>,
+    /// Finished records, oldest first, by id and slot.
+    finished: VecDeque<(ActionId, u32)>,
 }
 
 impl Inner {
-    fn finished_mut(&mut self, id: ActionId) -> Option<&mut ActionRecord> {
-        let number = *self.index.get(&id)?;
-        let at = usize::try_from(number - self.first).ok()?;
-        self.finished.get_mut(at).map(|record| &mut **record)
+    fn get(&self, id: ActionId) -> Option<&ActionRecord> {
+        let slot = *self.index.get(&id)?;
+        self.slots.get(slot as usize)?.as_ref()
     }
 
-    fn finished(&self, id: ActionId) -> Option<&ActionRecord> {
-        let number = *self.index.get(&id)?;
-        let at = usize::try_from(number - self.first).ok()?;
-        self.finished.get(at).map(|record| &**record)
+    fn get_mut(&mut self, id: ActionId) -> Option<(u32, &mut ActionRecord)> {
+        let slot = *self.index.get(&id)?;
+        let record = self.slots.get_mut(slot as usize)?.as_mut()?;
+        Some((slot, record))
     }
 
-    /// Moves a record that just finished into the ring; returns the oldest, which
-    /// it forgot, for the caller to drop once the lock is released.
-    #[must_use = "the forgotten record is dropped after the lock"]
-    fn retire(&mut self, record: Kept, keep: usize) -> Option<Kept> {
-        let number = self.first + self.finished.len() as u64;
-        self.index.insert(record.id, number);
-        self.finished.push_back(record);
-        let mut forgotten = None;
-        while self.finished.len() > keep {
-            if let Some(old) = self.finished.pop_front() {
-                self.index.remove(&old.id);
-                forgotten = Some(old);
-            }
-            self.first += 1;
+    fn records(&self) -> impl Iterator<Item = &ActionRecord> {
+        self.slots.iter().flatten()
+    }
+
+    /// Keeps `record` (in place of one with its id, if any).
+    fn insert(&mut self, record: ActionRecord) {
+        if let Some((_, kept)) = self.get_mut(record.id) {
+            *kept = record;
+            return;
         }
-        forgotten
+        let id = record.id;
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(record);
+                slot
+            }
+            None => {
+                // More than four billion records in memory is out of reach.
+                let slot = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+                self.slots.push(Some(record));
+                slot
+            }
+        };
+        self.index.insert(id, slot);
     }
+
+    /// Lists the record in `slot`, which just finished; past `keep`, forgets the
+    /// oldest and returns it, for the caller to drop once the lock is released.
+    #[must_use = "the forgotten record is dropped after the lock"]
+    fn retire(&mut self, id: ActionId, slot: u32, keep: usize) -> Option<ActionRecord> {
+        self.finished.push_back((id, slot));
+        if self.finished.len() <= keep {
+            return None;
+        }
+        let (old, slot) = self.finished.pop_front()?;
+        let place = self.slots.get_mut(slot as usize)?;
+        // A record changed again since it finished is not the list's to forget
+        // any more (and if it finishes again, the list names it a second time).
+        if !place
+            .as_ref()
+            .is_some_and(|record| record.id == old && is_retired(record.state))
+        {
+            return None;
+        }
+        self.index.remove(&old);
+        self.free.push(slot);
+        place.take()
+    }
+}
+
+/// Whether a record in this state is one of the finished ones the journal may
+/// forget (dead letters are kept until retried).
+fn is_retired(state: ActionState) -> bool {
+    state.is_finished() && state != ActionState::DeadLettered
 }
 
 /// Action ids are unique and their low bits already vary: one multiply spreads
@@ -89,6 +132,13 @@ impl Hasher for IdHasher {
     }
 }
 
+/// The most shards a journal has.
+const MAX_SHARDS: usize = 8;
+
+/// The fewest finished actions a shard remembers: a journal keeping fewer has one
+/// shard, so that what it forgets is exactly the oldest.
+const KEEP_PER_SHARD: usize = 1_024;
+
 impl MemoryJournal {
     /// How many finished actions [`new`](Self::new) remembers.
     pub const DEFAULT_KEEP: usize = 10_000;
@@ -100,29 +150,47 @@ impl MemoryJournal {
 
     /// An empty journal that remembers up to `finished` finished actions.
     pub fn keeping(finished: usize) -> Self {
+        let shards = (finished / KEEP_PER_SHARD).clamp(1, MAX_SHARDS);
+        // A power of two, so a shard is picked with a mask.
+        let shards = if shards.is_power_of_two() {
+            shards
+        } else {
+            shards.next_power_of_two() / 2
+        };
         Self {
-            inner: Mutex::default(),
-            keep_finished: finished,
+            shards: (0..shards).map(|_| Shard::default()).collect(),
+            keep_finished: finished / shards,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The shard holding `id`.
+    fn lock(&self, id: ActionId) -> MutexGuard<'_, Inner> {
+        let mut hasher = IdHasher::default();
+        id.hash(&mut hasher);
+        // The hash's high bits are its best mixed.
+        let at = (hasher.finish() >> 58) as usize & (self.shards.len() - 1);
+        lock(&self.shards[at])
     }
 
-    /// Unfinished and dead-lettered records matching `keep`, oldest first (they are
-    /// all in the active map).
+    /// Every shard, locked in order (the only place more than one is held).
+    fn lock_all(&self) -> Vec<MutexGuard<'_, Inner>> {
+        self.shards.iter().map(lock).collect()
+    }
+
+    /// Records matching `keep` in every shard, oldest first.
     fn sorted(&self, keep: impl Fn(&ActionRecord) -> bool) -> Vec<ActionRecord> {
-        let inner = self.lock();
-        let mut records: Vec<ActionRecord> = inner
-            .active
-            .values()
-            .filter(|r| keep(r))
-            .map(|record| (**record).clone())
-            .collect();
+        let mut records = Vec::new();
+        for shard in &self.shards {
+            let inner = lock(shard);
+            records.extend(inner.records().filter(|r| keep(r)).cloned());
+        }
         records.sort_by_key(|record| record.id);
         records
     }
+}
+
+fn lock(shard: &Shard) -> MutexGuard<'_, Inner> {
+    shard.0.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Default for MemoryJournal {
@@ -133,40 +201,29 @@ impl Default for MemoryJournal {
 
 impl Journal for MemoryJournal {
     fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
-        // Boxed before the lock is taken.
-        let record = Box::new(record);
-        self.lock().active.insert(record.id, record);
+        self.lock(record.id).insert(record);
         JournalFuture::ready(Ok(()))
     }
 
     fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
-        let mut inner = self.lock();
-        let retire = change.state.is_finished() && change.state != ActionState::DeadLettered;
+        let mut inner = self.lock(id);
         let mut forgotten = None;
-        if let Some(record) = inner.active.get_mut(&id) {
+        if let Some((slot, record)) = inner.get_mut(id) {
+            let was_retired = is_retired(record.state);
             apply(record, change);
-            if retire && let Some(record) = inner.active.remove(&id) {
-                forgotten = inner.retire(record, self.keep_finished);
+            if !was_retired && is_retired(record.state) {
+                forgotten = inner.retire(id, slot, self.keep_finished);
             }
-        } else if let Some(record) = inner.finished_mut(id) {
-            // Rare: a finished action changed again.
-            apply(record, change);
         }
-        // Dropped unlocked: freeing a record long out of cache is slow, and callers
-        // accepting actions wait for this lock.
+        // Dropped unlocked: freeing what a record long out of cache holds is slow,
+        // and callers accepting actions wait for this lock.
         drop(inner);
         drop(forgotten);
         JournalFuture::ready(Ok(()))
     }
 
     fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
-        let inner = self.lock();
-        let record = inner
-            .active
-            .get(&id)
-            .map(|record| &**record)
-            .or_else(|| inner.finished(id))
-            .cloned();
+        let record = self.lock(id).get(id).cloned();
         JournalFuture::ready(Ok(record))
     }
 
@@ -175,14 +232,16 @@ impl Journal for MemoryJournal {
     }
 
     fn backlog(&self) -> JournalFuture<'_, Backlog> {
-        let inner = self.lock();
-        JournalFuture::ready(Ok(Backlog::of(inner.active.values().map(|r| &**r))))
+        let shards = self.lock_all();
+        let backlog = Backlog::of(shards.iter().flat_map(|inner| inner.records()));
+        JournalFuture::ready(Ok(backlog))
     }
 
     /// Looks through every unfinished action for each page, copying only the page.
     fn backlog_page(&self, page: BacklogPage) -> JournalFuture<'_, Vec<ActionRecord>> {
-        let inner = self.lock();
-        JournalFuture::ready(Ok(page.select(inner.active.values().map(|r| &**r))))
+        let shards = self.lock_all();
+        let page = page.select(shards.iter().flat_map(|inner| inner.records()));
+        JournalFuture::ready(Ok(page))
     }
 
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
@@ -193,27 +252,24 @@ impl Journal for MemoryJournal {
     /// Looks through every finished action it remembers (and the dead letters),
     /// so the order is exact even when actions finished out of their time order.
     fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
-        let inner = self.lock();
-        let dead = inner
-            .active
-            .values()
-            .filter(|record| record.state == ActionState::DeadLettered);
-        let mut found: Vec<&ActionRecord> = inner
-            .finished
-            .iter()
-            .chain(dead)
-            .map(|record| &**record)
-            .filter(|record| &*record.service == service)
-            .collect();
         let newest_first =
-            |a: &&ActionRecord, b: &&ActionRecord| (b.updated_at, b.id).cmp(&(a.updated_at, a.id));
-        if found.len() > limit && limit > 0 {
-            found.select_nth_unstable_by(limit - 1, newest_first);
+            |a: &ActionRecord, b: &ActionRecord| (b.updated_at, b.id).cmp(&(a.updated_at, a.id));
+        let mut found = Vec::new();
+        for shard in &self.shards {
+            let inner = lock(shard);
+            let mut mine: Vec<&ActionRecord> = inner
+                .records()
+                .filter(|record| record.state.is_finished() && &*record.service == service)
+                .collect();
+            if mine.len() > limit && limit > 0 {
+                mine.select_nth_unstable_by(limit - 1, |a, b| newest_first(a, b));
+            }
+            mine.truncate(limit);
+            found.extend(mine.into_iter().cloned());
         }
-        found.truncate(limit);
         found.sort_unstable_by(newest_first);
-        let records = found.into_iter().cloned().collect();
-        JournalFuture::ready(Ok(records))
+        found.truncate(limit);
+        JournalFuture::ready(Ok(found))
     }
 
     fn is_immediate(&self) -> bool {
@@ -234,5 +290,96 @@ fn apply(record: &mut ActionRecord, change: ActionChange) {
     }
     if change.error.is_some() {
         record.error = change.error;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use serde_json::Value;
+
+    use super::*;
+
+    fn ready<T>(future: JournalFuture<'_, T>) -> T {
+        match future.now() {
+            Ok(Ok(value)) => value,
+            _ => panic!("the memory journal answers at once"),
+        }
+    }
+
+    /// Accepts `count` actions of `service` and finishes each (as `state`), oldest first.
+    fn finish(journal: &MemoryJournal, count: usize, state: ActionState) -> Vec<ActionId> {
+        (0..count)
+            .map(|_| {
+                let id = ActionId::at(Utc::now());
+                let record = ActionRecord::queued(id, "svc", "act", Value::Null, Utc::now());
+                ready(journal.accept(record));
+                ready(journal.update(id, ActionChange::new(state, 1, Utc::now())));
+                id
+            })
+            .collect()
+    }
+
+    fn kept(journal: &MemoryJournal, ids: &[ActionId]) -> Vec<bool> {
+        ids.iter()
+            .map(|&id| ready(journal.get(id)).is_some())
+            .collect()
+    }
+
+    #[test]
+    fn a_small_limit_forgets_exactly_the_oldest() {
+        let journal = MemoryJournal::keeping(3);
+        let ids = finish(&journal, 5, ActionState::Succeeded);
+        assert_eq!(kept(&journal, &ids), [false, false, true, true, true]);
+        assert_eq!(ready(journal.history("svc", 10)).len(), 3);
+    }
+
+    #[test]
+    fn a_large_limit_is_shared_out_and_never_exceeded() {
+        let journal = MemoryJournal::new();
+        assert!(journal.shards.len() > 1, "{} shards", journal.shards.len());
+        let ids = finish(&journal, 25_000, ActionState::Succeeded);
+        let kept = kept(&journal, &ids);
+        let remembered = kept.iter().filter(|&&kept| kept).count();
+        // Each shard forgets its own oldest: the total is the limit, to within
+        // what the limit does not divide evenly.
+        assert!(
+            (MemoryJournal::DEFAULT_KEEP - journal.shards.len()..=MemoryJournal::DEFAULT_KEEP)
+                .contains(&remembered),
+            "{remembered} remembered"
+        );
+        // The oldest are all gone and the newest all kept.
+        assert!(kept[..10_000].iter().all(|&kept| !kept));
+        assert!(kept[ids.len() - 5_000..].iter().all(|&kept| kept));
+        assert_eq!(ready(journal.history("svc", 20_000)).len(), remembered);
+    }
+
+    #[test]
+    fn dead_letters_and_unfinished_actions_are_never_forgotten() {
+        let journal = MemoryJournal::keeping(2);
+        let dead = finish(&journal, 3, ActionState::DeadLettered);
+        let running = finish(&journal, 3, ActionState::Running);
+        let done = finish(&journal, 4, ActionState::Succeeded);
+        assert!(kept(&journal, &dead).iter().all(|&kept| kept));
+        assert!(kept(&journal, &running).iter().all(|&kept| kept));
+        assert_eq!(kept(&journal, &done), [false, false, true, true]);
+        assert_eq!(ready(journal.dead_letters()).len(), 3);
+        assert_eq!(ready(journal.unfinished()).len(), 3);
+    }
+
+    #[test]
+    fn a_finished_action_changed_again_is_kept_while_unfinished() {
+        let journal = MemoryJournal::keeping(1);
+        let first = finish(&journal, 1, ActionState::Succeeded)[0];
+        // Asked to run again (a retried dead letter takes this path too).
+        ready(journal.update(first, ActionChange::new(ActionState::Queued, 1, Utc::now())));
+        let later = finish(&journal, 3, ActionState::Succeeded);
+        assert_eq!(kept(&journal, &[first]), [true]);
+        assert_eq!(kept(&journal, &later), [false, false, true]);
+        // Finished once more, it is the newest, then forgotten in its turn.
+        ready(journal.update(first, ActionChange::new(ActionState::Failed, 2, Utc::now())));
+        assert_eq!(kept(&journal, &[first, later[2]]), [true, false]);
+        finish(&journal, 1, ActionState::Succeeded);
+        assert_eq!(kept(&journal, &[first]), [false]);
     }
 }
