@@ -356,7 +356,7 @@ async fn attempt(
     let span = crate::span::recorded(span);
     let cx = cx.handling(job.id, job.attempts, correlation);
     let (id, attempts, want_json) = (job.id, job.attempts, job.want_json);
-    let (entry, action, timeout) = (job.entry, job.action.clone(), job.timeout);
+    let (entry, timeout) = (job.entry, job.timeout);
     let mut held = Attempt {
         cell,
         job: Some(job),
@@ -381,6 +381,7 @@ async fn attempt(
         let call = match call {
             Ok(Some(call)) => call,
             Ok(None) => {
+                let action = actions.table.name(entry).unwrap_or_default();
                 let reason = format!("service `{}` has no action `{action}`", cell.name);
                 return Err(Failure::Failed {
                     reason,
@@ -415,7 +416,15 @@ async fn attempt(
     // of the measurement.
     let ended = host.clock.now();
     let took = (ended - began).to_std().unwrap_or_default();
-    actions.measured(&host.metrics, &cell.name, (entry, &action), ended_as, took);
+    if let Some(job) = &held.job {
+        actions.measured(
+            &host.metrics,
+            &cell.name,
+            (entry, &job.action),
+            ended_as,
+            took,
+        );
+    }
     match outcome {
         Ok(payload) => {
             succeeded(host, &mut held, payload, ended)

@@ -169,18 +169,18 @@ impl ActionRequest {
     /// type, or anything its JSON decodes to, such as [`serde_json::Value`]).
     pub async fn send<R: DeserializeOwned + 'static>(self) -> Result<R, ActionError> {
         let (sender, receiver) = oneshot::channel();
-        let (id, action) = self.enqueue(Some(sender), Some(TypeId::of::<R>())).await?;
+        let queued = self.enqueue(Some(sender), Some(TypeId::of::<R>())).await?;
         match receiver.await {
-            Ok(Ok(payload)) => decode(&action, payload),
+            Ok(Ok(payload)) => decode(&queued, payload),
             Ok(Err(error)) => Err(error),
-            Err(_) => Err(ActionError::Abandoned(id)),
+            Err(_) => Err(ActionError::Abandoned(queued.id)),
         }
     }
 
     /// Has the action accepted and returns its id at once; look it up later with
     /// [`HostHandle::action`](crate::HostHandle::action).
     pub async fn submit(self) -> Result<ActionId, ActionError> {
-        self.enqueue(None, None).await.map(|(id, _)| id)
+        self.enqueue(None, None).await.map(|queued| queued.id)
     }
 
     /// Checks the action, then queues it. When nothing needs waiting for (the host
@@ -190,7 +190,7 @@ impl ActionRequest {
         self,
         reply: Option<Reply>,
         wanted: Option<TypeId>,
-    ) -> Result<(ActionId, Arc<str>), ActionError> {
+    ) -> Result<Queued, ActionError> {
         let accepted = self.accept(reply, wanted)?;
         match accepted.queue_now() {
             Ok(queued) => queued,
@@ -280,8 +280,24 @@ impl ActionRequest {
     }
 }
 
-/// A queued action's id and name, or why it could not be queued.
-type Queued = Result<(ActionId, Arc<str>), ActionError>;
+/// An action queued: its id, and where its name is, should its result need
+/// explaining (kept rather than copied: most results need no explaining).
+struct Queued {
+    id: ActionId,
+    host: Arc<HostShared>,
+    index: usize,
+    entry: usize,
+}
+
+impl Queued {
+    fn action(&self) -> &str {
+        self.host.cells[self.index]
+            .actions
+            .as_deref()
+            .and_then(|actions| actions.table.name(self.entry))
+            .unwrap_or_default()
+    }
+}
 
 /// An action checked and ready to be recorded and queued.
 struct Accepted {
@@ -296,38 +312,44 @@ struct Accepted {
 
 impl Accepted {
     /// Records and queues it without waiting, if nothing needs waiting for.
-    fn queue_now(self) -> Result<Queued, Box<Self>> {
-        let host = self.host.clone();
-        let cell = &host.cells[self.index];
-        let Some(actions) = cell.actions.as_deref() else {
-            return Err(Box::new(self));
+    fn queue_now(self) -> Result<Result<Queued, ActionError>, Box<Self>> {
+        let Accepted {
+            host,
+            index,
+            record,
+            job,
+            wait,
+            not_before,
+        } = self;
+        let ready = host.accepting_now() && host.journal.is_immediate() && not_before.is_none();
+        let (id, entry) = (job.id, job.entry);
+        let placed = if ready {
+            place_now(&host, index, record, job, wait)
+        } else {
+            Placed::Later(record, job)
         };
-        if !host.accepting_now() || !host.journal.is_immediate() || self.not_before.is_some() {
-            return Err(Box::new(self));
-        }
-        let slot = match actions.mailbox.try_reserve(&cell.name) {
-            Ok(slot) => slot,
-            Err(ActionError::QueueFull { .. }) if self.wait => return Err(Box::new(self)),
-            Err(error) => return Ok(Err(error)),
-        };
-        let Accepted { record, job, .. } = self;
-        let (id, action) = (job.id, job.action.clone());
-        match host.journal.accept(record).now() {
-            Ok(Ok(())) => {
-                slot.push(job);
-                Ok(Ok((id, action)))
-            }
-            Ok(Err(error)) => Ok(Err(error.into())),
-            // An immediate journal that was not: the action cannot be recorded.
-            Err(_) => Ok(Err(ActionError::Journal(
-                "the journal claims to answer at once but did not".to_owned(),
-            ))),
+        match placed {
+            Placed::Queued => Ok(Ok(Queued {
+                id,
+                host,
+                index,
+                entry,
+            })),
+            Placed::Refused(error) => Ok(Err(error)),
+            Placed::Later(record, job) => Err(Box::new(Accepted {
+                host,
+                index,
+                record,
+                job,
+                wait,
+                not_before,
+            })),
         }
     }
 
     /// Records and queues it, waiting for the host to start, for room, and for the
     /// journal as needed.
-    async fn queue(self) -> Queued {
+    async fn queue(self) -> Result<Queued, ActionError> {
         let Accepted {
             host,
             index,
@@ -343,7 +365,7 @@ impl Accepted {
         // Actions sent before the host starts wait until replay knows the newest
         // action it will read, so none is read back in and queued twice.
         host.until_accepting().await;
-        let (id, action) = (job.id, job.action.clone());
+        let (id, entry) = (job.id, job.entry);
         let delivery = match not_before {
             Some(at) => {
                 if actions.mailbox.is_closed() {
@@ -375,7 +397,57 @@ impl Accepted {
                 return Err(error.into());
             }
         }
-        Ok((id, action))
+        drop(pending);
+        Ok(Queued {
+            id,
+            host,
+            index,
+            entry,
+        })
+    }
+}
+
+/// What became of an action offered to the mailbox as it is now.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per action and matched at once: a box would cost more"
+)]
+enum Placed {
+    Queued,
+    Refused(ActionError),
+    /// Not now: the record and job, given back to wait with.
+    Later(ActionRecord, Job),
+}
+
+/// Records `record` and queues `job` in the room the mailbox has now, with a
+/// journal that answers at once; gives them back if the caller would rather wait
+/// for room.
+fn place_now(
+    host: &HostShared,
+    index: usize,
+    record: ActionRecord,
+    job: Job,
+    wait: bool,
+) -> Placed {
+    let cell = &host.cells[index];
+    let Some(actions) = cell.actions.as_deref() else {
+        return Placed::Later(record, job);
+    };
+    let slot = match actions.mailbox.try_reserve(&cell.name) {
+        Ok(slot) => slot,
+        Err(ActionError::QueueFull { .. }) if wait => return Placed::Later(record, job),
+        Err(error) => return Placed::Refused(error),
+    };
+    match host.journal.accept(record).now() {
+        Ok(Ok(())) => {
+            slot.push(job);
+            Placed::Queued
+        }
+        Ok(Err(error)) => Placed::Refused(error.into()),
+        // An immediate journal that was not: the action cannot be recorded.
+        Err(_) => Placed::Refused(ActionError::Journal(
+            "the journal claims to answer at once but did not".to_owned(),
+        )),
     }
 }
 
@@ -487,9 +559,12 @@ fn prepare(
     }
 }
 
-fn decode<R: DeserializeOwned + 'static>(action: &str, payload: Payload) -> Result<R, ActionError> {
+fn decode<R: DeserializeOwned + 'static>(
+    queued: &Queued,
+    payload: Payload,
+) -> Result<R, ActionError> {
     let mismatch = |reason: String| ActionError::ResultType {
-        action: action.to_owned(),
+        action: queued.action().to_owned(),
         reason,
     };
     match payload {

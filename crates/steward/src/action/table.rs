@@ -275,6 +275,9 @@ pub(crate) trait ErasedTable: Send + Sync {
 
     fn names(&self) -> Vec<String>;
 
+    /// The name of the action at `index`.
+    fn name(&self, index: usize) -> Option<&str>;
+
     /// How many actions it has.
     fn len(&self) -> usize;
 
@@ -309,6 +312,10 @@ impl<S: Send + Sync + 'static> ErasedTable for ActionTable<S> {
             .iter()
             .map(|entry| entry.name.to_string())
             .collect()
+    }
+
+    fn name(&self, index: usize) -> Option<&str> {
+        self.entries.get(index).map(|entry| &*entry.name)
     }
 
     fn len(&self) -> usize {
