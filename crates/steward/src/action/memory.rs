@@ -82,26 +82,30 @@ impl Inner {
     }
 
     /// Lists the record in `slot`, which just finished; past `keep`, forgets the
-    /// oldest and returns it, for the caller to drop once the lock is released.
-    #[must_use = "the forgotten record is dropped after the lock"]
-    fn retire(&mut self, id: ActionId, slot: u32, keep: usize) -> Option<ActionRecord> {
+    /// oldest. Dropped where it lies: moving a record long out of cache to drop it
+    /// elsewhere reads all of it, dropping it reads only what it points to.
+    fn retire(&mut self, id: ActionId, slot: u32, keep: usize) {
         self.finished.push_back((id, slot));
         if self.finished.len() <= keep {
-            return None;
+            return;
         }
-        let (old, slot) = self.finished.pop_front()?;
-        let place = self.slots.get_mut(slot as usize)?;
+        let Some((old, slot)) = self.finished.pop_front() else {
+            return;
+        };
+        let Some(place) = self.slots.get_mut(slot as usize) else {
+            return;
+        };
         // A record changed again since it finished is not the list's to forget
         // any more (and if it finishes again, the list names it a second time).
         if !place
             .as_ref()
             .is_some_and(|record| record.id == old && is_retired(record.state))
         {
-            return None;
+            return;
         }
+        *place = None;
         self.index.remove(&old);
         self.free.push(slot);
-        place.take()
     }
 }
 
@@ -207,18 +211,14 @@ impl Journal for MemoryJournal {
 
     fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
         let mut inner = self.lock(id);
-        let mut forgotten = None;
         if let Some((slot, record)) = inner.get_mut(id) {
             let was_retired = is_retired(record.state);
             apply(record, change);
             if !was_retired && is_retired(record.state) {
-                forgotten = inner.retire(id, slot, self.keep_finished);
+                inner.retire(id, slot, self.keep_finished);
             }
         }
-        // Dropped unlocked: freeing what a record long out of cache holds is slow,
-        // and callers accepting actions wait for this lock.
         drop(inner);
-        drop(forgotten);
         JournalFuture::ready(Ok(()))
     }
 
