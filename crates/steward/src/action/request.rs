@@ -313,36 +313,25 @@ struct Accepted {
 impl Accepted {
     /// Records and queues it without waiting, if nothing needs waiting for.
     fn queue_now(self) -> Result<Result<Queued, ActionError>, Box<Self>> {
-        let Accepted {
-            host,
-            index,
-            record,
-            job,
-            wait,
-            not_before,
-        } = self;
-        let ready = host.accepting_now() && host.journal.is_immediate() && not_before.is_none();
-        let (id, entry) = (job.id, job.entry);
-        let placed = if ready {
-            place_now(&host, index, record, job, wait)
-        } else {
-            Placed::Later(record, job)
-        };
-        match placed {
+        let ready = self.host.accepting_now()
+            && self.host.journal.is_immediate()
+            && self.not_before.is_none();
+        if !ready {
+            return Err(Box::new(self));
+        }
+        let (id, entry) = (self.job.id, self.job.entry);
+        match place_now(&self.host, self.index, self.record, self.job, self.wait) {
             Placed::Queued => Ok(Ok(Queued {
                 id,
-                host,
-                index,
+                host: self.host,
+                index: self.index,
                 entry,
             })),
             Placed::Refused(error) => Ok(Err(error)),
             Placed::Later(record, job) => Err(Box::new(Accepted {
-                host,
-                index,
                 record,
                 job,
-                wait,
-                not_before,
+                ..self
             })),
         }
     }
