@@ -1,13 +1,42 @@
 //! A journal wrapper that says when the last of a known number of actions has its
-//! end committed.
+//! end committed, and the no-op host the durable scenarios run on it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use steward::{ActionChange, ActionId, ActionRecord, Backlog, BacklogPage, Journal, JournalFuture};
+use steward::{
+    ActionChange, ActionId, ActionRecord, Backlog, BacklogPage, Host, Journal, JournalFuture,
+    RunningHost, continuous,
+};
 use steward_sqlite::SqliteJournal;
 use tokio::sync::oneshot;
+
+use crate::host::{self, Noop};
+
+/// As many handlers as the mailbox holds actions (its default, 1,024): with one at
+/// a time (the default), each action would wait for two commits before the next.
+pub(crate) const HANDLERS: usize = 1024;
+
+/// Starts a host of the no-op service on `journal`, counting finishes; returns it
+/// with the time the `expected`th finish was committed, once it is.
+pub(crate) async fn start_noop(
+    journal: Arc<SqliteJournal>,
+    expected: usize,
+) -> anyhow::Result<(RunningHost, oneshot::Receiver<Instant>)> {
+    let (counted, all_done) = Counted::new(journal, expected);
+    let def = continuous("noop", Noop)
+        .actions(host::noop_actions())
+        .max_concurrency(HANDLERS);
+    let running = Host::builder()
+        .env_prefix(None)
+        .journal(counted)
+        .service(def)
+        .build()?
+        .start()
+        .await?;
+    Ok((running, all_done))
+}
 
 /// Counts the actions whose end the journal committed, and says when the last
 /// one was.
@@ -40,10 +69,7 @@ pub(crate) struct Counted {
 
 impl Counted {
     /// `journal`, and the time the `expected`th finish was committed, once it is.
-    pub(crate) fn new(
-        journal: Arc<SqliteJournal>,
-        expected: usize,
-    ) -> (Self, oneshot::Receiver<Instant>) {
+    fn new(journal: Arc<SqliteJournal>, expected: usize) -> (Self, oneshot::Receiver<Instant>) {
         let (done, all_done) = oneshot::channel();
         let tally = Arc::new(Tally {
             expected: expected as u64,

@@ -15,8 +15,6 @@ mod apalis;
 mod floor;
 mod steward;
 
-pub(crate) use steward::HANDLERS;
-
 use std::future::Future;
 use std::time::{Duration, Instant};
 

@@ -6,16 +6,12 @@
 use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
-use steward::{Host, ServiceRef, State, continuous};
+use steward::{ServiceRef, State};
 use steward_sqlite::{SqliteJournal, Synchronous};
 
 use super::{Load, Round};
-use crate::counted::Counted;
+use crate::counted;
 use crate::host::{self, Noop};
-
-/// As many handlers as the mailbox holds actions (its default, 1,024): with one at
-/// a time (the default), each action would wait for two commits before the next.
-pub(crate) const HANDLERS: usize = 1024;
 
 impl super::Submitter for ServiceRef<Noop> {
     async fn submit(&mut self) -> anyhow::Result<()> {
@@ -30,17 +26,7 @@ pub(super) async fn round(load: Load, synchronous: Synchronous) -> anyhow::Resul
         .synchronous(synchronous)
         .open()?;
     let journal = Arc::new(journal);
-    let (counted, all_done) = Counted::new(journal.clone(), load.actions);
-    let def = continuous("noop", Noop)
-        .actions(host::noop_actions())
-        .max_concurrency(HANDLERS);
-    let running = Host::builder()
-        .env_prefix(None)
-        .journal(counted)
-        .service(def)
-        .build()?
-        .start()
-        .await?;
+    let (running, all_done) = counted::start_noop(journal.clone(), load.actions).await?;
     let handle = running.handle();
     handle.service("noop")?.wait_for(State::Running).await;
 

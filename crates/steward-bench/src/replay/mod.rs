@@ -12,12 +12,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow};
-use steward::{ActionId, ActionRecord, Host, Journal, continuous};
+use steward::{ActionId, ActionRecord, Journal};
 use steward_sqlite::{SqliteJournal, Synchronous};
 
-use crate::counted::Counted;
-use crate::durable::HANDLERS;
-use crate::host::{self, Noop};
+use crate::counted;
+use crate::host;
 use crate::report::{Rule, Table, Target};
 use crate::{Cli, Rows, Settings, measure::Measurement, rss, runner};
 
@@ -85,18 +84,8 @@ async fn round(actions: usize) -> anyhow::Result<Replay> {
         .synchronous(Synchronous::Normal)
         .open()?;
     let journal = Arc::new(journal);
-    let (counted, all_done) = Counted::new(journal.clone(), actions);
-    let def = continuous("noop", Noop)
-        .actions(host::noop_actions())
-        .max_concurrency(HANDLERS);
     let began = Instant::now();
-    let running = Host::builder()
-        .env_prefix(None)
-        .journal(counted)
-        .service(def)
-        .build()?
-        .start()
-        .await?;
+    let (running, all_done) = counted::start_noop(journal.clone(), actions).await?;
     let started = began.elapsed();
     let done = tokio::time::timeout(LIMIT, all_done)
         .await
