@@ -151,6 +151,13 @@ async fn actions_sent_while_a_backlog_is_read_in_run_once_each_and_so_does_the_b
     host.shutdown().await;
 }
 
+async fn assert_cancelled(host: &TestHost, ids: &[u128]) {
+    for n in ids {
+        let record = host.handle().action(ActionId::from(*n)).await.unwrap();
+        assert_eq!(record.state, ActionState::Cancelled);
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn actions_not_yet_read_in_can_be_cancelled_and_never_run() {
     let journal = backlog(60).await;
@@ -162,10 +169,7 @@ async fn actions_not_yet_read_in_can_be_cancelled_and_never_run() {
     for n in &cancelled {
         host.handle().cancel(ActionId::from(*n)).await.unwrap();
     }
-    for n in &cancelled {
-        let record = host.handle().action(ActionId::from(*n)).await.unwrap();
-        assert_eq!(record.state, ActionState::Cancelled);
-    }
+    assert_cancelled(&host, &cancelled).await;
 
     let left = 60 - cancelled.len();
     until_handled(&host, &worker, left).await;
@@ -174,10 +178,7 @@ async fn actions_not_yet_read_in_can_be_cancelled_and_never_run() {
     assert_eq!(handled.len(), left, "{handled:?}");
     let ran: Vec<_> = cancelled.iter().filter(|n| handled.contains(n)).collect();
     assert!(ran.is_empty(), "cancelled actions ran: {ran:?}");
-    for n in &cancelled {
-        let record = host.handle().action(ActionId::from(*n)).await.unwrap();
-        assert_eq!(record.state, ActionState::Cancelled);
-    }
+    assert_cancelled(&host, &cancelled).await;
     host.shutdown().await;
 }
 
