@@ -166,37 +166,26 @@ async fn replay_one(
     record: ActionRecord,
 ) -> Replayed {
     let (id, attempts) = (record.id, record.attempts);
-    let Some(index) = index else {
-        let service = &record.service;
-        let error = ActionError::UnknownService(service.to_string());
-        tracing::warn!(%id, %service, %error, "cannot replay action; dead-lettered");
-        let error = format!("not replayed at start: {error}");
-        dead_letter(host, id, attempts, error).await;
-        return Replayed::Not;
-    };
-    let cell = &host.cells[index];
-    let (actions, found) = match known_action(cell, &record.action) {
+    let known = index
+        .ok_or_else(|| ActionError::UnknownService(record.service.to_string()))
+        .and_then(|index| Ok((index, known_action(&host.cells[index], &record.action)?)));
+    let (index, (actions, found)) = match known {
         Ok(known) => known,
         Err(error) => {
-            // Kept as a dead letter, attempts and all: once the action is defined
-            // again it can be retried.
-            tracing::warn!(%id, service = %cell.name, %error, "cannot replay action; dead-lettered");
-            let taken = cell
-                .actions
-                .as_deref()
-                .is_some_and(|a| !a.backfill.advance(&record));
+            // Kept as a dead letter, attempts and all: once the service or action
+            // is defined again it can be retried.
+            tracing::warn!(%id, service = %record.service, %error, "cannot replay action; dead-lettered");
+            let taken = index
+                .and_then(|index| host.cells[index].actions.as_deref())
+                .is_some_and(|actions| !actions.backfill.advance(&record));
             if !taken {
-                dead_letter(
-                    host,
-                    id,
-                    attempts,
-                    format!("not replayed at start: {error}"),
-                )
-                .await;
+                let error = format!("not replayed at start: {error}");
+                dead_letter(host, id, attempts, error).await;
             }
             return Replayed::Not;
         }
     };
+    let cell = &host.cells[index];
     if let Some(interrupted) = crash_looping(&record) {
         let action = &record.action;
         tracing::error!(%id, service = %cell.name, %action, interrupted, "action interrupted too often; dead-lettered, not replayed");
