@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::types::FromSql;
+use rusqlite::{Connection, OptionalExtension, Params, params};
 use steward::{ActionRecord, Backlog, BacklogPage};
 
 use crate::read::selected;
@@ -39,27 +40,30 @@ pub(crate) const AT_PRIORITY: &str = concat!(
      AND priority = ?2 AND id > ?3 AND id <= ?4 ORDER BY id LIMIT ?5"
 );
 
+/// The first column of the first row `query` finds, if it finds one.
+fn first<T: FromSql>(
+    conn: &Connection,
+    query: &str,
+    params: impl Params,
+) -> Result<Option<T>, String> {
+    conn.prepare_cached(query)
+        .and_then(|mut statement| statement.query_row(params, |row| row.get(0)).optional())
+        .map_err(|error| error.to_string())
+}
+
 /// The services with unfinished actions, and the newest action.
 pub(crate) fn outline(conn: &Connection) -> Result<Backlog, String> {
-    let failed = |error: rusqlite::Error| error.to_string();
     let mut services: Vec<Arc<str>> = Vec::new();
-    let mut next: Option<String> = conn
-        .prepare_cached(FIRST_SERVICE)
-        .and_then(|mut statement| statement.query_row([], |row| row.get(0)).optional())
-        .map_err(failed)?;
+    let mut next: Option<String> = first(conn, FIRST_SERVICE, [])?;
     while let Some(service) = next {
-        next = conn
-            .prepare_cached(NEXT_SERVICE)
-            .and_then(|mut statement| statement.query_row([&service], |row| row.get(0)).optional())
-            .map_err(failed)?;
+        next = first(conn, NEXT_SERVICE, [&service])?;
         services.push(service.into());
     }
     if services.is_empty() {
         return Ok(Backlog::default());
     }
-    let newest: Option<String> = conn
-        .query_row(NEWEST, [], |row| row.get(0))
-        .map_err(failed)?;
+    // `MAX` over no rows is one row of NULL.
+    let newest: Option<String> = first::<Option<String>>(conn, NEWEST, [])?.flatten();
     let newest = newest
         .map(|id| {
             id.parse()
@@ -72,23 +76,12 @@ pub(crate) fn outline(conn: &Connection) -> Result<Backlog, String> {
 /// One page of a service's backlog: its highest priority first, oldest first
 /// within a priority, from just after the page's cursor.
 pub(crate) fn page(conn: &Connection, page: &BacklogPage) -> Result<Vec<ActionRecord>, String> {
-    let failed = |error: rusqlite::Error| error.to_string();
     let service = &*page.service;
     let newest = page.newest.to_string();
     let (mut priority, mut after) = match page.after {
         Some(cursor) => (Some(cursor.priority), cursor.id.to_string()),
-        None => {
-            let top = conn
-                .prepare_cached(TOP_PRIORITY)
-                .and_then(|mut statement| {
-                    statement
-                        .query_row([service], |row| row.get::<_, i32>(0))
-                        .optional()
-                })
-                .map_err(failed)?;
-            // Every id sorts after the empty text.
-            (top, String::new())
-        }
+        // Every id sorts after the empty text.
+        None => (first(conn, TOP_PRIORITY, [service])?, String::new()),
     };
     let mut records = Vec::new();
     while let Some(at) = priority {
@@ -102,14 +95,7 @@ pub(crate) fn page(conn: &Connection, page: &BacklogPage) -> Result<Vec<ActionRe
         if records.len() >= page.limit {
             break;
         }
-        priority = conn
-            .prepare_cached(NEXT_PRIORITY)
-            .and_then(|mut statement| {
-                statement
-                    .query_row(params![service, at], |row| row.get::<_, i32>(0))
-                    .optional()
-            })
-            .map_err(failed)?;
+        priority = first(conn, NEXT_PRIORITY, params![service, at])?;
         after = String::new();
     }
     Ok(records)
