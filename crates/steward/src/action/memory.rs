@@ -154,13 +154,8 @@ impl MemoryJournal {
 
     /// An empty journal that remembers up to `finished` finished actions.
     pub fn keeping(finished: usize) -> Self {
-        let shards = (finished / KEEP_PER_SHARD).clamp(1, MAX_SHARDS);
         // A power of two, so a shard is picked with a mask.
-        let shards = if shards.is_power_of_two() {
-            shards
-        } else {
-            shards.next_power_of_two() / 2
-        };
+        let shards = 1 << (finished / KEEP_PER_SHARD).clamp(1, MAX_SHARDS).ilog2();
         Self {
             shards: (0..shards).map(|_| Shard::default()).collect(),
             keep_finished: finished / shards,
