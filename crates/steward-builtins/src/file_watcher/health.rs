@@ -14,6 +14,8 @@ pub(crate) struct Condition {
     notifier: Option<String>,
     /// The health last reported, so that only changes are reported.
     shown: Option<Health>,
+    /// Whether anything changed since the health was last worked out.
+    changed: bool,
 }
 
 #[derive(Debug, Default)]
@@ -29,12 +31,14 @@ impl Condition {
             roots: (0..roots).map(|_| RootCondition::default()).collect(),
             notifier: None,
             shown: None,
+            changed: true,
         }
     }
 
     /// Whether watched directory `index` is missing.
     pub(crate) fn missing(&mut self, index: usize, missing: bool) {
         if let Some(root) = self.roots.get_mut(index) {
+            self.changed = true;
             root.missing = missing;
             if missing {
                 root.problem = None;
@@ -45,6 +49,7 @@ impl Condition {
     /// What the last scan of watched directory `index` could not read.
     pub(crate) fn scanned(&mut self, index: usize, unreadable: &[(PathBuf, io::Error)]) {
         if let Some(root) = self.roots.get_mut(index) {
+            self.changed = true;
             root.problem = unreadable.first().map(|(path, error)| {
                 let more = match unreadable.len() - 1 {
                     0 => String::new(),
@@ -57,11 +62,17 @@ impl Condition {
 
     /// A problem the notifier reported, or `None` once a full scan made up for it.
     pub(crate) fn notifier(&mut self, problem: Option<String>) {
+        self.changed = true;
         self.notifier = problem;
     }
 
     /// Reports the health through `cx` if it changed.
     pub(crate) fn publish(&mut self, cx: &Context, roots: &[PathBuf]) {
+        // Called at every turn of the watcher's loop; worked out only when
+        // something changed.
+        if !std::mem::take(&mut self.changed) {
+            return;
+        }
         let health = self.health(roots);
         if self.shown.as_ref() != Some(&health) {
             match &health.message {

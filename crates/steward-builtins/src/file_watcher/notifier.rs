@@ -138,6 +138,10 @@ pub(crate) async fn run(
     watching.schedule_retry();
     let mut changes = Vec::new();
     let mut drained = true;
+    // Made once: a fresh one each time round would join and leave the token's
+    // waiters at every read.
+    let cancelled = cx.cancelled();
+    tokio::pin!(cancelled);
     loop {
         watching.start_scan(drained);
         watching.reporter.publish_sizes();
@@ -151,7 +155,7 @@ pub(crate) async fn run(
         let settle_at = watching.next_settle;
         let retry_at = watching.next_retry;
         tokio::select! {
-            () = cx.cancelled() => break,
+            () = &mut cancelled => break,
             done = scanning => {
                 watching.scanning = None;
                 let done = done.map_err(|error| FileWatcherError::Scan(io::Error::other(error)))?;

@@ -15,6 +15,7 @@
 //!   not changed for a `poll_interval` is complete at the first check.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::ops::Bound;
@@ -222,14 +223,16 @@ impl Tracker {
     }
 
     fn report(&mut self, path: &Path, stamp: Stamp) -> Option<Stamp> {
-        match self.reported.get_mut(path) {
-            Some(reported) if *reported == stamp => None,
-            Some(reported) => {
-                *reported = stamp;
+        // One search of the map: most reports are of files new to it, whose
+        // path it takes anyway.
+        match self.reported.entry(path) {
+            Entry::Occupied(entry) if *entry.get() == stamp => None,
+            Entry::Occupied(mut entry) => {
+                entry.insert(stamp);
                 Some(stamp)
             }
-            None => {
-                self.reported.insert(path.to_owned(), stamp);
+            Entry::Vacant(entry) => {
+                entry.insert(stamp);
                 Some(stamp)
             }
         }
@@ -258,6 +261,10 @@ impl<V> Files<V> {
 
     fn contains(&self, path: &Path) -> bool {
         self.0.contains_key(path.as_os_str())
+    }
+
+    fn entry(&mut self, path: &Path) -> Entry<'_, OsString, V> {
+        self.0.entry(path.as_os_str().to_owned())
     }
 
     fn insert(&mut self, path: PathBuf, value: V) {
