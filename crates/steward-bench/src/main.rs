@@ -28,6 +28,11 @@
 //! multi-threaded tokio runtime.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// The `steward` binary's allocator, so that the figures are what it runs with;
+/// every subject, floor and peers included, gets the same one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod batch;
 mod counted;
 mod cpu;
