@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 use crate::action::ActionId;
-use crate::event::{Emitted, Event, EventError};
+use crate::event::{Emitted, Event, EventError, Origin};
 use crate::health::Health;
 use crate::host::{HostHandle, HostShared};
 use crate::metrics::{EmittedCounters, Metrics};
@@ -156,13 +156,8 @@ impl Context {
     /// [`lossless`]: crate::Subscribe::lossless
     pub async fn emit<E: Event>(&self, event: E) -> Result<(), EventError> {
         let host = &self.inner.host;
-        self.counted(E::NAME, || Text::Static(E::NAME));
-        let emitted = Emitted::typed(
-            self.inner.cell.name.clone(),
-            self.correlation(),
-            host.clock.now(),
-            event,
-        );
+        let origin = self.counted(E::NAME, || Text::Static(E::NAME));
+        let emitted = Emitted::typed(origin, self.correlation(), host.clock.now(), event);
         self.publish(emitted).await;
         Ok(())
     }
@@ -171,21 +166,15 @@ impl Context {
     /// services do; typed subscribers receive it if it decodes as their type.
     pub async fn emit_json(&self, name: &str, value: serde_json::Value) -> Result<(), EventError> {
         let host = &self.inner.host;
-        let name = self.counted(name, || Text::Shared(name.into()));
-        let emitted = Emitted::from_json(
-            self.inner.cell.name.clone(),
-            name,
-            self.correlation(),
-            host.clock.now(),
-            value,
-        );
+        let origin = self.counted(name, || Text::Shared(name.into()));
+        let emitted = Emitted::from_json(origin, self.correlation(), host.clock.now(), value);
         self.publish(emitted).await;
         Ok(())
     }
 
-    /// Counts an event named `name` about to be emitted; its name as the host
-    /// shares it (`shared()` the first time).
-    fn counted(&self, name: &str, shared: impl FnOnce() -> Text) -> Text {
+    /// Counts an event named `name` about to be emitted; its origin, this
+    /// service and the name as the host shares it (`shared()` the first time).
+    fn counted(&self, name: &str, shared: impl FnOnce() -> Text) -> Arc<Origin> {
         let inner = &self.inner;
         inner
             .emitted

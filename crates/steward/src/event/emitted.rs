@@ -80,9 +80,17 @@ pub struct Emitted {
     inner: Arc<Inner>,
 }
 
+/// Who emitted an event and its name: one shared value per service and event
+/// name, so that an event takes one reference to both (each reference taken on
+/// the emitter's thread is given back on a subscriber's).
+#[derive(Debug)]
+pub(crate) struct Origin {
+    pub(crate) service: Arc<str>,
+    pub(crate) name: Text,
+}
+
 struct Inner {
-    service: Arc<str>,
-    name: Text,
+    origin: Arc<Origin>,
     correlation_id: Option<Arc<str>>,
     at: DateTime<Utc>,
     value: Value_,
@@ -99,7 +107,7 @@ enum Value_ {
 
 impl Emitted {
     pub(crate) fn typed<E: Event>(
-        service: Arc<str>,
+        origin: Arc<Origin>,
         correlation_id: Option<Arc<str>>,
         at: DateTime<Utc>,
         event: E,
@@ -116,8 +124,7 @@ impl Emitted {
             }
         }
         Self::new(
-            service,
-            Text::Static(E::NAME),
+            origin,
             correlation_id,
             at,
             Value_::Typed {
@@ -129,26 +136,23 @@ impl Emitted {
     }
 
     pub(crate) fn from_json(
-        service: Arc<str>,
-        name: Text,
+        origin: Arc<Origin>,
         correlation_id: Option<Arc<str>>,
         at: DateTime<Utc>,
         value: Value,
     ) -> Self {
-        Self::new(service, name, correlation_id, at, Value_::Json(value))
+        Self::new(origin, correlation_id, at, Value_::Json(value))
     }
 
     fn new(
-        service: Arc<str>,
-        name: Text,
+        origin: Arc<Origin>,
         correlation_id: Option<Arc<str>>,
         at: DateTime<Utc>,
         value: Value_,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                service,
-                name,
+                origin,
                 correlation_id,
                 at,
                 value,
@@ -158,22 +162,22 @@ impl Emitted {
 
     /// The service that emitted it.
     pub fn service(&self) -> &str {
-        &self.inner.service
+        &self.inner.origin.service
     }
 
     /// The event's name.
     pub fn name(&self) -> &str {
-        self.inner.name.as_str()
+        self.inner.origin.name.as_str()
     }
 
     /// The event's name as held, to keep without copying it.
     pub(crate) fn name_text(&self) -> &Text {
-        &self.inner.name
+        &self.inner.origin.name
     }
 
     /// The emitting service's name as shared by the host.
     pub(crate) fn service_shared(&self) -> &Arc<str> {
-        &self.inner.service
+        &self.inner.origin.service
     }
 
     /// The value as `E` if it was emitted typed as one (no name check needed: the
@@ -232,9 +236,11 @@ impl Emitted {
     /// when nothing else holds the event, copied otherwise.
     pub(crate) fn into_event<E: Event>(self) -> Option<E> {
         match Arc::try_unwrap(self.inner) {
-            Ok(Inner { name, value, .. }) => match value {
+            Ok(Inner { origin, value, .. }) => match value {
                 Value_::Typed { value, .. } => value.downcast::<E>().ok().map(|event| *event),
-                Value_::Json(value) if name.as_str() == E::NAME => E::deserialize(value).ok(),
+                Value_::Json(value) if origin.name.as_str() == E::NAME => {
+                    E::deserialize(value).ok()
+                }
                 Value_::Json(_) => None,
             },
             Err(inner) => Self { inner }.get::<E>(),

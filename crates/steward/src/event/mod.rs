@@ -17,3 +17,4 @@ pub use stamped::Stamped;
 pub use subscribe::{EventStream, Subscribe, Subscription};
 
 pub(crate) use bus::EventBus;
+pub(crate) use emitted::Origin;
