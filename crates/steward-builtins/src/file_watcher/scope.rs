@@ -60,12 +60,14 @@ impl Scope {
     fn relative<'p>(&self, path: &'p Path) -> Option<&'p Path> {
         self.roots
             .iter()
-            .filter_map(|root| path.strip_prefix(root).ok())
-            .filter(|relative| {
+            .filter_map(|root| {
+                let relative = path.strip_prefix(root).ok()?;
+                // Counted once: every file reported walks this path.
                 let depth = relative.components().count();
-                depth == 1 || (self.recursive && depth > 1)
+                (depth == 1 || (self.recursive && depth > 1)).then_some((depth, relative))
             })
-            .min_by_key(|relative| relative.components().count())
+            .min_by_key(|&(depth, _)| depth)
+            .map(|(_, relative)| relative)
     }
 
     /// Whether a file at `path` is to be reported.
