@@ -12,11 +12,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::FutureExt;
+use futures_util::future::Either;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Notify;
 use tracing::Instrument;
 
 use super::backfill::Backfill;
+use super::here::{Handover, Instance, Serving, ServingNow};
 use super::journal::{ActionChange, JournalError};
 use super::replay::Retrying;
 use super::scheduled::Waiting;
@@ -53,6 +55,10 @@ pub(crate) struct ServiceActions {
     /// Each action's duration histograms by how attempts ended, looked up in the
     /// host's metrics once.
     durations: Box<[[OnceLock<Durations>; ENDINGS.len()]]>,
+    /// The running service and its context while its mailbox is served (a caller
+    /// that finds a handler slot free and nothing queued starts the action
+    /// itself), and the attempts callers hand over at their first wait.
+    pub(super) handover: Handover,
 }
 
 /// How an attempt can end, as the metrics tell them apart.
@@ -81,6 +87,47 @@ impl ServiceActions {
             backfill: Backfill::default(),
             settled: Notify::new(),
             draining: AtomicUsize::new(0),
+            handover: Handover::default(),
+        }
+    }
+
+    /// Takes a handler slot if one is free (`running` below `max_concurrency`).
+    pub(super) fn take_slot(&self) -> bool {
+        let limit = self.max_concurrency.max(1);
+        self.running
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |running| {
+                (running < limit).then_some(running + 1)
+            })
+            .is_ok()
+    }
+
+    /// Whether a handler slot is free now.
+    fn has_free_slot(&self) -> bool {
+        self.running.load(Ordering::SeqCst) < self.max_concurrency.max(1)
+    }
+
+    /// Gives a handler slot back: a drain looks again, and the mailbox's taker
+    /// too if actions wait for a slot.
+    pub(crate) fn free_slot(&self) {
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        self.settled();
+        if !self.mailbox.is_empty_now() {
+            self.mailbox.wake_taker();
+        }
+    }
+
+    /// Completes once no handler runs (those callers run included).
+    async fn handlers_done(&self) {
+        self.draining.fetch_add(1, Ordering::AcqRel);
+        let _counted = Draining(&self.draining);
+        loop {
+            let settled = self.settled.notified();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            if self.running.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            settled.await;
         }
     }
 
@@ -185,20 +232,24 @@ impl Drop for Draining<'_> {
     }
 }
 
-/// Counts a handler as running while it lives.
-struct Running<'a>(&'a ServiceActions);
+/// A handler slot, taken while a handler runs and given back when dropped.
+pub(super) struct Running<'a>(&'a ServiceActions);
 
 impl<'a> Running<'a> {
-    fn new(actions: &'a ServiceActions) -> Self {
-        actions.running.fetch_add(1, Ordering::AcqRel);
+    /// Takes a free slot, if there is one.
+    fn take(actions: &'a ServiceActions) -> Option<Self> {
+        actions.take_slot().then_some(Self(actions))
+    }
+
+    /// Holds a slot already taken with [`ServiceActions::take_slot`].
+    pub(super) fn taken(actions: &'a ServiceActions) -> Self {
         Self(actions)
     }
 }
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
-        self.0.running.fetch_sub(1, Ordering::AcqRel);
-        self.0.settled();
+        self.0.free_slot();
     }
 }
 
@@ -219,10 +270,10 @@ pub(crate) async fn beside<T>(
     host: &Arc<HostShared>,
     cell: &Arc<ServiceCell>,
     actions: &ServiceActions,
-    service: &(dyn Any + Send + Sync),
+    instance: Arc<dyn Instance>,
     cx: &Context,
 ) -> T {
-    let serving = serve(host, cell, actions, service, cx);
+    let serving = serve(host, cell, actions, instance, cx);
     // Polled only when it woke the task, not at every action the task serves.
     let mut run = Woken::new(run);
     tokio::pin!(serving);
@@ -244,28 +295,20 @@ pub(crate) async fn serve(
     host: &Arc<HostShared>,
     cell: &Arc<ServiceCell>,
     actions: &ServiceActions,
-    service: &(dyn Any + Send + Sync),
+    instance: Arc<dyn Instance>,
     cx: &Context,
 ) {
-    let limit = actions.max_concurrency.max(1);
+    let service = instance.service();
+    // Callers may start actions themselves from now until the serving ends,
+    // however it ends; a stop then finishes what they handed over, and waits for
+    // the ones they are starting.
+    let published = ServingNow::publish(
+        &actions.handover,
+        Serving::new(instance.clone(), cx.clone()),
+    );
     // Registered once: a wait for cancellation costs a lock to set up; and polled
     // only when it woke the task, not at every action.
     let mut stopped = Woken::new(cx.cancelled());
-    if limit == 1 {
-        // One at a time: run each attempt in place, with no set of futures to keep.
-        loop {
-            tokio::select! {
-                biased;
-                () = &mut stopped => return,
-                job = actions.mailbox.pop() => {
-                    let counted = Running::new(actions);
-                    // A stop lets the running attempt finish; it sees `cx.cancelled()`.
-                    attempt(host, cell, actions, service, cx, job).await;
-                    drop(counted);
-                }
-            }
-        }
-    }
     let mut running = FuturesUnordered::new();
     // Most attempts finish at their first poll (an immediate journal, a handler
     // that does not wait). Those run here, in one place reused from each to the
@@ -276,23 +319,34 @@ pub(crate) async fn serve(
             biased;
             () = &mut stopped => break,
             Some(()) = running.next(), if !running.is_empty() => {}
-            job = actions.mailbox.pop(), if running.len() < limit => {
-                let counted = Running::new(actions);
+            handed = actions.handover.next() => {
+                running.extend(handed.into_iter().map(Either::Right));
+            }
+            // Slots are shared with callers starting actions themselves: one given
+            // back wakes this task if actions wait.
+            job = actions.mailbox.pop(), if actions.has_free_slot() => {
+                let Some(counted) = Running::take(actions) else {
+                    // A caller took the slot meanwhile.
+                    actions.mailbox.put_back(job);
+                    continue;
+                };
                 here.set(Some(attempt(host, cell, actions, service, cx, job)));
                 if poll_once(here.as_mut()).await.is_ready() {
                     here.set(None);
                     drop(counted);
                 } else {
                     let mut waiting = std::mem::replace(&mut here, Box::pin(None));
-                    running.push(async move {
+                    running.push(Either::Left(async move {
                         std::future::poll_fn(|task| poll_in(waiting.as_mut(), task)).await;
                         drop(counted);
-                    });
+                    }));
                 }
             }
         }
     }
+    running.extend(published.end().into_iter().map(Either::Right));
     while running.next().await.is_some() {}
+    actions.handlers_done().await;
 }
 
 /// Polls the future in `place` once, from inside an async fn.
@@ -333,7 +387,7 @@ impl Drop for Attempt<'_> {
 }
 
 /// One attempt at one action.
-async fn attempt(
+pub(super) async fn attempt(
     host: &Arc<HostShared>,
     cell: &Arc<ServiceCell>,
     actions: &ServiceActions,

@@ -110,6 +110,17 @@ impl Lines {
         self.len += 1;
     }
 
+    /// Puts `queued` first in its priority's line.
+    fn push_front(&mut self, queued: Queued) {
+        let priority = queued.job.priority;
+        let at = self.lines.partition_point(|(line, _)| *line > priority);
+        match self.lines.get_mut(at) {
+            Some((line, jobs)) if *line == priority => jobs.push_front(queued),
+            _ => self.lines.insert(at, (priority, VecDeque::from([queued]))),
+        }
+        self.len += 1;
+    }
+
     fn pop(&mut self) -> Option<Queued> {
         let queued = self
             .lines
@@ -144,6 +155,9 @@ const MAX_IDLE_LINES: usize = 16;
 /// The bounded mailbox of one service.
 pub(crate) struct Mailbox {
     queue: Mutex<Lines>,
+    /// How many wait in `queue`, as of its last change: read without the lock by
+    /// callers that may run an action themselves only when none waits.
+    queued: AtomicUsize,
     /// Places left. An atomic count, not a semaphore: taking and giving back a
     /// place is one atomic operation, and callers that wait are woken by `room`.
     free: AtomicUsize,
@@ -184,6 +198,7 @@ impl Mailbox {
         let capacity = capacity.max(1);
         Self {
             queue: Mutex::new(Lines::default()),
+            queued: AtomicUsize::new(0),
             free: AtomicUsize::new(capacity),
             waiting: AtomicUsize::new(0),
             room: Notify::new(),
@@ -279,7 +294,34 @@ impl Mailbox {
             return;
         }
         queue.push(Queued { counted, job });
+        self.queued.store(queue.len, AtomicOrdering::SeqCst);
         drop(queue);
+        self.ready.wake();
+    }
+
+    /// Puts an action just taken back at the head of its line, beyond the
+    /// capacity: the slot it was taken for went to a caller running one itself.
+    pub(crate) fn put_back(&self, job: Job) {
+        let mut queue = self.lock();
+        if self.dead.load(AtomicOrdering::Acquire) {
+            drop(queue);
+            abandon(job);
+            return;
+        }
+        queue.push_front(Queued {
+            counted: false,
+            job,
+        });
+        self.queued.store(queue.len, AtomicOrdering::SeqCst);
+    }
+
+    /// Whether no action waits (as of the queue's last change).
+    pub(crate) fn is_empty_now(&self) -> bool {
+        self.queued.load(AtomicOrdering::SeqCst) == 0
+    }
+
+    /// Wakes the task taking actions, to look again (a handler slot came free).
+    pub(crate) fn wake_taker(&self) {
         self.ready.wake();
     }
 
@@ -289,6 +331,7 @@ impl Mailbox {
         let queued = {
             let mut queue = self.lock();
             self.dead.store(true, AtomicOrdering::Release);
+            self.queued.store(0, AtomicOrdering::SeqCst);
             queue.take()
         };
         for queued in queued {
@@ -298,7 +341,10 @@ impl Mailbox {
 
     /// Takes a queued action out of line, if it is still waiting.
     pub(crate) fn remove(&self, id: ActionId) -> Option<Job> {
-        let queued = self.lock().remove(id)?;
+        let mut queue = self.lock();
+        let queued = queue.remove(id)?;
+        self.queued.store(queue.len, AtomicOrdering::SeqCst);
+        drop(queue);
         if queued.counted {
             self.give_back();
         }
@@ -321,7 +367,10 @@ impl Mailbox {
     }
 
     pub(crate) fn try_pop(&self) -> Option<Job> {
-        let queued = self.lock().pop()?;
+        let mut queue = self.lock();
+        let queued = queue.pop()?;
+        self.queued.store(queue.len, AtomicOrdering::SeqCst);
+        drop(queue);
         if queued.counted {
             self.give_back();
         }

@@ -9,6 +9,7 @@
 mod backfill;
 mod backlog;
 mod error;
+mod here;
 mod id;
 mod journal;
 mod mailbox;
@@ -38,6 +39,7 @@ pub use table::{ActionInfo, ActionTable};
 pub use typed::{Actions, TypedRequest};
 
 pub(crate) use backfill::replay_backlog;
+pub(crate) use here::Instance;
 pub(crate) use mailbox::{Job, Mailbox};
 pub(crate) use replay::{cancel, read_record, retry_dead_letter};
 pub(crate) use table::{ErasedTable, Payload};

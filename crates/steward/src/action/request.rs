@@ -11,6 +11,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::dispatch::ServiceActions;
+use super::here::{Here, Serving};
 use super::mailbox::JobState;
 use super::mailbox::Reply;
 use super::scheduled::hold_until;
@@ -167,9 +168,17 @@ impl ActionRequest {
 
     /// Sends the action and waits for its result, as `R` (the handler's own result
     /// type, or anything its JSON decodes to, such as [`serde_json::Value`]).
+    ///
+    /// When the service is serving its mailbox with nothing queued and a handler
+    /// slot free, the attempt starts in the caller's task, and is handed to the
+    /// service's at its first wait; dropping this future never interrupts it
+    /// (`docs/semantics.md`, "Where they run").
     pub async fn send<R: DeserializeOwned + 'static>(self) -> Result<R, ActionError> {
         let (sender, receiver) = oneshot::channel();
-        let queued = self.enqueue(Some(sender), Some(TypeId::of::<R>())).await?;
+        let mut queued = self.enqueue(Some(sender), Some(TypeId::of::<R>())).await?;
+        if let Some(here) = queued.here.take() {
+            here.run(&queued.host).await;
+        }
         match receiver.await {
             Ok(Ok(payload)) => decode(&queued, payload),
             Ok(Err(error)) => Err(error),
@@ -287,6 +296,8 @@ struct Queued {
     host: Arc<HostShared>,
     index: usize,
     entry: usize,
+    /// Not queued but for its caller to start, in the handler slot taken for it.
+    here: Option<Here>,
 }
 
 impl Queued {
@@ -323,6 +334,14 @@ impl Accepted {
         match place_now(&self.host, self.index, self.record, self.job, self.wait) {
             Placed::Queued => Ok(Ok(Queued {
                 id,
+                host: self.host,
+                index: self.index,
+                entry,
+                here: None,
+            })),
+            Placed::Here(serving, job) => Ok(Ok(Queued {
+                id,
+                here: Some(Here::new(self.host.clone(), self.index, serving, job)),
                 host: self.host,
                 index: self.index,
                 entry,
@@ -392,17 +411,16 @@ impl Accepted {
             host,
             index,
             entry,
+            here: None,
         })
     }
 }
 
 /// What became of an action offered to the mailbox as it is now.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "made once per action and matched at once: a box would cost more"
-)]
 enum Placed {
     Queued,
+    /// Recorded, for its caller to start in the handler slot taken for it.
+    Here(Serving, Job),
     Refused(ActionError),
     /// Not now: the record and job, given back to wait with.
     Later(ActionRecord, Job),
@@ -422,6 +440,24 @@ fn place_now(
     let Some(actions) = cell.actions.as_deref() else {
         return Placed::Later(record, job);
     };
+    // A caller that waits for the result starts the action itself when nothing
+    // is queued ahead of it and a handler slot is free.
+    if job.reply.is_some()
+        && let Some(serving) = actions.serving_here()
+    {
+        return match host.journal.accept(record).now() {
+            Ok(Ok(())) => Placed::Here(serving, job),
+            refused => {
+                actions.free_slot();
+                Placed::Refused(match refused {
+                    Ok(Err(error)) => error.into(),
+                    _ => ActionError::Journal(
+                        "the journal claims to answer at once but did not".to_owned(),
+                    ),
+                })
+            }
+        };
+    }
     let slot = match actions.mailbox.try_reserve(&cell.name) {
         Ok(slot) => slot,
         Err(ActionError::QueueFull { .. }) if wait => return Placed::Later(record, job),

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::cell::ServiceCell;
 use super::guard::guarded_within;
+use crate::action::Instance;
 use crate::action::dispatch::beside;
 use crate::context::Context;
 use crate::error::panic_message;
@@ -99,8 +100,8 @@ fn supervise<W: Work>(
                             None => run.await,
                             // Boxed: services without actions should not carry its size.
                             Some(actions) => {
-                                Box::pin(beside(run, &host, &cell, actions, work.service(), &cx))
-                                    .await
+                                let instance: Arc<dyn Instance> = work.clone();
+                                Box::pin(beside(run, &host, &cell, actions, instance, &cx)).await
                             }
                         };
                         // A periodic service's runs are its ticks, counted as they end; a

@@ -1,0 +1,240 @@
+//! Starting an action in the caller's own task.
+//!
+//! A caller that waits for the result (`send`) while the service's mailbox is
+//! served, nothing is queued and a handler slot is free starts the attempt
+//! itself: the same attempt the mailbox's taker would run (journaled, timed,
+//! retried, under the service's context), without the trip through the mailbox
+//! to the service's task and back. Most handlers finish at once, and the caller
+//! has its answer with no task switch at all. One that waits is handed to the
+//! service's task at its first wait and finishes there, as any other, so a caller
+//! that stops waiting never interrupts it.
+//!
+//! Queued actions keep their order: a caller starts an action only when none
+//! waits, and takes its handler slot from the count the taker uses, so
+//! `max_concurrency` holds for both.
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, MutexGuard, PoisonError};
+use std::task::Poll;
+
+use futures_util::task::AtomicWaker;
+
+use super::dispatch::{Running, ServiceActions, attempt};
+use super::mailbox::Job;
+use crate::context::Context;
+use crate::host::HostShared;
+use crate::service::Work;
+
+/// A service's instance, shared with callers that start its handlers.
+pub(crate) trait Instance: Send + Sync + 'static {
+    /// The user's service itself.
+    fn service(&self) -> &(dyn Any + Send + Sync);
+}
+
+impl<W: Work> Instance for W {
+    fn service(&self) -> &(dyn Any + Send + Sync) {
+        Work::service(self)
+    }
+}
+
+/// What a caller needs to start a handler as the service's task would: the
+/// instance and the context of the service's current run.
+#[derive(Clone)]
+pub(crate) struct Serving {
+    instance: Arc<dyn Instance>,
+    cx: Context,
+}
+
+impl Serving {
+    pub(crate) fn new(instance: Arc<dyn Instance>, cx: Context) -> Self {
+        Self { instance, cx }
+    }
+}
+
+/// An attempt a caller started and handed over at its first wait.
+pub(crate) type Attempting = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Whether, and under what, callers may start actions; and the attempts they
+/// handed over that the service's task has not taken yet.
+#[derive(Default)]
+pub(crate) struct Served {
+    serving: Option<Serving>,
+    handed: Vec<Attempting>,
+}
+
+/// The service's side of [`Served`]: its lock, and how the service's task hears
+/// of attempts handed to it.
+#[derive(Default)]
+pub(crate) struct Handover {
+    served: std::sync::Mutex<Served>,
+    /// How many attempts wait in `served.handed`: looked at without the lock at
+    /// each wake of the service's task.
+    waiting: AtomicUsize,
+    taker: AtomicWaker,
+}
+
+impl Handover {
+    fn lock(&self) -> MutexGuard<'_, Served> {
+        self.served.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The attempts handed over since the last call, waiting for some.
+    pub(crate) fn next(&self) -> impl Future<Output = Vec<Attempting>> + '_ {
+        std::future::poll_fn(|task| {
+            if self.waiting.load(Ordering::Acquire) == 0 {
+                self.taker.register(task.waker());
+                // Looked at again after registering: one handed over in between
+                // woke nobody.
+                if self.waiting.load(Ordering::Acquire) == 0 {
+                    return Poll::Pending;
+                }
+            }
+            Poll::Ready(self.take())
+        })
+    }
+
+    fn take(&self) -> Vec<Attempting> {
+        let mut served = self.lock();
+        self.waiting.store(0, Ordering::Release);
+        std::mem::take(&mut served.handed)
+    }
+
+    /// Hands `attempting` to the service's task; if its mailbox is no longer
+    /// served, drops it, which puts its action back in line.
+    fn hand(&self, attempting: Attempting) {
+        let mut served = self.lock();
+        if served.serving.is_none() {
+            drop(served);
+            drop(attempting);
+            return;
+        }
+        served.handed.push(attempting);
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        drop(served);
+        self.taker.wake();
+    }
+}
+
+/// Publishes a [`Serving`] while it lives. Ended by [`end`](Self::end), it gives
+/// back what was handed over meanwhile for the service's task to finish; dropped
+/// (the service's run ended by itself), it drops them, which puts their actions
+/// back in line.
+pub(crate) struct ServingNow<'a>(&'a Handover);
+
+impl<'a> ServingNow<'a> {
+    pub(crate) fn publish(handover: &'a Handover, serving: Serving) -> Self {
+        handover.lock().serving = Some(serving);
+        Self(handover)
+    }
+
+    /// No caller starts an action from now on.
+    pub(crate) fn end(self) -> Vec<Attempting> {
+        let (serving, handed) = self.withdraw();
+        drop(serving);
+        std::mem::forget(self);
+        handed
+    }
+
+    fn withdraw(&self) -> (Option<Serving>, Vec<Attempting>) {
+        let mut served = self.0.lock();
+        self.0.waiting.store(0, Ordering::Release);
+        (served.serving.take(), std::mem::take(&mut served.handed))
+    }
+}
+
+impl Drop for ServingNow<'_> {
+    fn drop(&mut self) {
+        // Dropped outside the lock: they put actions back in line.
+        let withdrawn = self.withdraw();
+        drop(withdrawn);
+    }
+}
+
+impl ServiceActions {
+    /// Takes a handler slot for a caller to start an action itself, if the
+    /// mailbox is served, nothing waits in it and a slot is free.
+    pub(crate) fn serving_here(&self) -> Option<Serving> {
+        if !self.mailbox.is_empty_now() || self.mailbox.is_closed() {
+            return None;
+        }
+        if !self.take_slot() {
+            return None;
+        }
+        // Looked at after the slot is taken: a stop that ends the serving then
+        // waits for this slot, or this caller sees it ended.
+        let serving = self.handover.lock().serving.clone();
+        match serving {
+            Some(serving) if !self.mailbox.is_closed() => Some(serving),
+            _ => {
+                self.free_slot();
+                None
+            }
+        }
+    }
+}
+
+/// An accepted action its caller starts, in the handler slot taken for it. If it
+/// is dropped before it starts, the slot is given back and the action queued.
+pub(crate) struct Here {
+    host: Arc<HostShared>,
+    index: usize,
+    serving: Serving,
+    job: Option<Job>,
+}
+
+impl Here {
+    pub(crate) fn new(host: Arc<HostShared>, index: usize, serving: Serving, job: Job) -> Self {
+        Self {
+            host,
+            index,
+            serving,
+            job: Some(job),
+        }
+    }
+
+    /// Starts the attempt; if it waits, hands it to the service's task.
+    pub(crate) async fn run(self, host: &HostShared) {
+        let index = self.index;
+        // Boxed, to be handed over if it waits.
+        let mut attempting: Attempting = Box::pin(self.attempt());
+        let started = std::future::poll_fn(|task| Poll::Ready(attempting.as_mut().poll(task)));
+        if started.await.is_pending()
+            && let Some(actions) = host.cells[index].actions.as_deref()
+        {
+            actions.handover.hand(attempting);
+        }
+    }
+
+    /// The attempt, then the slot given back.
+    async fn attempt(mut self) {
+        let Some(job) = self.job.take() else { return };
+        let cell = &self.host.cells[self.index];
+        let Some(actions) = cell.actions.as_deref() else {
+            return;
+        };
+        let slot = Running::taken(actions);
+        attempt(
+            &self.host,
+            cell,
+            actions,
+            self.serving.instance.service(),
+            &self.serving.cx,
+            job,
+        )
+        .await;
+        drop(slot);
+    }
+}
+
+impl Drop for Here {
+    fn drop(&mut self) {
+        let Some(job) = self.job.take() else { return };
+        if let Some(actions) = self.host.cells[self.index].actions.as_deref() {
+            actions.free_slot();
+            actions.mailbox.requeue(job);
+        }
+    }
+}
