@@ -255,6 +255,11 @@ impl Context {
         &self.inner.host.metrics
     }
 
+    /// The host this context's service belongs to.
+    pub(crate) fn shared(&self) -> &Arc<HostShared> {
+        &self.inner.host
+    }
+
     /// A handle to the host: other services' status, health and control.
     pub fn host(&self) -> HostHandle {
         HostHandle::new(self.inner.host.clone())

@@ -42,7 +42,6 @@ impl<W: Work> Instance for W {
 
 /// What a caller needs to start a handler as the service's task would: the
 /// instance and the context of the service's current run.
-#[derive(Clone)]
 pub(crate) struct Serving {
     instance: Arc<dyn Instance>,
     cx: Context,
@@ -61,7 +60,8 @@ pub(crate) type Attempting = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// handed over that the service's task has not taken yet.
 #[derive(Default)]
 pub(crate) struct Served {
-    serving: Option<Serving>,
+    /// Shared, so that a caller takes it with one count.
+    serving: Option<Arc<Serving>>,
     handed: Vec<Attempting>,
 }
 
@@ -126,7 +126,7 @@ pub(crate) struct ServingNow<'a>(&'a Handover);
 
 impl<'a> ServingNow<'a> {
     pub(crate) fn publish(handover: &'a Handover, serving: Serving) -> Self {
-        handover.lock().serving = Some(serving);
+        handover.lock().serving = Some(Arc::new(serving));
         Self(handover)
     }
 
@@ -138,7 +138,7 @@ impl<'a> ServingNow<'a> {
         handed
     }
 
-    fn withdraw(&self) -> (Option<Serving>, Vec<Attempting>) {
+    fn withdraw(&self) -> (Option<Arc<Serving>>, Vec<Attempting>) {
         let mut served = self.0.lock();
         self.0.waiting.store(0, Ordering::Release);
         (served.serving.take(), std::mem::take(&mut served.handed))
@@ -156,7 +156,7 @@ impl Drop for ServingNow<'_> {
 impl ServiceActions {
     /// Takes a handler slot for a caller to start an action itself, if the
     /// mailbox is served, nothing waits in it and a slot is free.
-    pub(crate) fn serving_here(&self) -> Option<Serving> {
+    pub(crate) fn serving_here(&self) -> Option<Arc<Serving>> {
         if !self.mailbox.is_empty_now() || self.mailbox.is_closed() {
             return None;
         }
@@ -179,16 +179,15 @@ impl ServiceActions {
 /// An accepted action its caller starts, in the handler slot taken for it. If it
 /// is dropped before it starts, the slot is given back and the action queued.
 pub(crate) struct Here {
-    host: Arc<HostShared>,
     index: usize,
-    serving: Serving,
+    /// Its context holds the host.
+    serving: Arc<Serving>,
     job: Option<Job>,
 }
 
 impl Here {
-    pub(crate) fn new(host: Arc<HostShared>, index: usize, serving: Serving, job: Job) -> Self {
+    pub(crate) fn new(index: usize, serving: Arc<Serving>, job: Job) -> Self {
         Self {
-            host,
             index,
             serving,
             job: Some(job),
@@ -211,13 +210,14 @@ impl Here {
     /// The attempt, then the slot given back.
     async fn attempt(mut self) {
         let Some(job) = self.job.take() else { return };
-        let cell = &self.host.cells[self.index];
+        let host = self.serving.cx.shared();
+        let cell = &host.cells[self.index];
         let Some(actions) = cell.actions.as_deref() else {
             return;
         };
         let slot = Running::taken(actions);
         attempt(
-            &self.host,
+            host,
             cell,
             actions,
             self.serving.instance.service(),
@@ -232,7 +232,8 @@ impl Here {
 impl Drop for Here {
     fn drop(&mut self) {
         let Some(job) = self.job.take() else { return };
-        if let Some(actions) = self.host.cells[self.index].actions.as_deref() {
+        let host = self.serving.cx.shared();
+        if let Some(actions) = host.cells[self.index].actions.as_deref() {
             actions.free_slot();
             actions.mailbox.requeue(job);
         }

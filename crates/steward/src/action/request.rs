@@ -341,7 +341,7 @@ impl Accepted {
             })),
             Placed::Here(serving, job) => Ok(Ok(Queued {
                 id,
-                here: Some(Here::new(self.host.clone(), self.index, serving, job)),
+                here: Some(Here::new(self.index, serving, job)),
                 host: self.host,
                 index: self.index,
                 entry,
@@ -417,10 +417,14 @@ impl Accepted {
 }
 
 /// What became of an action offered to the mailbox as it is now.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per action and matched at once: a box would cost more"
+)]
 enum Placed {
     Queued,
     /// Recorded, for its caller to start in the handler slot taken for it.
-    Here(Serving, Job),
+    Here(Arc<Serving>, Job),
     Refused(ActionError),
     /// Not now: the record and job, given back to wait with.
     Later(ActionRecord, Job),
