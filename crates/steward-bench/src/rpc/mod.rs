@@ -181,9 +181,10 @@ fn table(rows: Rows, settings: &Settings) -> Table {
             "steward: handle.of::<Noop>().act(\"noop\", ()).send::<()>() on a kept ServiceRef (typed, no JSON);".to_owned(),
             "  steward-json: handle.named(\"noop\").act_json(\"noop\", null).send::<Value>() (parameters and result through JSON)".to_owned(),
             format!(
-                "  one continuous service, .max_concurrency({}) (producers × in flight), .mailbox(1024) (the default), the default MemoryJournal",
+                "  one continuous service, .max_concurrency({}) (producers × in flight), .mailbox(1024) (the default), the default MemoryJournal;",
                 load.in_flight_total()
             ),
+            "  a call finding a handler slot free and nothing queued starts the handler in the caller's task (no task switch)".to_owned(),
             "ractor: one actor, ractor::call!(actor, Msg::Noop) answering on its RpcReplyPort (no timeout); default features".to_owned(),
             "apalis: one worker on MemoryStorage (apalis-core's in-memory backend), no layers; its in-memory backend has no".to_owned(),
             "  reply path (WaitForCompletion is not implemented), so each task carries a tokio oneshot the handler answers:".to_owned(),
