@@ -199,3 +199,39 @@ async fn a_stop_waits_for_an_action_its_caller_started() {
     assert_eq!(service.done.load(Ordering::SeqCst), 1);
     caller.await.unwrap().unwrap();
 }
+
+/// Callers on several threads, each starting actions itself or queueing them when
+/// the one slot is taken: every action runs, none waits for a wake that never
+/// comes (a slot given back by a caller must wake the service's task).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_action_runs_when_callers_and_the_mailbox_share_one_slot() {
+    let service = Arc::new(Counts::default());
+    let host = host(&service, 1).await;
+    let counted = host.handle().named("counted");
+    let callers: Vec<_> = (0..8)
+        .map(|_| {
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                for _ in 0..2_000 {
+                    let _: Option<String> = counted.act("task", ()).send().await.unwrap();
+                }
+            })
+        })
+        .collect();
+    let all = async {
+        for caller in callers {
+            caller.await.unwrap();
+        }
+    };
+    // A lost wake leaves a queued action waiting for ever: the bound only turns
+    // that into a failure.
+    tokio::time::timeout(Duration::from_secs(60), all)
+        .await
+        .expect("an action was never run");
+    assert_eq!(
+        service.most.load(Ordering::SeqCst),
+        0,
+        "`task` takes no count"
+    );
+    host.shutdown().await;
+}

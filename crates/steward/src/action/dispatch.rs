@@ -96,14 +96,9 @@ impl ServiceActions {
         let limit = self.max_concurrency.max(1);
         self.running
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |running| {
-                (running < limit).then_some(running + 1)
+                (running < limit).then(|| running + 1)
             })
             .is_ok()
-    }
-
-    /// Whether a handler slot is free now.
-    fn has_free_slot(&self) -> bool {
-        self.running.load(Ordering::SeqCst) < self.max_concurrency.max(1)
     }
 
     /// Gives a handler slot back: a drain looks again, and the mailbox's taker
@@ -238,7 +233,7 @@ pub(super) struct Running<'a>(&'a ServiceActions);
 impl<'a> Running<'a> {
     /// Takes a free slot, if there is one.
     fn take(actions: &'a ServiceActions) -> Option<Self> {
-        actions.take_slot().then_some(Self(actions))
+        actions.take_slot().then(|| Self(actions))
     }
 
     /// Holds a slot already taken with [`ServiceActions::take_slot`].
@@ -322,14 +317,7 @@ pub(crate) async fn serve(
             handed = actions.handover.next() => {
                 running.extend(handed.into_iter().map(Either::Right));
             }
-            // Slots are shared with callers starting actions themselves: one given
-            // back wakes this task if actions wait.
-            job = actions.mailbox.pop(), if actions.has_free_slot() => {
-                let Some(counted) = Running::take(actions) else {
-                    // A caller took the slot meanwhile.
-                    actions.mailbox.put_back(job);
-                    continue;
-                };
+            (counted, job) = next_job(actions) => {
                 here.set(Some(attempt(host, cell, actions, service, cx, job)));
                 if poll_once(here.as_mut()).await.is_ready() {
                     here.set(None);
@@ -344,9 +332,48 @@ pub(crate) async fn serve(
             }
         }
     }
-    running.extend(published.end().into_iter().map(Either::Right));
-    while running.next().await.is_some() {}
-    actions.handlers_done().await;
+    // No caller starts an action from now on; those they started are finished
+    // here as they are handed over, until no handler runs.
+    running.extend(published.stop_starts().into_iter().map(Either::Right));
+    loop {
+        tokio::select! {
+            biased;
+            Some(()) = running.next(), if !running.is_empty() => {}
+            handed = actions.handover.next() => {
+                running.extend(handed.into_iter().map(Either::Right));
+            }
+            () = actions.handlers_done(), if running.is_empty() => break,
+        }
+    }
+}
+
+/// The next queued action, with a handler slot taken for it: the slot first, so
+/// that a caller finding the mailbox empty never starts ahead of an action taken
+/// from it. Slots are shared with callers starting actions themselves: the task
+/// waits for an arrival or for a slot given back, each of which wakes it.
+fn next_job(actions: &ServiceActions) -> impl Future<Output = (Running<'_>, Job)> + '_ {
+    std::future::poll_fn(move |task| {
+        if let Some(next) = take_next(actions) {
+            return Poll::Ready(next);
+        }
+        actions.mailbox.register_taker(task.waker());
+        // Looked at again after registering: an arrival or a slot given back in
+        // between woke nobody.
+        match take_next(actions) {
+            Some(next) => Poll::Ready(next),
+            None => Poll::Pending,
+        }
+    })
+}
+
+fn take_next(actions: &ServiceActions) -> Option<(Running<'_>, Job)> {
+    if actions.mailbox.is_empty_now() {
+        return None;
+    }
+    let slot = Running::take(actions)?;
+    // Gone meanwhile (cancelled): the slot is given back as it drops.
+    let job = actions.mailbox.try_pop()?;
+    Some((slot, job))
 }
 
 /// Polls the future in `place` once, from inside an async fn.

@@ -60,8 +60,12 @@ pub(crate) type Attempting = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// handed over that the service's task has not taken yet.
 #[derive(Default)]
 pub(crate) struct Served {
-    /// Shared, so that a caller takes it with one count.
+    /// What callers start actions under, while they may. Shared, so that a
+    /// caller takes it with one count.
     serving: Option<Arc<Serving>>,
+    /// The publication whose attempts are taken over: it outlasts `serving`
+    /// while a stop finishes what callers started.
+    taking: Option<Arc<Serving>>,
     handed: Vec<Attempting>,
 }
 
@@ -102,11 +106,17 @@ impl Handover {
         std::mem::take(&mut served.handed)
     }
 
-    /// Hands `attempting` to the service's task; if its mailbox is no longer
-    /// served, drops it, which puts its action back in line.
-    fn hand(&self, attempting: Attempting) {
+    /// Hands `attempting`, started under the publication at address `from`, to the
+    /// service's task. If that publication is no longer taken over (the
+    /// service's run ended by itself, perhaps to start again under another), it
+    /// drops it, which puts its action back in line.
+    fn hand(&self, attempting: Attempting, from: usize) {
         let mut served = self.lock();
-        if served.serving.is_none() {
+        let taken = served
+            .taking
+            .as_ref()
+            .is_some_and(|taking| Arc::as_ptr(taking) as usize == from);
+        if !taken {
             drop(served);
             drop(attempting);
             return;
@@ -118,37 +128,41 @@ impl Handover {
     }
 }
 
-/// Publishes a [`Serving`] while it lives. Ended by [`end`](Self::end), it gives
-/// back what was handed over meanwhile for the service's task to finish; dropped
-/// (the service's run ended by itself), it drops them, which puts their actions
-/// back in line.
+/// Publishes a [`Serving`] while it lives. [`stop_starts`](Self::stop_starts)
+/// ends the starts, and what callers started is still taken over until it is
+/// dropped; dropped, it drops what was handed over and not taken, which puts
+/// their actions back in line.
 pub(crate) struct ServingNow<'a>(&'a Handover);
 
 impl<'a> ServingNow<'a> {
     pub(crate) fn publish(handover: &'a Handover, serving: Serving) -> Self {
-        handover.lock().serving = Some(Arc::new(serving));
+        let serving = Arc::new(serving);
+        let mut served = handover.lock();
+        served.serving = Some(serving.clone());
+        served.taking = Some(serving);
+        drop(served);
         Self(handover)
     }
 
-    /// No caller starts an action from now on.
-    pub(crate) fn end(self) -> Vec<Attempting> {
-        let (serving, handed) = self.withdraw();
+    /// No caller starts an action from now on; gives back what was handed over.
+    pub(crate) fn stop_starts(&self) -> Vec<Attempting> {
+        let serving = self.0.lock().serving.take();
         drop(serving);
-        std::mem::forget(self);
-        handed
-    }
-
-    fn withdraw(&self) -> (Option<Arc<Serving>>, Vec<Attempting>) {
-        let mut served = self.0.lock();
-        self.0.waiting.store(0, Ordering::Release);
-        (served.serving.take(), std::mem::take(&mut served.handed))
+        self.0.take()
     }
 }
 
 impl Drop for ServingNow<'_> {
     fn drop(&mut self) {
+        let mut served = self.0.lock();
+        self.0.waiting.store(0, Ordering::Release);
+        let withdrawn = (
+            served.serving.take(),
+            served.taking.take(),
+            std::mem::take(&mut served.handed),
+        );
+        drop(served);
         // Dropped outside the lock: they put actions back in line.
-        let withdrawn = self.withdraw();
         drop(withdrawn);
     }
 }
@@ -158,6 +172,11 @@ impl ServiceActions {
     /// mailbox is served, nothing waits in it and a slot is free.
     pub(crate) fn serving_here(&self) -> Option<Arc<Serving>> {
         if !self.mailbox.is_empty_now() || self.mailbox.is_closed() {
+            return None;
+        }
+        // The attempt's timer and retries belong to the runtime it starts on:
+        // a caller outside any queues the action for the service's task.
+        if tokio::runtime::Handle::try_current().is_err() {
             return None;
         }
         if !self.take_slot() {
@@ -197,13 +216,16 @@ impl Here {
     /// Starts the attempt; if it waits, hands it to the service's task.
     pub(crate) async fn run(self, host: &HostShared) {
         let index = self.index;
+        // Alive as long as the attempt holds it, so no other publication has
+        // its address meanwhile.
+        let from = Arc::as_ptr(&self.serving) as usize;
         // Boxed, to be handed over if it waits.
         let mut attempting: Attempting = Box::pin(self.attempt());
         let started = std::future::poll_fn(|task| Poll::Ready(attempting.as_mut().poll(task)));
         if started.await.is_pending()
             && let Some(actions) = host.cells[index].actions.as_deref()
         {
-            actions.handover.hand(attempting);
+            actions.handover.hand(attempting, from);
         }
     }
 

@@ -4,7 +4,6 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::task::AtomicWaker;
@@ -105,17 +104,6 @@ impl Lines {
         let at = self.lines.partition_point(|(line, _)| *line > priority);
         match self.lines.get_mut(at) {
             Some((line, jobs)) if *line == priority => jobs.push_back(queued),
-            _ => self.lines.insert(at, (priority, VecDeque::from([queued]))),
-        }
-        self.len += 1;
-    }
-
-    /// Puts `queued` first in its priority's line.
-    fn push_front(&mut self, queued: Queued) {
-        let priority = queued.job.priority;
-        let at = self.lines.partition_point(|(line, _)| *line > priority);
-        match self.lines.get_mut(at) {
-            Some((line, jobs)) if *line == priority => jobs.push_front(queued),
             _ => self.lines.insert(at, (priority, VecDeque::from([queued]))),
         }
         self.len += 1;
@@ -299,22 +287,6 @@ impl Mailbox {
         self.ready.wake();
     }
 
-    /// Puts an action just taken back at the head of its line, beyond the
-    /// capacity: the slot it was taken for went to a caller running one itself.
-    pub(crate) fn put_back(&self, job: Job) {
-        let mut queue = self.lock();
-        if self.dead.load(AtomicOrdering::Acquire) {
-            drop(queue);
-            abandon(job);
-            return;
-        }
-        queue.push_front(Queued {
-            counted: false,
-            job,
-        });
-        self.queued.store(queue.len, AtomicOrdering::SeqCst);
-    }
-
     /// Whether no action waits (as of the queue's last change).
     pub(crate) fn is_empty_now(&self) -> bool {
         self.queued.load(AtomicOrdering::SeqCst) == 0
@@ -351,19 +323,10 @@ impl Mailbox {
         Some(queued.job)
     }
 
-    /// The next action, waiting for one. One task at a time takes from a mailbox.
-    pub(crate) fn pop(&self) -> impl std::future::Future<Output = Job> + '_ {
-        std::future::poll_fn(move |cx| {
-            if let Some(job) = self.try_pop() {
-                return Poll::Ready(job);
-            }
-            self.ready.register(cx.waker());
-            // Looked at again after registering: an arrival in between woke nobody.
-            match self.try_pop() {
-                Some(job) => Poll::Ready(job),
-                None => Poll::Pending,
-            }
-        })
+    /// Has `waker` woken by the next arrival (or slot given back). One task at a
+    /// time takes from a mailbox.
+    pub(crate) fn register_taker(&self, waker: &std::task::Waker) {
+        self.ready.register(waker);
     }
 
     pub(crate) fn try_pop(&self) -> Option<Job> {
