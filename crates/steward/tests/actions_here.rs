@@ -160,14 +160,23 @@ async fn callers_starting_actions_themselves_keep_to_max_concurrency() {
     host.shutdown().await;
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_caller_that_stops_waiting_does_not_interrupt_its_action() {
+/// A host whose one caller's `wait` action has started and waits for the gate.
+async fn one_waiting() -> (
+    Arc<Counts>,
+    TestHost,
+    tokio::task::JoinHandle<std::result::Result<(), steward::ActionError>>,
+) {
     let service = Arc::new(Counts::default());
     let host = host(&service, 4).await;
     let counted = host.handle().named("counted");
-
     let caller = tokio::spawn(async move { counted.act("wait", ()).send::<()>().await });
     until(|| service.now.load(Ordering::SeqCst) == 1).await;
+    (service, host, caller)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_caller_that_stops_waiting_does_not_interrupt_its_action() {
+    let (service, host, caller) = one_waiting().await;
     caller.abort();
     assert!(caller.await.unwrap_err().is_cancelled());
 
@@ -182,12 +191,7 @@ async fn a_caller_that_stops_waiting_does_not_interrupt_its_action() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stop_waits_for_an_action_its_caller_started() {
-    let service = Arc::new(Counts::default());
-    let host = host(&service, 4).await;
-    let counted = host.handle().named("counted");
-
-    let caller = tokio::spawn(async move { counted.act("wait", ()).send::<()>().await });
-    until(|| service.now.load(Ordering::SeqCst) == 1).await;
+    let (service, host, caller) = one_waiting().await;
     let opener = service.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(2)).await;

@@ -111,23 +111,25 @@ impl ServiceActions {
         }
     }
 
-    /// Completes once no handler runs (those callers run included).
+    /// Completes once no handler runs (those callers started included).
     async fn handlers_done(&self) {
-        self.draining.fetch_add(1, Ordering::AcqRel);
-        let _counted = Draining(&self.draining);
-        loop {
-            let settled = self.settled.notified();
-            tokio::pin!(settled);
-            settled.as_mut().enable();
-            if self.running.load(Ordering::SeqCst) == 0 {
-                break;
-            }
-            settled.await;
-        }
+        self.settled_when(|actions| actions.running.load(Ordering::SeqCst) == 0)
+            .await;
     }
 
     /// Completes once nothing waits in the mailbox or for a retry, and no handler runs.
     pub(crate) async fn drained(&self) {
+        self.settled_when(|actions| {
+            actions.running.load(Ordering::SeqCst) == 0
+                && actions.delayed.load(Ordering::Acquire) == 0
+                && actions.mailbox.depth() == 0
+        })
+        .await;
+    }
+
+    /// Completes once `done` holds, looking again each time an attempt ends or a
+    /// retry is queued.
+    async fn settled_when(&self, done: impl Fn(&Self) -> bool) {
         self.draining.fetch_add(1, Ordering::AcqRel);
         // Counted off however the wait ends (a drain timeout drops it).
         let _counted = Draining(&self.draining);
@@ -135,9 +137,7 @@ impl ServiceActions {
             let settled = self.settled.notified();
             tokio::pin!(settled);
             settled.as_mut().enable();
-            let idle = self.running.load(Ordering::Acquire) == 0
-                && self.delayed.load(Ordering::Acquire) == 0;
-            if idle && self.mailbox.depth() == 0 {
+            if done(self) {
                 break;
             }
             settled.await;
