@@ -121,7 +121,7 @@ impl ServiceActions {
     pub(crate) async fn drained(&self) {
         self.settled_when(|actions| {
             actions.running.load(Ordering::SeqCst) == 0
-                && actions.delayed.load(Ordering::Acquire) == 0
+                && actions.delayed.load(Ordering::SeqCst) == 0
                 && actions.mailbox.depth() == 0
         })
         .await;
@@ -130,7 +130,9 @@ impl ServiceActions {
     /// Completes once `done` holds, looking again each time an attempt ends or a
     /// retry is queued.
     async fn settled_when(&self, done: impl Fn(&Self) -> bool) {
-        self.draining.fetch_add(1, Ordering::AcqRel);
+        // Sequentially consistent, as the counts `done` reads and `settled`'s read
+        // of this one are: a count changed after `done` looked always sees it.
+        self.draining.fetch_add(1, Ordering::SeqCst);
         // Counted off however the wait ends (a drain timeout drops it).
         let _counted = Draining(&self.draining);
         loop {
@@ -185,7 +187,7 @@ impl ServiceActions {
 
     /// A retry no longer waits: it is back in line, or withdrawn.
     fn retry_done(&self) {
-        self.delayed.fetch_sub(1, Ordering::AcqRel);
+        self.delayed.fetch_sub(1, Ordering::SeqCst);
         self.settled();
     }
 
@@ -195,7 +197,7 @@ impl ServiceActions {
     fn retry_after(&self, cell: &Arc<ServiceCell>, job: Job, delay: Duration) {
         let id = job.id;
         // Counted as waiting, so a drain waits for it too; not holding a handler slot.
-        self.delayed.fetch_add(1, Ordering::AcqRel);
+        self.delayed.fetch_add(1, Ordering::SeqCst);
         self.waiting.hold(job, true);
         let cell = cell.clone();
         tokio::spawn(async move {
@@ -212,7 +214,7 @@ impl ServiceActions {
 
     /// Tells a waiting drain to look again.
     fn settled(&self) {
-        if self.draining.load(Ordering::Acquire) > 0 {
+        if self.draining.load(Ordering::SeqCst) > 0 {
             self.settled.notify_waiters();
         }
     }

@@ -182,11 +182,14 @@ impl ServiceActions {
         if !self.take_slot() {
             return None;
         }
-        // Looked at after the slot is taken: a stop that ends the serving then
-        // waits for this slot, or this caller sees it ended.
+        // Looked at after the slot is taken: an action queued meanwhile is not
+        // overtaken, and a stop that ends the serving then waits for this slot,
+        // or this caller sees it ended.
         let serving = self.handover.lock().serving.clone();
         match serving {
-            Some(serving) if !self.mailbox.is_closed() => Some(serving),
+            Some(serving) if self.mailbox.is_empty_now() && !self.mailbox.is_closed() => {
+                Some(serving)
+            }
             _ => {
                 self.free_slot();
                 None
