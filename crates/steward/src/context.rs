@@ -256,8 +256,13 @@ impl Context {
     }
 
     /// The host this context's service belongs to.
-    pub(crate) fn shared(&self) -> &Arc<HostShared> {
+    pub(crate) fn host_shared(&self) -> &Arc<HostShared> {
         &self.inner.host
+    }
+
+    /// The service this context is for.
+    pub(crate) fn cell(&self) -> &Arc<ServiceCell> {
+        &self.inner.cell
     }
 
     /// A handle to the host: other services' status, health and control.

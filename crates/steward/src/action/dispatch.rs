@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 use tracing::Instrument;
 
 use super::backfill::Backfill;
-use super::here::{Handover, Instance, Serving, ServingNow};
+use super::here::{Handover, ServingNow};
 use super::journal::{ActionChange, JournalError};
 use super::replay::Retrying;
 use super::scheduled::Waiting;
@@ -55,7 +55,7 @@ pub(crate) struct ServiceActions {
     /// Each action's duration histograms by how attempts ended, looked up in the
     /// host's metrics once.
     durations: Box<[[OnceLock<Durations>; ENDINGS.len()]]>,
-    /// The running service and its context while its mailbox is served (a caller
+    /// The context of the service's run while its mailbox is served (a caller
     /// that finds a handler slot free and nothing queued starts the action
     /// itself), and the attempts callers hand over at their first wait.
     pub(super) handover: Handover,
@@ -267,10 +267,10 @@ pub(crate) async fn beside<T>(
     host: &Arc<HostShared>,
     cell: &Arc<ServiceCell>,
     actions: &ServiceActions,
-    instance: Arc<dyn Instance>,
+    service: &(dyn Any + Send + Sync),
     cx: &Context,
 ) -> T {
-    let serving = serve(host, cell, actions, instance, cx);
+    let serving = serve(host, cell, actions, service, cx);
     // Polled only when it woke the task, not at every action the task serves.
     let mut run = Woken::new(run);
     tokio::pin!(serving);
@@ -292,17 +292,13 @@ pub(crate) async fn serve(
     host: &Arc<HostShared>,
     cell: &Arc<ServiceCell>,
     actions: &ServiceActions,
-    instance: Arc<dyn Instance>,
+    service: &(dyn Any + Send + Sync),
     cx: &Context,
 ) {
-    let service = instance.service();
     // Callers may start actions themselves from now until the serving ends,
     // however it ends; a stop then finishes what they handed over, and waits for
     // the ones they are starting.
-    let published = ServingNow::publish(
-        &actions.handover,
-        Serving::new(instance.clone(), cx.clone()),
-    );
+    let published = ServingNow::publish(&actions.handover, cx.clone());
     // Registered once: a wait for cancellation costs a lock to set up; and polled
     // only when it woke the task, not at every action.
     let mut stopped = Woken::new(cx.cancelled());

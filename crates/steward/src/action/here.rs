@@ -13,7 +13,6 @@
 //! waits, and takes its handler slot from the count the taker uses, so
 //! `max_concurrency` holds for both.
 
-use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,33 +24,7 @@ use futures_util::task::AtomicWaker;
 use super::dispatch::{Running, ServiceActions, attempt};
 use super::mailbox::Job;
 use crate::context::Context;
-use crate::host::HostShared;
-use crate::service::Work;
-
-/// A service's instance, shared with callers that start its handlers.
-pub(crate) trait Instance: Send + Sync + 'static {
-    /// The user's service itself.
-    fn service(&self) -> &(dyn Any + Send + Sync);
-}
-
-impl<W: Work> Instance for W {
-    fn service(&self) -> &(dyn Any + Send + Sync) {
-        Work::service(self)
-    }
-}
-
-/// What a caller needs to start a handler as the service's task would: the
-/// instance and the context of the service's current run.
-pub(crate) struct Serving {
-    instance: Arc<dyn Instance>,
-    cx: Context,
-}
-
-impl Serving {
-    pub(crate) fn new(instance: Arc<dyn Instance>, cx: Context) -> Self {
-        Self { instance, cx }
-    }
-}
+use crate::supervisor::ServiceCell;
 
 /// An attempt a caller started and handed over at its first wait.
 pub(crate) type Attempting = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -60,12 +33,13 @@ pub(crate) type Attempting = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// handed over that the service's task has not taken yet.
 #[derive(Default)]
 pub(crate) struct Served {
-    /// What callers start actions under, while they may. Shared, so that a
-    /// caller takes it with one count.
-    serving: Option<Arc<Serving>>,
+    /// The context of the service's current run, which callers start actions
+    /// under (the service itself is its cell's), while they may. Shared, so that
+    /// a caller takes it with one count.
+    serving: Option<Arc<Context>>,
     /// The publication whose attempts are taken over: it outlasts `serving`
     /// while a stop finishes what callers started.
-    taking: Option<Arc<Serving>>,
+    taking: Option<Arc<Context>>,
     handed: Vec<Attempting>,
 }
 
@@ -128,15 +102,15 @@ impl Handover {
     }
 }
 
-/// Publishes a [`Serving`] while it lives. [`stop_starts`](Self::stop_starts)
+/// Publishes the context of the service's run while it lives. [`stop_starts`](Self::stop_starts)
 /// ends the starts, and what callers started is still taken over until it is
 /// dropped; dropped, it drops what was handed over and not taken, which puts
 /// their actions back in line.
 pub(crate) struct ServingNow<'a>(&'a Handover);
 
 impl<'a> ServingNow<'a> {
-    pub(crate) fn publish(handover: &'a Handover, serving: Serving) -> Self {
-        let serving = Arc::new(serving);
+    pub(crate) fn publish(handover: &'a Handover, cx: Context) -> Self {
+        let serving = Arc::new(cx);
         let mut served = handover.lock();
         served.serving = Some(serving.clone());
         served.taking = Some(serving);
@@ -170,7 +144,7 @@ impl Drop for ServingNow<'_> {
 impl ServiceActions {
     /// Takes a handler slot for a caller to start an action itself, if the
     /// mailbox is served, nothing waits in it and a slot is free.
-    pub(crate) fn serving_here(&self) -> Option<Arc<Serving>> {
+    pub(crate) fn serving_here(&self) -> Option<Arc<Context>> {
         if !self.mailbox.is_empty_now() || self.mailbox.is_closed() {
             return None;
         }
@@ -201,32 +175,27 @@ impl ServiceActions {
 /// An accepted action its caller starts, in the handler slot taken for it. If it
 /// is dropped before it starts, the slot is given back and the action queued.
 pub(crate) struct Here {
-    index: usize,
-    /// Its context holds the host.
-    serving: Arc<Serving>,
+    /// The context of the service's run: it holds the host and the service.
+    cx: Arc<Context>,
     job: Option<Job>,
 }
 
 impl Here {
-    pub(crate) fn new(index: usize, serving: Arc<Serving>, job: Job) -> Self {
-        Self {
-            index,
-            serving,
-            job: Some(job),
-        }
+    pub(crate) fn new(cx: Arc<Context>, job: Job) -> Self {
+        Self { cx, job: Some(job) }
     }
 
-    /// Starts the attempt; if it waits, hands it to the service's task.
-    pub(crate) async fn run(self, host: &HostShared) {
-        let index = self.index;
+    /// Starts the attempt; if it waits, hands it to the service's task (that of
+    /// `cell`, the service the action is for).
+    pub(crate) async fn run(self, cell: &ServiceCell) {
         // Alive as long as the attempt holds it, so no other publication has
         // its address meanwhile.
-        let from = Arc::as_ptr(&self.serving) as usize;
+        let from = Arc::as_ptr(&self.cx) as usize;
         // Boxed, to be handed over if it waits.
         let mut attempting: Attempting = Box::pin(self.attempt());
         let started = std::future::poll_fn(|task| Poll::Ready(attempting.as_mut().poll(task)));
         if started.await.is_pending()
-            && let Some(actions) = host.cells[index].actions.as_deref()
+            && let Some(actions) = cell.actions.as_deref()
         {
             actions.handover.hand(attempting, from);
         }
@@ -235,21 +204,12 @@ impl Here {
     /// The attempt, then the slot given back.
     async fn attempt(mut self) {
         let Some(job) = self.job.take() else { return };
-        let host = self.serving.cx.shared();
-        let cell = &host.cells[self.index];
+        let (host, cell) = (self.cx.host_shared(), self.cx.cell());
         let Some(actions) = cell.actions.as_deref() else {
             return;
         };
         let slot = Running::taken(actions);
-        attempt(
-            host,
-            cell,
-            actions,
-            self.serving.instance.service(),
-            &self.serving.cx,
-            job,
-        )
-        .await;
+        attempt(host, cell, actions, cell.body.service(), &self.cx, job).await;
         drop(slot);
     }
 }
@@ -257,8 +217,7 @@ impl Here {
 impl Drop for Here {
     fn drop(&mut self) {
         let Some(job) = self.job.take() else { return };
-        let host = self.serving.cx.shared();
-        if let Some(actions) = host.cells[self.index].actions.as_deref() {
+        if let Some(actions) = self.cx.cell().actions.as_deref() {
             actions.free_slot();
             actions.mailbox.requeue(job);
         }

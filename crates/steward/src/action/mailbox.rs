@@ -143,8 +143,9 @@ const MAX_IDLE_LINES: usize = 16;
 /// The bounded mailbox of one service.
 pub(crate) struct Mailbox {
     queue: Mutex<Lines>,
-    /// How many wait in `queue`, as of its last change: read without the lock by
-    /// callers that may run an action themselves only when none waits.
+    /// How many wait in `queue`, as of its last change: read without the lock
+    /// (by callers that start an action themselves only when none waits, and by
+    /// drains).
     queued: AtomicUsize,
     /// Places left. An atomic count, not a semaphore: taking and giving back a
     /// place is one atomic operation, and callers that wait are woken by `room`.
@@ -282,14 +283,14 @@ impl Mailbox {
             return;
         }
         queue.push(Queued { counted, job });
-        self.queued.store(queue.len, AtomicOrdering::SeqCst);
+        self.count(&queue);
         drop(queue);
         self.ready.wake();
     }
 
     /// Whether no action waits (as of the queue's last change).
     pub(crate) fn is_empty_now(&self) -> bool {
-        self.queued.load(AtomicOrdering::SeqCst) == 0
+        self.depth() == 0
     }
 
     /// Wakes the task taking actions, to look again (a handler slot came free).
@@ -303,8 +304,9 @@ impl Mailbox {
         let queued = {
             let mut queue = self.lock();
             self.dead.store(true, AtomicOrdering::Release);
-            self.queued.store(0, AtomicOrdering::SeqCst);
-            queue.take()
+            let taken = queue.take();
+            self.count(&queue);
+            taken
         };
         for queued in queued {
             abandon(queued.job);
@@ -315,7 +317,7 @@ impl Mailbox {
     pub(crate) fn remove(&self, id: ActionId) -> Option<Job> {
         let mut queue = self.lock();
         let queued = queue.remove(id)?;
-        self.queued.store(queue.len, AtomicOrdering::SeqCst);
+        self.count(&queue);
         drop(queue);
         if queued.counted {
             self.give_back();
@@ -332,7 +334,7 @@ impl Mailbox {
     pub(crate) fn try_pop(&self) -> Option<Job> {
         let mut queue = self.lock();
         let queued = queue.pop()?;
-        self.queued.store(queue.len, AtomicOrdering::SeqCst);
+        self.count(&queue);
         drop(queue);
         if queued.counted {
             self.give_back();
@@ -340,9 +342,14 @@ impl Mailbox {
         Some(queued.job)
     }
 
-    /// How many actions wait.
+    /// How many actions wait (as of the queue's last change).
     pub(crate) fn depth(&self) -> usize {
-        self.lock().len
+        self.queued.load(AtomicOrdering::SeqCst)
+    }
+
+    /// Keeps `queued` at the queue's length; called under the queue's lock.
+    fn count(&self, queue: &Lines) {
+        self.queued.store(queue.len, AtomicOrdering::SeqCst);
     }
 
     /// Refuses new actions from now on; those queued stay.

@@ -39,7 +39,6 @@ pub use table::{ActionInfo, ActionTable};
 pub use typed::{Actions, TypedRequest};
 
 pub(crate) use backfill::replay_backlog;
-pub(crate) use here::Instance;
 pub(crate) use mailbox::{Job, Mailbox};
 pub(crate) use replay::{cancel, read_record, retry_dead_letter};
 pub(crate) use table::{ErasedTable, Payload};

@@ -11,13 +11,14 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::dispatch::ServiceActions;
-use super::here::{Here, Serving};
+use super::here::Here;
 use super::mailbox::JobState;
 use super::mailbox::Reply;
 use super::scheduled::hold_until;
 use super::table::{CallError, Found};
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Payload, Retry};
 use crate::Backoff;
+use crate::context::Context;
 use crate::host::HostShared;
 use crate::supervisor::ServiceCell;
 
@@ -177,7 +178,7 @@ impl ActionRequest {
         let (sender, receiver) = oneshot::channel();
         let mut queued = self.enqueue(Some(sender), Some(TypeId::of::<R>())).await?;
         if let Some(here) = queued.here.take() {
-            here.run(&queued.host).await;
+            here.run(&queued.host.cells[queued.index]).await;
         }
         match receiver.await {
             Ok(Ok(payload)) => decode(&queued, payload),
@@ -341,7 +342,7 @@ impl Accepted {
             })),
             Placed::Here(serving, job) => Ok(Ok(Queued {
                 id,
-                here: Some(Here::new(self.index, serving, job)),
+                here: Some(Here::new(serving, job)),
                 host: self.host,
                 index: self.index,
                 entry,
@@ -424,7 +425,7 @@ impl Accepted {
 enum Placed {
     Queued,
     /// Recorded, for its caller to start in the handler slot taken for it.
-    Here(Arc<Serving>, Job),
+    Here(Arc<Context>, Job),
     Refused(ActionError),
     /// Not now: the record and job, given back to wait with.
     Later(ActionRecord, Job),
@@ -449,16 +450,11 @@ fn place_now(
     if job.reply.is_some()
         && let Some(serving) = actions.serving_here()
     {
-        return match host.journal.accept(record).now() {
-            Ok(Ok(())) => Placed::Here(serving, job),
-            refused => {
+        return match record_now(host, record) {
+            Ok(()) => Placed::Here(serving, job),
+            Err(error) => {
                 actions.free_slot();
-                Placed::Refused(match refused {
-                    Ok(Err(error)) => error.into(),
-                    _ => ActionError::Journal(
-                        "the journal claims to answer at once but did not".to_owned(),
-                    ),
-                })
+                Placed::Refused(error)
             }
         };
     }
@@ -467,14 +463,21 @@ fn place_now(
         Err(ActionError::QueueFull { .. }) if wait => return Placed::Later(record, job),
         Err(error) => return Placed::Refused(error),
     };
-    match host.journal.accept(record).now() {
-        Ok(Ok(())) => {
+    match record_now(host, record) {
+        Ok(()) => {
             slot.push(job);
             Placed::Queued
         }
-        Ok(Err(error)) => Placed::Refused(error.into()),
+        Err(error) => Placed::Refused(error),
+    }
+}
+
+/// Writes `record` to a journal that answers at once.
+fn record_now(host: &HostShared, record: ActionRecord) -> Result<(), ActionError> {
+    match host.journal.accept(record).now() {
+        Ok(written) => written.map_err(Into::into),
         // An immediate journal that was not: the action cannot be recorded.
-        Err(_) => Placed::Refused(ActionError::Journal(
+        Err(_) => Err(ActionError::Journal(
             "the journal claims to answer at once but did not".to_owned(),
         )),
     }

@@ -17,7 +17,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::cell::ServiceCell;
 use super::guard::guarded_within;
-use crate::action::Instance;
 use crate::action::dispatch::beside;
 use crate::context::Context;
 use crate::error::panic_message;
@@ -100,8 +99,8 @@ fn supervise<W: Work>(
                             None => run.await,
                             // Boxed: services without actions should not carry its size.
                             Some(actions) => {
-                                let instance: Arc<dyn Instance> = work.clone();
-                                Box::pin(beside(run, &host, &cell, actions, instance, &cx)).await
+                                Box::pin(beside(run, &host, &cell, actions, work.service(), &cx))
+                                    .await
                             }
                         };
                         // A periodic service's runs are its ticks, counted as they end; a
