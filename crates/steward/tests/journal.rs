@@ -6,6 +6,7 @@ mod common;
 
 use common::records::until_state;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -281,11 +282,17 @@ fn journal_from_opens_what_the_section_names_once_it_is_valid() {
         .unwrap();
     assert!(matches!(error, HostError::Config(_)), "{error}");
 }
-/// A memory journal that also notes every state it is told of, in order.
+/// A memory journal that also notes every state it is told of, in order; one
+/// that says it answers `later` is treated as a journal on disk would be.
 #[derive(Default)]
 struct Noting {
     inner: MemoryJournal,
     states: Mutex<Vec<(ActionId, ActionState)>>,
+    later: bool,
+    /// The next accept fails, as on a full disk.
+    refuse_next: AtomicBool,
+    /// The next accept is written at once but answered only once this is sent.
+    hold_next: Mutex<Option<tokio::sync::oneshot::Receiver<()>>>,
 }
 
 impl Noting {
@@ -301,8 +308,18 @@ impl Noting {
 
 impl Journal for Noting {
     fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
+        if self.refuse_next.swap(false, Ordering::SeqCst) {
+            return JournalFuture::ready(Err(JournalError("the disk is full".to_owned())));
+        }
         self.states.lock().unwrap().push((record.id, record.state));
-        self.inner.accept(record)
+        let written = self.inner.accept(record);
+        match self.hold_next.lock().unwrap().take() {
+            Some(held) => JournalFuture::new(async move {
+                let _ = held.await;
+                written.await
+            }),
+            None => written,
+        }
     }
 
     fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
@@ -327,7 +344,7 @@ impl Journal for Noting {
     }
 
     fn is_immediate(&self) -> bool {
-        true
+        !self.later
     }
 }
 
@@ -368,6 +385,97 @@ async fn every_attempt_is_journaled_as_running_before_its_handler_runs() {
     use ActionState::{Queued, Running, Succeeded};
     assert_eq!(journal.states_of(now), [Queued, Running, Succeeded]);
     assert_eq!(journal.states_of(later), [Queued, Running, Succeeded]);
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+/// With a journal on disk, an action its service can start at once (nothing in
+/// line, a handler slot free) is written once, as started with its first attempt
+/// counted, not as queued and then started; one that waits in line is written
+/// as queued, then as started when it starts.
+async fn an_action_started_as_it_is_accepted_is_written_once_as_started() {
+    struct Idle;
+    impl Continuous for Idle {
+        async fn run(&self, cx: &Context) -> Result {
+            cx.cancelled().await;
+            Ok(())
+        }
+    }
+    let table = ActionTable::new()
+        .action(
+            "attempt",
+            "Says which attempt it is",
+            |_: &Idle, cx, (): ()| {
+                let attempt = cx.attempt();
+                Box::pin(async move { Ok(attempt) })
+            },
+        )
+        .action("later", "Waits a moment first", |_: &Idle, _cx, (): ()| {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Ok(())
+            })
+        });
+    let journal = Arc::new(Noting {
+        later: true,
+        ..Noting::default()
+    });
+    let host = TestHost::builder()
+        .with(|builder| builder.journal(journal.clone()))
+        .service(continuous("idle", Idle).actions(table).max_concurrency(1))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("idle", State::Running).await.unwrap();
+    let service = host.handle().named("idle");
+    // Takes the one handler slot for 5 ms…
+    let first = service.act("later", ()).submit().await.unwrap();
+    // …so this one waits in line.
+    let second = service.act("attempt", ()).submit().await.unwrap();
+    host.advance(Duration::from_millis(10)).await;
+    let third = service.act("attempt", ()).send::<Option<u32>>().await;
+    use ActionState::{Queued, Running, Succeeded};
+    assert_eq!(journal.states_of(first), [Running, Succeeded]);
+    assert_eq!(journal.states_of(second), [Queued, Running, Succeeded]);
+    assert_eq!(third, Ok(Some(1)));
+    let third = journal.history("idle", 1).await.unwrap().remove(0);
+    assert_eq!(journal.states_of(third.id), [Running, Succeeded]);
+    assert_eq!(
+        (third.attempts, third.started_at),
+        (1, Some(third.accepted_at))
+    );
+
+    // Not written: the caller hears why, nothing runs, and the handler slot
+    // taken for it is free again.
+    journal.refuse_next.store(true, Ordering::SeqCst);
+    let refused = service.act("attempt", ()).send::<Option<u32>>().await;
+    assert!(
+        matches!(&refused, Err(ActionError::Journal(reason)) if reason.contains("disk is full")),
+        "{refused:?}"
+    );
+    let after = service.act("attempt", ()).submit().await.unwrap();
+    host.advance(Duration::from_millis(1)).await;
+    assert_eq!(journal.states_of(after), [Running, Succeeded]);
+    // 2 + 3 + 2 + 2: nothing of the refused one.
+    assert_eq!(journal.states.lock().unwrap().len(), 9);
+
+    // A caller that goes away while its action is written: the action is
+    // started all the same, by the service's task.
+    let (answer, held) = tokio::sync::oneshot::channel();
+    *journal.hold_next.lock().unwrap() = Some(held);
+    let caller = tokio::spawn({
+        let service = service.clone();
+        async move { service.act("later", ()).send::<()>().await }
+    });
+    while journal.states.lock().unwrap().len() < 10 {
+        tokio::task::yield_now().await;
+    }
+    caller.abort();
+    assert!(caller.await.unwrap_err().is_cancelled());
+    drop(answer);
+    let (gone, _) = *journal.states.lock().unwrap().last().unwrap();
+    host.advance(Duration::from_millis(10)).await;
+    assert_eq!(journal.states_of(gone), [Running, Succeeded]);
     host.shutdown().await;
 }
 

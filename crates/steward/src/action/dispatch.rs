@@ -316,7 +316,7 @@ pub(crate) async fn serve(
                 running.extend(handed.into_iter().map(Either::Right));
             }
             (counted, job) = next_job(actions) => {
-                here.set(Some(attempt(host, cell, actions, service, cx, job)));
+                here.set(Some(attempt(host, cell, actions, service, cx, job, Start::Record)));
                 if poll_once(here.as_mut()).await.is_ready() {
                     here.set(None);
                     drop(counted);
@@ -411,6 +411,16 @@ impl Drop for Attempt<'_> {
     }
 }
 
+/// Whether an attempt writes its start to the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Start {
+    /// It does, and starts once that is written.
+    Record,
+    /// Its action was accepted as started (with this attempt counted): it
+    /// starts at once.
+    Recorded,
+}
+
 /// One attempt at one action.
 pub(super) async fn attempt(
     host: &Arc<HostShared>,
@@ -419,6 +429,7 @@ pub(super) async fn attempt(
     service: &(dyn Any + Send + Sync),
     cx: &Context,
     mut job: Job,
+    start: Start,
 ) {
     // A journal may hand back any count: at the limit it stays there.
     let before = job.attempts;
@@ -442,10 +453,12 @@ pub(super) async fn attempt(
         before,
     };
     let began = host.clock.now();
-    let started = ActionChange::new(ActionState::Running, attempts, began);
-    if let Err(error) = host.journal.update(id, started).await {
-        span.in_scope(|| unrecorded(cell, actions, &mut held, &error));
-        return;
+    if start == Start::Record {
+        let started = ActionChange::new(ActionState::Running, attempts, began);
+        if let Err(error) = host.journal.update(id, started).await {
+            span.in_scope(|| unrecorded(cell, actions, &mut held, &error));
+            return;
+        }
     }
     // Taken only now: an attempt that does not start keeps them for the next.
     let Some(params) = held.job.as_mut().map(|job| job.take_params()) else {

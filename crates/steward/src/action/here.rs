@@ -21,7 +21,7 @@ use std::task::Poll;
 
 use futures_util::task::AtomicWaker;
 
-use super::dispatch::{Running, ServiceActions, attempt};
+use super::dispatch::{Running, ServiceActions, Start, attempt};
 use super::mailbox::Job;
 use crate::context::Context;
 use crate::supervisor::ServiceCell;
@@ -178,11 +178,47 @@ pub(crate) struct Here {
     /// The context of the service's run: it holds the host and the service.
     cx: Arc<Context>,
     job: Option<Job>,
+    start: Start,
 }
 
 impl Here {
+    /// `job`, recorded as accepted, to start.
     pub(crate) fn new(cx: Arc<Context>, job: Job) -> Self {
-        Self { cx, job: Some(job) }
+        Self {
+            cx,
+            job: Some(job),
+            start: Start::Record,
+        }
+    }
+
+    /// `job`, to be recorded as accepted and started in one write (the first
+    /// attempt counted), and started once it is.
+    pub(crate) fn accepted_started(cx: Arc<Context>, job: Job) -> Self {
+        Self {
+            cx,
+            job: Some(job),
+            start: Start::Recorded,
+        }
+    }
+
+    /// Hands the attempt to the service's task without starting it here: for a
+    /// caller that does not wait for the result.
+    pub(crate) fn hand_over(self) {
+        let cx = self.cx.clone();
+        if let Some(actions) = cx.cell().actions.as_deref() {
+            actions
+                .handover
+                .hand(Box::pin(self.attempt()), Arc::as_ptr(&cx) as usize);
+        }
+    }
+
+    /// The action could not be recorded: it is not started, nor queued.
+    pub(crate) fn unrecorded(mut self) {
+        if self.job.take().is_some()
+            && let Some(actions) = self.cx.cell().actions.as_deref()
+        {
+            actions.free_slot();
+        }
     }
 
     /// Starts the attempt; if it waits, hands it to the service's task (that of
@@ -209,7 +245,17 @@ impl Here {
             return;
         };
         let slot = Running::taken(actions);
-        attempt(host, cell, actions, cell.body.service(), &self.cx, job).await;
+        let start = self.start;
+        attempt(
+            host,
+            cell,
+            actions,
+            cell.body.service(),
+            &self.cx,
+            job,
+            start,
+        )
+        .await;
         drop(slot);
     }
 }

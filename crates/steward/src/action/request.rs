@@ -362,7 +362,7 @@ impl Accepted {
         let Accepted {
             host,
             index,
-            record,
+            mut record,
             job,
             wait,
             not_before,
@@ -375,6 +375,7 @@ impl Accepted {
         // action it will read, so none is read back in and queued twice.
         host.until_accepting().await;
         let (id, entry) = (job.id, job.entry);
+        let awaited = job.reply.is_some();
         let delivery = match not_before {
             Some(at) => {
                 if actions.mailbox.is_closed() {
@@ -394,15 +395,36 @@ impl Accepted {
                     job,
                 }
             }
-            None => Delivery::Queue(actions.mailbox.reserve(&cell.name, wait).await?, job),
+            // Nothing queued and a handler slot free: it starts as soon as it is
+            // written, so it is written as started, its first attempt counted.
+            // One write (and one wait for the journal) instead of two.
+            None => match actions.serving_here() {
+                Some(serving) => {
+                    record.state = ActionState::Running;
+                    record.attempts = 1;
+                    record.started_at = Some(record.accepted_at);
+                    Delivery::Start(Here::accepted_started(serving, job))
+                }
+                None => Delivery::Queue(actions.mailbox.reserve(&cell.name, wait).await?, job),
+            },
         };
         // If the caller gives up while the journal writes, the action is delivered
         // all the same: once accepted, it must not be lost or stranded.
         let mut pending = Pending(Some(delivery));
+        let mut here = None;
         match host.journal.accept(record).await {
-            Ok(()) => pending.deliver(),
+            Ok(()) => match pending.0.take() {
+                // Its caller starts it, as one that found it could at once would.
+                Some(Delivery::Start(start)) if awaited => here = Some(start),
+                delivery => {
+                    pending.0 = delivery;
+                    pending.deliver();
+                }
+            },
             Err(error) => {
-                pending.0 = None;
+                if let Some(Delivery::Start(start)) = pending.0.take() {
+                    start.unrecorded();
+                }
                 return Err(error.into());
             }
         }
@@ -412,7 +434,7 @@ impl Accepted {
             host,
             index,
             entry,
-            here: None,
+            here,
         })
     }
 }
@@ -509,6 +531,9 @@ fn latest_schedulable() -> DateTime<Utc> {
 enum Delivery<'a> {
     /// Into the mailbox, in the place reserved for it.
     Queue(super::mailbox::Slot<'a>, Job),
+    /// Started in the handler slot taken for it: by its caller, or (a caller
+    /// that does not wait, or went away) by the service's task.
+    Start(Here),
     /// Beside it, until its time.
     Hold {
         host: &'a Arc<HostShared>,
@@ -525,6 +550,7 @@ impl Pending<'_> {
     fn deliver(&mut self) {
         match self.0.take() {
             Some(Delivery::Queue(slot, job)) => slot.push(job),
+            Some(Delivery::Start(here)) => here.hand_over(),
             Some(Delivery::Hold {
                 host,
                 index,
