@@ -158,6 +158,17 @@ fn refuse_foreign_bytes(path: &Path) -> Result<(), OpenError> {
     }
 }
 
+/// Opens the connection that copies the log into the file beside the writer
+/// (the file is open already), syncing as the writer does.
+pub(crate) fn open_checkpointer(path: &Path, setup: &Setup) -> Result<Connection, OpenError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let sqlite = |source| classify(path, source);
+    let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+    conn.busy_timeout(setup.busy_timeout).map_err(sqlite)?;
+    set_synchronous(&conn, path, setup.synchronous)?;
+    Ok(conn)
+}
+
 /// Opens a connection that only reads, beside the writer (WAL lets it read while
 /// the writer commits).
 pub(crate) fn open_reader(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {

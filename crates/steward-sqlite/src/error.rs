@@ -122,8 +122,9 @@ pub enum OpenError {
         #[source]
         source: std::io::Error,
     },
-    /// The journal's writer thread could not be started.
-    #[error("cannot start the writer thread of journal {}: {source}", path.display())]
+    /// One of the journal's threads (its writer, or the one that copies its log
+    /// into the file) could not be started.
+    #[error("cannot start a thread for journal {}: {source}", path.display())]
     Thread {
         /// The file.
         path: PathBuf,

@@ -16,14 +16,14 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::backlog;
 use crate::builder::SqliteJournalBuilder;
-use crate::connection::{Setup, classify, create_folder, inspect, open_writer};
+use crate::connection::{Setup, classify, create_folder, inspect, open_checkpointer, open_writer};
 use crate::error::OpenError;
 use crate::lock::FileLock;
 use crate::prune::{History, Schedule};
 use crate::read::{self, Readers};
 use crate::row::{ChangeRow, Row};
 use crate::schema;
-use crate::writer::{Message, Stats, Write, Writer};
+use crate::writer::{Checkpoints, Message, Stats, Write, Writer};
 
 /// How many requests may wait for the writer; callers beyond wait for room.
 const QUEUE: usize = 4096;
@@ -116,6 +116,7 @@ impl SqliteJournal {
         // Before the file is read: another host may be migrating or replaying it.
         let lock = FileLock::take(&path, builder.busy_timeout)?;
         let conn = open_writer(&path, &setup)?;
+        let checkpoints = Checkpoints::start(&conn, open_checkpointer(&path, &setup)?, &path)?;
         let readers = Readers::new(path.clone(), builder.busy_timeout)
             .map_err(|source| classify(&path, source))?;
         let stats = Arc::new(Stats::default());
@@ -129,6 +130,7 @@ impl SqliteJournal {
                 keep_finished: builder.keep_finished,
             },
             schedule: Schedule::new(builder.keep_for, Instant::now()),
+            checkpoints,
         };
         writer
             .spawn(receiver, lock)

@@ -15,8 +15,10 @@ use crate::lock::FileLock;
 use crate::prune::{History, Schedule, prune};
 use crate::row::{ChangeRow, Row, columns};
 
+mod checkpoint;
 mod inbox;
 
+pub(crate) use checkpoint::Checkpoints;
 use inbox::{Inbox, Next};
 
 /// The most writes committed in one transaction.
@@ -67,6 +69,8 @@ pub(crate) struct Writer {
     pub(crate) history: History,
     /// When history is pruned next.
     pub(crate) schedule: Schedule,
+    /// Copies the log into the file beside the writer.
+    pub(crate) checkpoints: Checkpoints,
 }
 
 impl Writer {
@@ -145,6 +149,9 @@ impl Writer {
             }
         }
         tracing::debug!(path = %self.path.display(), "journal writer stopped");
+        // The checkpointing thread first: the writer's connection, closed last,
+        // copies what is left of the log into the file.
+        drop(self.checkpoints);
         drop(self.conn);
         closers
     }
@@ -155,6 +162,7 @@ impl Writer {
         match self.write(group) {
             Ok(answers) => {
                 self.stats.commits.fetch_add(1, Ordering::Relaxed);
+                self.checkpoints.committed(&self.conn);
                 for ((_, reply), answer) in group.drain(..).zip(answers) {
                     let _ = reply.send(answer);
                 }
@@ -288,7 +296,7 @@ impl Statements<'_> {
                 if changed == 0 {
                     // Pruned already, or never accepted here: as an in-memory
                     // journal would, the change is dropped.
-                    tracing::debug!(id = %change.id, state = change.state, "journal update for an action it does not hold");
+                    tracing::debug!(id = %steward::ActionId::from(u128::from_be_bytes(change.id)), state = change.state, "journal update for an action it does not hold");
                 }
             }
         }

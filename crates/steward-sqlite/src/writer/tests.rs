@@ -8,8 +8,8 @@ use serde_json::json;
 use steward::{ActionChange, ActionId, ActionRecord, ActionState, JournalError};
 use tokio::sync::oneshot;
 
-use super::{Message, Reply, Stats, Write, Writer};
-use crate::connection::{Setup, open_writer};
+use super::{Checkpoints, Message, Reply, Stats, Write, Writer};
+use crate::connection::{Setup, open_checkpointer, open_writer};
 use crate::lock::FileLock;
 use crate::prune::{History, Schedule};
 use crate::read::{self, Readers};
@@ -21,8 +21,11 @@ fn writer(path: &std::path::Path, max_size: Option<u64>) -> Writer {
         max_size,
         synchronous: steward::Synchronous::Full,
     };
+    let conn = open_writer(path, &setup).unwrap();
+    let checkpointer = open_checkpointer(path, &setup).unwrap();
     Writer {
-        conn: open_writer(path, &setup).unwrap(),
+        checkpoints: Checkpoints::start(&conn, checkpointer, path).unwrap(),
+        conn,
         path: path.to_owned(),
         stats: Arc::new(Stats::default()),
         history: History {
