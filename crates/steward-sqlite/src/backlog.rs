@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Params, params};
 use steward::{ActionRecord, Backlog, BacklogPage};
 
 use crate::read::selected;
-use crate::row::columns;
+use crate::row::{columns, id_bytes, id_of};
 
 /// The newest action the journal holds: no unfinished action is newer.
 pub(crate) const NEWEST: &str = "SELECT MAX(id) FROM steward_actions";
@@ -63,13 +63,8 @@ pub(crate) fn outline(conn: &Connection) -> Result<Backlog, String> {
         return Ok(Backlog::default());
     }
     // `MAX` over no rows is one row of NULL.
-    let newest: Option<String> = first::<Option<String>>(conn, NEWEST, [])?.flatten();
-    let newest = newest
-        .map(|id| {
-            id.parse()
-                .map_err(|_| format!("unreadable action id `{id}`"))
-        })
-        .transpose()?;
+    let newest: Option<Vec<u8>> = first::<Option<Vec<u8>>>(conn, NEWEST, [])?.flatten();
+    let newest = newest.as_deref().map(id_of).transpose()?;
     Ok(Backlog::new(services, newest))
 }
 
@@ -77,11 +72,11 @@ pub(crate) fn outline(conn: &Connection) -> Result<Backlog, String> {
 /// within a priority, from just after the page's cursor.
 pub(crate) fn page(conn: &Connection, page: &BacklogPage) -> Result<Vec<ActionRecord>, String> {
     let service = &*page.service;
-    let newest = page.newest.to_string();
+    let newest = id_bytes(page.newest);
     let (mut priority, mut after) = match page.after {
-        Some(cursor) => (Some(cursor.priority), cursor.id.to_string()),
-        // Every id sorts after the empty text.
-        None => (first(conn, TOP_PRIORITY, [service])?, String::new()),
+        Some(cursor) => (Some(cursor.priority), id_bytes(cursor.id).to_vec()),
+        // Every id sorts after the empty blob.
+        None => (first(conn, TOP_PRIORITY, [service])?, Vec::new()),
     };
     let mut records = Vec::new();
     while let Some(at) = priority {
@@ -96,7 +91,7 @@ pub(crate) fn page(conn: &Connection, page: &BacklogPage) -> Result<Vec<ActionRe
             break;
         }
         priority = first(conn, NEXT_PRIORITY, params![service, at])?;
-        after = String::new();
+        after = Vec::new();
     }
     Ok(records)
 }

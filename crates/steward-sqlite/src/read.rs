@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use steward::{ActionId, ActionRecord, JournalError};
 
 use crate::connection::open_reader;
-use crate::row::{Row, columns};
+use crate::row::{Row, columns, id_bytes};
 
 /// How many idle read connections are kept for the next reads.
 const IDLE_READERS: usize = 4;
@@ -97,7 +97,7 @@ pub(crate) fn get(conn: &Connection, id: ActionId) -> Result<Option<ActionRecord
         .prepare_cached(GET)
         .map_err(|error| error.to_string())?;
     let mut rows = statement
-        .query([id.to_string()])
+        .query([id_bytes(id)])
         .map_err(|error| error.to_string())?;
     match rows.next().map_err(|error| error.to_string())? {
         Some(row) => Row::read(row)

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::ToSql;
 use serde_json::Value;
 use steward::{ActionChange, ActionId, ActionRecord, ActionState, Backoff};
@@ -22,7 +22,7 @@ pub(crate) use columns;
 /// One row of `steward_actions`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Row {
-    id: String,
+    id: IdBytes,
     service: String,
     action: String,
     params: String,
@@ -34,38 +34,38 @@ pub(crate) struct Row {
     attempts: i64,
     result: Option<String>,
     error: Option<String>,
-    accepted_at: String,
-    updated_at: String,
-    not_before: Option<String>,
+    accepted_at: i64,
+    updated_at: i64,
+    not_before: Option<i64>,
     backoff_min_ms: Option<i64>,
     backoff_max_ms: Option<i64>,
     backoff_jitter: Option<f64>,
-    started_at: Option<String>,
+    started_at: Option<i64>,
 }
 
 /// The columns an [`ActionChange`] sets on the row with `id`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ChangeRow {
-    pub(crate) id: String,
+    pub(crate) id: IdBytes,
     pub(crate) state: &'static str,
     pub(crate) attempts: i64,
     /// JSON; `None` keeps the result already there.
     pub(crate) result: Option<String>,
     /// `None` keeps the error already there.
     pub(crate) error: Option<String>,
-    pub(crate) at: String,
+    pub(crate) at: i64,
     /// `None` clears it: the action may run at once.
-    pub(crate) not_before: Option<String>,
+    pub(crate) not_before: Option<i64>,
     /// Set when an attempt starts (a change to `running`); `None` keeps the one
     /// there.
-    pub(crate) started_at: Option<String>,
+    pub(crate) started_at: Option<i64>,
 }
 
 impl Row {
     /// The row for a record.
     pub(crate) fn from_record(record: &ActionRecord) -> Result<Self, serde_json::Error> {
         Ok(Self {
-            id: record.id.to_string(),
+            id: id_bytes(record.id),
             service: record.service.to_string(),
             action: record.action.to_string(),
             params: serde_json::to_string(&record.params)?,
@@ -143,10 +143,7 @@ impl Row {
 
     /// The record this row holds, or what is wrong with it.
     pub(crate) fn into_record(self) -> Result<ActionRecord, String> {
-        let id: ActionId = self
-            .id
-            .parse()
-            .map_err(|_| format!("bad id {:?}", self.id))?;
+        let id = ActionId::from(u128::from_be_bytes(self.id));
         let bad =
             |column: &str, why: &dyn std::fmt::Display| format!("action {id}: bad {column}: {why}");
         let json = |column: &str, text: &str| -> Result<Value, String> {
@@ -155,10 +152,9 @@ impl Row {
         let number = |column: &str, value: i64| -> Result<u32, String> {
             u32::try_from(value).map_err(|error| bad(column, &error))
         };
-        let when = |column: &str, text: &str| -> Result<DateTime<Utc>, String> {
-            DateTime::parse_from_rfc3339(text)
-                .map(|at| at.with_timezone(&Utc))
-                .map_err(|error| bad(column, &error))
+        let when = |column: &str, micros: i64| -> Result<DateTime<Utc>, String> {
+            DateTime::from_timestamp_micros(micros)
+                .ok_or_else(|| bad(column, &format!("{micros} µs is out of range")))
         };
         let state: ActionState = serde_json::from_value(Value::String(self.state.clone()))
             .map_err(|_| bad("state", &self.state))?;
@@ -200,17 +196,15 @@ impl Row {
                 .map(|text| json("result", text))
                 .transpose()?,
             error: self.error,
-            accepted_at: when("accepted_at", &self.accepted_at)?,
+            accepted_at: when("accepted_at", self.accepted_at)?,
             started_at: self
                 .started_at
-                .as_deref()
-                .map(|text| when("started_at", text))
+                .map(|micros| when("started_at", micros))
                 .transpose()?,
-            updated_at: when("updated_at", &self.updated_at)?,
+            updated_at: when("updated_at", self.updated_at)?,
             not_before: self
                 .not_before
-                .as_deref()
-                .map(|text| when("not_before", text))
+                .map(|micros| when("not_before", micros))
                 .transpose()?,
         })
     }
@@ -220,7 +214,7 @@ impl ChangeRow {
     /// The columns `change` sets on action `id`.
     pub(crate) fn new(id: ActionId, change: &ActionChange) -> Result<Self, serde_json::Error> {
         Ok(Self {
-            id: id.to_string(),
+            id: id_bytes(id),
             state: change.state.as_str(),
             attempts: i64::from(change.attempts),
             result: change
@@ -236,10 +230,26 @@ impl ChangeRow {
     }
 }
 
-/// A time as stored: RFC 3339 in UTC with nanoseconds, always the same width, so
-/// times compare as text.
-pub(crate) fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Nanos, true)
+/// An id as stored: its 16 bytes, big-endian, so that ids sort as they do.
+pub(crate) type IdBytes = [u8; 16];
+
+/// An id as stored.
+pub(crate) fn id_bytes(id: ActionId) -> IdBytes {
+    id.as_u128().to_be_bytes()
+}
+
+/// An id stored as [`IdBytes`], or what is wrong with it.
+pub(crate) fn id_of(bytes: &[u8]) -> Result<ActionId, String> {
+    let bytes: IdBytes = bytes
+        .try_into()
+        .map_err(|_| format!("an action id of {} bytes, not 16", bytes.len()))?;
+    Ok(ActionId::from(u128::from_be_bytes(bytes)))
+}
+
+/// A time as stored: microseconds since 1970 in UTC (any time a record can hold
+/// fits: the year 9999 is about 2.5 × 10^17 µs).
+pub(crate) fn time(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
 }
 
 /// A timeout or delay in whole milliseconds, rounded up so that a short one never

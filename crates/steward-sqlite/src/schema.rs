@@ -48,6 +48,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 6,
         sql: V6,
     },
+    Migration {
+        version: 7,
+        sql: V7,
+    },
 ];
 
 /// The schema version this crate writes.
@@ -133,6 +137,56 @@ const V6: &str = "
 DROP INDEX steward_actions_unfinished;
 CREATE INDEX steward_actions_backlog ON steward_actions (service, priority, id)
     WHERE state IN ('queued', 'running');
+";
+
+/// Version 7: ids and times as numbers rather than text, so rows and index
+/// entries are about half the size and each commit writes fewer pages.
+///
+/// An id is its 16 bytes, big-endian (so they sort as the ids do); a time is
+/// microseconds since 1970 in UTC (to the year 9999). The table is copied over,
+/// each value converted; a row that does not convert fails the step, which
+/// leaves the file at version 6.
+const V7: &str = "
+CREATE TABLE steward_actions_v7 (
+    id             BLOB PRIMARY KEY NOT NULL,
+    service        TEXT NOT NULL,
+    action         TEXT NOT NULL,
+    params         TEXT NOT NULL,
+    priority       INTEGER NOT NULL,
+    timeout_ms     INTEGER,
+    max_retries    INTEGER NOT NULL,
+    correlation_id TEXT,
+    state          TEXT NOT NULL,
+    attempts       INTEGER NOT NULL,
+    result         TEXT,
+    error          TEXT,
+    accepted_at    INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    not_before     INTEGER,
+    backoff_min_ms INTEGER,
+    backoff_max_ms INTEGER,
+    backoff_jitter REAL,
+    started_at     INTEGER
+);
+INSERT INTO steward_actions_v7
+SELECT unhex(id), service, action, params, priority, timeout_ms, max_retries, correlation_id,
+    state, attempts, result, error,
+    unixepoch(substr(accepted_at, 1, 19)) * 1000000 + CAST(substr(accepted_at, 21, 6) AS INTEGER),
+    unixepoch(substr(updated_at, 1, 19)) * 1000000 + CAST(substr(updated_at, 21, 6) AS INTEGER),
+    unixepoch(substr(not_before, 1, 19)) * 1000000 + CAST(substr(not_before, 21, 6) AS INTEGER),
+    backoff_min_ms, backoff_max_ms, backoff_jitter,
+    unixepoch(substr(started_at, 1, 19)) * 1000000 + CAST(substr(started_at, 21, 6) AS INTEGER)
+FROM steward_actions;
+DROP TABLE steward_actions;
+ALTER TABLE steward_actions_v7 RENAME TO steward_actions;
+CREATE INDEX steward_actions_backlog ON steward_actions (service, priority, id)
+    WHERE state IN ('queued', 'running');
+CREATE INDEX steward_actions_dead_letters ON steward_actions (id)
+    WHERE state = 'dead-lettered';
+CREATE INDEX steward_actions_history ON steward_actions (updated_at, id)
+    WHERE state NOT IN ('queued', 'running') AND state <> 'dead-lettered';
+CREATE INDEX steward_actions_by_service ON steward_actions (service, updated_at)
+    WHERE state NOT IN ('queued', 'running');
 ";
 
 const fn latest(migrations: &[Migration]) -> u32 {

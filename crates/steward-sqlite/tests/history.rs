@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use common::{ids, journal_path, record_at};
 use steward::{ActionChange, ActionId, ActionState, Journal};
 use steward_sqlite::SqliteJournal;
@@ -109,7 +109,8 @@ async fn a_reopened_journal_prunes_by_itself_before_its_first_write() {
 async fn a_services_history_is_its_finished_actions_newest_first_after_reopening() {
     let (_dir, path) = journal_path();
     let journal = SqliteJournal::open(&path).unwrap();
-    let start = Utc::now() - chrono::Duration::hours(1);
+    // To the microsecond, as the journal keeps times.
+    let start = (Utc::now() - chrono::Duration::hours(1)).trunc_subsecs(6);
     let second = |n: i64| start + chrono::Duration::seconds(n);
     // Accepted in order 1…6, finished out of order: 3 first, then 1, then 2.
     action(&journal, 3, ActionState::Failed, second(1)).await;

@@ -4,8 +4,7 @@
 
 mod common;
 
-use chrono::Utc;
-use common::{ids, journal_path, record, result};
+use common::{ids, journal_path, now, record, result};
 use steward::{ActionChange, ActionId, ActionState, Journal, MemoryJournal};
 use steward_sqlite::SqliteJournal;
 
@@ -31,11 +30,11 @@ async fn a_succeeded_action_leaves_unfinished_and_keeps_its_result() {
     let id = accepted.id;
     journal.accept(accepted).await.unwrap();
     journal
-        .update(id, ActionChange::new(ActionState::Running, 1, Utc::now()))
+        .update(id, ActionChange::new(ActionState::Running, 1, now()))
         .await
         .unwrap();
     assert_eq!(ids(&journal.unfinished().await.unwrap()), [1]);
-    let mut done = ActionChange::new(ActionState::Succeeded, 1, Utc::now());
+    let mut done = ActionChange::new(ActionState::Succeeded, 1, now());
     done.result = Some(result("one"));
     journal.update(id, done.clone()).await.unwrap();
 
@@ -64,7 +63,7 @@ async fn dead_letters_survive_reopening_and_a_retry_makes_them_unfinished_again(
     for n in 1..=3 {
         journal.accept(record(n)).await.unwrap();
     }
-    let mut dead = ActionChange::new(ActionState::DeadLettered, 3, Utc::now());
+    let mut dead = ActionChange::new(ActionState::DeadLettered, 3, now());
     dead.error = Some("broke three times".to_owned());
     journal.update(ActionId::from(2), dead).await.unwrap();
     drop(journal);
@@ -77,7 +76,7 @@ async fn dead_letters_survive_reopening_and_a_retry_makes_them_unfinished_again(
     assert_eq!(ids(&reopened.unfinished().await.unwrap()), [1, 3]);
 
     // The host retries a dead letter by queueing it again.
-    let retry = ActionChange::new(ActionState::Queued, 3, Utc::now());
+    let retry = ActionChange::new(ActionState::Queued, 3, now());
     reopened.update(ActionId::from(2), retry).await.unwrap();
     assert!(reopened.dead_letters().await.unwrap().is_empty());
     let unfinished = reopened.unfinished().await.unwrap();
@@ -109,7 +108,7 @@ async fn an_unknown_id_reads_as_none_and_its_update_changes_nothing() {
     let journal = SqliteJournal::open(&path).unwrap();
     let stranger = ActionId::from(42);
     assert_eq!(journal.get(stranger).await.unwrap(), None);
-    let change = ActionChange::new(ActionState::Running, 1, Utc::now());
+    let change = ActionChange::new(ActionState::Running, 1, now());
     journal.update(stranger, change).await.unwrap();
     assert_eq!(journal.get(stranger).await.unwrap(), None);
     assert!(journal.unfinished().await.unwrap().is_empty());
@@ -126,7 +125,7 @@ async fn it_answers_as_the_in_memory_journal_does() {
     let mut high = record(4);
     high.priority = 10;
     let records = [record(3), record(1), high, record(2), record(5)];
-    let at = Utc::now();
+    let at = now();
     let mut failed = ActionChange::new(ActionState::Failed, 1, at);
     failed.error = Some("no".to_owned());
     let mut succeeded = ActionChange::new(ActionState::Succeeded, 2, at);

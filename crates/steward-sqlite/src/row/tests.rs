@@ -11,7 +11,7 @@ use super::Row;
 
 fn record() -> ActionRecord {
     let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
-        + chrono::Duration::nanoseconds(123_456_789);
+        + chrono::Duration::microseconds(123_456);
     ActionRecord {
         id: ActionId::from(0x0192_a5e3_c1f0_7d2b_9a4e_0000_0000_0001),
         service: Arc::from("translation"),
@@ -59,13 +59,26 @@ fn no_retry_backoff_stays_none() {
 }
 
 #[test]
-fn times_sort_as_text() {
-    let early = super::time(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap());
-    let late = super::time(
-        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::nanoseconds(1),
+fn times_are_kept_to_the_microsecond_up_to_the_year_9999() {
+    let new_year = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    assert_eq!(super::time(new_year), 1_767_225_600_000_000);
+    let mut record = record();
+    record.accepted_at = new_year + chrono::Duration::nanoseconds(1_999);
+    record.not_before = Some(Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap());
+    let back = Row::from_record(&record).unwrap().into_record().unwrap();
+    assert_eq!(
+        back.accepted_at,
+        new_year + chrono::Duration::microseconds(1)
     );
-    assert_eq!(early, "2026-01-01T00:00:00.000000000Z");
-    assert!(early < late);
+    assert_eq!(back.not_before, record.not_before);
+}
+
+#[test]
+fn ids_are_stored_as_bytes_that_sort_as_the_ids_do() {
+    let (low, high) = (ActionId::from(0xff), ActionId::from(1 << 64));
+    assert!(super::id_bytes(low) < super::id_bytes(high));
+    assert_eq!(super::id_of(&super::id_bytes(high)), Ok(high));
+    assert!(super::id_of(&[1, 2, 3]).unwrap_err().contains("3 bytes"));
 }
 
 #[test]

@@ -21,29 +21,23 @@ fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
     let path = dir.path().join("journal.db");
     let mut conn = at_version_1(&path);
     conn.execute(
-        "INSERT INTO steward_actions VALUES ('01', 's', 'a', '{}', 0, NULL, 0, NULL, 'queued', 0, NULL, NULL, 't', 't')",
+        "INSERT INTO steward_actions VALUES ('00000000000000000000000000000001', 's', 'a', '{}', 0, NULL, 0, NULL, 'queued', 0, NULL, NULL, '2026-01-01T00:00:00.000000000Z', '2026-01-01T00:00:00.000000000Z')",
         [],
     )
     .unwrap();
     // Step 1 would fail if it ran again (its table exists).
-    let later = [
-        MIGRATIONS[0],
-        MIGRATIONS[1],
-        MIGRATIONS[2],
-        MIGRATIONS[3],
-        MIGRATIONS[4],
-        MIGRATIONS[5],
-        Migration {
-            version: 7,
-            sql: "ALTER TABLE steward_actions ADD COLUMN note TEXT NOT NULL DEFAULT 'moved'",
-        },
-    ];
+    let mut later = MIGRATIONS.to_vec();
+    let next = LATEST + 1;
+    later.push(Migration {
+        version: next,
+        sql: "ALTER TABLE steward_actions ADD COLUMN note TEXT NOT NULL DEFAULT 'moved'",
+    });
     assert_eq!(recognise(&conn, &path, &later).unwrap(), 1);
     migrate(&mut conn, &path, &later).unwrap();
-    assert_eq!(user_version(&conn).unwrap(), 7);
+    assert_eq!(user_version(&conn).unwrap(), next);
     let note: String = conn
         .query_row(
-            "SELECT note FROM steward_actions WHERE id = '01'",
+            "SELECT note FROM steward_actions WHERE id = unhex('00000000000000000000000000000001')",
             [],
             |row| row.get(0),
         )
@@ -52,7 +46,7 @@ fn a_later_version_runs_only_its_own_step_and_keeps_the_rows() {
     // The crate itself no longer knows this file.
     let refused = recognise(&conn, &path, MIGRATIONS).unwrap_err();
     assert!(
-        matches!(refused, OpenError::NewerSchema { found: 7, supported, .. } if supported == LATEST)
+        matches!(refused, OpenError::NewerSchema { found, supported, .. } if found == next && supported == LATEST)
     );
 }
 
@@ -318,4 +312,84 @@ fn writes_open_no_temporary_tables() {
             "{sql}: {opcodes:?}"
         );
     }
+}
+
+#[test]
+fn version_7_keeps_every_row_with_its_id_and_times_to_the_microsecond() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut conn = at_version_1(&path);
+    migrate(&mut conn, &path, &MIGRATIONS[..6]).unwrap();
+    conn.execute(
+        "INSERT INTO steward_actions VALUES ('0192a5e3c1f07d2b9a4e000000000001', 's', 'a', '{}', 2, 1500, 3, 'c', 'queued', 1, NULL, 'boom', \
+         '2026-01-01T00:00:00.123456789Z', '2026-01-01T00:00:09.000000001Z', '9999-12-31T23:59:59.999999000Z', 5000, 60000, 0.5, NULL)",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO steward_actions VALUES ('ffffffffffffffffffffffffffffffff', 's', 'a', '{}', 0, NULL, 0, NULL, 'succeeded', 1, 'null', NULL, \
+         '1970-01-01T00:00:00.000001000Z', '2026-01-01T00:00:02.000000000Z', NULL, NULL, NULL, NULL, '2026-01-01T00:00:01.500000000Z')",
+        [],
+    )
+    .unwrap();
+    migrate(&mut conn, &path, MIGRATIONS).unwrap();
+    assert_eq!(user_version(&conn).unwrap(), LATEST);
+
+    let at = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let queued = read::get(&conn, "0192a5e3c1f07d2b9a4e000000000001".parse().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (queued.priority, queued.attempts, queued.error.as_deref()),
+        (2, 1, Some("boom"))
+    );
+    assert_eq!(queued.accepted_at, at("2026-01-01T00:00:00.123456Z"));
+    assert_eq!(queued.updated_at, at("2026-01-01T00:00:09Z"));
+    assert_eq!(queued.not_before, Some(at("9999-12-31T23:59:59.999999Z")));
+    assert_eq!(queued.started_at, None);
+    let done = read::get(&conn, steward::ActionId::from(u128::MAX))
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.accepted_at, at("1970-01-01T00:00:00.000001Z"));
+    assert_eq!(done.started_at, Some(at("2026-01-01T00:00:01.5Z")));
+    // The indexes are back, and the queries still find them.
+    assert_eq!(read::history(&conn, "s", 10).unwrap().len(), 1);
+    let indexes: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name LIKE 'steward_actions_%'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(indexes, 4);
+}
+
+#[test]
+fn a_row_version_7_cannot_convert_leaves_the_file_at_version_6_with_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut conn = at_version_1(&path);
+    migrate(&mut conn, &path, &MIGRATIONS[..6]).unwrap();
+    conn.execute(
+        "INSERT INTO steward_actions VALUES ('0192a5e3c1f07d2b9a4e000000000001', 's', 'a', '{}', 0, NULL, 0, NULL, 'queued', 0, NULL, NULL, \
+         'yesterday', 'yesterday', NULL, NULL, NULL, NULL, NULL)",
+        [],
+    )
+    .unwrap();
+    let error = migrate(&mut conn, &path, MIGRATIONS).unwrap_err();
+    assert!(
+        matches!(&error, OpenError::Migrate { version: 7, .. }),
+        "{error}"
+    );
+    assert_eq!(user_version(&conn).unwrap(), 6);
+    let kept: String = conn
+        .query_row("SELECT accepted_at FROM steward_actions", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(kept, "yesterday");
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{Value, json};
 use steward::{ActionId, ActionRecord};
 use tempfile::TempDir;
@@ -32,9 +32,14 @@ pub fn record_at(n: u128, at: DateTime<Utc>) -> ActionRecord {
     }
 }
 
-/// A queued action numbered `n`, accepted now (to the microsecond, as a host would).
+/// Now, to the microsecond: the journal keeps times to the microsecond.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// A queued action numbered `n`, accepted [`now`].
 pub fn record(n: u128) -> ActionRecord {
-    record_at(n, Utc::now())
+    record_at(n, now())
 }
 
 /// The ids of `records`, as numbers.
