@@ -43,6 +43,14 @@
 //!   when the queue is full, so memory stays bounded whatever the backlog) and it
 //!   commits everything waiting, up to 1,024 writes, in one transaction: many
 //!   callers share one sync. [`SqliteJournal::commits`] counts the transactions.
+//! - **Checkpoints happen beside the writer.** SQLite copies its log into the
+//!   file (and syncs the file) at a *checkpoint*. By itself it does so on the
+//!   committing connection, every 1,000 pages or so, and the writer would sit on
+//!   that sync while callers' writes queued. Here a thread of its own copies the log
+//!   once it has grown by 1,000 pages, and the writer then copies only what was
+//!   committed meanwhile, so that the log starts over and stays a few MB; should a
+//!   reader hold an old snapshot, the log is copied again every further 1,000 pages.
+//!   Closing the journal waits for a copy under way.
 //! - **A group is written whole or not at all.** If its commit fails (a full disk,
 //!   an I/O error), every caller in it gets a [`JournalError`](steward::JournalError)
 //!   and none of its writes is in the file; later writes are tried afresh, so the
@@ -77,7 +85,10 @@
 //!
 //! # The file
 //!
-//! A table `steward_actions`, one row per action; its schema version is in
+//! A table `steward_actions`, one row per action: ids as their 16 bytes
+//! (big-endian, so they sort as ids do), times as microseconds since 1970 in UTC
+//! (a time is kept to the microsecond), parameters and results as JSON text,
+//! states by their kebab-case names. Its schema version is in
 //! `PRAGMA user_version` and each new version is reached by one more migration step
 //! when the file is opened. A file written by a newer version, a file that is not
 //! an SQLite database, or another application's database is refused with an
