@@ -83,11 +83,17 @@ pub(crate) const DEAD_LETTERS: &str = concat!(
 );
 
 /// One service's finished actions (dead letters included), the most recently
-/// finished first, at most `?2`: read newest first along the service's index.
+/// finished first, at most `?2`: newest first along the history index, and its
+/// dead letters (few, and never pruned) along theirs, the two merged.
 pub(crate) const SERVICE_HISTORY: &str = concat!(
-    "SELECT ",
+    "SELECT * FROM (SELECT ",
     columns!(),
     " FROM steward_actions WHERE service = ?1 AND state NOT IN ('queued', 'running') \
+     AND state <> 'dead-lettered' ORDER BY updated_at DESC, id DESC LIMIT ?2) \
+     UNION ALL SELECT * FROM (SELECT ",
+    columns!(),
+    " FROM steward_actions WHERE state = 'dead-lettered' AND service = ?1 \
+     ORDER BY updated_at DESC, id DESC LIMIT ?2) \
      ORDER BY updated_at DESC, id DESC LIMIT ?2"
 );
 

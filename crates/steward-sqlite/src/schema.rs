@@ -140,7 +140,11 @@ CREATE INDEX steward_actions_backlog ON steward_actions (service, priority, id)
 ";
 
 /// Version 7: ids and times as numbers rather than text, so rows and index
-/// entries are about half the size and each commit writes fewer pages.
+/// entries are about half the size and each commit writes fewer pages; and one
+/// index of finished history, by service, where there were two (all history by
+/// time, for pruning, and each service's with its dead letters, for reading), so
+/// an action's outcome updates one fewer. Pruning goes service by service along
+/// it; a service's history reads it and its dead letters (along their own index).
 ///
 /// An id is its 16 bytes, big-endian (so they sort as the ids do); a time is
 /// microseconds since 1970 in UTC (to the year 9999). The table is copied over,
@@ -183,10 +187,8 @@ CREATE INDEX steward_actions_backlog ON steward_actions (service, priority, id)
     WHERE state IN ('queued', 'running');
 CREATE INDEX steward_actions_dead_letters ON steward_actions (id)
     WHERE state = 'dead-lettered';
-CREATE INDEX steward_actions_history ON steward_actions (updated_at, id)
+CREATE INDEX steward_actions_history ON steward_actions (service, updated_at, id)
     WHERE state NOT IN ('queued', 'running') AND state <> 'dead-lettered';
-CREATE INDEX steward_actions_by_service ON steward_actions (service, updated_at)
-    WHERE state NOT IN ('queued', 'running');
 ";
 
 const fn latest(migrations: &[Migration]) -> u32 {

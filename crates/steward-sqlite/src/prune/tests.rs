@@ -6,8 +6,9 @@ use chrono::{TimeZone, Utc};
 use rusqlite::{Connection, params};
 
 use super::{History, prune};
-use crate::row::time;
+use crate::row::{id_bytes, id_of, time};
 use crate::schema::{MIGRATIONS, migrate};
+use steward::ActionId;
 
 fn journal(path: &std::path::Path) -> Connection {
     let mut conn = Connection::open(path).unwrap();
@@ -16,9 +17,19 @@ fn journal(path: &std::path::Path) -> Connection {
 }
 
 fn insert(conn: &Connection, id: u32, state: &str, updated_at: chrono::DateTime<Utc>) {
+    insert_for(conn, "s", id, state, updated_at);
+}
+
+fn insert_for(
+    conn: &Connection,
+    service: &str,
+    id: u32,
+    state: &str,
+    updated_at: chrono::DateTime<Utc>,
+) {
     conn.execute(
-        "INSERT INTO steward_actions (id, service, action, params, priority, max_retries, state, attempts, accepted_at, updated_at) VALUES (?1, 's', 'a', '{}', 0, 0, ?2, 1, ?3, ?3)",
-        params![format!("{id:032x}"), state, time(updated_at)],
+        "INSERT INTO steward_actions (id, service, action, params, priority, max_retries, state, attempts, accepted_at, updated_at) VALUES (?1, ?2, 'a', '{}', 0, 0, ?3, 1, ?4, ?4)",
+        params![id_bytes(ActionId::from(u128::from(id))), service, state, time(updated_at)],
     )
     .unwrap();
 }
@@ -28,9 +39,9 @@ fn ids(conn: &Connection) -> Vec<u32> {
         .prepare("SELECT id FROM steward_actions ORDER BY id")
         .unwrap();
     statement
-        .query_map([], |row| row.get::<_, String>(0))
+        .query_map([], |row| row.get::<_, Vec<u8>>(0))
         .unwrap()
-        .map(|id| u32::from_str_radix(&id.unwrap(), 16).unwrap())
+        .map(|id| u32::try_from(id_of(&id.unwrap()).unwrap().as_u128()).unwrap())
         .collect()
 }
 
@@ -79,4 +90,37 @@ fn age_goes_first_and_unfinished_or_dead_letters_are_never_pruned() {
     };
     assert_eq!(prune(&mut conn, keep, now, 100).unwrap(), 3);
     assert_eq!(ids(&conn), [1, 2, 3, 7]);
+}
+
+#[test]
+fn services_are_pruned_alike_and_the_oldest_go_first_whichever_service_they_are_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = journal(&dir.path().join("journal.db"));
+    let now = Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap();
+    let minutes = |n: i64| now - chrono::Duration::minutes(n);
+    // Too old, in two services.
+    insert_for(&conn, "a", 1, "succeeded", now - chrono::Duration::days(2));
+    insert_for(&conn, "b", 2, "failed", now - chrono::Duration::days(3));
+    // Within the time kept, interleaved across three services: by count, the
+    // oldest two go (4 of `b`, then 6 of `c`), whichever service has most.
+    insert_for(&conn, "a", 3, "succeeded", minutes(10));
+    insert_for(&conn, "b", 4, "succeeded", minutes(50));
+    insert_for(&conn, "a", 5, "succeeded", minutes(20));
+    insert_for(&conn, "c", 6, "succeeded", minutes(40));
+    insert_for(&conn, "a", 7, "succeeded", minutes(30));
+    // Never pruned, old as they are.
+    insert_for(
+        &conn,
+        "c",
+        8,
+        "dead-lettered",
+        now - chrono::Duration::days(9),
+    );
+    insert_for(&conn, "b", 9, "queued", now - chrono::Duration::days(9));
+    let keep = History {
+        keep_for: Duration::from_secs(24 * 3600),
+        keep_finished: 3,
+    };
+    assert_eq!(prune(&mut conn, keep, now, 100).unwrap(), 4);
+    assert_eq!(ids(&conn), [3, 5, 7, 8, 9]);
 }
