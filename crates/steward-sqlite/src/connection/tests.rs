@@ -39,3 +39,32 @@ fn normal_sets_the_pragma() {
     let conn = open_writer(&path, &setup(Synchronous::Full)).unwrap();
     assert_eq!(synchronous(&conn).unwrap(), 2, "FULL");
 }
+
+#[test]
+fn a_new_file_has_small_pages_and_one_made_with_others_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let page_size = |conn: &rusqlite::Connection| -> i64 {
+        conn.pragma_query_value(None, "page_size", |row| row.get(0))
+            .unwrap()
+    };
+    let new = dir.path().join("new.db");
+    let conn = open_writer(&new, &setup(Synchronous::default())).unwrap();
+    assert_eq!(page_size(&conn), super::PAGE_SIZE);
+    drop(conn);
+    let conn = open_writer(&new, &setup(Synchronous::default())).unwrap();
+    assert_eq!(page_size(&conn), super::PAGE_SIZE);
+    drop(conn);
+
+    // Made by an earlier version, with SQLite's default.
+    let earlier = dir.path().join("earlier.db");
+    let mut made = rusqlite::Connection::open(&earlier).unwrap();
+    made.pragma_update(None, "page_size", 4096).unwrap();
+    crate::schema::migrate(&mut made, &earlier, &crate::schema::MIGRATIONS[..6]).unwrap();
+    drop(made);
+    let conn = open_writer(&earlier, &setup(Synchronous::default())).unwrap();
+    assert_eq!(page_size(&conn), 4096);
+    assert_eq!(
+        crate::schema::user_version(&conn).unwrap(),
+        crate::schema::LATEST
+    );
+}
