@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, anyhow};
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 use steward_sqlite::Synchronous;
 use tokio::sync::{mpsc, oneshot};
@@ -23,9 +23,10 @@ const GROUP_LIMIT: usize = 1024;
 /// Rows that may wait for the writer, as for the journal's.
 const QUEUE: usize = 4096;
 
-/// The journal's columns, keyed by id, with no other index.
+/// The journal's columns, as it stores them (an id as 16 bytes, times as
+/// microseconds), keyed by id, with no other index.
 const SCHEMA: &str = "CREATE TABLE actions (
-    id             TEXT PRIMARY KEY NOT NULL,
+    id             BLOB PRIMARY KEY NOT NULL,
     service        TEXT NOT NULL,
     action         TEXT NOT NULL,
     params         TEXT NOT NULL,
@@ -37,8 +38,8 @@ const SCHEMA: &str = "CREATE TABLE actions (
     attempts       INTEGER NOT NULL,
     result         TEXT,
     error          TEXT,
-    accepted_at    TEXT NOT NULL,
-    updated_at     TEXT NOT NULL
+    accepted_at    INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
 )";
 
 const INSERT: &str = "INSERT INTO actions (id, service, action, params, priority, timeout_ms, \
@@ -47,11 +48,11 @@ const INSERT: &str = "INSERT INTO actions (id, service, action, params, priority
 
 const DELETE: &str = "DELETE FROM actions WHERE id = ?1";
 
-/// A row as a caller builds it: a sortable id (32 hex digits, as the journal's)
-/// and the time it was accepted (RFC 3339 with nanoseconds, as the journal's).
+/// A row as a caller builds it: a sortable id (16 bytes, as the journal's) and
+/// the time it was accepted (microseconds since 1970, as the journal's).
 struct Row {
-    id: String,
-    at: String,
+    id: [u8; 16],
+    at: i64,
 }
 
 type Request = (Row, oneshot::Sender<()>);
@@ -64,16 +65,13 @@ pub(super) struct Caller {
 
 impl super::Submitter for Caller {
     async fn submit(&mut self) -> anyhow::Result<()> {
-        let now = Utc::now();
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_nanos() as u64);
+        let sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
         let row = Row {
-            id: format!(
-                "{nanos:016x}{:016x}",
-                self.sequence.fetch_add(1, Ordering::Relaxed)
-            ),
-            at: now.to_rfc3339_opts(SecondsFormat::Nanos, true),
+            id: ((u128::from(nanos) << 64) | u128::from(sequence)).to_be_bytes(),
+            at: Utc::now().timestamp_micros(),
         };
         let (committed, answer) = oneshot::channel();
         self.writer
@@ -121,14 +119,16 @@ pub(super) async fn round(load: Load, synchronous: Synchronous) -> anyhow::Resul
     Ok(Round::new(accepted, written.done, Some(written.commits)))
 }
 
-/// Opens the file as the journal does: WAL, the same syncs, the same WAL size
-/// limit.
+/// Opens the file as the journal does: 2 KiB pages, WAL, the same syncs, the
+/// same WAL size limit.
 fn open(path: &Path, synchronous: Synchronous) -> anyhow::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // The journal's page size for a new file, set before write-ahead logging.
+    conn.pragma_update(None, "page_size", 2048)?;
     let mode: String =
         conn.pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))?;
     anyhow::ensure!(
@@ -154,7 +154,7 @@ fn write(
     written: &OnceLock<Written>,
 ) -> anyhow::Result<()> {
     let mut group: Vec<Request> = Vec::with_capacity(GROUP_LIMIT);
-    let mut to_delete: Vec<String> = Vec::with_capacity(GROUP_LIMIT);
+    let mut to_delete: Vec<[u8; 16]> = Vec::with_capacity(GROUP_LIMIT);
     let mut commits = 0;
     loop {
         let open = match inbox.blocking_recv() {
