@@ -7,8 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::{ids, journal_path, record, within};
-use serde_json::json;
+use common::{big_record, ids, journal_path, within};
 use steward::Journal;
 use steward_sqlite::{SqliteJournal, Synchronous};
 
@@ -28,20 +27,14 @@ async fn the_log_stays_small_under_a_long_run_of_commits_and_loses_nothing() {
             .open()
             .unwrap(),
     );
-    // Two pages and more each (past SQLite's overflow size), in waves of 16 so
-    // that each wave is a commit of its own: about 8,000 pages in all, eight
-    // times what the log holds before it is copied.
-    let big = |n: u128| {
-        let mut record = record(n);
-        record.params = json!({ "blob": "x".repeat(6_000) });
-        record
-    };
+    // Pages each (past SQLite's overflow size), in waves of 16 so that each wave
+    // is a commit of its own: many times what the log holds before it is copied.
     let mut largest_log = 0;
     for wave in 0..250u128 {
         let accepts: Vec<_> = (1..=16)
             .map(|n| {
                 let journal = journal.clone();
-                let record = big(wave * 16 + n);
+                let record = big_record(wave * 16 + n);
                 tokio::spawn(async move { journal.accept(record).await })
             })
             .collect();
@@ -52,7 +45,7 @@ async fn the_log_stays_small_under_a_long_run_of_commits_and_loses_nothing() {
     }
     assert!(journal.commits() >= 250, "{} commits", journal.commits());
     // Copied at about 1,000 pages and then started over: a log that was never
-    // copied would hold all 8,000 (over 32 MB).
+    // copied would hold every page (over 24 MB).
     let most = 3 * 1000 * 4096 + 64 * 1024;
     assert!(
         largest_log <= most,

@@ -8,8 +8,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::Utc;
-use common::{ids, journal_path, record, within};
-use serde_json::json;
+use common::{big_record, ids, journal_path, record, within};
 use steward::{ActionChange, ActionId, ActionState, Journal};
 use steward_sqlite::SqliteJournal;
 
@@ -50,14 +49,9 @@ async fn a_full_disk_fails_whole_groups_and_the_journal_works_once_there_is_room
             .open()
             .unwrap(),
     );
-    let big = |n: u128| {
-        let mut record = record(n);
-        record.params = json!({ "blob": "x".repeat(6_000) });
-        record
-    };
     // Room for these, finished (and so history, to be pruned)…
     for n in 1..=10 {
-        journal.accept(big(n)).await.unwrap();
+        journal.accept(big_record(n)).await.unwrap();
         let done = ActionChange::new(ActionState::Succeeded, 1, Utc::now());
         journal.update(ActionId::from(n), done).await.unwrap();
     }
@@ -65,7 +59,7 @@ async fn a_full_disk_fails_whole_groups_and_the_journal_works_once_there_is_room
     let tasks: Vec<_> = (11..=110)
         .map(|n| {
             let journal = journal.clone();
-            tokio::spawn(async move { (n, journal.accept(big(n)).await) })
+            tokio::spawn(async move { (n, journal.accept(big_record(n)).await) })
         })
         .collect();
     let (mut written, mut refused) = (BTreeSet::new(), BTreeSet::new());
@@ -92,7 +86,7 @@ async fn a_full_disk_fails_whole_groups_and_the_journal_works_once_there_is_room
     // Room again once the history is pruned: a refused one now fits.
     assert_eq!(journal.prune().await.unwrap(), 10);
     let again = *refused.first().unwrap();
-    journal.accept(big(again)).await.unwrap();
+    journal.accept(big_record(again)).await.unwrap();
     written.insert(again);
     let held: BTreeSet<u128> = ids(&journal.unfinished().await.unwrap())
         .into_iter()

@@ -348,28 +348,36 @@ impl Journal for Noting {
     }
 }
 
+/// A service that only serves its actions.
+struct Idle;
+
+impl Continuous for Idle {
+    async fn run(&self, cx: &Context) -> Result {
+        cx.cancelled().await;
+        Ok(())
+    }
+}
+
+/// `table` with `later`, which waits 5 ms before it succeeds.
+fn with_later(table: ActionTable<Idle>) -> ActionTable<Idle> {
+    table.action("later", "Waits a moment first", |_: &Idle, _cx, (): ()| {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            Ok(())
+        })
+    })
+}
+
 #[tokio::test(start_paused = true)]
 /// A crash during a handler's first attempt must replay as attempt 2, so the
 /// handler can tell it may have run before: running is on record before any
 /// handler code runs, even for one done at its first poll.
 async fn every_attempt_is_journaled_as_running_before_its_handler_runs() {
-    struct Idle;
-    impl Continuous for Idle {
-        async fn run(&self, cx: &Context) -> Result {
-            cx.cancelled().await;
-            Ok(())
-        }
-    }
-    let table = ActionTable::new()
-        .action("now", "Done at once", |_: &Idle, _cx, (): ()| {
-            Box::pin(async { Ok(()) })
-        })
-        .action("later", "Waits a moment first", |_: &Idle, _cx, (): ()| {
-            Box::pin(async {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                Ok(())
-            })
-        });
+    let table = with_later(ActionTable::new().action(
+        "now",
+        "Done at once",
+        |_: &Idle, _cx, (): ()| Box::pin(async { Ok(()) }),
+    ));
     let journal = Arc::new(Noting::default());
     let host = TestHost::builder()
         .with(|builder| builder.journal(journal.clone()))
@@ -394,28 +402,14 @@ async fn every_attempt_is_journaled_as_running_before_its_handler_runs() {
 /// counted, not as queued and then started; one that waits in line is written
 /// as queued, then as started when it starts.
 async fn an_action_started_as_it_is_accepted_is_written_once_as_started() {
-    struct Idle;
-    impl Continuous for Idle {
-        async fn run(&self, cx: &Context) -> Result {
-            cx.cancelled().await;
-            Ok(())
-        }
-    }
-    let table = ActionTable::new()
-        .action(
-            "attempt",
-            "Says which attempt it is",
-            |_: &Idle, cx, (): ()| {
-                let attempt = cx.attempt();
-                Box::pin(async move { Ok(attempt) })
-            },
-        )
-        .action("later", "Waits a moment first", |_: &Idle, _cx, (): ()| {
-            Box::pin(async {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                Ok(())
-            })
-        });
+    let table = with_later(ActionTable::new().action(
+        "attempt",
+        "Says which attempt it is",
+        |_: &Idle, cx, (): ()| {
+            let attempt = cx.attempt();
+            Box::pin(async move { Ok(attempt) })
+        },
+    ));
     let journal = Arc::new(Noting {
         later: true,
         ..Noting::default()

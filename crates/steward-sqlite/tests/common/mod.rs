@@ -42,6 +42,14 @@ pub fn record(n: u128) -> ActionRecord {
     record_at(n, now())
 }
 
+/// A queued action numbered `n` with 6,000 bytes of parameters: more than a page
+/// of the file.
+pub fn big_record(n: u128) -> ActionRecord {
+    let mut record = record(n);
+    record.params = json!({ "blob": "x".repeat(6_000) });
+    record
+}
+
 /// The ids of `records`, as numbers.
 pub fn ids(records: &[ActionRecord]) -> Vec<u128> {
     records.iter().map(|record| record.id.as_u128()).collect()
