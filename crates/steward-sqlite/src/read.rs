@@ -84,7 +84,7 @@ pub(crate) const DEAD_LETTERS: &str = concat!(
 
 /// One service's finished actions (dead letters included), the most recently
 /// finished first, at most `?2`: newest first along the history index, and its
-/// dead letters (few, and never pruned) along theirs, the two merged.
+/// dead letters along theirs by service, the two pages merged.
 pub(crate) const SERVICE_HISTORY: &str = concat!(
     "SELECT * FROM (SELECT ",
     columns!(),

@@ -144,7 +144,8 @@ CREATE INDEX steward_actions_backlog ON steward_actions (service, priority, id)
 /// index of finished history, by service, where there were two (all history by
 /// time, for pruning, and each service's with its dead letters, for reading), so
 /// an action's outcome updates one fewer. Pruning goes service by service along
-/// it; a service's history reads it and its dead letters (along their own index).
+/// it; a service's history reads it and its dead letters, along an index of
+/// their own by service (written only when an action is dead-lettered).
 ///
 /// An id is its 16 bytes, big-endian (so they sort as the ids do); a time is
 /// microseconds since 1970 in UTC (to the year 9999). The table is copied over,
@@ -173,7 +174,15 @@ CREATE TABLE steward_actions_v7 (
     started_at     INTEGER
 );
 INSERT INTO steward_actions_v7
-SELECT unhex(id), service, action, params, priority, timeout_ms, max_retries, correlation_id,
+SELECT CASE
+        -- A value that does not convert makes the id NULL, which fails the step.
+        WHEN length(unhex(id)) IS NOT 16
+            OR (not_before IS NOT NULL AND unixepoch(substr(not_before, 1, 19)) IS NULL)
+            OR (started_at IS NOT NULL AND unixepoch(substr(started_at, 1, 19)) IS NULL)
+        THEN NULL
+        ELSE unhex(id)
+    END,
+    service, action, params, priority, timeout_ms, max_retries, correlation_id,
     state, attempts, result, error,
     unixepoch(substr(accepted_at, 1, 19)) * 1000000 + CAST(substr(accepted_at, 21, 6) AS INTEGER),
     unixepoch(substr(updated_at, 1, 19)) * 1000000 + CAST(substr(updated_at, 21, 6) AS INTEGER),
@@ -189,6 +198,8 @@ CREATE INDEX steward_actions_dead_letters ON steward_actions (id)
     WHERE state = 'dead-lettered';
 CREATE INDEX steward_actions_history ON steward_actions (service, updated_at, id)
     WHERE state NOT IN ('queued', 'running') AND state <> 'dead-lettered';
+CREATE INDEX steward_actions_dead_letters_by_service ON steward_actions (service, updated_at, id)
+    WHERE state = 'dead-lettered';
 ";
 
 const fn latest(migrations: &[Migration]) -> u32 {

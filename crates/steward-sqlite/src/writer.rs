@@ -149,8 +149,10 @@ impl Writer {
             }
         }
         tracing::debug!(path = %self.path.display(), "journal writer stopped");
-        // The checkpointing thread first: the writer's connection, closed last,
-        // copies what is left of the log into the file.
+        // The checkpointing thread first, so that nothing of this journal writes
+        // to the file once the writer lets go of its lock. (What is left of the
+        // log is copied when the file's last connection closes, or on the next
+        // open.)
         drop(self.checkpoints);
         drop(self.conn);
         closers
@@ -229,6 +231,8 @@ impl Writer {
             tracing::warn!(path = %self.path.display(), %error, "cannot prune journal history");
             0
         });
+        // Deletes grow the log as writes do.
+        self.checkpoints.committed(&self.conn);
         self.schedule.pruned(Instant::now(), deleted == PRUNE_LIMIT);
     }
 
@@ -249,6 +253,7 @@ impl Writer {
                 ))
             })?;
             total += deleted;
+            self.checkpoints.committed(&self.conn);
             if deleted < PRUNE_LIMIT {
                 self.schedule.pruned(Instant::now(), false);
                 return Ok(total);

@@ -454,7 +454,8 @@ async fn an_action_started_as_it_is_accepted_is_written_once_as_started() {
     assert_eq!(journal.states.lock().unwrap().len(), 9);
 
     // A caller that goes away while its action is written: the action is
-    // started all the same, by the service's task.
+    // started all the same, by the service's task, once its start is written
+    // after its record (so never before the record is).
     let (answer, held) = tokio::sync::oneshot::channel();
     *journal.hold_next.lock().unwrap() = Some(held);
     let caller = tokio::spawn({
@@ -469,7 +470,7 @@ async fn an_action_started_as_it_is_accepted_is_written_once_as_started() {
     drop(answer);
     let (gone, _) = *journal.states.lock().unwrap().last().unwrap();
     host.advance(Duration::from_millis(10)).await;
-    assert_eq!(journal.states_of(gone), [Running, Succeeded]);
+    assert_eq!(journal.states_of(gone), [Running, Running, Succeeded]);
     host.shutdown().await;
 }
 

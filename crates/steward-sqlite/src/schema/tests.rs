@@ -153,12 +153,12 @@ fn the_queries_use_their_indexes() {
         plan(backlog::NEWEST)
     );
     // A service's history reads the history index newest first, and its dead
-    // letters along theirs; only those (few, never pruned) and the merged page
-    // (at most twice the limit) are sorted.
+    // letters along theirs; only the merged page (at most twice the limit) is
+    // sorted.
     let history = plan(read::SERVICE_HISTORY);
     assert!(history.contains("steward_actions_history"), "{history}");
     assert!(
-        history.contains("steward_actions_dead_letters"),
+        history.contains("steward_actions_dead_letters_by_service"),
         "{history}"
     );
     // Never the whole table.
@@ -374,7 +374,7 @@ fn version_7_keeps_every_row_with_its_id_and_times_to_the_microsecond() {
             |row| row.get(0),
         )
         .unwrap();
-    assert_eq!(indexes, 3);
+    assert_eq!(indexes, 4);
 }
 
 #[test]
@@ -401,4 +401,25 @@ fn a_row_version_7_cannot_convert_leaves_the_file_at_version_6_with_its_rows() {
         })
         .unwrap();
     assert_eq!(kept, "yesterday");
+    // Nor an optional time, or an id of another length.
+    for (column, bad) in [
+        ("not_before", "soon"),
+        ("started_at", "then"),
+        ("id", "0192"),
+    ] {
+        conn.execute(
+            &format!(
+                "UPDATE steward_actions SET accepted_at = '2026-01-01T00:00:00.000000000Z', \
+                 updated_at = accepted_at, not_before = NULL, started_at = NULL, \
+                 id = '0192a5e3c1f07d2b9a4e000000000001', {column} = ?1"
+            ),
+            [bad],
+        )
+        .unwrap();
+        let error = migrate(&mut conn, &path, MIGRATIONS).unwrap_err();
+        assert!(
+            matches!(&error, OpenError::Migrate { version: 7, .. }),
+            "{column}: {error}"
+        );
+    }
 }

@@ -15,7 +15,7 @@ use std::ffi::c_int;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
@@ -94,6 +94,12 @@ impl Pacing {
             _ => Step::Nothing,
         }
     }
+
+    /// The log was copied here at `pages`, with no pass asked of the thread.
+    pub(crate) fn copied(&mut self, pages: u32) {
+        self.asked = None;
+        self.next_at = pages.saturating_add(LOG_PAGES);
+    }
 }
 
 /// The writer's side: the thread, and when to ask it.
@@ -146,16 +152,28 @@ impl Checkpoints {
         match self.pacing.after_commit(LOG_SIZE.get(), passes) {
             Step::Nothing => {}
             Step::Ask => {
-                if let Some(ask) = &self.ask {
-                    // Full means a pass is asked for already.
-                    let _ = ask.try_send(());
+                let asked = self.ask.as_ref().map(|ask| ask.try_send(()));
+                // Full means a pass is asked for already.
+                if let Some(Err(TrySendError::Disconnected(()))) = asked {
+                    // The thread is gone (it never should be): the writer copies
+                    // the log itself from now on.
+                    tracing::warn!(path = %self.path.display(), "the journal's checkpointing thread stopped; the writer copies its log itself");
+                    self.ask = None;
+                }
+                if self.ask.is_none() {
+                    self.catch_up(writer);
+                    self.pacing.copied(LOG_SIZE.get());
                 }
             }
-            Step::CatchUp => {
-                if let Err(error) = passive(writer) {
-                    tracing::warn!(path = %self.path.display(), %error, "cannot copy the journal's log into its file");
-                }
-            }
+            Step::CatchUp => self.catch_up(writer),
+        }
+    }
+}
+
+impl Checkpoints {
+    fn catch_up(&self, writer: &Connection) {
+        if let Err(error) = passive(writer) {
+            tracing::warn!(path = %self.path.display(), %error, "cannot copy the journal's log into its file");
         }
     }
 }

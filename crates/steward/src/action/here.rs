@@ -201,6 +201,15 @@ impl Here {
         }
     }
 
+    /// Hands the attempt to the service's task, to write its start before it
+    /// starts: for an action whose caller went away before its record was
+    /// written, so that it starts only once that write is done (the start is
+    /// written after it).
+    pub(crate) fn hand_over_unwritten(mut self) {
+        self.start = Start::Record;
+        self.hand_over();
+    }
+
     /// Hands the attempt to the service's task without starting it here: for a
     /// caller that does not wait for the result.
     pub(crate) fn hand_over(self) {
@@ -264,8 +273,9 @@ impl Drop for Here {
     fn drop(&mut self) {
         let Some(job) = self.job.take() else { return };
         if let Some(actions) = self.cx.cell().actions.as_deref() {
-            actions.free_slot();
+            // Queued before the slot is free: a drain woken by the slot sees it.
             actions.mailbox.requeue(job);
+            actions.free_slot();
         }
     }
 }

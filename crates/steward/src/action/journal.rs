@@ -85,12 +85,17 @@ pub struct JournalError(pub String);
 ///
 /// [`MemoryJournal`](super::MemoryJournal) is the default; durable journals live in adapter crates.
 pub trait Journal: Send + Sync + 'static {
-    /// Records a newly accepted action.
+    /// Records a newly accepted action: `queued`, or already `running` with its
+    /// first attempt counted and [`started_at`](ActionRecord::started_at) set,
+    /// when its service starts it as soon as this is written (a journal that is
+    /// not [immediate](Journal::is_immediate) then sees no change to `running`
+    /// for that attempt).
     fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()>;
 
     /// Records that an action changed state. A change to
     /// [`Running`](ActionState::Running) starts an attempt: its time is kept as the
     /// record's [`started_at`](ActionRecord::started_at) until the next one starts.
+    /// (The first attempt of an action accepted `running` started with it.)
     fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()>;
 
     /// One action, if the journal still holds it.

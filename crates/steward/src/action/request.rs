@@ -547,6 +547,7 @@ enum Delivery<'a> {
 struct Pending<'a>(Option<Delivery<'a>>);
 
 impl Pending<'_> {
+    /// Delivers it once its record is written.
     fn deliver(&mut self) {
         match self.0.take() {
             Some(Delivery::Queue(slot, job)) => slot.push(job),
@@ -563,7 +564,13 @@ impl Pending<'_> {
 }
 
 impl Drop for Pending<'_> {
+    /// The caller went away while the record was being written: delivered all
+    /// the same, and an action to start writes its start first, which the
+    /// journal takes after the record.
     fn drop(&mut self) {
+        if let Some(Delivery::Start(here)) = self.0.take_if(|d| matches!(d, Delivery::Start(_))) {
+            here.hand_over_unwritten();
+        }
         self.deliver();
     }
 }
