@@ -173,10 +173,7 @@ fn refuse_foreign_bytes(path: &Path) -> Result<(), OpenError> {
 /// Opens the connection that copies the log into the file beside the writer
 /// (the file is open already), syncing as the writer does.
 pub(crate) fn open_checkpointer(path: &Path, setup: &Setup) -> Result<Connection, OpenError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let sqlite = |source| classify(path, source);
-    let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
-    conn.busy_timeout(setup.busy_timeout).map_err(sqlite)?;
+    let conn = open_beside(path, setup.busy_timeout).map_err(|source| classify(path, source))?;
     set_synchronous(&conn, path, setup.synchronous)?;
     Ok(conn)
 }
@@ -184,11 +181,17 @@ pub(crate) fn open_checkpointer(path: &Path, setup: &Setup) -> Result<Connection
 /// Opens a connection that only reads, beside the writer (WAL lets it read while
 /// the writer commits).
 pub(crate) fn open_reader(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
+    let conn = open_beside(path, busy_timeout)?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+/// Opens another connection to the file the writer made.
+fn open_beside(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     // No `CREATE`: the writer made the file; no `URI`: the path is taken as it is.
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(busy_timeout)?;
-    conn.pragma_update(None, "query_only", true)?;
     Ok(conn)
 }
 

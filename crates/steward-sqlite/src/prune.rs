@@ -62,7 +62,8 @@ pub(crate) fn prune(
     let services = services(&tx)?;
     let cutoff = chrono::Duration::from_std(history.keep_for)
         .ok()
-        .and_then(|keep| now.checked_sub_signed(keep));
+        .and_then(|keep| now.checked_sub_signed(keep))
+        .map(time);
     let mut by_age = 0;
     if let Some(cutoff) = cutoff {
         let mut older_than = tx.prepare_cached(OLDER_THAN)?;
@@ -71,7 +72,7 @@ pub(crate) fn prune(
             if left <= 0 {
                 break;
             }
-            let deleted = older_than.execute(params![service, time(cutoff), left])?;
+            let deleted = older_than.execute(params![service, cutoff, left])?;
             by_age += i64::try_from(deleted).unwrap_or(i64::MAX);
         }
     }

@@ -143,7 +143,7 @@ impl Row {
 
     /// The record this row holds, or what is wrong with it.
     pub(crate) fn into_record(self) -> Result<ActionRecord, String> {
-        let id = ActionId::from(u128::from_be_bytes(self.id));
+        let id = id_from(self.id);
         let bad =
             |column: &str, why: &dyn std::fmt::Display| format!("action {id}: bad {column}: {why}");
         let json = |column: &str, text: &str| -> Result<Value, String> {
@@ -243,7 +243,12 @@ pub(crate) fn id_of(bytes: &[u8]) -> Result<ActionId, String> {
     let bytes: IdBytes = bytes
         .try_into()
         .map_err(|_| format!("an action id of {} bytes, not 16", bytes.len()))?;
-    Ok(ActionId::from(u128::from_be_bytes(bytes)))
+    Ok(id_from(bytes))
+}
+
+/// The id stored as `bytes`.
+pub(crate) fn id_from(bytes: IdBytes) -> ActionId {
+    ActionId::from(u128::from_be_bytes(bytes))
 }
 
 /// A time as stored: microseconds since 1970 in UTC (any time a record can hold

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::lock::FileLock;
 use crate::prune::{History, Schedule, prune};
-use crate::row::{ChangeRow, Row, columns};
+use crate::row::{ChangeRow, Row, columns, id_from};
 
 mod checkpoint;
 mod inbox;
@@ -301,7 +301,7 @@ impl Statements<'_> {
                 if changed == 0 {
                     // Pruned already, or never accepted here: as an in-memory
                     // journal would, the change is dropped.
-                    tracing::debug!(id = %steward::ActionId::from(u128::from_be_bytes(change.id)), state = change.state, "journal update for an action it does not hold");
+                    tracing::debug!(id = %id_from(change.id), state = change.state, "journal update for an action it does not hold");
                 }
             }
         }

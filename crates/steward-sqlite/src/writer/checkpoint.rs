@@ -168,9 +168,8 @@ impl Checkpoints {
             Step::CatchUp => self.catch_up(writer),
         }
     }
-}
 
-impl Checkpoints {
+    /// Copies what of the log is not in the file yet, here on the writer's thread.
     fn catch_up(&self, writer: &Connection) {
         if let Err(error) = passive(writer) {
             tracing::warn!(path = %self.path.display(), %error, "cannot copy the journal's log into its file");

@@ -24,7 +24,6 @@ use futures_util::task::AtomicWaker;
 use super::dispatch::{Running, ServiceActions, Start, attempt};
 use super::mailbox::Job;
 use crate::context::Context;
-use crate::supervisor::ServiceCell;
 
 /// An attempt a caller started and handed over at its first wait.
 pub(crate) type Attempting = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -214,11 +213,7 @@ impl Here {
     /// caller that does not wait for the result.
     pub(crate) fn hand_over(self) {
         let cx = self.cx.clone();
-        if let Some(actions) = cx.cell().actions.as_deref() {
-            actions
-                .handover
-                .hand(Box::pin(self.attempt()), Arc::as_ptr(&cx) as usize);
-        }
+        hand(&cx, Box::pin(self.attempt()));
     }
 
     /// The action could not be recorded: it is not started, nor queued.
@@ -230,19 +225,14 @@ impl Here {
         }
     }
 
-    /// Starts the attempt; if it waits, hands it to the service's task (that of
-    /// `cell`, the service the action is for).
-    pub(crate) async fn run(self, cell: &ServiceCell) {
-        // Alive as long as the attempt holds it, so no other publication has
-        // its address meanwhile.
-        let from = Arc::as_ptr(&self.cx) as usize;
+    /// Starts the attempt; if it waits, hands it to the service's task.
+    pub(crate) async fn run(self) {
+        let cx = self.cx.clone();
         // Boxed, to be handed over if it waits.
         let mut attempting: Attempting = Box::pin(self.attempt());
         let started = std::future::poll_fn(|task| Poll::Ready(attempting.as_mut().poll(task)));
-        if started.await.is_pending()
-            && let Some(actions) = cell.actions.as_deref()
-        {
-            actions.handover.hand(attempting, from);
+        if started.await.is_pending() {
+            hand(&cx, attempting);
         }
     }
 
@@ -266,6 +256,15 @@ impl Here {
         )
         .await;
         drop(slot);
+    }
+}
+
+/// Hands `attempting`, started under the publication `cx`, to the task of the
+/// service `cx` is for. `cx` is alive as long as the caller holds it, so no other
+/// publication has its address meanwhile.
+fn hand(cx: &Arc<Context>, attempting: Attempting) {
+    if let Some(actions) = cx.cell().actions.as_deref() {
+        actions.handover.hand(attempting, Arc::as_ptr(cx) as usize);
     }
 }
 

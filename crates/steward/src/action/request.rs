@@ -178,7 +178,7 @@ impl ActionRequest {
         let (sender, receiver) = oneshot::channel();
         let mut queued = self.enqueue(Some(sender), Some(TypeId::of::<R>())).await?;
         if let Some(here) = queued.here.take() {
-            here.run(&queued.host.cells[queued.index]).await;
+            here.run().await;
         }
         match receiver.await {
             Ok(Ok(payload)) => decode(&queued, payload),
