@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::sync::Notify;
+
 use steward::testing::TestHost;
 use steward::{
     ActionChange, ActionError, ActionId, ActionRecord, ActionState, ActionTable, Context,
@@ -21,11 +23,13 @@ use steward::{
 type Runs = Arc<Mutex<Vec<(String, Option<u32>)>>>;
 
 /// Notes each label it works on with the attempt, and never finishes while `hang`
-/// is set (as a handler that takes the process down never does).
+/// is set (as a handler that takes the process down never does). The label
+/// `gate` holds its handler slot until `gate` is notified.
 #[derive(Default)]
 struct Worker {
     runs: Runs,
     hang: Arc<AtomicBool>,
+    gate: Arc<Notify>,
 }
 
 impl Continuous for Worker {
@@ -49,6 +53,9 @@ fn table() -> ActionTable<Worker> {
             Box::pin(async move {
                 if hang {
                     std::future::pending::<()>().await;
+                }
+                if label == "gate" {
+                    worker.gate.notified().await;
                 }
                 Ok(label)
             })
@@ -121,6 +128,39 @@ fn send(host: &TestHost, label: &str) -> tokio::task::JoinHandle<Result<String, 
     tokio::spawn(async move { request.send::<String>().await })
 }
 
+/// Has a `gate` action take the worker's one handler slot, so that the next
+/// action sent waits in the mailbox and the service's task starts it: an action
+/// that finds the slot free is written as started with its acceptance, and only
+/// one taken from the mailbox writes its start on its own.
+async fn hold_the_slot(
+    host: &TestHost,
+    runs: &Runs,
+) -> tokio::task::JoinHandle<Result<String, ActionError>> {
+    let before = runs_of(runs).len();
+    let gate = send(host, "gate");
+    for _ in 0..1_000 {
+        if runs_of(runs).len() > before {
+            return gate;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the gate never started");
+}
+
+/// Opens the gate and waits for it to be through.
+async fn release(worker_gate: &Notify, gate: tokio::task::JoinHandle<Result<String, ActionError>>) {
+    worker_gate.notify_one();
+    assert_eq!(gate.await.unwrap().unwrap(), "gate");
+}
+
+/// The runs other than the gate's.
+fn work_of(runs: &Runs) -> Vec<(String, Option<u32>)> {
+    runs_of(runs)
+        .into_iter()
+        .filter(|(label, _)| label != "gate")
+        .collect()
+}
+
 /// The one unfinished action in `journal`.
 async fn only_unfinished(journal: &MemoryJournal) -> ActionRecord {
     let mut unfinished = journal.unfinished().await.unwrap();
@@ -131,13 +171,15 @@ async fn only_unfinished(journal: &MemoryJournal) -> ActionRecord {
 #[tokio::test(start_paused = true)]
 async fn an_attempt_the_journal_cannot_record_does_not_start_and_waits_for_the_journal() {
     let journal = Arc::new(Faulty::default());
-    journal.broken.store(true, Ordering::SeqCst);
     let worker = Worker::default();
-    let runs = worker.runs.clone();
+    let (runs, gate) = (worker.runs.clone(), worker.gate.clone());
     let host = start(journal.clone(), worker).await;
+    let held = hold_the_slot(&host, &runs).await;
+    journal.broken.store(true, Ordering::SeqCst);
     let caller = send(&host, "kept");
+    release(&gate, held).await;
     host.advance(Duration::from_secs(60)).await;
-    assert!(runs_of(&runs).is_empty(), "no handler runs unrecorded");
+    assert!(work_of(&runs).is_empty(), "no handler runs unrecorded");
     // Tried again after growing waits (1 s, 2 s, 4 s … up to 30 s), not in a loop.
     let refused = journal.refused.load(Ordering::SeqCst);
     assert!((4..=8).contains(&refused), "{refused} tries in a minute");
@@ -146,7 +188,9 @@ async fn an_attempt_the_journal_cannot_record_does_not_start_and_waits_for_the_j
     assert_eq!((record.state, record.attempts), (ActionState::Queued, 0));
 
     // Waiting for the journal, it can be withdrawn like a retry.
+    let held = hold_the_slot(&host, &runs).await;
     let withdrawn = send(&host, "withdrawn");
+    release(&gate, held).await;
     host.advance(Duration::from_secs(1)).await;
     let waiting = journal.inner.unfinished().await.unwrap();
     let withdrawn_id = waiting.iter().find(|r| r.id != record.id).unwrap().id;
@@ -161,7 +205,7 @@ async fn an_attempt_the_journal_cannot_record_does_not_start_and_waits_for_the_j
     journal.broken.store(false, Ordering::SeqCst);
     host.advance(Duration::from_secs(31)).await;
     assert_eq!(caller.await.unwrap().unwrap(), "kept");
-    assert_eq!(runs_of(&runs), [("kept".to_owned(), Some(1))]);
+    assert_eq!(work_of(&runs), [("kept".to_owned(), Some(1))]);
     let record = host.handle().action(record.id).await.unwrap();
     assert_eq!((record.state, record.attempts), (ActionState::Succeeded, 1));
     host.shutdown().await;
@@ -171,16 +215,18 @@ async fn an_attempt_the_journal_cannot_record_does_not_start_and_waits_for_the_j
 async fn an_action_still_waiting_for_the_journal_at_shutdown_is_abandoned_and_runs_at_the_next_start()
  {
     let journal = Arc::new(Faulty::default());
-    journal.broken.store(true, Ordering::SeqCst);
     let worker = Worker::default();
-    let runs = worker.runs.clone();
+    let (runs, gate) = (worker.runs.clone(), worker.gate.clone());
     let first = start(journal.clone(), worker).await;
+    let held = hold_the_slot(&first, &runs).await;
+    journal.broken.store(true, Ordering::SeqCst);
     let caller = send(&first, "later");
+    release(&gate, held).await;
     first.advance(Duration::from_secs(5)).await;
     first.shutdown().await;
     let heard = caller.await.unwrap().unwrap_err();
     assert!(matches!(heard, ActionError::Abandoned(_)), "{heard}");
-    assert!(runs_of(&runs).is_empty());
+    assert!(work_of(&runs).is_empty());
     let record = only_unfinished(&journal.inner).await;
     assert_eq!((record.state, record.attempts), (ActionState::Queued, 0));
 
@@ -189,13 +235,13 @@ async fn an_action_still_waiting_for_the_journal_at_shutdown_is_abandoned_and_ru
         journal.inner.clone(),
         Worker {
             runs: runs.clone(),
-            hang: Arc::default(),
+            ..Worker::default()
         },
     )
     .await;
     let done = until_state(&second, record.id, ActionState::Succeeded).await;
     assert_eq!(done.attempts, 1);
-    assert_eq!(runs_of(&runs), [("later".to_owned(), Some(1))]);
+    assert_eq!(work_of(&runs), [("later".to_owned(), Some(1))]);
     second.shutdown().await;
 }
 /// An action a previous process left in `state` after `attempts` attempts.
@@ -265,6 +311,7 @@ async fn an_action_that_never_lets_its_process_finish_runs_three_times_then_wait
     let worker = || Worker {
         runs: Arc::clone(&runs),
         hang: Arc::clone(&hang),
+        gate: Arc::default(),
     };
     let first = start(journal.clone(), worker()).await;
     let id = first

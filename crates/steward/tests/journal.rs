@@ -474,6 +474,65 @@ async fn an_action_started_as_it_is_accepted_is_written_once_as_started() {
     host.shutdown().await;
 }
 
+#[tokio::test(start_paused = true)]
+async fn with_an_immediate_journal_an_action_its_caller_starts_is_also_written_once() {
+    let table = with_later(ActionTable::new().action(
+        "attempt",
+        "Says which attempt it is",
+        |_: &Idle, cx, (): ()| {
+            let attempt = cx.attempt();
+            Box::pin(async move { Ok(attempt) })
+        },
+    ));
+    let journal = Arc::new(Noting::default());
+    let host = TestHost::builder()
+        .with(|builder| builder.journal(journal.clone()))
+        .service(continuous("idle", Idle).actions(table).max_concurrency(1))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("idle", State::Running).await.unwrap();
+    let service = host.handle().named("idle");
+    use ActionState::{Queued, Running, Succeeded};
+
+    // A caller that finds the slot free starts its action, written as started.
+    assert_eq!(
+        service.act("attempt", ()).send::<Option<u32>>().await,
+        Ok(Some(1))
+    );
+    let started = journal.history("idle", 1).await.unwrap().remove(0);
+    assert_eq!(journal.states_of(started.id), [Running, Succeeded]);
+    assert_eq!(
+        (started.attempts, started.started_at),
+        (1, Some(started.accepted_at))
+    );
+
+    // One behind a busy slot waits in line, and its start is written on its own.
+    let busy = service.act("later", ()).submit().await.unwrap();
+    let queued = tokio::spawn({
+        let service = service.clone();
+        async move { service.act("attempt", ()).send::<Option<u32>>().await }
+    });
+    host.advance(Duration::from_millis(10)).await;
+    assert_eq!(queued.await.unwrap(), Ok(Some(1)));
+    assert_eq!(journal.states_of(busy), [Queued, Running, Succeeded]);
+    let waited = journal.history("idle", 1).await.unwrap().remove(0);
+    assert_eq!(journal.states_of(waited.id), [Queued, Running, Succeeded]);
+
+    // Not written: the caller hears why, and the slot taken for it is free again.
+    journal.refuse_next.store(true, Ordering::SeqCst);
+    let refused = service.act("attempt", ()).send::<Option<u32>>().await;
+    assert!(
+        matches!(refused, Err(ActionError::Journal(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        service.act("attempt", ()).send::<Option<u32>>().await,
+        Ok(Some(1))
+    );
+    host.shutdown().await;
+}
+
 /// A memory journal whose list of unfinished actions cannot be read, as a file
 /// with a damaged page would answer.
 #[derive(Default)]

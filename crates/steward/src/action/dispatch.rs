@@ -417,8 +417,10 @@ pub(super) enum Start {
     /// It does, and starts once that is written.
     Record,
     /// Its action was accepted as started (with this attempt counted): it
-    /// starts at once.
-    Recorded,
+    /// starts at once. With the time it was accepted when nothing was waited
+    /// for since (an immediate journal), which is then when it started: a clock
+    /// read costs as much as the rest of a no-op's timing.
+    Recorded(Option<DateTime<Utc>>),
 }
 
 /// One attempt at one action.
@@ -435,15 +437,20 @@ pub(super) async fn attempt(
     let before = job.attempts;
     job.attempts = before.saturating_add(1);
     let correlation = Correlation::of(job.correlation_id.as_ref(), job.id);
-    let span = tracing::info_span!(
-        "action",
-        service = %cell.name,
-        action = %job.action,
-        id = %job.id,
-        correlation_id = %correlation,
-        attempt = job.attempts,
-    );
-    let span = crate::span::recorded(span);
+    // Not even made when nothing records info spans: making one formats its
+    // fields for `log` if tracing's `log` feature is on.
+    let span = if tracing::level_enabled!(tracing::Level::INFO) {
+        crate::span::recorded(tracing::info_span!(
+            "action",
+            service = %cell.name,
+            action = %job.action,
+            id = %job.id,
+            correlation_id = %correlation,
+            attempt = job.attempts,
+        ))
+    } else {
+        tracing::Span::none()
+    };
     let cx = cx.handling(job.id, job.attempts, correlation);
     let (id, attempts, want_json) = (job.id, job.attempts, job.want_json);
     let (entry, timeout) = (job.entry, job.timeout);
@@ -452,7 +459,10 @@ pub(super) async fn attempt(
         job: Some(job),
         before,
     };
-    let began = host.clock.now();
+    let began = match start {
+        Start::Recorded(Some(at)) => at,
+        Start::Record | Start::Recorded(None) => host.clock.now(),
+    };
     if start == Start::Record {
         let started = ActionChange::new(ActionState::Running, attempts, began);
         if let Err(error) = host.journal.update(id, started).await {

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, MutexGuard, PoisonError};
 use std::task::Poll;
 
+use chrono::{DateTime, Utc};
 use futures_util::task::AtomicWaker;
 
 use super::dispatch::{Running, ServiceActions, Start, attempt};
@@ -181,22 +182,14 @@ pub(crate) struct Here {
 }
 
 impl Here {
-    /// `job`, recorded as accepted, to start.
-    pub(crate) fn new(cx: Arc<Context>, job: Job) -> Self {
-        Self {
-            cx,
-            job: Some(job),
-            start: Start::Record,
-        }
-    }
-
     /// `job`, to be recorded as accepted and started in one write (the first
-    /// attempt counted), and started once it is.
-    pub(crate) fn accepted_started(cx: Arc<Context>, job: Job) -> Self {
+    /// attempt counted), and started once it is. `at`: when it was accepted, if
+    /// the write does not wait (so it starts then too).
+    pub(crate) fn accepted_started(cx: Arc<Context>, job: Job, at: Option<DateTime<Utc>>) -> Self {
         Self {
             cx,
             job: Some(job),
-            start: Start::Recorded,
+            start: Start::Recorded(at),
         }
     }
 

@@ -340,9 +340,9 @@ impl Accepted {
                 entry,
                 here: None,
             })),
-            Placed::Here(serving, job) => Ok(Ok(Queued {
+            Placed::Here(serving, job, started) => Ok(Ok(Queued {
                 id,
-                here: Some(Here::new(serving, job)),
+                here: Some(Here::accepted_started(serving, job, Some(started))),
                 host: self.host,
                 index: self.index,
                 entry,
@@ -403,7 +403,7 @@ impl Accepted {
                     record.state = ActionState::Running;
                     record.attempts = 1;
                     record.started_at = Some(record.accepted_at);
-                    Delivery::Start(Here::accepted_started(serving, job))
+                    Delivery::Start(Here::accepted_started(serving, job, None))
                 }
                 None => Delivery::Queue(actions.mailbox.reserve(&cell.name, wait).await?, job),
             },
@@ -446,8 +446,9 @@ impl Accepted {
 )]
 enum Placed {
     Queued,
-    /// Recorded, for its caller to start in the handler slot taken for it.
-    Here(Arc<Context>, Job),
+    /// Recorded as started at the time given, for its caller to start in the
+    /// handler slot taken for it.
+    Here(Arc<Context>, Job, DateTime<Utc>),
     Refused(ActionError),
     /// Not now: the record and job, given back to wait with.
     Later(ActionRecord, Job),
@@ -472,8 +473,16 @@ fn place_now(
     if job.reply.is_some()
         && let Some(serving) = actions.serving_here()
     {
+        // Written as started, its first attempt counted: one write, not two.
+        let started = record.accepted_at;
+        let record = ActionRecord {
+            state: ActionState::Running,
+            attempts: 1,
+            started_at: Some(started),
+            ..record
+        };
         return match record_now(host, record) {
-            Ok(()) => Placed::Here(serving, job),
+            Ok(()) => Placed::Here(serving, job, started),
             Err(error) => {
                 actions.free_slot();
                 Placed::Refused(error)
