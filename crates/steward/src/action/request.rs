@@ -440,10 +440,6 @@ impl Accepted {
 }
 
 /// What became of an action offered to the mailbox as it is now.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "made once per action and matched at once: a box would cost more"
-)]
 enum Placed {
     Queued,
     /// Recorded as started at the time given, for its caller to start in the
