@@ -149,8 +149,10 @@ impl ServiceActions {
             return None;
         }
         // The attempt's timer and retries belong to the runtime it starts on:
-        // a caller outside any queues the action for the service's task.
-        if tokio::runtime::Handle::try_current().is_err() {
+        // a caller outside any queues the action for the service's task. A
+        // caller in a task is in a runtime, which is found out without cloning
+        // the runtime's handle (a count every thread would write).
+        if tokio::task::try_id().is_none() && tokio::runtime::Handle::try_current().is_err() {
             return None;
         }
         if !self.take_slot() {

@@ -1,8 +1,12 @@
 //! The default journal: in memory, fast, and gone with the process.
 
+mod kept;
+
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use kept::Kept;
 
 use super::backlog::{Backlog, BacklogPage};
 use super::journal::{ActionChange, Journal, JournalFuture};
@@ -29,14 +33,14 @@ pub struct MemoryJournal {
 struct Shard(Mutex<Inner>);
 
 /// Every record a shard keeps, each in a slot of its own: a record is written once,
-/// in place, and is neither moved nor allocated for while it is kept (a slot freed
-/// by a forgotten record takes the next one). Finished ones are also listed in the
+/// in place and in the compact form of [`Kept`], and is not moved while it is kept
+/// (a slot freed by a forgotten record takes the next one). Finished ones are also listed in the
 /// order they finished, so forgetting the oldest never searches.
 #[derive(Debug, Default)]
 struct Inner {
     /// Ids → their slot.
     index: HashMap<ActionId, u32, BuildHasherDefault<IdHasher>>,
-    slots: Vec<Option<ActionRecord>>,
+    slots: Vec<Option<Kept>>,
     /// Slots no record holds.
     free: Vec<u32>,
     /// Finished records, oldest first, by id and slot.
@@ -44,23 +48,24 @@ struct Inner {
 }
 
 impl Inner {
-    fn get(&self, id: ActionId) -> Option<&ActionRecord> {
+    fn get(&self, id: ActionId) -> Option<&Kept> {
         let slot = *self.index.get(&id)?;
         self.slots.get(slot as usize)?.as_ref()
     }
 
-    fn get_mut(&mut self, id: ActionId) -> Option<(u32, &mut ActionRecord)> {
+    fn get_mut(&mut self, id: ActionId) -> Option<(u32, &mut Kept)> {
         let slot = *self.index.get(&id)?;
         let record = self.slots.get_mut(slot as usize)?.as_mut()?;
         Some((slot, record))
     }
 
-    fn records(&self) -> impl Iterator<Item = &ActionRecord> {
+    fn records(&self) -> impl Iterator<Item = &Kept> {
         self.slots.iter().flatten()
     }
 
     /// Keeps `record` (in place of one with its id, if any).
     fn insert(&mut self, record: ActionRecord) {
+        let record = Kept::new(record);
         if let Some((_, kept)) = self.get_mut(record.id) {
             *kept = record;
             return;
@@ -115,24 +120,35 @@ fn is_retired(state: ActionState) -> bool {
     state.is_finished() && state != ActionState::DeadLettered
 }
 
-/// Action ids are unique and their low bits already vary: one multiply spreads
-/// them over the hash (SipHash would cost more than the rest of a lookup).
+/// Hashes action ids: the high bits well mixed (they pick the shard, and the
+/// table's tag for each entry), the low bits the id's own low bits as they are.
+/// Ids of one process are counted there, so ids made one after another land in
+/// nearby buckets: accepting the newest action and forgetting the oldest each
+/// touch lines recently touched, not one at random in a table of thousands.
+/// (SipHash would also cost more than the rest of a lookup.)
 #[derive(Debug, Default)]
-struct IdHasher(u64);
+struct IdHasher {
+    mixed: u64,
+    last: u64,
+}
+
+/// The bits of an id's hash taken from the id as it is.
+const AS_IS: u64 = (1 << 56) - 1;
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
-        self.0
+        (self.mixed & !AS_IS) | (self.last & AS_IS)
     }
 
     fn write(&mut self, bytes: &[u8]) {
         for &byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            self.write_u64(u64::from(byte));
         }
     }
 
     fn write_u64(&mut self, value: u64) {
-        self.0 = (self.0.rotate_left(29) ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.mixed = (self.mixed.rotate_left(29) ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.last = value;
     }
 }
 
@@ -171,17 +187,12 @@ impl MemoryJournal {
         lock(&self.shards[at])
     }
 
-    /// Every shard, locked in order (the only place more than one is held).
-    fn lock_all(&self) -> Vec<MutexGuard<'_, Inner>> {
-        self.shards.iter().map(lock).collect()
-    }
-
     /// Records matching `keep` in every shard, oldest first.
-    fn sorted(&self, keep: impl Fn(&ActionRecord) -> bool) -> Vec<ActionRecord> {
+    fn sorted(&self, keep: impl Fn(&Kept) -> bool) -> Vec<ActionRecord> {
         let mut records = Vec::new();
         for shard in &self.shards {
             let inner = lock(shard);
-            records.extend(inner.records().filter(|r| keep(r)).cloned());
+            records.extend(inner.records().filter(|r| keep(r)).map(Kept::record));
         }
         records.sort_by_key(|record| record.id);
         records
@@ -208,7 +219,7 @@ impl Journal for MemoryJournal {
         let mut inner = self.lock(id);
         if let Some((slot, record)) = inner.get_mut(id) {
             let was_retired = is_retired(record.state);
-            apply(record, change);
+            record.apply(change);
             if !was_retired && is_retired(record.state) {
                 inner.retire(id, slot, self.keep_finished);
             }
@@ -218,7 +229,7 @@ impl Journal for MemoryJournal {
     }
 
     fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
-        let record = self.lock(id).get(id).cloned();
+        let record = self.lock(id).get(id).map(Kept::record);
         JournalFuture::ready(Ok(record))
     }
 
@@ -227,16 +238,18 @@ impl Journal for MemoryJournal {
     }
 
     fn backlog(&self) -> JournalFuture<'_, Backlog> {
-        let shards = self.lock_all();
-        let backlog = Backlog::of(shards.iter().flat_map(|inner| inner.records()));
-        JournalFuture::ready(Ok(backlog))
+        let unfinished = self.sorted(|record| !record.state.is_finished());
+        JournalFuture::ready(Ok(Backlog::of(&unfinished)))
     }
 
-    /// Looks through every unfinished action for each page, copying only the page.
+    /// Looks through the service's unfinished actions for each page.
     fn backlog_page(&self, page: BacklogPage) -> JournalFuture<'_, Vec<ActionRecord>> {
-        let shards = self.lock_all();
-        let page = page.select(shards.iter().flat_map(|inner| inner.records()));
-        JournalFuture::ready(Ok(page))
+        let candidates = self.sorted(|record| {
+            !record.state.is_finished()
+                && record.id <= page.newest
+                && record.service == page.service
+        });
+        JournalFuture::ready(Ok(page.select(&candidates)))
     }
 
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
@@ -247,44 +260,27 @@ impl Journal for MemoryJournal {
     /// Looks through every finished action it remembers (and the dead letters),
     /// so the order is exact even when actions finished out of their time order.
     fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
-        let newest_first =
-            |a: &ActionRecord, b: &ActionRecord| (b.updated_at, b.id).cmp(&(a.updated_at, a.id));
+        let newest_first = |a: &&Kept, b: &&Kept| (b.updated_at, b.id).cmp(&(a.updated_at, a.id));
         let mut found = Vec::new();
         for shard in &self.shards {
             let inner = lock(shard);
-            let mut mine: Vec<&ActionRecord> = inner
+            let mut mine: Vec<&Kept> = inner
                 .records()
                 .filter(|record| record.state.is_finished() && &*record.service == service)
                 .collect();
             if mine.len() > limit && limit > 0 {
-                mine.select_nth_unstable_by(limit - 1, |a, b| newest_first(a, b));
+                mine.select_nth_unstable_by(limit - 1, newest_first);
             }
             mine.truncate(limit);
-            found.extend(mine.into_iter().cloned());
+            found.extend(mine.into_iter().map(Kept::record));
         }
-        found.sort_unstable_by(newest_first);
+        found.sort_unstable_by_key(|record| std::cmp::Reverse((record.updated_at, record.id)));
         found.truncate(limit);
         JournalFuture::ready(Ok(found))
     }
 
     fn is_immediate(&self) -> bool {
         true
-    }
-}
-
-fn apply(record: &mut ActionRecord, change: ActionChange) {
-    record.state = change.state;
-    record.attempts = change.attempts;
-    record.updated_at = change.at;
-    record.not_before = change.not_before;
-    if change.state == ActionState::Running {
-        record.started_at = Some(change.at);
-    }
-    if change.result.is_some() {
-        record.result = change.result;
-    }
-    if change.error.is_some() {
-        record.error = change.error;
     }
 }
 
