@@ -151,7 +151,7 @@ impl ServiceActions {
         &self,
         metrics: &Metrics,
         service: &Arc<str>,
-        (entry, action): (usize, &Arc<str>),
+        entry: usize,
         ended: ActionState,
         took: Duration,
     ) {
@@ -159,7 +159,10 @@ impl ServiceActions {
             return;
         };
         let Some(histogram) = self.durations.get(entry).map(|endings| {
-            endings[ending].get_or_init(|| metrics.action_duration(service, action, ended))
+            endings[ending].get_or_init(|| {
+                let action = self.table.name(entry).cloned().unwrap_or_default();
+                metrics.action_duration(service, &action, ended)
+            })
         }) else {
             return;
         };
@@ -404,7 +407,8 @@ struct Attempt<'a> {
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
         if let (Some(mut job), Some(actions)) = (self.job.take(), self.cell.actions.as_ref()) {
-            tracing::debug!(service = %self.cell.name, action = %job.action, id = %job.id, "action interrupted; queued again");
+            let action = actions.table.name(job.entry).map_or("", |name| name);
+            tracing::debug!(service = %self.cell.name, %action, id = %job.id, "action interrupted; queued again");
             job.attempts = self.before;
             actions.mailbox.requeue(job);
         }
@@ -443,7 +447,7 @@ pub(super) async fn attempt(
         crate::span::recorded(tracing::info_span!(
             "action",
             service = %cell.name,
-            action = %job.action,
+            action = %actions.table.name(job.entry).map_or("", |name| name),
             id = %job.id,
             correlation_id = %correlation,
             attempt = job.attempts,
@@ -483,7 +487,7 @@ pub(super) async fn attempt(
         let call = match call {
             Ok(Some(call)) => call,
             Ok(None) => {
-                let action = actions.table.name(entry).unwrap_or_default();
+                let action = actions.table.name(entry).map_or("", |name| name);
                 let reason = format!("service `{}` has no action `{action}`", cell.name);
                 return Err(Failure::Failed {
                     reason,
@@ -518,15 +522,7 @@ pub(super) async fn attempt(
     // of the measurement.
     let ended = host.clock.now();
     let took = (ended - began).to_std().unwrap_or_default();
-    if let Some(job) = &held.job {
-        actions.measured(
-            &host.metrics,
-            &cell.name,
-            (entry, &job.action),
-            ended_as,
-            took,
-        );
-    }
+    actions.measured(&host.metrics, &cell.name, entry, ended_as, took);
     match outcome {
         Ok(payload) => {
             succeeded(host, &mut held, payload, ended)
@@ -633,7 +629,7 @@ async fn failed(
     now: DateTime<Utc>,
 ) {
     let Some(job) = held.job.as_mut() else { return };
-    let action = job.action.to_string();
+    let action = actions.table.name(job.entry).map_or("", |name| name);
     let state = failure.state();
     let retryable = match &failure {
         Failure::BadParameters { .. } => false,
@@ -644,18 +640,18 @@ async fn failed(
     let error = match failure {
         Failure::BadParameters { path, reason } => ActionError::BadParameters {
             service,
-            action,
+            action: action.to_owned(),
             path,
             reason,
         },
         Failure::TimedOut(after) => ActionError::TimedOut {
             service,
-            action,
+            action: action.to_owned(),
             after,
         },
         Failure::Failed { reason, .. } => ActionError::Failed {
             service,
-            action,
+            action: action.to_owned(),
             reason,
         },
     };
@@ -683,7 +679,7 @@ async fn failed(
         tracing::warn!(%reason, attempts = job.attempts, "action dead-lettered");
         let error = ActionError::DeadLettered {
             service: cell.name.to_string(),
-            action: job.action.to_string(),
+            action: action.to_owned(),
             attempts: job.attempts,
             reason: reason.clone(),
         };

@@ -45,9 +45,8 @@ impl std::ops::DerefMut for Job {
 #[derive(Debug)]
 pub(crate) struct JobState {
     pub(crate) id: ActionId,
-    /// Where the action is in its service's table, and its name.
+    /// Where the action is in its service's table (which has its name).
     pub(crate) entry: usize,
-    pub(crate) action: Arc<str>,
     /// The parameters for the next attempt: typed on the first, JSON on a retry.
     pub(crate) params: Option<Payload>,
     pub(crate) params_json: Value,

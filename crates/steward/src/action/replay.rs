@@ -185,7 +185,6 @@ pub(super) fn job_of(record: ActionRecord, found: Found) -> Job {
     Job::new(JobState {
         id: record.id,
         entry: found.index,
-        action: found.name,
         params: None,
         params_json: record.params,
         priority: record.priority,

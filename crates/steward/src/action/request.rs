@@ -247,7 +247,7 @@ impl ActionRequest {
         let record = ActionRecord {
             id,
             service: cell.name.clone(),
-            action: found.name.clone(),
+            action: found.name,
             params: params_json.clone(),
             priority: self.priority,
             timeout: self.timeout,
@@ -267,7 +267,6 @@ impl ActionRequest {
         let job = Job::new(JobState {
             id,
             entry: found.index,
-            action: found.name,
             params: Some(params),
             params_json,
             priority: self.priority,
@@ -307,7 +306,7 @@ impl Queued {
             .actions
             .as_deref()
             .and_then(|actions| actions.table.name(self.entry))
-            .unwrap_or_default()
+            .map_or("", |name| name)
     }
 }
 

@@ -276,7 +276,7 @@ pub(crate) trait ErasedTable: Send + Sync {
     fn names(&self) -> Vec<String>;
 
     /// The name of the action at `index`.
-    fn name(&self, index: usize) -> Option<&str>;
+    fn name(&self, index: usize) -> Option<&Arc<str>>;
 
     /// How many actions it has.
     fn len(&self) -> usize;
@@ -314,8 +314,8 @@ impl<S: Send + Sync + 'static> ErasedTable for ActionTable<S> {
             .collect()
     }
 
-    fn name(&self, index: usize) -> Option<&str> {
-        self.entries.get(index).map(|entry| &*entry.name)
+    fn name(&self, index: usize) -> Option<&Arc<str>> {
+        self.entries.get(index).map(|entry| &entry.name)
     }
 
     fn len(&self) -> usize {
