@@ -87,9 +87,8 @@ pub struct JournalError(pub String);
 pub trait Journal: Send + Sync + 'static {
     /// Records a newly accepted action: `queued`, or already `running` with its
     /// first attempt counted and [`started_at`](ActionRecord::started_at) set,
-    /// when its service starts it as soon as this is written (a journal that is
-    /// not [immediate](Journal::is_immediate) then sees no change to `running`
-    /// for that attempt).
+    /// when its service starts it as soon as this is written (the journal then
+    /// sees no change to `running` for that attempt).
     fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()>;
 
     /// Records that an action changed state. A change to
