@@ -7,8 +7,10 @@ mod common;
 
 use common::records::{until_record, until_state};
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -24,12 +26,19 @@ type Runs = Arc<Mutex<Vec<(String, Option<u32>)>>>;
 
 /// Notes each label it works on with the attempt, and never finishes while `hang`
 /// is set (as a handler that takes the process down never does). The label
-/// `gate` holds its handler slot until `gate` is notified.
+/// `gate` holds its handler slot until the gate opens.
 #[derive(Default)]
 struct Worker {
     runs: Runs,
     hang: Arc<AtomicBool>,
-    gate: Arc<Notify>,
+    gate: Arc<Gate>,
+}
+
+/// Told when the `gate` action starts; holds it until told to open.
+#[derive(Default)]
+struct Gate {
+    started: Notify,
+    open: Notify,
 }
 
 impl Continuous for Worker {
@@ -50,12 +59,15 @@ fn table() -> ActionTable<Worker> {
                 .unwrap()
                 .push((label.clone(), cx.attempt()));
             let hang = worker.hang.load(Ordering::SeqCst);
+            if label == "gate" {
+                worker.gate.started.notify_one();
+            }
             Box::pin(async move {
                 if hang {
                     std::future::pending::<()>().await;
                 }
                 if label == "gate" {
-                    worker.gate.notified().await;
+                    worker.gate.open.notified().await;
                 }
                 Ok(label)
             })
@@ -122,35 +134,38 @@ impl Journal for Faulty {
     }
 }
 
+type Caller = tokio::task::JoinHandle<Result<String, ActionError>>;
+
 /// Sends `label` to the worker and waits for its result, on a task of its own.
-fn send(host: &TestHost, label: &str) -> tokio::task::JoinHandle<Result<String, ActionError>> {
+fn send(host: &TestHost, label: &str) -> Caller {
     let request = host.handle().named("worker").act("work", label.to_owned());
     tokio::spawn(async move { request.send::<String>().await })
+}
+
+/// [`send`], once the action is accepted: with a journal that answers at once,
+/// the first poll of `send` accepts it (and queues it, or starts it).
+async fn send_accepted(host: &TestHost, label: &str) -> Caller {
+    let request = host.handle().named("worker").act("work", label.to_owned());
+    let mut sending = Box::pin(request.send::<String>());
+    let first = std::future::poll_fn(|cx| Poll::Ready(sending.as_mut().poll(cx))).await;
+    assert!(first.is_pending(), "{label} answered at once");
+    tokio::spawn(sending)
 }
 
 /// Has a `gate` action take the worker's one handler slot, so that the next
 /// action sent waits in the mailbox and the service's task starts it: an action
 /// that finds the slot free is written as started with its acceptance, and only
 /// one taken from the mailbox writes its start on its own.
-async fn hold_the_slot(
-    host: &TestHost,
-    runs: &Runs,
-) -> tokio::task::JoinHandle<Result<String, ActionError>> {
-    let before = runs_of(runs).len();
-    let gate = send(host, "gate");
-    for _ in 0..1_000 {
-        if runs_of(runs).len() > before {
-            return gate;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("the gate never started");
+async fn hold_the_slot(host: &TestHost, gate: &Gate) -> Caller {
+    let held = send(host, "gate");
+    gate.started.notified().await;
+    held
 }
 
 /// Opens the gate and waits for it to be through.
-async fn release(worker_gate: &Notify, gate: tokio::task::JoinHandle<Result<String, ActionError>>) {
-    worker_gate.notify_one();
-    assert_eq!(gate.await.unwrap().unwrap(), "gate");
+async fn release(gate: &Gate, held: Caller) {
+    gate.open.notify_one();
+    assert_eq!(held.await.unwrap().unwrap(), "gate");
 }
 
 /// The runs other than the gate's.
@@ -174,9 +189,9 @@ async fn an_attempt_the_journal_cannot_record_does_not_start_and_waits_for_the_j
     let worker = Worker::default();
     let (runs, gate) = (worker.runs.clone(), worker.gate.clone());
     let host = start(journal.clone(), worker).await;
-    let held = hold_the_slot(&host, &runs).await;
+    let held = hold_the_slot(&host, &gate).await;
     journal.broken.store(true, Ordering::SeqCst);
-    let caller = send(&host, "kept");
+    let caller = send_accepted(&host, "kept").await;
     release(&gate, held).await;
     host.advance(Duration::from_secs(60)).await;
     assert!(work_of(&runs).is_empty(), "no handler runs unrecorded");
@@ -188,8 +203,8 @@ async fn an_attempt_the_journal_cannot_record_does_not_start_and_waits_for_the_j
     assert_eq!((record.state, record.attempts), (ActionState::Queued, 0));
 
     // Waiting for the journal, it can be withdrawn like a retry.
-    let held = hold_the_slot(&host, &runs).await;
-    let withdrawn = send(&host, "withdrawn");
+    let held = hold_the_slot(&host, &gate).await;
+    let withdrawn = send_accepted(&host, "withdrawn").await;
     release(&gate, held).await;
     host.advance(Duration::from_secs(1)).await;
     let waiting = journal.inner.unfinished().await.unwrap();
@@ -218,9 +233,9 @@ async fn an_action_still_waiting_for_the_journal_at_shutdown_is_abandoned_and_ru
     let worker = Worker::default();
     let (runs, gate) = (worker.runs.clone(), worker.gate.clone());
     let first = start(journal.clone(), worker).await;
-    let held = hold_the_slot(&first, &runs).await;
+    let held = hold_the_slot(&first, &gate).await;
     journal.broken.store(true, Ordering::SeqCst);
-    let caller = send(&first, "later");
+    let caller = send_accepted(&first, "later").await;
     release(&gate, held).await;
     first.advance(Duration::from_secs(5)).await;
     first.shutdown().await;

@@ -129,6 +129,6 @@ impl BacklogPage {
 }
 
 /// Replay order: highest priority first, then oldest (lowest id) first.
-fn replay_order(a: (i32, ActionId), b: (i32, ActionId)) -> Ordering {
+pub(super) fn replay_order(a: (i32, ActionId), b: (i32, ActionId)) -> Ordering {
     b.0.cmp(&a.0).then(a.1.cmp(&b.1))
 }

@@ -423,7 +423,8 @@ pub(super) enum Start {
     /// Its action was accepted as started (with this attempt counted): it
     /// starts at once. With the time it was accepted when nothing was waited
     /// for since (an immediate journal), which is then when it started: a clock
-    /// read costs as much as the rest of a no-op's timing.
+    /// read costs as much as the rest of a no-op's timing, and the duration
+    /// measured takes in no more than the journal's write.
     Recorded(Option<DateTime<Utc>>),
 }
 

@@ -184,9 +184,9 @@ pub(crate) struct Here {
 }
 
 impl Here {
-    /// `job`, to be recorded as accepted and started in one write (the first
-    /// attempt counted), and started once it is. `at`: when it was accepted, if
-    /// the write does not wait (so it starts then too).
+    /// `job`, recorded (or to be recorded) as accepted and started in one write,
+    /// the first attempt counted, to start once it is. `at`: when it was
+    /// accepted, if the write did not wait (so it starts then too).
     pub(crate) fn accepted_started(cx: Arc<Context>, job: Job, at: Option<DateTime<Utc>>) -> Self {
         Self {
             cx,

@@ -18,6 +18,9 @@ pub(crate) type Reply = oneshot::Sender<Result<Payload, ActionError>>;
 /// An accepted action on its way to a handler. Boxed: it is moved from request
 /// to mailbox (or straight to its caller's attempt) to handler, and through the
 /// futures on the way, and a pointer moves for less than its few hundred bytes.
+/// (With glibc's allocator, a box made on a caller's thread and freed on the
+/// handler's takes an arena lock; the `steward` binary uses mimalloc, which
+/// frees it without one.)
 #[derive(Debug)]
 pub(crate) struct Job(Box<JobState>);
 

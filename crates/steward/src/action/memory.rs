@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use kept::Kept;
 
-use super::backlog::{Backlog, BacklogPage};
+use super::backlog::{Backlog, BacklogPage, replay_order};
 use super::journal::{ActionChange, Journal, JournalFuture};
 use super::{ActionId, ActionRecord, ActionState};
 
@@ -120,8 +120,9 @@ fn is_retired(state: ActionState) -> bool {
     state.is_finished() && state != ActionState::DeadLettered
 }
 
-/// Hashes action ids: the high bits well mixed (they pick the shard, and the
-/// table's tag for each entry), the low bits the id's own low bits as they are.
+/// Hashes action ids: the high bits well mixed (the table's tag for each entry),
+/// the low bits the id's own low bits as they are (the derived `Hash` of an
+/// [`ActionId`] writes its high half, then its low half).
 /// Ids of one process are counted there, so ids made one after another land in
 /// nearby buckets: accepting the newest action and forgetting the oldest each
 /// touch lines recently touched, not one at random in a table of thousands.
@@ -182,8 +183,9 @@ impl MemoryJournal {
     fn lock(&self, id: ActionId) -> MutexGuard<'_, Inner> {
         let mut hasher = IdHasher::default();
         id.hash(&mut hasher);
-        // The hash's high bits are its best mixed.
-        let at = (hasher.finish() >> 58) as usize & (self.shards.len() - 1);
+        // Mixed bits the hash leaves out: a shard's ids then differ in all of
+        // the table's tag bits.
+        let at = (hasher.mixed >> 32) as usize & (self.shards.len() - 1);
         lock(&self.shards[at])
     }
 
@@ -238,18 +240,34 @@ impl Journal for MemoryJournal {
     }
 
     fn backlog(&self) -> JournalFuture<'_, Backlog> {
-        let unfinished = self.sorted(|record| !record.state.is_finished());
-        JournalFuture::ready(Ok(Backlog::of(&unfinished)))
+        let mut backlog = Backlog::default();
+        for shard in &self.shards {
+            let inner = lock(shard);
+            for record in inner.records().filter(|record| !record.state.is_finished()) {
+                if !backlog.services.contains(&record.service) {
+                    backlog.services.push(record.service.clone());
+                }
+                backlog.newest = backlog.newest.max(Some(record.id));
+            }
+        }
+        JournalFuture::ready(Ok(backlog))
     }
 
-    /// Looks through the service's unfinished actions for each page.
+    /// Looks through the service's unfinished actions for each page, copying
+    /// only each shard's first of the page.
     fn backlog_page(&self, page: BacklogPage) -> JournalFuture<'_, Vec<ActionRecord>> {
-        let candidates = self.sorted(|record| {
-            !record.state.is_finished()
-                && record.id <= page.newest
-                && record.service == page.service
-        });
-        JournalFuture::ready(Ok(page.select(&candidates)))
+        let in_order = |a: &&Kept, b: &&Kept| replay_order(a.replay_key(), b.replay_key());
+        let mut firsts = Vec::new();
+        for shard in &self.shards {
+            let inner = lock(shard);
+            let mut mine: Vec<&Kept> = inner.records().filter(|record| record.on(&page)).collect();
+            if mine.len() > page.limit && page.limit > 0 {
+                mine.select_nth_unstable_by(page.limit - 1, in_order);
+            }
+            mine.truncate(page.limit);
+            firsts.extend(mine.into_iter().map(Kept::record));
+        }
+        JournalFuture::ready(Ok(page.select(&firsts)))
     }
 
     fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
@@ -315,6 +333,28 @@ mod tests {
         ids.iter()
             .map(|&id| ready(journal.get(id)).is_some())
             .collect()
+    }
+
+    #[test]
+    fn ids_counted_one_after_another_take_neighbouring_buckets_in_every_shard() {
+        let hash = |id: ActionId| {
+            let mut hasher = IdHasher::default();
+            id.hash(&mut hasher);
+            hasher
+        };
+        let journal = MemoryJournal::new();
+        let base = 0x0192_a5e3_c1f0_u128 << 80;
+        let mut shards = vec![0; journal.shards.len()];
+        for count in 0..256 {
+            let (this, next) = (
+                hash(ActionId::from(base + count)),
+                hash(ActionId::from(base + count + 1)),
+            );
+            assert_eq!((next.finish() & AS_IS) - (this.finish() & AS_IS), 1);
+            let shard = (this.mixed >> 32) as usize & (journal.shards.len() - 1);
+            shards[shard] += 1;
+        }
+        assert!(shards.iter().all(|&ids| ids > 10), "{shards:?}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::super::backlog::BacklogPage;
 use super::super::journal::ActionChange;
 use super::super::{ActionId, ActionRecord, ActionState};
 use crate::Backoff;
@@ -29,7 +30,7 @@ pub(super) struct Kept {
     max_retries: u32,
     attempts: u32,
     pub(super) state: ActionState,
-    /// `None` while every part it holds is unset, as for most actions.
+    /// `None` while every part of it is unset, as for most actions.
     rare: Option<Box<Rare>>,
 }
 
@@ -74,6 +75,22 @@ impl Kept {
             state: record.state,
             rare: (!rare.is_empty()).then(|| Box::new(rare)),
         }
+    }
+
+    /// Whether replay reads it on `page` (as [`BacklogPage::admits`] says of a
+    /// record).
+    pub(super) fn on(&self, page: &BacklogPage) -> bool {
+        !self.state.is_finished()
+            && self.service == page.service
+            && self.id <= page.newest
+            && page
+                .after
+                .is_none_or(|after| after.precedes(self.priority, self.id))
+    }
+
+    /// Where it comes in replay order.
+    pub(super) fn replay_key(&self) -> (i32, ActionId) {
+        (self.priority, self.id)
     }
 
     /// The record as the journal was told it.
@@ -156,9 +173,7 @@ mod tests {
         assert_eq!(kept.record(), full);
 
         // A retry clears its wait; a success keeps its result and the last error.
-        let mut running = ActionChange::new(ActionState::Running, 2, at);
-        running.not_before = None;
-        kept.apply(running);
+        kept.apply(ActionChange::new(ActionState::Running, 2, at));
         let mut done = ActionChange::new(ActionState::Succeeded, 2, at);
         done.result = Some(serde_json::json!(7));
         kept.apply(done);
@@ -173,13 +188,24 @@ mod tests {
         assert_eq!(record.correlation_id.as_deref(), Some("order-7"));
 
         // A change that sets nothing rare leaves a plain record unboxed.
-        let mut kept = Kept::new(plain);
+        let mut kept = Kept::new(plain.clone());
         kept.apply(ActionChange::new(ActionState::Running, 1, at));
         assert!(kept.rare.is_none());
+
+        // One that clears the only rare part set lets go of the box.
+        let scheduled = ActionRecord {
+            not_before: Some(at),
+            ..plain
+        };
+        let mut kept = Kept::new(scheduled);
+        assert!(kept.rare.is_some());
+        kept.apply(ActionChange::new(ActionState::Running, 1, at));
+        assert!(kept.rare.is_none());
+        assert_eq!(kept.record().not_before, None);
     }
 
     #[test]
-    fn a_kept_record_is_at_most_half_an_action_record() {
+    fn a_kept_record_is_about_half_an_action_record() {
         assert!(
             2 * std::mem::size_of::<Kept>() <= std::mem::size_of::<ActionRecord>() + 32,
             "{} bytes",
