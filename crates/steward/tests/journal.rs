@@ -396,12 +396,9 @@ async fn every_attempt_is_journaled_as_running_before_its_handler_runs() {
     host.shutdown().await;
 }
 
-#[tokio::test(start_paused = true)]
-/// With a journal on disk, an action its service can start at once (nothing in
-/// line, a handler slot free) is written once, as started with its first attempt
-/// counted, not as queued and then started; one that waits in line is written
-/// as queued, then as started when it starts.
-async fn an_action_started_as_it_is_accepted_is_written_once_as_started() {
+/// A running host on `journal` with `idle`, one handler slot, and the actions
+/// `attempt` (answers which attempt it is) and `later`.
+async fn one_slot_host(journal: &Arc<Noting>) -> TestHost {
     let table = with_later(ActionTable::new().action(
         "attempt",
         "Says which attempt it is",
@@ -410,10 +407,6 @@ async fn an_action_started_as_it_is_accepted_is_written_once_as_started() {
             Box::pin(async move { Ok(attempt) })
         },
     ));
-    let journal = Arc::new(Noting {
-        later: true,
-        ..Noting::default()
-    });
     let host = TestHost::builder()
         .with(|builder| builder.journal(journal.clone()))
         .service(continuous("idle", Idle).actions(table).max_concurrency(1))
@@ -421,6 +414,20 @@ async fn an_action_started_as_it_is_accepted_is_written_once_as_started() {
         .await
         .unwrap();
     host.wait_for("idle", State::Running).await.unwrap();
+    host
+}
+
+#[tokio::test(start_paused = true)]
+/// With a journal on disk, an action its service can start at once (nothing in
+/// line, a handler slot free) is written once, as started with its first attempt
+/// counted, not as queued and then started; one that waits in line is written
+/// as queued, then as started when it starts.
+async fn an_action_started_as_it_is_accepted_is_written_once_as_started() {
+    let journal = Arc::new(Noting {
+        later: true,
+        ..Noting::default()
+    });
+    let host = one_slot_host(&journal).await;
     let service = host.handle().named("idle");
     // Takes the one handler slot for 5 ms…
     let first = service.act("later", ()).submit().await.unwrap();
@@ -476,22 +483,8 @@ async fn an_action_started_as_it_is_accepted_is_written_once_as_started() {
 
 #[tokio::test(start_paused = true)]
 async fn with_an_immediate_journal_an_action_its_caller_starts_is_also_written_once() {
-    let table = with_later(ActionTable::new().action(
-        "attempt",
-        "Says which attempt it is",
-        |_: &Idle, cx, (): ()| {
-            let attempt = cx.attempt();
-            Box::pin(async move { Ok(attempt) })
-        },
-    ));
     let journal = Arc::new(Noting::default());
-    let host = TestHost::builder()
-        .with(|builder| builder.journal(journal.clone()))
-        .service(continuous("idle", Idle).actions(table).max_concurrency(1))
-        .start()
-        .await
-        .unwrap();
-    host.wait_for("idle", State::Running).await.unwrap();
+    let host = one_slot_host(&journal).await;
     let service = host.handle().named("idle");
     use ActionState::{Queued, Running, Succeeded};
 

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use super::{ActionId, ActionRecord};
+use super::{ActionId, ActionRecord, ActionState};
 
 /// What replay will read at start: the services that have unfinished actions,
 /// and the newest of those actions.
@@ -104,12 +104,21 @@ impl BacklogPage {
     /// Whether `record` belongs on this page or a later one: unfinished, of this
     /// service, no newer than [`newest`](BacklogPage::newest), after the cursor.
     pub fn admits(&self, record: &ActionRecord) -> bool {
-        !record.state.is_finished()
-            && record.service == self.service
-            && record.id <= self.newest
-            && self
-                .after
-                .is_none_or(|after| after.precedes(record.priority, record.id))
+        self.admits_one(record.state, &record.service, record.priority, record.id)
+    }
+
+    /// [`admits`](Self::admits), of a record's parts.
+    pub(crate) fn admits_one(
+        &self,
+        state: ActionState,
+        service: &str,
+        priority: i32,
+        id: ActionId,
+    ) -> bool {
+        !state.is_finished()
+            && service == &*self.service
+            && id <= self.newest
+            && self.after.is_none_or(|after| after.precedes(priority, id))
     }
 
     /// This page out of `records` (any records, in any order): what it admits,

@@ -80,12 +80,7 @@ impl Kept {
     /// Whether replay reads it on `page` (as [`BacklogPage::admits`] says of a
     /// record).
     pub(super) fn on(&self, page: &BacklogPage) -> bool {
-        !self.state.is_finished()
-            && self.service == page.service
-            && self.id <= page.newest
-            && page
-                .after
-                .is_none_or(|after| after.precedes(self.priority, self.id))
+        page.admits_one(self.state, &self.service, self.priority, self.id)
     }
 
     /// Where it comes in replay order.
