@@ -176,7 +176,10 @@ impl ActionRequest {
     /// (`docs/semantics.md`, "Where they run").
     pub async fn send<R: DeserializeOwned + 'static>(self) -> Result<R, ActionError> {
         let (sender, receiver) = oneshot::channel();
-        let mut queued = self.enqueue(Some(sender), Some(TypeId::of::<R>())).await?;
+        let mut queued = match self.enqueue_now(Some(sender), Some(TypeId::of::<R>()))? {
+            Ok(queued) => queued,
+            Err(accepted) => Box::pin(accepted.queue()).await?,
+        };
         if let Some(here) = queued.here.take() {
             here.run().await;
         }
@@ -190,21 +193,26 @@ impl ActionRequest {
     /// Has the action accepted and returns its id at once; look it up later with
     /// [`HostHandle::action`](crate::HostHandle::action).
     pub async fn submit(self) -> Result<ActionId, ActionError> {
-        self.enqueue(None, None).await.map(|queued| queued.id)
+        let queued = match self.enqueue_now(None, None)? {
+            Ok(queued) => queued,
+            Err(accepted) => Box::pin(accepted.queue()).await?,
+        };
+        Ok(queued.id)
     }
 
-    /// Checks the action, then queues it. When nothing needs waiting for (the host
-    /// has started, the mailbox has room, the journal answers at once) this does
-    /// not suspend, and the future stays small; otherwise a boxed slow path waits.
-    async fn enqueue(
+    /// Checks the action, then queues it if nothing needs waiting for (the host
+    /// has started, the mailbox has room, the journal answers at once); otherwise
+    /// gives it back, accepted, for the boxed slow path to wait with. Not async,
+    /// so that the caller's future holds no copy of the request in a future of
+    /// its own.
+    fn enqueue_now(
         self,
         reply: Option<Reply>,
         wanted: Option<TypeId>,
-    ) -> Result<Queued, ActionError> {
-        let accepted = self.accept(reply, wanted)?;
-        match accepted.queue_now() {
-            Ok(queued) => queued,
-            Err(accepted) => Box::pin(accepted.queue()).await,
+    ) -> Result<Result<Queued, Box<Accepted>>, ActionError> {
+        match self.accept(reply, wanted)?.queue_now() {
+            Ok(queued) => queued.map(Ok),
+            Err(accepted) => Ok(Err(accepted)),
         }
     }
 
