@@ -30,15 +30,20 @@ impl Backlog {
     pub fn of<'a>(records: impl IntoIterator<Item = &'a ActionRecord>) -> Self {
         let mut backlog = Self::default();
         for record in records {
-            if record.state.is_finished() {
-                continue;
-            }
-            if !backlog.services.contains(&record.service) {
-                backlog.services.push(record.service.clone());
-            }
-            backlog.newest = backlog.newest.max(Some(record.id));
+            backlog.count(record.state, &record.service, record.id);
         }
         backlog
+    }
+
+    /// Counts one record, given by its parts, if it is unfinished.
+    pub(crate) fn count(&mut self, state: ActionState, service: &Arc<str>, id: ActionId) {
+        if state.is_finished() {
+            return;
+        }
+        if !self.services.contains(service) {
+            self.services.push(service.clone());
+        }
+        self.newest = self.newest.max(Some(id));
     }
 }
 

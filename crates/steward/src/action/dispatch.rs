@@ -146,6 +146,11 @@ impl ServiceActions {
         }
     }
 
+    /// The name of the action at `entry` in the table (empty if there is none).
+    pub(crate) fn action_name(&self, entry: usize) -> &str {
+        self.table.name(entry).map_or("", |name| name)
+    }
+
     /// Records how long an attempt at the action at `entry` took.
     fn measured(
         &self,
@@ -407,7 +412,7 @@ struct Attempt<'a> {
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
         if let (Some(mut job), Some(actions)) = (self.job.take(), self.cell.actions.as_ref()) {
-            let action = actions.table.name(job.entry).map_or("", |name| name);
+            let action = actions.action_name(job.entry);
             tracing::debug!(service = %self.cell.name, %action, id = %job.id, "action interrupted; queued again");
             job.attempts = self.before;
             actions.mailbox.requeue(job);
@@ -448,7 +453,7 @@ pub(super) async fn attempt(
         crate::span::recorded(tracing::info_span!(
             "action",
             service = %cell.name,
-            action = %actions.table.name(job.entry).map_or("", |name| name),
+            action = %actions.action_name(job.entry),
             id = %job.id,
             correlation_id = %correlation,
             attempt = job.attempts,
@@ -488,7 +493,7 @@ pub(super) async fn attempt(
         let call = match call {
             Ok(Some(call)) => call,
             Ok(None) => {
-                let action = actions.table.name(entry).map_or("", |name| name);
+                let action = actions.action_name(entry);
                 let reason = format!("service `{}` has no action `{action}`", cell.name);
                 return Err(Failure::Failed {
                     reason,
@@ -630,7 +635,7 @@ async fn failed(
     now: DateTime<Utc>,
 ) {
     let Some(job) = held.job.as_mut() else { return };
-    let action = actions.table.name(job.entry).map_or("", |name| name);
+    let action = actions.action_name(job.entry);
     let state = failure.state();
     let retryable = match &failure {
         Failure::BadParameters { .. } => false,

@@ -243,11 +243,8 @@ impl Journal for MemoryJournal {
         let mut backlog = Backlog::default();
         for shard in &self.shards {
             let inner = lock(shard);
-            for record in inner.records().filter(|record| !record.state.is_finished()) {
-                if !backlog.services.contains(&record.service) {
-                    backlog.services.push(record.service.clone());
-                }
-                backlog.newest = backlog.newest.max(Some(record.id));
+            for record in inner.records() {
+                backlog.count(record.state, &record.service, record.id);
             }
         }
         JournalFuture::ready(Ok(backlog))

@@ -313,8 +313,7 @@ impl Queued {
         self.host.cells[self.index]
             .actions
             .as_deref()
-            .and_then(|actions| actions.table.name(self.entry))
-            .map_or("", |name| name)
+            .map_or("", |actions| actions.action_name(self.entry))
     }
 }
 
