@@ -20,6 +20,7 @@ use tracing::Instrument;
 use super::backfill::Backfill;
 use super::here::{Handover, ServingNow};
 use super::journal::{ActionChange, JournalError};
+use super::mailbox::Reply;
 use super::replay::Retrying;
 use super::scheduled::Waiting;
 use super::table::CallError;
@@ -531,9 +532,10 @@ pub(super) async fn attempt(
     actions.measured(&host.metrics, &cell.name, entry, ended_as, took);
     match outcome {
         Ok(payload) => {
-            succeeded(host, &mut held, payload, ended)
-                .instrument(span)
-                .await
+            let writing = span.in_scope(|| succeeded(host, &mut held, payload, ended));
+            if let Some(writing) = writing {
+                writing.instrument(span).await;
+            }
         }
         Err(failure) => {
             // Boxed: failures are the rare path, and retries make it large.
@@ -600,16 +602,19 @@ impl Failure {
     }
 }
 
-async fn succeeded(
-    host: &HostShared,
-    held: &mut Attempt<'_>,
+/// Records an attempt's success, then answers its caller: at once when the
+/// journal answers at once, or in the future it returns, to await. Not async, so
+/// that the attempt's future keeps no room for a wait most journals never make.
+fn succeeded<'a>(
+    host: &'a HostShared,
+    held: &'a mut Attempt<'_>,
     payload: Payload,
     now: DateTime<Utc>,
-) {
-    let Some(job) = held.job.as_mut() else { return };
+) -> Option<Pin<Box<dyn Future<Output = ()> + Send + 'a>>> {
+    let job = held.job.as_mut()?;
     let mut change = ActionChange::new(ActionState::Succeeded, job.attempts, now);
     let (id, reply) = (job.id, job.reply.take());
-    let payload = match reply {
+    let answer = match reply {
         Some(reply) => Some((reply, payload)),
         None => {
             // Nobody waits: the result is kept for whoever looks the action up.
@@ -619,9 +624,23 @@ async fn succeeded(
             None
         }
     };
-    write_change(host, id, change).await;
+    match host.journal.update(id, change).now() {
+        Ok(written) => {
+            log_unwritten(id, written);
+            answer_success(held, answer);
+            None
+        }
+        Err(writing) => Some(Box::pin(async move {
+            log_unwritten(id, writing.await);
+            answer_success(held, answer);
+        })),
+    }
+}
+
+/// The success is written: the action is done, and its caller (if it waits) hears.
+fn answer_success(held: &mut Attempt<'_>, answer: Option<(Reply, Payload)>) {
     held.job = None;
-    if let Some((reply, payload)) = payload {
+    if let Some((reply, payload)) = answer {
         let _ = reply.send(Ok(payload));
     }
 }
@@ -707,7 +726,12 @@ async fn failed(
 /// Writes a change to the journal; a journal that fails is logged, not fatal: what
 /// the change records has happened either way.
 pub(super) async fn write_change(host: &HostShared, id: ActionId, change: ActionChange) {
-    if let Err(error) = host.journal.update(id, change).await {
+    log_unwritten(id, host.journal.update(id, change).await);
+}
+
+/// Logs a change the journal could not write.
+fn log_unwritten(id: ActionId, written: Result<(), JournalError>) {
+    if let Err(error) = written {
         tracing::error!(%id, %error, "journal update failed");
     }
 }
