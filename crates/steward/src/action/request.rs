@@ -46,9 +46,16 @@ pub struct ActionRequest {
     params: Params,
     priority: i32,
     timeout: Option<Duration>,
+    if_full: IfFull,
+    /// Boxed, and made only when one of them is set: a plain request moves less.
+    rare: Option<Box<Rare>>,
+}
+
+/// What few requests set.
+#[derive(Debug, Default)]
+struct Rare {
     correlation_id: Option<String>,
     retry: Retry,
-    if_full: IfFull,
     not_before: Option<NotBefore>,
 }
 
@@ -101,11 +108,13 @@ impl ActionRequest {
             params,
             priority: 0,
             timeout: None,
-            correlation_id: None,
-            retry: Retry::never(),
             if_full: IfFull::Wait,
-            not_before: None,
+            rare: None,
         }
+    }
+
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_default()
     }
 
     /// Higher runs first (default 0); equal priorities run in the order accepted.
@@ -123,13 +132,13 @@ impl ActionRequest {
     /// Ties the action, its tracing span and the events its handler emits to this
     /// id (by default, the action's own id).
     pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
-        self.correlation_id = Some(id.into());
+        self.rare().correlation_id = Some(id.into());
         self
     }
 
     /// Tries again on failure, timeout or panic; dead-letters when none is left.
     pub fn retry(mut self, retry: Retry) -> Self {
-        self.retry = retry;
+        self.rare().retry = retry;
         self
     }
 
@@ -156,14 +165,14 @@ impl ActionRequest {
     /// # let _ = example;
     /// ```
     pub fn at(mut self, time: DateTime<Utc>) -> Self {
-        self.not_before = Some(NotBefore::At(time));
+        self.rare().not_before = Some(NotBefore::At(time));
         self
     }
 
     /// Runs the action once `delay` has passed from when it is accepted; see
     /// [`at`](Self::at).
     pub fn after(mut self, delay: Duration) -> Self {
-        self.not_before = Some(NotBefore::After(delay));
+        self.rare().not_before = Some(NotBefore::After(delay));
         self
     }
 
@@ -231,8 +240,13 @@ impl ActionRequest {
             });
         };
         let (params, params_json) = prepare(cell, actions, &found, self.params)?;
+        let Rare {
+            correlation_id,
+            retry,
+            not_before,
+        } = self.rare.map(|rare| *rare).unwrap_or_default();
         let now = host.clock.now();
-        let not_before = match self.not_before {
+        let not_before = match not_before {
             Some(NotBefore::At(time)) => Some(time),
             Some(NotBefore::After(delay)) => Some(
                 chrono::Duration::from_std(delay)
@@ -251,7 +265,7 @@ impl ActionRequest {
             )));
         }
         let id = ActionId::at(now);
-        let correlation_id: Option<Arc<str>> = self.correlation_id.map(Into::into);
+        let correlation_id: Option<Arc<str>> = correlation_id.map(Into::into);
         let record = ActionRecord {
             id,
             service: cell.name.clone(),
@@ -259,9 +273,9 @@ impl ActionRequest {
             params: params_json.clone(),
             priority: self.priority,
             timeout: self.timeout,
-            max_retries: self.retry.max_retries,
-            retry_backoff: (self.retry.max_retries > 0 && self.retry.backoff != Backoff::default())
-                .then_some(self.retry.backoff),
+            max_retries: retry.max_retries,
+            retry_backoff: (retry.max_retries > 0 && retry.backoff != Backoff::default())
+                .then_some(retry.backoff),
             correlation_id: correlation_id.clone(),
             state: ActionState::Queued,
             attempts: 0,
@@ -280,7 +294,7 @@ impl ActionRequest {
             priority: self.priority,
             timeout: self.timeout,
             correlation_id,
-            retry: self.retry,
+            retry,
             attempts: 0,
             unrecorded: 0,
             reply,
@@ -518,6 +532,7 @@ fn record_now(host: &HostShared, record: ActionRecord) -> Result<(), ActionError
 
 impl std::fmt::Debug for ActionRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let rare = self.rare.as_deref();
         f.debug_struct("ActionRequest")
             .field(
                 "action",
@@ -525,8 +540,11 @@ impl std::fmt::Debug for ActionRequest {
             )
             .field("priority", &self.priority)
             .field("timeout", &self.timeout)
-            .field("correlation_id", &self.correlation_id)
-            .field("retry", &self.retry)
+            .field(
+                "correlation_id",
+                &rare.and_then(|rare| rare.correlation_id.as_deref()),
+            )
+            .field("retry", &rare.map_or_else(Retry::never, |rare| rare.retry))
             .field("if_full", &self.if_full)
             .finish_non_exhaustive()
     }
