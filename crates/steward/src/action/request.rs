@@ -113,6 +113,7 @@ impl ActionRequest {
         }
     }
 
+    /// The rare options, boxed on first use.
     fn rare(&mut self) -> &mut Rare {
         self.rare.get_or_insert_default()
     }
