@@ -220,14 +220,18 @@ impl Here {
         }
     }
 
-    /// Starts the attempt; if it waits, hands it to the service's task.
-    pub(crate) async fn run(self) {
-        let cx = self.cx.clone();
+    /// Starts the attempt; if it waits, hands it to the task of the service whose
+    /// `actions` these are.
+    pub(crate) async fn run(self, actions: &ServiceActions) {
+        // The publication by address rather than by a count of its own (which every
+        // caller's thread would write): the attempt holds it, so while the attempt
+        // lives no other publication has this address.
+        let from = Arc::as_ptr(&self.cx) as usize;
         // Boxed, to be handed over if it waits.
         let mut attempting: Attempting = Box::pin(self.attempt());
         let started = std::future::poll_fn(|task| Poll::Ready(attempting.as_mut().poll(task)));
         if started.await.is_pending() {
-            hand(&cx, attempting);
+            actions.handover.hand(attempting, from);
         }
     }
 

@@ -191,7 +191,11 @@ impl ActionRequest {
             Err(accepted) => Box::pin(accepted.queue()).await?,
         };
         if let Some(here) = queued.here.take() {
-            here.run().await;
+            match queued.host.cells[queued.index].actions.as_deref() {
+                Some(actions) => here.run(actions).await,
+                // A service with no actions has no slot to start one in.
+                None => drop(here),
+            }
         }
         match receiver.await {
             Ok(Ok(payload)) => decode(&queued, payload),
