@@ -6,7 +6,7 @@ mod common;
 
 use common::records::until_state;
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use steward::testing::TestHost;
 use steward::{
-    ActionError, ActionState, ActionTable, Backoff, Context, Continuous, Event, IfFull, Journal,
-    MemoryJournal, Result, Retry, Stamped, State, continuous,
+    ActionChange, ActionError, ActionId, ActionRecord, ActionState, ActionTable, Backoff, Context,
+    Continuous, Event, IfFull, Journal, JournalFuture, MemoryJournal, Result, Retry, Stamped,
+    State, continuous,
 };
 use tokio::sync::Semaphore;
 
@@ -919,6 +920,108 @@ async fn an_action_interrupted_by_a_failed_run_runs_again_after_the_restart() {
         ["interrupted"],
         "it ran to the end once"
     );
+    host.shutdown().await;
+}
+
+/// A memory journal whose first write of an action's end in `state` never finishes.
+struct FirstEndHangs {
+    journal: MemoryJournal,
+    state: ActionState,
+    hung: AtomicBool,
+}
+
+impl FirstEndHangs {
+    fn at(state: ActionState) -> Self {
+        Self {
+            journal: MemoryJournal::new(),
+            state,
+            hung: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Journal for FirstEndHangs {
+    fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
+        self.journal.accept(record)
+    }
+
+    fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
+        if change.state == self.state && !self.hung.swap(true, Ordering::SeqCst) {
+            return JournalFuture::new(std::future::pending());
+        }
+        self.journal.update(id, change)
+    }
+
+    fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
+        self.journal.get(id)
+    }
+
+    fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.journal.unfinished()
+    }
+
+    fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.journal.dead_letters()
+    }
+
+    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.journal.history(service, limit)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_action_interrupted_while_its_success_is_written_still_answers_its_caller() {
+    let worker = Worker {
+        crash_runs: AtomicU32::new(1),
+        ..Worker::default()
+    };
+    let seen = worker.seen.clone();
+    let host = TestHost::builder()
+        .with(|builder| builder.journal(FirstEndHangs::at(ActionState::Succeeded)))
+        .service(continuous("worker", worker).actions(table()))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("worker", State::Running).await.unwrap();
+    let worker = host.handle().of::<Worker>();
+    let call = tokio::spawn({
+        let worker = worker.clone();
+        async move { worker.act("work", job("twice")).send::<String>().await }
+    });
+    // The handler is done at once, its success is never written, and the run
+    // crashes after a second: the action is put back in line with its caller's
+    // reply, runs again after the restart, and this time its success is written.
+    host.wait_for("worker", State::BackingOff).await.unwrap();
+    host.wait_for("worker", State::Running).await.unwrap();
+    assert_eq!(call.await.unwrap().unwrap(), "twice×1");
+    assert_eq!(*seen.lock().unwrap(), ["twice", "twice"], "at least once");
+    host.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_action_interrupted_while_its_failure_is_written_still_answers_its_caller() {
+    let worker = Worker {
+        crash_runs: AtomicU32::new(1),
+        failures_left: AtomicU32::new(1),
+        ..Worker::default()
+    };
+    let host = TestHost::builder()
+        .with(|builder| builder.journal(FirstEndHangs::at(ActionState::Failed)))
+        .service(continuous("worker", worker).actions(table()))
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("worker", State::Running).await.unwrap();
+    let worker = host.handle().of::<Worker>();
+    let call = tokio::spawn({
+        let worker = worker.clone();
+        async move { worker.act("flaky", job("second")).send::<String>().await }
+    });
+    // The first attempt fails, that is never written, and the run crashes: the
+    // attempt after the restart succeeds, and its caller hears of it.
+    host.wait_for("worker", State::BackingOff).await.unwrap();
+    host.wait_for("worker", State::Running).await.unwrap();
+    assert_eq!(call.await.unwrap().unwrap(), "second");
     host.shutdown().await;
 }
 

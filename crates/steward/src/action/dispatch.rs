@@ -20,7 +20,6 @@ use tracing::Instrument;
 use super::backfill::Backfill;
 use super::here::{Handover, ServingNow};
 use super::journal::{ActionChange, JournalError};
-use super::mailbox::Reply;
 use super::replay::Retrying;
 use super::scheduled::Waiting;
 use super::table::CallError;
@@ -611,18 +610,19 @@ fn succeeded<'a>(
     payload: Payload,
     now: DateTime<Utc>,
 ) -> Option<Pin<Box<dyn Future<Output = ()> + Send + 'a>>> {
-    let job = held.job.as_mut()?;
+    let job = held.job.as_ref()?;
     let mut change = ActionChange::new(ActionState::Succeeded, job.attempts, now);
-    let (id, reply) = (job.id, job.reply.take());
-    let answer = match reply {
-        Some(reply) => Some((reply, payload)),
-        None => {
-            // Nobody waits: the result is kept for whoever looks the action up.
-            if let Payload::Json(value) = payload {
-                change.result = Some(value);
-            }
-            None
+    let id = job.id;
+    // The reply stays with the job until the write is done: an attempt dropped
+    // meanwhile puts its action back in line still answerable.
+    let answer = if job.reply.is_some() {
+        Some(payload)
+    } else {
+        // Nobody waits: the result is kept for whoever looks the action up.
+        if let Payload::Json(value) = payload {
+            change.result = Some(value);
         }
+        None
     };
     match host.journal.update(id, change).now() {
         Ok(written) => {
@@ -638,9 +638,9 @@ fn succeeded<'a>(
 }
 
 /// The success is written: the action is done, and its caller (if it waits) hears.
-fn answer_success(held: &mut Attempt<'_>, answer: Option<(Reply, Payload)>) {
-    held.job = None;
-    if let Some((reply, payload)) = answer {
+fn answer_success(held: &mut Attempt<'_>, answer: Option<Payload>) {
+    let reply = held.job.take().and_then(|mut job| job.reply.take());
+    if let (Some(reply), Some(payload)) = (reply, answer) {
         let _ = reply.send(Ok(payload));
     }
 }
@@ -715,9 +715,10 @@ async fn failed(
     };
     let mut change = ActionChange::new(state, job.attempts, now);
     change.error = Some(reason);
-    let (id, reply) = (job.id, job.reply.take());
+    let id = job.id;
+    // As for a success: the reply stays with the job until the write is done.
     write_change(host, id, change).await;
-    held.job = None;
+    let reply = held.job.take().and_then(|mut job| job.reply.take());
     if let Some(reply) = reply {
         let _ = reply.send(Err(error));
     }
