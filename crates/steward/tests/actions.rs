@@ -969,60 +969,52 @@ impl Journal for FirstEndHangs {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn an_action_interrupted_while_its_success_is_written_still_answers_its_caller() {
-    let worker = Worker {
-        crash_runs: AtomicU32::new(1),
-        ..Worker::default()
-    };
-    let seen = worker.seen.clone();
+/// Sends `action` to a worker whose first run crashes after a second, on a journal
+/// whose first write of an end in `state` never finishes; the caller's answer.
+async fn interrupted_while_written(
+    worker: Worker,
+    state: ActionState,
+    action: &'static str,
+    label: &'static str,
+) -> Result<String, ActionError> {
+    worker.crash_runs.store(1, Ordering::SeqCst);
     let host = TestHost::builder()
-        .with(|builder| builder.journal(FirstEndHangs::at(ActionState::Succeeded)))
+        .with(|builder| builder.journal(FirstEndHangs::at(state)))
         .service(continuous("worker", worker).actions(table()))
         .start()
         .await
         .unwrap();
     host.wait_for("worker", State::Running).await.unwrap();
     let worker = host.handle().of::<Worker>();
-    let call = tokio::spawn({
-        let worker = worker.clone();
-        async move { worker.act("work", job("twice")).send::<String>().await }
-    });
-    // The handler is done at once, its success is never written, and the run
-    // crashes after a second: the action is put back in line with its caller's
-    // reply, runs again after the restart, and this time its success is written.
+    let call = tokio::spawn(async move { worker.act(action, job(label)).send::<String>().await });
+    // The attempt ends at once, its end is never written, and the run crashes:
+    // the action is put back in line with its caller's reply and runs again
+    // after the restart, where its end is written.
     host.wait_for("worker", State::BackingOff).await.unwrap();
     host.wait_for("worker", State::Running).await.unwrap();
-    assert_eq!(call.await.unwrap().unwrap(), "twice×1");
-    assert_eq!(*seen.lock().unwrap(), ["twice", "twice"], "at least once");
+    let answer = call.await.unwrap();
     host.shutdown().await;
+    answer
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_action_interrupted_while_its_success_is_written_still_answers_its_caller() {
+    let worker = Worker::default();
+    let seen = worker.seen.clone();
+    let answer = interrupted_while_written(worker, ActionState::Succeeded, "work", "twice").await;
+    assert_eq!(answer.unwrap(), "twice×1");
+    assert_eq!(*seen.lock().unwrap(), ["twice", "twice"], "at least once");
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_action_interrupted_while_its_failure_is_written_still_answers_its_caller() {
+    // The first attempt fails; the one after the restart succeeds.
     let worker = Worker {
-        crash_runs: AtomicU32::new(1),
         failures_left: AtomicU32::new(1),
         ..Worker::default()
     };
-    let host = TestHost::builder()
-        .with(|builder| builder.journal(FirstEndHangs::at(ActionState::Failed)))
-        .service(continuous("worker", worker).actions(table()))
-        .start()
-        .await
-        .unwrap();
-    host.wait_for("worker", State::Running).await.unwrap();
-    let worker = host.handle().of::<Worker>();
-    let call = tokio::spawn({
-        let worker = worker.clone();
-        async move { worker.act("flaky", job("second")).send::<String>().await }
-    });
-    // The first attempt fails, that is never written, and the run crashes: the
-    // attempt after the restart succeeds, and its caller hears of it.
-    host.wait_for("worker", State::BackingOff).await.unwrap();
-    host.wait_for("worker", State::Running).await.unwrap();
-    assert_eq!(call.await.unwrap().unwrap(), "second");
-    host.shutdown().await;
+    let answer = interrupted_while_written(worker, ActionState::Failed, "flaky", "second").await;
+    assert_eq!(answer.unwrap(), "second");
 }
 
 #[tokio::test(start_paused = true)]
