@@ -207,8 +207,14 @@ impl Here {
     /// Hands the attempt to the service's task without starting it here: for a
     /// caller that does not wait for the result.
     pub(crate) fn hand_over(self) {
+        // Held here as the attempt holds it, so no other publication has its
+        // address while the attempt is handed over.
         let cx = self.cx.clone();
-        hand(&cx, Box::pin(self.attempt()));
+        if let Some(actions) = cx.cell().actions.as_deref() {
+            actions
+                .handover
+                .hand(Box::pin(self.attempt()), Arc::as_ptr(&cx) as usize);
+        }
     }
 
     /// The action could not be recorded: it is not started, nor queued.
@@ -255,15 +261,6 @@ impl Here {
         )
         .await;
         drop(slot);
-    }
-}
-
-/// Hands `attempting`, started under the publication `cx`, to the task of the
-/// service `cx` is for. `cx` is alive as long as the caller holds it, so no other
-/// publication has its address meanwhile.
-fn hand(cx: &Arc<Context>, attempting: Attempting) {
-    if let Some(actions) = cx.cell().actions.as_deref() {
-        actions.handover.hand(attempting, Arc::as_ptr(cx) as usize);
     }
 }
 

@@ -190,12 +190,8 @@ impl ActionRequest {
             Ok(queued) => queued,
             Err(accepted) => Box::pin(accepted.queue()).await?,
         };
-        if let Some(here) = queued.here.take() {
-            match queued.host.cells[queued.index].actions.as_deref() {
-                Some(actions) => here.run(actions).await,
-                // A service with no actions has no slot to start one in.
-                None => drop(here),
-            }
+        if let (Some(here), Some(actions)) = (queued.here.take(), queued.actions()) {
+            here.run(actions).await;
         }
         match receiver.await {
             Ok(Ok(payload)) => decode(&queued, payload),
@@ -328,10 +324,13 @@ struct Queued {
 }
 
 impl Queued {
+    /// Its service's actions (which it was found among).
+    fn actions(&self) -> Option<&ServiceActions> {
+        self.host.cells[self.index].actions.as_deref()
+    }
+
     fn action(&self) -> &str {
-        self.host.cells[self.index]
-            .actions
-            .as_deref()
+        self.actions()
             .map_or("", |actions| actions.action_name(self.entry))
     }
 }
