@@ -7,7 +7,7 @@
 use std::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use tokio::time::Instant;
 
 /// How far ahead "as good as never" lies: far enough that nothing waits that long,
@@ -66,6 +66,22 @@ impl Clock {
     }
 }
 
+/// How long from `began` to `ended`, zero if `ended` is earlier. Readings of one
+/// day (nearly all) are compared by their times of day alone, which skips the
+/// calendar arithmetic a difference of dates costs.
+pub(crate) fn elapsed_between(began: DateTime<Utc>, ended: DateTime<Utc>) -> Duration {
+    let (from, to) = (began.naive_utc(), ended.naive_utc());
+    if from.date() != to.date() {
+        return (ended - began).to_std().unwrap_or_default();
+    }
+    // Nanoseconds since midnight; a leap second's (`nanosecond` past a billion)
+    // still sort after the second before it.
+    let of_day = |time: NaiveDateTime| {
+        u64::from(time.num_seconds_from_midnight()) * 1_000_000_000 + u64::from(time.nanosecond())
+    };
+    Duration::from_nanos(of_day(to).saturating_sub(of_day(from)))
+}
+
 /// `Utc::now()`, with the calendar date worked out once a day per thread rather
 /// than on every reading (the host stamps every transition and action).
 fn system_now() -> DateTime<Utc> {
@@ -100,7 +116,51 @@ const DAYS_FROM_CE_TO_EPOCH: i32 = 719_163;
 
 #[cfg(test)]
 mod tests {
-    use chrono::Utc;
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+
+    #[test]
+    fn elapsed_time_is_the_same_within_a_day_and_across_midnight() -> Result<(), chrono::ParseError>
+    {
+        let at = |text: &str| text.parse::<DateTime<Utc>>();
+        let cases = [
+            (
+                "2026-12-07T10:00:00.000001Z",
+                "2026-12-07T10:00:00.250001Z",
+                Duration::from_millis(250),
+            ),
+            (
+                "2026-12-07T23:59:59.900Z",
+                "2026-12-08T00:00:00.100Z",
+                Duration::from_millis(200),
+            ),
+            (
+                "2026-12-31T23:00:00Z",
+                "2027-01-01T01:00:00Z",
+                Duration::from_secs(7200),
+            ),
+            // A clock set back reads as no time at all, not a panic.
+            (
+                "2026-12-07T10:00:01Z",
+                "2026-12-07T10:00:00Z",
+                Duration::ZERO,
+            ),
+            (
+                "2026-12-08T00:00:00Z",
+                "2026-12-07T23:00:00Z",
+                Duration::ZERO,
+            ),
+        ];
+        for (began, ended, expected) in cases {
+            assert_eq!(
+                super::elapsed_between(at(began)?, at(ended)?),
+                expected,
+                "{began} → {ended}"
+            );
+        }
+        Ok(())
+    }
 
     #[test]
     fn the_system_clock_reads_what_chrono_reads() {

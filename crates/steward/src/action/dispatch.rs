@@ -527,7 +527,7 @@ pub(super) async fn attempt(
     // Timed with the journal's own readings: a clock read costs more than the rest
     // of the measurement.
     let ended = host.clock.now();
-    let took = (ended - began).to_std().unwrap_or_default();
+    let took = crate::clock::elapsed_between(began, ended);
     actions.measured(&host.metrics, &cell.name, entry, ended_as, took);
     match outcome {
         Ok(payload) => {

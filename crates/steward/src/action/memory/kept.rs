@@ -49,18 +49,34 @@ impl Rare {
     fn is_empty(&self) -> bool {
         *self == Rare::default()
     }
+
+    /// The record's rare parts, boxed, or `None` when none is set: looked at
+    /// part by part, so that a plain record (most of them) builds nothing to
+    /// compare and drop.
+    fn of(record: &mut ActionRecord) -> Option<Box<Self>> {
+        let unset = record.timeout.is_none()
+            && record.retry_backoff.is_none()
+            && record.correlation_id.is_none()
+            && record.result.is_none()
+            && record.error.is_none()
+            && record.not_before.is_none();
+        if unset {
+            return None;
+        }
+        Some(Box::new(Rare {
+            timeout: record.timeout,
+            retry_backoff: record.retry_backoff,
+            correlation_id: record.correlation_id.take(),
+            result: record.result.take(),
+            error: record.error.take(),
+            not_before: record.not_before,
+        }))
+    }
 }
 
 impl Kept {
-    pub(super) fn new(record: ActionRecord) -> Self {
-        let rare = Rare {
-            timeout: record.timeout,
-            retry_backoff: record.retry_backoff,
-            correlation_id: record.correlation_id,
-            result: record.result,
-            error: record.error,
-            not_before: record.not_before,
-        };
+    pub(super) fn new(mut record: ActionRecord) -> Self {
+        let rare = Rare::of(&mut record);
         Self {
             id: record.id,
             service: record.service,
@@ -73,7 +89,7 @@ impl Kept {
             max_retries: record.max_retries,
             attempts: record.attempts,
             state: record.state,
-            rare: (!rare.is_empty()).then(|| Box::new(rare)),
+            rare,
         }
     }
 
