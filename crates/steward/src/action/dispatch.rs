@@ -20,6 +20,7 @@ use tracing::Instrument;
 use super::backfill::Backfill;
 use super::here::{Handover, ServingNow};
 use super::journal::{ActionChange, JournalError};
+use super::mailbox::Reply;
 use super::replay::Retrying;
 use super::scheduled::Waiting;
 use super::table::CallError;
@@ -409,6 +410,14 @@ struct Attempt<'a> {
     before: u32,
 }
 
+impl Attempt<'_> {
+    /// The action's outcome is written: the attempt lets go of its job, and gives
+    /// back the reply its caller waits on, if any.
+    fn done(&mut self) -> Option<Reply> {
+        self.job.take().and_then(|mut job| job.reply.take())
+    }
+}
+
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
         if let (Some(mut job), Some(actions)) = (self.job.take(), self.cell.actions.as_ref()) {
@@ -639,8 +648,7 @@ fn succeeded<'a>(
 
 /// The success is written: the action is done, and its caller (if it waits) hears.
 fn answer_success(held: &mut Attempt<'_>, answer: Option<Payload>) {
-    let reply = held.job.take().and_then(|mut job| job.reply.take());
-    if let (Some(reply), Some(payload)) = (reply, answer) {
+    if let (Some(reply), Some(payload)) = (held.done(), answer) {
         let _ = reply.send(Ok(payload));
     }
 }
@@ -718,8 +726,7 @@ async fn failed(
     let id = job.id;
     // As for a success: the reply stays with the job until the write is done.
     write_change(host, id, change).await;
-    let reply = held.job.take().and_then(|mut job| job.reply.take());
-    if let Some(reply) = reply {
+    if let Some(reply) = held.done() {
         let _ = reply.send(Err(error));
     }
 }

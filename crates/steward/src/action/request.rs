@@ -548,7 +548,7 @@ impl std::fmt::Debug for ActionRequest {
                 "correlation_id",
                 &rare.and_then(|rare| rare.correlation_id.as_deref()),
             )
-            .field("retry", &rare.map_or_else(Retry::never, |rare| rare.retry))
+            .field("retry", &rare.map(|rare| rare.retry).unwrap_or_default())
             .field("if_full", &self.if_full)
             .finish_non_exhaustive()
     }
