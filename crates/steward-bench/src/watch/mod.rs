@@ -36,10 +36,11 @@ use crate::report::{Rule, Table, Target};
 use crate::{Cli, Rows, Settings, runner};
 
 use scratch::Scratch;
+use steward::WatchSet;
 use tally::{Reading, Tally};
 use writer::Written;
 
-pub(crate) const SUBJECTS: &[&str] = &["steward", "floor"];
+pub(crate) const SUBJECTS: &[&str] = &["steward", "steward-recursive", "floor"];
 
 const SCENARIO: &str = "watch";
 
@@ -180,7 +181,18 @@ fn measure(
 ) -> anyhow::Result<Rows> {
     let scratch = Scratch::new(root, shape.dirs, workload.files)?;
     let observed = match subject {
-        "steward" => runner::fresh(steward::round(&scratch, workload, shape))?,
+        "steward" => runner::fresh(steward::round(
+            &scratch,
+            workload,
+            shape,
+            WatchSet::Subdirectories,
+        ))?,
+        "steward-recursive" => runner::fresh(steward::round(
+            &scratch,
+            workload,
+            shape,
+            WatchSet::Recursive,
+        ))?,
         "floor" => floor::round(&scratch, workload, shape)?,
         other => bail!("unknown watch subject `{other}`"),
     };
@@ -266,8 +278,11 @@ fn table(rows: Rows, shape: &Shape, root: &std::path::Path) -> Table {
             format!("files under {} ({}), all removed at the end; fs.inotify.max_queued_events = {queued}, left as it is", root.display(), scratch::file_system(root)),
             "writer: a thread of its own creating, writing and closing each file, noting the instant it called close;".to_owned(),
             "  each workload and subject in a fresh process and a fresh directory, the subject watching before the first file".to_owned(),
-            "steward: a host with a `file-watcher` (paths = [dir], recursive, polling off, initial_scan off, poll_interval 1s);".to_owned(),
-            "  a task reading handle.named(\"watcher\").on::<FileCreated>() with room for every event (dropped: what it lost)".to_owned(),
+            "steward: a host with a `file-watcher` on the subdirectories the floor watches (not recursive; polling off,".to_owned(),
+            "  initial_scan off, poll_interval 1s); a task reading handle.named(\"watcher\").on::<FileCreated>() with room".to_owned(),
+            "  for every event (dropped: what it lost)".to_owned(),
+            "steward-recursive: the same on the scratch directory with recursive = true, which asks the kernel for a".to_owned(),
+            "  create event per file too (to watch subdirectories made later): two wake-ups per file where the others have one".to_owned(),
             "floor: one thread, an `inotify` instance watching each subdirectory for IN_CLOSE_WRITE, poll(2) then read(2)".to_owned(),
             "  into 64 KiB; IN_Q_OVERFLOW is counted (overflows) and nothing is rescanned: what the kernel dropped is missed".to_owned(),
             "both hand each reported path and its receive instant to the same tally (a HashMap from path to file)".to_owned(),
@@ -276,8 +291,7 @@ fn table(rows: Rows, shape: &Shape, root: &std::path::Path) -> Table {
             "latency: first report received − the writer's call to close that file, for the files detected; p50 and p99".to_owned(),
             "cpu: the process's CPU time (CLOCK_PROCESS_CPUTIME_ID) from just before the writer starts until the wait ends,".to_owned(),
             "  less the writer thread's own (CLOCK_THREAD_CPUTIME_ID), shown as writer_cpu: it includes the kernel's work".to_owned(),
-            "  of queueing inotify events (Steward's notifier, recursive, asks for create and close-write per file, the floor".to_owned(),
-            "  for close-write alone); the tally's work is in both subjects' cpu".to_owned(),
+            "  of queueing inotify events; the tally's work is in every subject's cpu".to_owned(),
             "rss_peak: the process's peak resident set (VmHWM, started over once the subject watches) when the wait ends;".to_owned(),
             "  rss_peak_growth: that less the resident set then; write: the writer's time for all its files".to_owned(),
         ],

@@ -1,5 +1,7 @@
-//! Steward: a host with a `file-watcher` on the scratch directory, and a task
-//! taking its `file.created` events.
+//! Steward: a host with a `file-watcher` and a task taking its `file.created`
+//! events. It watches either what the floor watches (each subdirectory, not
+//! recursive), or the scratch directory recursively, which also asks the kernel
+//! for an event per file created (to see new subdirectories).
 
 use anyhow::Context as _;
 use steward::{EventStream, Host, State};
@@ -11,14 +13,27 @@ use super::writer::Writer;
 use super::{Observed, Shape, Workload, series};
 use crate::host;
 
+/// What the watcher is told to watch.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum WatchSet {
+    /// Each subdirectory, as the floor does.
+    Subdirectories,
+    /// The scratch directory and everything below it.
+    Recursive,
+}
+
 pub(super) async fn round(
     scratch: &Scratch,
     workload: &Workload,
     shape: &Shape,
+    set: WatchSet,
 ) -> anyhow::Result<Observed> {
-    let paths = serde_json::json!([scratch.root]);
+    let (paths, recursive) = match set {
+        WatchSet::Subdirectories => (serde_json::json!(scratch.dirs), false),
+        WatchSet::Recursive => (serde_json::json!([scratch.root]), true),
+    };
     let toml = format!(
-        "[services.watcher]\nkind = \"file-watcher\"\nsettings = {{ paths = {paths}, recursive = true, polling = false, initial_scan = false }}\n"
+        "[services.watcher]\nkind = \"file-watcher\"\nsettings = {{ paths = {paths}, recursive = {recursive}, polling = false, initial_scan = false }}\n"
     );
     let host = Host::builder()
         .kinds(steward_builtins::kinds())

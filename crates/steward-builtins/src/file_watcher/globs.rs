@@ -109,7 +109,8 @@ pub(crate) struct Globs {
 impl Globs {
     /// Whether the file at `relative` (below its watched directory) is reported.
     pub(crate) fn wants(&self, relative: &Path) -> bool {
+        // Looking at no patterns costs nothing; building a candidate does.
         (self.include.is_empty() || self.include.matches(relative))
-            && !self.exclude.matches(relative)
+            && (self.exclude.is_empty() || !self.exclude.matches(relative))
     }
 }

@@ -1,11 +1,13 @@
 //! The rules without a file system: when a file counts as written, reporting
-//! once, and what the globs match.
+//! once, which paths a watcher covers, and what the globs match.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::globs::{Globs, Patterns};
+use super::scope::Scope;
+use super::settings::FileWatcherSettings;
 use super::tracker::{Stamp, Tracker};
 
 const WINDOW: Duration = Duration::from_secs(1);
@@ -186,4 +188,51 @@ fn bad_patterns_say_which_and_why() {
     assert!(error.contains("write `cam1/**`"), "{error}");
     let error = Patterns::new(&[""]).unwrap_err();
     assert!(error.contains("matches no file"), "{error}");
+}
+
+fn scope(paths: &[&str], recursive: bool, exclude: &[&str]) -> Scope {
+    let settings: FileWatcherSettings = serde_json::from_value(serde_json::json!({
+        "paths": paths,
+        "recursive": recursive,
+        "exclude": exclude,
+    }))
+    .expect("valid settings");
+    Scope::new(&settings).expect("absolute paths")
+}
+
+#[test]
+fn a_file_counts_directly_in_a_directory_or_at_any_depth_when_recursive() {
+    let flat = scope(&["/data/in"], false, &[]);
+    assert!(flat.wants_file(Path::new("/data/in/a.jpg")));
+    assert!(!flat.wants_file(Path::new("/data/in/cam/a.jpg")));
+    assert!(!flat.wants_file(Path::new("/data/inbox/a.jpg")));
+    assert!(!flat.wants_file(Path::new("/data/in")));
+    assert!(!flat.wants_file(Path::new("/data/a.jpg")));
+    let deep = scope(&["/data/in"], true, &[]);
+    assert!(deep.wants_file(Path::new("/data/in/cam/2026/a.jpg")));
+    assert!(deep.covers_dir(Path::new("/data/in/cam")));
+    assert!(!deep.covers_dir(Path::new("/data/inbox")));
+    assert!(!flat.covers_dir(Path::new("/data/in/cam")));
+}
+
+#[test]
+fn directories_are_compared_as_written_plainly() {
+    // A trailing or doubled `/`, or a `.`, names the same directory.
+    let odd = scope(&["/data//in/./"], false, &[]);
+    assert_eq!(odd.roots(), [PathBuf::from("/data/in")]);
+    assert!(odd.wants_file(Path::new("/data/in/a.jpg")));
+    let root = scope(&["/"], false, &[]);
+    assert!(root.wants_file(Path::new("/a.jpg")));
+    assert!(!root.wants_file(Path::new("/tmp/a.jpg")));
+}
+
+#[test]
+fn patterns_see_the_path_below_the_deepest_directory_holding_the_file() {
+    // Below `/data`, `in/raw/a.dng` is excluded; below `/data/in`, `raw/a.dng`
+    // is not: the deeper directory decides.
+    let nested = scope(&["/data", "/data/in"], true, &["in/**"]);
+    assert!(nested.wants_file(Path::new("/data/in/raw/a.dng")));
+    assert!(nested.wants_file(Path::new("/data/other/in/a.dng")));
+    let by_path = scope(&["/data"], true, &["in/**"]);
+    assert!(!by_path.wants_file(Path::new("/data/in/raw/a.dng")));
 }
