@@ -1,13 +1,22 @@
 //! Reading what inotify says changed, on the runtime: the instance's descriptor
 //! is polled by tokio, and each read takes as many events as a large buffer
 //! holds.
+//!
+//! In a burst, reads rest: a read that drained the queue soon after the one
+//! before it takes the descriptor off the runtime's poller for [`REST`], so
+//! that the events arriving meanwhile wake nobody and are read together. Left
+//! on the poller, every event the kernel queues wakes the runtime's thread,
+//! read or not; a burst of files written one at a time would cost a wake-up
+//! each.
 
 use std::ffi::OsStr;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use inotify::{Event, EventMask, Inotify};
 use tokio::io::unix::AsyncFd;
+use tokio::time::Instant;
 
 use super::watches::{Table, Watches};
 
@@ -32,25 +41,40 @@ pub(crate) enum Change {
     Overflow,
 }
 
+/// How long reads rest in a burst: what a file waits at most, besides.
+pub(crate) const REST: Duration = Duration::from_millis(1);
+
+/// Reads closer together than this make a burst. Longer than [`REST`], so that
+/// the read after a rest, in a burst still going on, rests again; shorter than
+/// the 2 ms between the files of 500 a second, which each get a read at once.
+const BURST: Duration = Duration::from_micros(1_500);
+
 /// An inotify instance's events, read as the runtime says they wait.
 #[derive(Debug)]
 pub(crate) struct Reader {
-    fd: AsyncFd<Inotify>,
+    state: State,
     buffer: Vec<u8>,
+    /// When the last read that drained the queue was.
+    last_drained: Option<Instant>,
+}
+
+#[derive(Debug)]
+enum State {
+    /// On the runtime's poller.
+    Polled(AsyncFd<Inotify>),
+    /// Off it until then.
+    Resting(Inotify, Instant),
+    /// Registering it again failed (the error was returned).
+    Lost,
 }
 
 impl Reader {
     /// A reader of `inotify`'s events, registered with the runtime.
     pub(crate) fn new(inotify: Inotify) -> io::Result<Self> {
-        // `AsyncFd::new` is deprecated as unsound for types whose descriptor
-        // may change or close under it (its successor is `unsafe`, which this
-        // workspace forbids). The instance owns its descriptor for its whole
-        // life, as the `inotify` crate's own stream relies on too.
-        #[allow(deprecated)]
-        let fd = AsyncFd::new(inotify)?;
         Ok(Self {
-            fd,
+            state: State::Polled(register(inotify)?),
             buffer: vec![0; BUFFER],
+            last_drained: None,
         })
     }
 
@@ -63,7 +87,17 @@ impl Reader {
         watches: &Watches,
         changes: &mut Vec<Change>,
     ) -> io::Result<bool> {
-        let mut ready = self.fd.readable_mut().await?;
+        if let State::Resting(_, until) = self.state {
+            tokio::time::sleep_until(until).await;
+            self.state = match std::mem::replace(&mut self.state, State::Lost) {
+                State::Resting(inotify, _) => State::Polled(register(inotify)?),
+                other => other,
+            };
+        }
+        let State::Polled(fd) = &mut self.state else {
+            return Err(io::Error::other("the inotify instance was lost"));
+        };
+        let mut ready = fd.readable_mut().await?;
         let events = match ready.get_inner_mut().read_events(&mut self.buffer) {
             Ok(events) => events,
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
@@ -79,15 +113,45 @@ impl Reader {
             read += 1;
             take(&mut table, event, changes);
         }
+        drop(table);
         // A read that left room for more took all there was: the queue is
         // drained without a second read to find it empty. Readiness that came
         // since is kept by the runtime, so nothing that arrives now is missed.
         if read * MAX_EVENT < self.buffer.len() - MAX_EVENT {
             ready.clear_ready();
+            self.drained();
             return Ok(false);
         }
         Ok(true)
     }
+
+    /// The queue was drained now: in a burst, rest.
+    fn drained(&mut self) {
+        let now = Instant::now();
+        let burst = self
+            .last_drained
+            .is_some_and(|last| now.saturating_duration_since(last) < BURST);
+        self.last_drained = Some(now);
+        if !burst {
+            return;
+        }
+        self.state = match std::mem::replace(&mut self.state, State::Lost) {
+            // Off the poller: events queued meanwhile wait in the kernel, and
+            // the poller reports them once the descriptor is back on it.
+            State::Polled(fd) => State::Resting(fd.into_inner(), now + REST),
+            other => other,
+        };
+    }
+}
+
+/// `inotify` on the runtime's poller.
+fn register(inotify: Inotify) -> io::Result<AsyncFd<Inotify>> {
+    // `AsyncFd::new` is deprecated as unsound for types whose descriptor may
+    // change or close under it (its successor is `unsafe`, which this
+    // workspace forbids). The instance owns its descriptor for its whole life,
+    // as the `inotify` crate's own stream relies on too.
+    #[allow(deprecated)]
+    AsyncFd::new(inotify)
 }
 
 /// Turns one inotify event into what changed, keeping the watch table in step.
@@ -152,3 +216,6 @@ fn join(dir: &Path, name: &OsStr) -> PathBuf {
     path.push(name);
     path
 }
+
+#[cfg(test)]
+mod tests;

@@ -21,6 +21,13 @@
 //!   do not notify), when two consecutive looks, `poll_interval` apart, saw the
 //!   same size and modification time.
 //!
+//! **How soon.** With the notifier a file is reported as soon as the kernel says
+//! it was closed, well under a millisecond later on an idle machine. In a burst
+//! (events drained less than 1.5 ms apart) the watcher reads the kernel's queue
+//! once a millisecond rather than once per event, so each file may wait up to a
+//! millisecond more: the runtime is not woken for every event, and a burst costs
+//! a fraction of the CPU.
+//!
 //! **Nothing missed, nothing twice.** When the kernel's event queue overflows
 //! (`fs.inotify.max_queued_events`, 16,384 by default, is a burst of a few
 //! thousand files), the watcher rescans its directories and reports what it
