@@ -11,7 +11,9 @@
 
 use std::ffi::OsStr;
 use std::io;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use inotify::{Event, EventMask, Inotify};
@@ -30,9 +32,9 @@ const MAX_EVENT: usize = 16 + 256;
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Change {
     /// A file was closed after writing.
-    Closed(PathBuf),
+    Closed(Located),
     /// Something other than a directory was moved in.
-    MovedIn(PathBuf),
+    MovedIn(Located),
     /// A directory was made or moved in (and, when recursive, is watched).
     DirAppeared(PathBuf),
     /// Something was deleted or moved away, or a watched directory itself was.
@@ -48,6 +50,23 @@ pub(crate) const REST: Duration = Duration::from_millis(1);
 /// the read after a rest, in a burst still going on, rests again; shorter than
 /// the 2 ms between the files of 500 a second, which each get a read at once.
 const BURST: Duration = Duration::from_micros(1_500);
+
+/// Where something is: its path, and its directory if that is held open (see
+/// [`DIR_HANDLES`](super::watches::DIR_HANDLES)).
+#[derive(Debug, Clone)]
+pub(crate) struct Located {
+    pub(crate) path: PathBuf,
+    pub(crate) dir: Option<Arc<OwnedFd>>,
+}
+
+impl PartialEq for Located {
+    /// The same path: the directory is how to get there.
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+    }
+}
+
+impl Eq for Located {}
 
 /// An inotify instance's events, read as the runtime says they wait.
 #[derive(Debug)]
@@ -165,8 +184,12 @@ fn take(table: &mut Table, event: Event<&OsStr>, changes: &mut Vec<Change>) {
         table.ignored(id);
         return;
     }
-    let Some(dir) = table.dir(id) else {
+    let Some((dir, open)) = table.dir(id) else {
         return;
+    };
+    let located = |path| Located {
+        path,
+        dir: open.cloned(),
     };
     let Some(name) = event.name else {
         // The watched directory itself was deleted or moved, or the file
@@ -185,14 +208,14 @@ fn take(table: &mut Table, event: Event<&OsStr>, changes: &mut Vec<Change>) {
     let is_dir = event.mask.contains(EventMask::ISDIR);
     let mask = event.mask;
     if mask.contains(EventMask::CLOSE_WRITE) {
-        changes.push(Change::Closed(join(dir, name)));
+        changes.push(Change::Closed(located(join(dir, name))));
     } else if mask.contains(EventMask::MOVED_TO) {
         let path = join(dir, name);
         if is_dir {
             table.appeared(&path);
             changes.push(Change::DirAppeared(path));
         } else {
-            changes.push(Change::MovedIn(path));
+            changes.push(Change::MovedIn(located(path)));
         }
     } else if mask.contains(EventMask::CREATE) {
         if is_dir {

@@ -22,7 +22,7 @@ use super::changes::{Change, Reader};
 use super::error::FileWatcherError;
 use super::health::Condition;
 use super::metrics::WatcherMetrics;
-use super::report::Reporter;
+use super::report::{Reporter, look, look_in};
 use super::rescan::{Done, Job, Rewatch, run_job};
 use super::scan::{self, Listing, RootScan, StopFlag};
 use super::scope::Scope;
@@ -220,9 +220,13 @@ struct Watching<'r, 'a> {
 impl Watching<'_, '_> {
     async fn change(&mut self, change: Change) {
         match change {
-            Change::Closed(path) | Change::MovedIn(path) => {
-                if self.scope.wants_file(&path) {
-                    self.reporter.complete(&path).await;
+            Change::Closed(file) | Change::MovedIn(file) => {
+                if self.scope.wants_file(&file.path) {
+                    let seen = match &file.dir {
+                        Some(dir) => look_in(dir, &file.path),
+                        None => look(&file.path),
+                    };
+                    self.reporter.complete(&file.path, seen).await;
                 }
             }
             Change::DirAppeared(path) => {

@@ -1,5 +1,8 @@
 //! Looking at a file now, deciding with the tracker, and emitting `file.created`.
 
+use std::io;
+#[cfg(target_os = "linux")]
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
@@ -30,10 +33,11 @@ impl<'a> Reporter<'a> {
         }
     }
 
-    /// The file at `path` is complete (closed after writing, moved in): reports
-    /// what is there now, unless it was reported already.
-    pub(crate) async fn complete(&mut self, path: &Path) {
-        let Some(now) = look(path) else { return };
+    /// The file at `path` is complete (closed after writing, moved in), and a
+    /// look at it now saw `seen` (see [`look`]): reports it, unless this version
+    /// was reported already.
+    pub(crate) async fn complete(&mut self, path: &Path, seen: Option<Option<Observation>>) {
+        let Some(now) = seen else { return };
         if let Some(stamp) = self.tracker.complete(path, now.map(|seen| seen.stamp)) {
             self.emit(path, stamp).await;
         }
@@ -114,8 +118,21 @@ impl<'a> Reporter<'a> {
 
 /// What is at `path` now: `Some(None)` when no regular file is; `None` when it
 /// cannot be told (logged).
-fn look(path: &Path) -> Option<Option<Observation>> {
-    match Observation::of(path) {
+pub(crate) fn look(path: &Path) -> Option<Option<Observation>> {
+    seen(path, Observation::of(path))
+}
+
+/// What is at `path`, a name in the directory open as `dir`, now: as [`look`].
+#[cfg(target_os = "linux")]
+pub(crate) fn look_in(dir: &OwnedFd, path: &Path) -> Option<Option<Observation>> {
+    let Some(name) = path.file_name() else {
+        return look(path);
+    };
+    seen(path, Observation::in_dir(dir, name))
+}
+
+fn seen(path: &Path, look: io::Result<Option<Observation>>) -> Option<Option<Observation>> {
+    match look {
         Ok(seen) => Some(seen),
         Err(error) => {
             tracing::debug!(path = %path.display(), %error, "cannot inspect a file");

@@ -19,6 +19,8 @@ use std::collections::btree_map::Entry;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::ops::Bound;
+#[cfg(target_os = "linux")]
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -50,25 +52,56 @@ impl Observation {
         }
     }
 
+    /// The regular file `name` in the directory open as `dir` (not following a
+    /// symbolic link): as [`of`](Self::of) its path, with one lookup where the
+    /// path takes one per component.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn in_dir(dir: &OwnedFd, name: &OsStr) -> io::Result<Option<Self>> {
+        use nix::sys::stat::{FileStat, SFlag, fstatat};
+        match fstatat(dir, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
+            Ok(FileStat {
+                st_mode,
+                st_ino,
+                st_size,
+                st_mtime,
+                st_mtime_nsec,
+                st_ctime,
+                st_ctime_nsec,
+                ..
+            }) => {
+                let is_file = SFlag::from_bits_truncate(st_mode) & SFlag::S_IFMT == SFlag::S_IFREG;
+                Ok(is_file.then(|| Self {
+                    stamp: Stamp {
+                        inode: st_ino,
+                        size: u64::try_from(st_size).unwrap_or(0),
+                        modified: system_time(st_mtime, st_mtime_nsec),
+                    },
+                    changed: system_time(st_ctime, st_ctime_nsec),
+                }))
+            }
+            Err(errno) => {
+                let error = io::Error::from(errno);
+                if is_gone(&error) {
+                    Ok(None)
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    }
+
     /// The observation `metadata` gives, if it is a regular file's.
     pub(crate) fn from_metadata(metadata: &std::fs::Metadata) -> Option<Self> {
         if !metadata.is_file() {
             return None;
         }
-        let changed = u32::try_from(metadata.ctime_nsec())
-            .ok()
-            .and_then(|nanos| {
-                let seconds = u64::try_from(metadata.ctime()).ok()?;
-                UNIX_EPOCH.checked_add(Duration::new(seconds, nanos))
-            })
-            .unwrap_or(UNIX_EPOCH);
         Some(Self {
             stamp: Stamp {
                 inode: metadata.ino(),
                 size: metadata.len(),
-                modified: metadata.modified().unwrap_or(UNIX_EPOCH),
+                modified: system_time(metadata.mtime(), metadata.mtime_nsec()),
             },
-            changed,
+            changed: system_time(metadata.ctime(), metadata.ctime_nsec()),
         })
     }
 
@@ -78,6 +111,21 @@ impl Observation {
         now.duration_since(self.changed)
             .is_ok_and(|since| since >= window)
     }
+}
+
+/// A file time given as seconds and nanoseconds since 1970, read the same way
+/// whichever call returned it, so that stamps compare; one that does not fit
+/// reads as 1970.
+fn system_time(seconds: i64, nanos: i64) -> SystemTime {
+    let nanos = Duration::from_nanos(u64::try_from(nanos).unwrap_or(0));
+    let whole = Duration::from_secs(seconds.unsigned_abs());
+    let at = if seconds >= 0 {
+        UNIX_EPOCH.checked_add(whole)
+    } else {
+        UNIX_EPOCH.checked_sub(whole)
+    };
+    at.and_then(|at| at.checked_add(nanos))
+        .unwrap_or(UNIX_EPOCH)
 }
 
 /// Whether an error means that nothing is at the path any more.

@@ -7,13 +7,23 @@
 //! out or deleted, and, when recursive, something created (for new
 //! directories) — and a watched directory's watch also for its own deletion or
 //! move. The kernel reports an overflow of its queue to every instance.
+//!
+//! The first [`DIR_HANDLES`] watched directories are also held open (`O_PATH`,
+//! which reads nothing), so that a file there is looked at by its name in the
+//! directory rather than by its whole path: one lookup instead of one per
+//! component, and the file watcher's largest cost per file after the wake-up.
+//! The rest are looked at by path.
 
 use std::collections::HashMap;
 use std::io;
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use inotify::{Inotify, WatchDescriptor, WatchMask};
+use nix::fcntl::OFlag;
+use nix::sys::stat::Mode;
 
 use super::error::FileWatcherError;
 use super::tracker::is_gone;
@@ -26,18 +36,26 @@ pub(crate) struct Watches {
     recursive: bool,
 }
 
+/// How many watched directories are held open at most: well within the usual
+/// limit of 1,024 descriptors a process starts with, which the rest of the host
+/// shares.
+pub(crate) const DIR_HANDLES: usize = 256;
+
 /// Each watch descriptor's directory.
 #[derive(Debug)]
 pub(crate) struct Table {
     handle: inotify::Watches,
     dirs: HashMap<i32, Watched>,
     recursive: bool,
+    /// How many of `dirs` hold their directory open.
+    open: usize,
 }
 
 #[derive(Debug)]
 struct Watched {
     path: PathBuf,
     wd: WatchDescriptor,
+    open: Option<Arc<OwnedFd>>,
 }
 
 impl Watches {
@@ -49,6 +67,7 @@ impl Watches {
                 handle: inotify.watches(),
                 dirs: HashMap::new(),
                 recursive,
+                open: 0,
             }),
             recursive,
         }
@@ -91,9 +110,12 @@ impl Watches {
 }
 
 impl Table {
-    /// The directory watch descriptor `id` stands for.
-    pub(crate) fn dir(&self, id: i32) -> Option<&Path> {
-        self.dirs.get(&id).map(|watched| watched.path.as_path())
+    /// The directory watch descriptor `id` stands for, and the directory held
+    /// open if it is.
+    pub(crate) fn dir(&self, id: i32) -> Option<(&Path, Option<&Arc<OwnedFd>>)> {
+        self.dirs
+            .get(&id)
+            .map(|watched| (watched.path.as_path(), watched.open.as_ref()))
     }
 
     /// Watches the directory `path` (once; the same directory watched again
@@ -112,11 +134,28 @@ impl Table {
         if root {
             mask |= WatchMask::DELETE_SELF | WatchMask::MOVE_SELF;
         }
+        // Opened before the watch is added, and kept only if the path still
+        // leads to it after: otherwise names would be looked up in another
+        // directory than the one the events are about.
+        let handle = (self.open < DIR_HANDLES).then(|| open_dir(path)).flatten();
         let wd = self.handle.add(path, mask)?;
+        let open = handle.filter(|handle| same_dir(handle, path)).map(Arc::new);
         let path = path.to_owned();
-        self.dirs
-            .insert(wd.get_watch_descriptor_id(), Watched { path, wd });
+        let watched = Watched { path, wd, open };
+        self.open += usize::from(watched.open.is_some());
+        if let Some(old) = self
+            .dirs
+            .insert(watched.wd.get_watch_descriptor_id(), watched)
+        {
+            self.open -= usize::from(old.open.is_some());
+        }
         Ok(())
+    }
+
+    fn remove(&mut self, id: i32) -> Option<Watched> {
+        let watched = self.dirs.remove(&id)?;
+        self.open -= usize::from(watched.open.is_some());
+        Some(watched)
     }
 
     /// The directory `path` appeared in a watched one: when recursive, it is
@@ -132,7 +171,7 @@ impl Table {
     /// The kernel dropped watch `id` (its directory was deleted, or the watch
     /// removed).
     pub(crate) fn ignored(&mut self, id: i32) {
-        self.dirs.remove(&id);
+        self.remove(id);
     }
 
     /// Stops watching `dir` and the directories below it (moved away, or to
@@ -145,13 +184,28 @@ impl Table {
             .map(|(&id, _)| id)
             .collect();
         for id in below {
-            if let Some(watched) = self.dirs.remove(&id) {
+            if let Some(watched) = self.remove(id) {
                 // Already gone with its directory is fine: the point is that
                 // it is not watched.
                 let _ = self.handle.remove(watched.wd);
             }
         }
     }
+}
+
+/// The directory at `path`, open for looking up names in it; `None` when it
+/// cannot be opened (out of descriptors, say): its files are looked at by path.
+fn open_dir(path: &Path) -> Option<OwnedFd> {
+    let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    nix::fcntl::open(path, flags, Mode::empty()).ok()
+}
+
+/// Whether `path` leads to the directory open as `handle`.
+fn same_dir(handle: &OwnedFd, path: &Path) -> bool {
+    let (Ok(open), Ok(now)) = (nix::sys::stat::fstat(handle), std::fs::metadata(path)) else {
+        return false;
+    };
+    open.st_dev == now.dev() && open.st_ino == now.ino()
 }
 
 /// The directories in `dir` (not following symbolic links); none when it

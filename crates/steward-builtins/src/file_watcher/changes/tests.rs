@@ -1,5 +1,6 @@
-//! Resting in a burst, on a paused clock: how long a read waited is how long
-//! the reader rested.
+//! Reading a real inotify instance: resting in a burst, on a paused clock (how
+//! long a read waited is how long the reader rested), and looking at a file in
+//! its directory held open.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -8,7 +9,8 @@ use std::time::Duration;
 use inotify::Inotify;
 use tokio::time::Instant;
 
-use super::{Change, REST, Reader};
+use super::{Change, Located, REST, Reader};
+use crate::file_watcher::tracker::Observation;
 use crate::file_watcher::watches::Watches;
 
 /// Reads once; returns what changed and how long the read waited.
@@ -22,7 +24,10 @@ async fn read(reader: &mut Reader, watches: &Watches) -> (Vec<Change>, Duration)
 
 fn write(dir: &Path, name: &str) -> Change {
     std::fs::write(dir.join(name), name).unwrap();
-    Change::Closed(dir.join(name))
+    Change::Closed(Located {
+        path: dir.join(name),
+        dir: None,
+    })
 }
 
 #[tokio::test(start_paused = true)]
@@ -47,4 +52,31 @@ async fn reads_close_together_rest_and_take_what_came_meanwhile_at_once() {
     tokio::time::advance(Duration::from_secs(1)).await;
     let e = write(dir.path(), "e");
     assert_eq!(read(&mut reader, &watches).await, (vec![e], Duration::ZERO));
+}
+
+#[tokio::test]
+async fn a_file_is_looked_at_in_its_directory_held_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let inotify = Inotify::init().unwrap();
+    let watches = Watches::new(&inotify, false);
+    watches.watch(dir.path(), true).unwrap();
+    let mut reader = Reader::new(inotify).unwrap();
+    let mut changes = Vec::new();
+    std::fs::write(dir.path().join("a"), "a").unwrap();
+    reader.next(&watches, &mut changes).await.unwrap();
+    let [Change::Closed(file)] = &changes[..] else {
+        panic!("one file closed: {changes:?}");
+    };
+    let open = file.dir.as_ref().expect("the directory is held open");
+    let by_name = Observation::in_dir(open, "a".as_ref()).unwrap();
+    assert!(by_name.is_some());
+    assert_eq!(by_name, Observation::of(&file.path).unwrap());
+    // Gone, or not a regular file: nothing, as by path.
+    assert_eq!(Observation::in_dir(open, "b".as_ref()).unwrap(), None);
+    std::fs::create_dir(dir.path().join("c")).unwrap();
+    std::os::unix::fs::symlink("a", dir.path().join("d")).unwrap();
+    for name in ["c", "d"] {
+        assert_eq!(Observation::in_dir(open, name.as_ref()).unwrap(), None);
+        assert_eq!(Observation::of(&dir.path().join(name)).unwrap(), None);
+    }
 }
