@@ -345,6 +345,63 @@ async fn a_watched_directory_moved_away_is_waited_for_and_not_watched_where_it_w
 }
 
 #[tokio::test]
+async fn a_watched_directory_whose_parent_is_renamed_is_waited_for_where_it_was() {
+    let (_tmp, parent) = dir();
+    let site = parent.join("site");
+    let inbox = site.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let mut watched = watch(&table(&[&inbox], r#"poll_interval = "50ms""#)).await;
+    let service = watched.handle.service("watcher").unwrap();
+    std::fs::write(inbox.join("first.jpg"), "1").unwrap();
+    assert_eq!(watched.next().await.path, inbox.join("first.jpg"));
+
+    // No event says so: the directory itself did not move within its parent.
+    let renamed = parent.join("site-old");
+    std::fs::rename(&site, &renamed).unwrap();
+    until("the watcher waits for it", || {
+        service.health().status == HealthStatus::Degraded
+    })
+    .await;
+    // Written where it went: not taken for the old place.
+    std::fs::write(renamed.join("inbox/elsewhere.jpg"), "x").unwrap();
+
+    std::fs::create_dir_all(&inbox).unwrap();
+    until("the watcher is healthy again", || {
+        service.health().status == HealthStatus::Healthy
+    })
+    .await;
+    let before = watched.mark(&inbox, "mark.jpg").await;
+    assert!(before.is_empty(), "{before:?}");
+    watched.stop().await;
+}
+
+#[tokio::test]
+async fn a_watched_symbolic_link_pointed_elsewhere_is_watched_where_it_points() {
+    let (_tmp, parent) = dir();
+    let (monday, tuesday) = (parent.join("monday"), parent.join("tuesday"));
+    std::fs::create_dir(&monday).unwrap();
+    std::fs::create_dir(&tuesday).unwrap();
+    let current = parent.join("current");
+    std::os::unix::fs::symlink(&monday, &current).unwrap();
+    let mut watched = watch(&table(&[&current], r#"poll_interval = "50ms""#)).await;
+    std::fs::write(monday.join("first.jpg"), "1").unwrap();
+    assert_eq!(watched.next().await.path, current.join("first.jpg"));
+
+    // Pointed at another directory, as a link renamed over it does.
+    let next = parent.join("next");
+    std::os::unix::fs::symlink(&tuesday, &next).unwrap();
+    std::fs::rename(&next, &current).unwrap();
+    std::fs::write(tuesday.join("second.jpg"), "2").unwrap();
+    // Found by the scan once the watcher looked again.
+    assert_eq!(watched.next().await.path, current.join("second.jpg"));
+    // The old directory is not watched any more.
+    std::fs::write(monday.join("stale.jpg"), "x").unwrap();
+    let before = watched.mark(&current, "mark.jpg").await;
+    assert!(before.is_empty(), "{before:?}");
+    watched.stop().await;
+}
+
+#[tokio::test]
 async fn a_path_that_is_a_file_fails_the_service_with_the_reason() {
     let (_tmp, parent) = dir();
     let file = parent.join("not-a-dir");

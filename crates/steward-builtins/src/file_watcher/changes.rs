@@ -4,14 +4,13 @@
 //!
 //! In a burst, reads rest: a read that drained the queue soon after the one
 //! before it takes the descriptor off the runtime's poller for [`REST`], so
-//! that the events arriving meanwhile wake nobody and are read together. Left
-//! on the poller, every event the kernel queues wakes the runtime's thread,
-//! read or not; a burst of files written one at a time would cost a wake-up
-//! each.
+//! that the events arriving meanwhile wake nobody and are read together; the
+//! read after a rest rests again if events waited for it. Left on the poller,
+//! every event the kernel queues wakes the runtime's thread, read or not; a
+//! burst of files written one at a time would cost a wake-up each.
 
 use std::ffi::OsStr;
 use std::io;
-use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +19,7 @@ use inotify::{Event, EventMask, Inotify};
 use tokio::io::unix::AsyncFd;
 use tokio::time::Instant;
 
-use super::watches::{Table, Watches};
+use super::watches::{DirHandle, Table, Watches};
 
 /// Bytes read at a time: about 2,000 events for names of 16 bytes.
 const BUFFER: usize = 64 * 1024;
@@ -43,12 +42,13 @@ pub(crate) enum Change {
     Overflow,
 }
 
-/// How long reads rest in a burst: what a file waits at most, besides.
+/// How long reads rest in a burst (the runtime's timers round it up to the
+/// next millisecond): what a file may wait besides.
 pub(crate) const REST: Duration = Duration::from_millis(1);
 
-/// Reads closer together than this make a burst. Longer than [`REST`], so that
-/// the read after a rest, in a burst still going on, rests again; shorter than
-/// the 2 ms between the files of 500 a second, which each get a read at once.
+/// Drained reads closer together than this make a burst; so does a read that
+/// came this soon after a rest. Shorter than the 2 ms between the files of 500 a
+/// second, which each get a read at once.
 const BURST: Duration = Duration::from_micros(1_500);
 
 /// Where something is: its path, and its directory if that is held open (see
@@ -56,7 +56,7 @@ const BURST: Duration = Duration::from_micros(1_500);
 #[derive(Debug, Clone)]
 pub(crate) struct Located {
     pub(crate) path: PathBuf,
-    pub(crate) dir: Option<Arc<OwnedFd>>,
+    pub(crate) dir: Option<Arc<DirHandle>>,
 }
 
 impl PartialEq for Located {
@@ -75,6 +75,9 @@ pub(crate) struct Reader {
     buffer: Vec<u8>,
     /// When the last read that drained the queue was.
     last_drained: Option<Instant>,
+    /// When the descriptor went back on the poller after a rest, until the
+    /// next read that drains the queue.
+    resumed: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -94,6 +97,7 @@ impl Reader {
             state: State::Polled(register(inotify)?),
             buffer: vec![0; BUFFER],
             last_drained: None,
+            resumed: None,
         })
     }
 
@@ -112,6 +116,7 @@ impl Reader {
                 State::Resting(inotify, _) => State::Polled(register(inotify)?),
                 other => other,
             };
+            self.resumed = Some(Instant::now());
         }
         let State::Polled(fd) = &mut self.state else {
             return Err(io::Error::other("the inotify instance was lost"));
@@ -147,9 +152,13 @@ impl Reader {
     /// The queue was drained now: in a burst, rest.
     fn drained(&mut self) {
         let now = Instant::now();
-        let burst = self
-            .last_drained
-            .is_some_and(|last| now.saturating_duration_since(last) < BURST);
+        let soon_after = |then: Instant| now.saturating_duration_since(then) < BURST;
+        let burst = match self.resumed.take() {
+            // Read at once after a rest: events came meanwhile, the burst goes
+            // on. Read later: the wait for events blocked, the burst is over.
+            Some(resumed) => soon_after(resumed),
+            None => self.last_drained.is_some_and(soon_after),
+        };
         self.last_drained = Some(now);
         if !burst {
             return;

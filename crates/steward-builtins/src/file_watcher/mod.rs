@@ -24,9 +24,9 @@
 //! **How soon.** With the notifier a file is reported as soon as the kernel says
 //! it was closed, well under a millisecond later on an idle machine. In a burst
 //! (events drained less than 1.5 ms apart) the watcher reads the kernel's queue
-//! once a millisecond rather than once per event, so each file may wait up to a
-//! millisecond more: the runtime is not woken for every event, and a burst costs
-//! a fraction of the CPU.
+//! once a millisecond rather than once per event, so each file may wait up to 2
+//! ms more (timers tick in whole milliseconds): the runtime is not woken for
+//! every event, and a burst costs a fraction of the CPU.
 //!
 //! **Nothing missed, nothing twice.** When the kernel's event queue overflows
 //! (`fs.inotify.max_queued_events`, 16,384 by default, is a burst of a few
@@ -54,7 +54,11 @@
 //! will provide should not be created under it): the service runs, `degraded`
 //! with ``waiting for `inbox` to exist``, looks again every `poll_interval`, and
 //! starts watching when it appears. A watched directory that is deleted or moved
-//! away is waited for again the same way. A path that is a file is an error.
+//! away is waited for again the same way, and so is one its path no longer leads
+//! to (a directory above it renamed, a symbolic link on the way pointed
+//! elsewhere), which the watcher checks every `poll_interval`: a link pointed at
+//! another directory is watched there, its files scanned. A path that is a file
+//! is an error.
 //!
 //! **`initial_scan`** (on by default) reports the files already there when the
 //! service first starts; with it off they count as seen, and so do the contents of

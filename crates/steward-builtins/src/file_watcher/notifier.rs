@@ -142,6 +142,9 @@ pub(crate) async fn run(
     // waiters at every read.
     let cancelled = cx.cancelled();
     tokio::pin!(cancelled);
+    // Made once and reset, so that waiting for it costs nothing per turn.
+    let check = tokio::time::sleep(interval);
+    tokio::pin!(check);
     loop {
         watching.start_scan(drained);
         watching.reporter.publish_sizes();
@@ -174,6 +177,10 @@ pub(crate) async fn run(
                 watching.settle_now();
             }
             () = sleep_until(retry_at), if retry_at.is_some() => watching.retry(),
+            () = &mut check => {
+                watching.check_roots();
+                check.as_mut().reset(Instant::now() + interval);
+            }
         }
     }
     // A scan under way ends at its next directory; its thread is not waited for.
@@ -223,7 +230,7 @@ impl Watching<'_, '_> {
             Change::Closed(file) | Change::MovedIn(file) => {
                 if self.scope.wants_file(&file.path) {
                     let seen = match &file.dir {
-                        Some(dir) => look_in(dir, &file.path),
+                        Some(dir) => look_in(dir.fd(), &file.path),
                         None => look(&file.path),
                     };
                     self.reporter.complete(&file.path, seen).await;
@@ -253,6 +260,19 @@ impl Watching<'_, '_> {
             }
             None if self.scope.holds(path) => self.reporter.left(path),
             None => {}
+        }
+    }
+
+    /// Watched directories that their paths no longer lead to (a directory
+    /// above one was renamed, a symbolic link on the way changed) are waited for
+    /// again where they were, as if moved away themselves: no event says so.
+    fn check_roots(&mut self) {
+        let scope = self.scope.clone();
+        for (index, root) in scope.roots().iter().enumerate() {
+            if self.present.get(index) == Some(&true) && self.watches.lock().moved(root) {
+                self.watches.unwatch(root);
+                self.left(root);
+            }
         }
     }
 

@@ -56,6 +56,8 @@ impl Observation {
     /// symbolic link): as [`of`](Self::of) its path, with one lookup where the
     /// path takes one per component.
     #[cfg(target_os = "linux")]
+    // Conversions that are needless where these fields are 64 bits wide.
+    #[allow(clippy::useless_conversion)]
     pub(crate) fn in_dir(dir: &OwnedFd, name: &OsStr) -> io::Result<Option<Self>> {
         use nix::sys::stat::{FileStat, SFlag, fstatat};
         match fstatat(dir, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
@@ -72,11 +74,11 @@ impl Observation {
                 let is_file = SFlag::from_bits_truncate(st_mode) & SFlag::S_IFMT == SFlag::S_IFREG;
                 Ok(is_file.then(|| Self {
                     stamp: Stamp {
-                        inode: st_ino,
-                        size: u64::try_from(st_size).unwrap_or(0),
-                        modified: system_time(st_mtime, st_mtime_nsec),
+                        inode: u64::from(st_ino),
+                        size: u64::try_from(i64::from(st_size)).unwrap_or(0),
+                        modified: system_time(i64::from(st_mtime), i64::from(st_mtime_nsec)),
                     },
-                    changed: system_time(st_ctime, st_ctime_nsec),
+                    changed: system_time(i64::from(st_ctime), i64::from(st_ctime_nsec)),
                 }))
             }
             Err(errno) => {

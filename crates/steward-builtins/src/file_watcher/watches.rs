@@ -8,17 +8,18 @@
 //! directories) — and a watched directory's watch also for its own deletion or
 //! move. The kernel reports an overflow of its queue to every instance.
 //!
-//! The first [`DIR_HANDLES`] watched directories are also held open (`O_PATH`,
-//! which reads nothing), so that a file there is looked at by its name in the
-//! directory rather than by its whole path: one lookup instead of one per
-//! component, and the file watcher's largest cost per file after the wake-up.
-//! The rest are looked at by path.
+//! Up to [`DIR_HANDLES`] watched directories, counted over every watcher in the
+//! process, are also held open (`O_PATH`, which reads nothing), so that a file
+//! there is looked at by its name in the directory rather than by its whole
+//! path: one lookup instead of one per component, and the file watcher's largest
+//! cost per file after the wake-up. The rest are looked at by path.
 
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use inotify::{Inotify, WatchDescriptor, WatchMask};
@@ -36,10 +37,58 @@ pub(crate) struct Watches {
     recursive: bool,
 }
 
-/// How many watched directories are held open at most: well within the usual
-/// limit of 1,024 descriptors a process starts with, which the rest of the host
-/// shares.
+/// How many watched directories the process holds open at most: well within the
+/// usual limit of 1,024 descriptors a process starts with, which the rest of the
+/// host shares.
 pub(crate) const DIR_HANDLES: usize = 256;
+
+/// How many are held open now.
+static HELD: AtomicUsize = AtomicUsize::new(0);
+
+/// A watched directory held open, counted in [`HELD`] while it is.
+#[derive(Debug)]
+pub(crate) struct DirHandle(OwnedFd);
+
+impl DirHandle {
+    /// The directory at `path`, open for looking up names in it; `None` when as
+    /// many are held as may be, or it cannot be opened (out of descriptors,
+    /// say): its files are looked at by path.
+    fn open(path: &Path) -> Option<Self> {
+        let taken = HELD.fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
+            (held < DIR_HANDLES).then_some(held + 1)
+        });
+        if taken.is_err() {
+            return None;
+        }
+        let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        match nix::fcntl::open(path, flags, Mode::empty()) {
+            Ok(fd) => Some(Self(fd)),
+            Err(_) => {
+                HELD.fetch_sub(1, Ordering::AcqRel);
+                None
+            }
+        }
+    }
+
+    /// The open directory.
+    pub(crate) fn fd(&self) -> &OwnedFd {
+        &self.0
+    }
+
+    /// Which directory this is.
+    // Conversions that are needless where these fields are 64 bits wide.
+    #[allow(clippy::useless_conversion)]
+    fn identity(&self) -> Option<Identity> {
+        let stat = nix::sys::stat::fstat(&self.0).ok()?;
+        Some((u64::from(stat.st_dev), u64::from(stat.st_ino)))
+    }
+}
+
+impl Drop for DirHandle {
+    fn drop(&mut self) {
+        HELD.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// Each watch descriptor's directory.
 #[derive(Debug)]
@@ -47,15 +96,24 @@ pub(crate) struct Table {
     handle: inotify::Watches,
     dirs: HashMap<i32, Watched>,
     recursive: bool,
-    /// How many of `dirs` hold their directory open.
-    open: usize,
 }
 
 #[derive(Debug)]
 struct Watched {
     path: PathBuf,
     wd: WatchDescriptor,
-    open: Option<Arc<OwnedFd>>,
+    /// The directory `path` led to when it was watched.
+    identity: Option<Identity>,
+    open: Option<Arc<DirHandle>>,
+}
+
+/// A directory's device and inode.
+type Identity = (u64, u64);
+
+/// Which directory `path` leads to now (following symbolic links, as watches do).
+fn identity(path: &Path) -> Option<Identity> {
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.dev(), metadata.ino()))
 }
 
 impl Watches {
@@ -67,7 +125,6 @@ impl Watches {
                 handle: inotify.watches(),
                 dirs: HashMap::new(),
                 recursive,
-                open: 0,
             }),
             recursive,
         }
@@ -112,7 +169,7 @@ impl Watches {
 impl Table {
     /// The directory watch descriptor `id` stands for, and the directory held
     /// open if it is.
-    pub(crate) fn dir(&self, id: i32) -> Option<(&Path, Option<&Arc<OwnedFd>>)> {
+    pub(crate) fn dir(&self, id: i32) -> Option<(&Path, Option<&Arc<DirHandle>>)> {
         self.dirs
             .get(&id)
             .map(|watched| (watched.path.as_path(), watched.open.as_ref()))
@@ -137,25 +194,32 @@ impl Table {
         // Opened before the watch is added, and kept only if the path still
         // leads to it after: otherwise names would be looked up in another
         // directory than the one the events are about.
-        let handle = (self.open < DIR_HANDLES).then(|| open_dir(path)).flatten();
+        let handle = DirHandle::open(path);
         let wd = self.handle.add(path, mask)?;
-        let open = handle.filter(|handle| same_dir(handle, path)).map(Arc::new);
-        let path = path.to_owned();
-        let watched = Watched { path, wd, open };
-        self.open += usize::from(watched.open.is_some());
-        if let Some(old) = self
-            .dirs
-            .insert(watched.wd.get_watch_descriptor_id(), watched)
-        {
-            self.open -= usize::from(old.open.is_some());
-        }
+        let identity = identity(path);
+        let open = handle
+            .filter(|handle| identity.is_some() && handle.identity() == identity)
+            .map(Arc::new);
+        let watched = Watched {
+            path: path.to_owned(),
+            wd,
+            identity,
+            open,
+        };
+        self.dirs
+            .insert(watched.wd.get_watch_descriptor_id(), watched);
         Ok(())
     }
 
-    fn remove(&mut self, id: i32) -> Option<Watched> {
-        let watched = self.dirs.remove(&id)?;
-        self.open -= usize::from(watched.open.is_some());
-        Some(watched)
+    /// Whether the watched directory `root` is no longer the one its path leads
+    /// to, though nothing said it moved: a directory above it was renamed, or a
+    /// symbolic link on the way points elsewhere now. Its watch is still on the
+    /// old one.
+    pub(crate) fn moved(&self, root: &Path) -> bool {
+        let Some(watched) = self.dirs.values().find(|watched| watched.path == root) else {
+            return false;
+        };
+        watched.identity.is_some() && identity(root) != watched.identity
     }
 
     /// The directory `path` appeared in a watched one: when recursive, it is
@@ -171,7 +235,7 @@ impl Table {
     /// The kernel dropped watch `id` (its directory was deleted, or the watch
     /// removed).
     pub(crate) fn ignored(&mut self, id: i32) {
-        self.remove(id);
+        self.dirs.remove(&id);
     }
 
     /// Stops watching `dir` and the directories below it (moved away, or to
@@ -184,28 +248,13 @@ impl Table {
             .map(|(&id, _)| id)
             .collect();
         for id in below {
-            if let Some(watched) = self.remove(id) {
+            if let Some(watched) = self.dirs.remove(&id) {
                 // Already gone with its directory is fine: the point is that
                 // it is not watched.
                 let _ = self.handle.remove(watched.wd);
             }
         }
     }
-}
-
-/// The directory at `path`, open for looking up names in it; `None` when it
-/// cannot be opened (out of descriptors, say): its files are looked at by path.
-fn open_dir(path: &Path) -> Option<OwnedFd> {
-    let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-    nix::fcntl::open(path, flags, Mode::empty()).ok()
-}
-
-/// Whether `path` leads to the directory open as `handle`.
-fn same_dir(handle: &OwnedFd, path: &Path) -> bool {
-    let (Ok(open), Ok(now)) = (nix::sys::stat::fstat(handle), std::fs::metadata(path)) else {
-        return false;
-    };
-    open.st_dev == now.dev() && open.st_ino == now.ino()
 }
 
 /// The directories in `dir` (not following symbolic links); none when it

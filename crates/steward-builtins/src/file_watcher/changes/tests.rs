@@ -47,11 +47,21 @@ async fn reads_close_together_rest_and_take_what_came_meanwhile_at_once() {
     // takes everything that came meanwhile.
     let (c, d) = (write(dir.path(), "c"), write(dir.path(), "d"));
     assert_eq!(read(&mut reader, &watches).await, (vec![c, d], REST));
-
-    // Once the burst is over, a file is read at once.
-    tokio::time::advance(Duration::from_secs(1)).await;
+    // Events waited for it: the burst goes on, and the next read rests too.
     let e = write(dir.path(), "e");
-    assert_eq!(read(&mut reader, &watches).await, (vec![e], Duration::ZERO));
+    assert_eq!(read(&mut reader, &watches).await, (vec![e], REST));
+
+    // A read that waits for its event ends the burst...
+    let pause = Duration::from_millis(10);
+    let later = async {
+        tokio::time::sleep(pause).await;
+        write(dir.path(), "f")
+    };
+    let ((changes, waited), f) = tokio::join!(read(&mut reader, &watches), later);
+    assert_eq!((changes, waited), (vec![f], pause));
+    // ...and the next file is read at once.
+    let g = write(dir.path(), "g");
+    assert_eq!(read(&mut reader, &watches).await, (vec![g], Duration::ZERO));
 }
 
 #[tokio::test]
@@ -67,7 +77,7 @@ async fn a_file_is_looked_at_in_its_directory_held_open() {
     let [Change::Closed(file)] = &changes[..] else {
         panic!("one file closed: {changes:?}");
     };
-    let open = file.dir.as_ref().expect("the directory is held open");
+    let open = file.dir.as_ref().expect("the directory is held open").fd();
     let by_name = Observation::in_dir(open, "a".as_ref()).unwrap();
     assert!(by_name.is_some());
     assert_eq!(by_name, Observation::of(&file.path).unwrap());
