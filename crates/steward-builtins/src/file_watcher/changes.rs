@@ -2,12 +2,14 @@
 //! is polled by tokio, and each read takes as many events as a large buffer
 //! holds.
 //!
-//! In a burst, reads rest: a read that drained the queue soon after the one
+//! In a burst, reads rest: a read that drained the queue soon after the two
 //! before it takes the descriptor off the runtime's poller for [`REST`], so
-//! that the events arriving meanwhile wake nobody and are read together; the
-//! read after a rest rests again if events waited for it. Left on the poller,
-//! every event the kernel queues wakes the runtime's thread, read or not; a
-//! burst of files written one at a time would cost a wake-up each.
+//! that the events arriving meanwhile wake nobody and are read together, by one
+//! read at the end of the rest; while such reads find events, the burst goes on
+//! and they rest again, and the first that finds none puts the descriptor back
+//! on the poller. Left on the poller, every event the kernel queues wakes the
+//! runtime's thread, read or not; a burst of files written one at a time would
+//! cost a wake-up each.
 
 use std::ffi::OsStr;
 use std::io;
@@ -46,9 +48,9 @@ pub(crate) enum Change {
 /// next millisecond): what a file may wait besides.
 pub(crate) const REST: Duration = Duration::from_millis(1);
 
-/// Drained reads closer together than this make a burst; so does a read that
-/// came this soon after a rest. Shorter than the 2 ms between the files of 500 a
-/// second, which each get a read at once.
+/// Three drained reads within this make a burst: more than about 1,300 wake-ups
+/// a second. Not the files of 500 a second, which each get a read at once, nor
+/// their two events each when recursive (the file's creation, then its close).
 const BURST: Duration = Duration::from_micros(1_500);
 
 /// Where something is: its path, and its directory if that is held open (see
@@ -73,11 +75,8 @@ impl Eq for Located {}
 pub(crate) struct Reader {
     state: State,
     buffer: Vec<u8>,
-    /// When the last read that drained the queue was.
-    last_drained: Option<Instant>,
-    /// When the descriptor went back on the poller after a rest, until the
-    /// next read that drains the queue.
-    resumed: Option<Instant>,
+    /// When the last two reads that drained the queue were, the later last.
+    drained: [Option<Instant>; 2],
 }
 
 #[derive(Debug)]
@@ -96,8 +95,7 @@ impl Reader {
         Ok(Self {
             state: State::Polled(register(inotify)?),
             buffer: vec![0; BUFFER],
-            last_drained: None,
-            resumed: None,
+            drained: [None; 2],
         })
     }
 
@@ -112,11 +110,9 @@ impl Reader {
     ) -> io::Result<bool> {
         if let State::Resting(_, until) = self.state {
             tokio::time::sleep_until(until).await;
-            self.state = match std::mem::replace(&mut self.state, State::Lost) {
-                State::Resting(inotify, _) => State::Polled(register(inotify)?),
-                other => other,
-            };
-            self.resumed = Some(Instant::now());
+            if let Some(more) = self.after_rest(watches, changes)? {
+                return Ok(more);
+            }
         }
         let State::Polled(fd) = &mut self.state else {
             return Err(io::Error::other("the inotify instance was lost"));
@@ -131,45 +127,83 @@ impl Reader {
             }
             Err(error) => return Err(error),
         };
-        let mut read = 0;
-        let mut table = watches.lock();
-        for event in events {
-            read += 1;
-            take(&mut table, event, changes);
+        let drained = take_all(events, watches, changes);
+        if !drained {
+            return Ok(true);
         }
-        drop(table);
-        // A read that left room for more took all there was: the queue is
-        // drained without a second read to find it empty. Readiness that came
-        // since is kept by the runtime, so nothing that arrives now is missed.
-        if read * MAX_EVENT < self.buffer.len() - MAX_EVENT {
-            ready.clear_ready();
-            self.drained();
-            return Ok(false);
+        // Readiness that came since the read is kept by the runtime, so
+        // nothing that arrives now is missed.
+        ready.clear_ready();
+        let now = Instant::now();
+        if self.drained_at(now) {
+            self.state = match std::mem::replace(&mut self.state, State::Lost) {
+                // Off the poller: events queued meanwhile wait in the kernel
+                // and wake nobody.
+                State::Polled(fd) => State::Resting(fd.into_inner(), now + REST),
+                other => other,
+            };
         }
-        Ok(true)
+        Ok(false)
     }
 
-    /// The queue was drained now: in a burst, rest.
-    fn drained(&mut self) {
-        let now = Instant::now();
-        let soon_after = |then: Instant| now.saturating_duration_since(then) < BURST;
-        let burst = match self.resumed.take() {
-            // Read at once after a rest: events came meanwhile, the burst goes
-            // on. Read later: the wait for events blocked, the burst is over.
-            Some(resumed) => soon_after(resumed),
-            None => self.last_drained.is_some_and(soon_after),
+    /// At the end of a rest, reads what came meanwhile, still off the poller:
+    /// `Some` as [`next`](Self::next) returns when something did (the burst goes
+    /// on: rest again once the queue is drained); `None` when nothing did (the
+    /// burst is over: the descriptor is back on the poller, to wait there).
+    fn after_rest(
+        &mut self,
+        watches: &Watches,
+        changes: &mut Vec<Change>,
+    ) -> io::Result<Option<bool>> {
+        let State::Resting(inotify, until) = &mut self.state else {
+            return Ok(None);
         };
-        self.last_drained = Some(now);
-        if !burst {
-            return;
+        match inotify.read_events(&mut self.buffer) {
+            Ok(events) => {
+                let drained = take_all(events, watches, changes);
+                let now = Instant::now();
+                if drained {
+                    *until = now + REST;
+                    self.drained_at(now);
+                }
+                Ok(Some(!drained))
+            }
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                self.state = match std::mem::replace(&mut self.state, State::Lost) {
+                    State::Resting(inotify, _) => State::Polled(register(inotify)?),
+                    other => other,
+                };
+                Ok(None)
+            }
+            Err(error) => Err(error),
         }
-        self.state = match std::mem::replace(&mut self.state, State::Lost) {
-            // Off the poller: events queued meanwhile wait in the kernel, and
-            // the poller reports them once the descriptor is back on it.
-            State::Polled(fd) => State::Resting(fd.into_inner(), now + REST),
-            other => other,
-        };
     }
+}
+
+impl Reader {
+    /// A read drained the queue at `now`: whether that makes a burst.
+    fn drained_at(&mut self, now: Instant) -> bool {
+        let [before, last] = self.drained;
+        self.drained = [last, Some(now)];
+        before.is_some_and(|before| now.saturating_duration_since(before) < BURST)
+    }
+}
+
+/// Takes one read's `events` into `changes`; whether the read drained the
+/// queue: one that left room in the buffer took all there was, without a second
+/// read to find the queue empty.
+fn take_all<'a>(
+    events: impl Iterator<Item = Event<&'a OsStr>>,
+    watches: &Watches,
+    changes: &mut Vec<Change>,
+) -> bool {
+    let mut read = 0;
+    let mut table = watches.lock();
+    for event in events {
+        read += 1;
+        take(&mut table, event, changes);
+    }
+    read * MAX_EVENT < BUFFER - MAX_EVENT
 }
 
 /// `inotify` on the runtime's poller.

@@ -23,7 +23,7 @@
 //!
 //! **How soon.** With the notifier a file is reported as soon as the kernel says
 //! it was closed, well under a millisecond later on an idle machine. In a burst
-//! (events drained less than 1.5 ms apart) the watcher reads the kernel's queue
+//! (three reads of the kernel's queue within 1.5 ms) the watcher reads the queue
 //! once a millisecond rather than once per event, so each file may wait up to 2
 //! ms more (timers tick in whole milliseconds): the runtime is not woken for
 //! every event, and a burst costs a fraction of the CPU.

@@ -39,29 +39,32 @@ async fn reads_close_together_rest_and_take_what_came_meanwhile_at_once() {
     let mut reader = Reader::new(inotify).unwrap();
 
     // The clock stands still: each read drains the queue at the same instant.
-    let a = write(dir.path(), "a");
-    assert_eq!(read(&mut reader, &watches).await, (vec![a], Duration::ZERO));
-    let b = write(dir.path(), "b");
-    assert_eq!(read(&mut reader, &watches).await, (vec![b], Duration::ZERO));
-    // Two drained reads in a row: a burst. The next read rests first, and
+    for name in ["a", "b", "c"] {
+        let file = write(dir.path(), name);
+        assert_eq!(
+            read(&mut reader, &watches).await,
+            (vec![file], Duration::ZERO)
+        );
+    }
+    // Three drained reads in a row: a burst. The next read rests first, and
     // takes everything that came meanwhile.
-    let (c, d) = (write(dir.path(), "c"), write(dir.path(), "d"));
-    assert_eq!(read(&mut reader, &watches).await, (vec![c, d], REST));
+    let (d, e) = (write(dir.path(), "d"), write(dir.path(), "e"));
+    assert_eq!(read(&mut reader, &watches).await, (vec![d, e], REST));
     // Events waited for it: the burst goes on, and the next read rests too.
-    let e = write(dir.path(), "e");
-    assert_eq!(read(&mut reader, &watches).await, (vec![e], REST));
+    let f = write(dir.path(), "f");
+    assert_eq!(read(&mut reader, &watches).await, (vec![f], REST));
 
     // A read that waits for its event ends the burst...
     let pause = Duration::from_millis(10);
     let later = async {
         tokio::time::sleep(pause).await;
-        write(dir.path(), "f")
+        write(dir.path(), "g")
     };
-    let ((changes, waited), f) = tokio::join!(read(&mut reader, &watches), later);
-    assert_eq!((changes, waited), (vec![f], pause));
+    let ((changes, waited), g) = tokio::join!(read(&mut reader, &watches), later);
+    assert_eq!((changes, waited), (vec![g], pause));
     // ...and the next file is read at once.
-    let g = write(dir.path(), "g");
-    assert_eq!(read(&mut reader, &watches).await, (vec![g], Duration::ZERO));
+    let h = write(dir.path(), "h");
+    assert_eq!(read(&mut reader, &watches).await, (vec![h], Duration::ZERO));
 }
 
 #[tokio::test]
