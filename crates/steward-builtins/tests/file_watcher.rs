@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod common;
@@ -314,34 +314,46 @@ async fn a_missing_directory_is_waited_for_then_watched() {
     watched.stop().await;
 }
 
-#[tokio::test]
-async fn a_watched_directory_moved_away_is_waited_for_and_not_watched_where_it_went() {
-    let (_tmp, parent) = dir();
-    let inbox = parent.join("inbox");
-    std::fs::create_dir_all(inbox.join("cam1")).unwrap();
-    let mut watched = watch(&table(&[&inbox], r#"poll_interval = "50ms""#)).await;
+/// Watches `inbox`, which holds `first` (a relative path) once written, until
+/// `away` takes it from its path and says where it went: the watcher waits for
+/// the path again, takes nothing written where it went for the old place, and
+/// watches the directory made at the path next.
+async fn waited_for_again_after(inbox: &Path, first: &str, away: impl FnOnce() -> PathBuf) {
+    let mut watched = watch(&table(&[inbox], r#"poll_interval = "50ms""#)).await;
     let service = watched.handle.service("watcher").unwrap();
-    std::fs::write(inbox.join("cam1/first.jpg"), "1").unwrap();
-    assert_eq!(watched.next().await.path, inbox.join("cam1/first.jpg"));
+    std::fs::write(inbox.join(first), "1").unwrap();
+    assert_eq!(watched.next().await.path, inbox.join(first));
 
-    let moved = parent.join("moved");
-    std::fs::rename(&inbox, &moved).unwrap();
+    let went = away();
     until("the watcher waits for it", || {
         service.health().status == HealthStatus::Degraded
     })
     .await;
     // Written where it went: not watched there, so not taken for the old place.
-    std::fs::write(moved.join("cam1/elsewhere.jpg"), "x").unwrap();
-    std::fs::write(moved.join("elsewhere.jpg"), "x").unwrap();
+    std::fs::write(went.join(first).with_file_name("elsewhere.jpg"), "x").unwrap();
+    std::fs::write(went.join("elsewhere.jpg"), "x").unwrap();
 
-    std::fs::create_dir(&inbox).unwrap();
+    std::fs::create_dir_all(inbox).unwrap();
     until("the watcher is healthy again", || {
         service.health().status == HealthStatus::Healthy
     })
     .await;
-    let before = watched.mark(&inbox, "mark.jpg").await;
+    let before = watched.mark(inbox, "mark.jpg").await;
     assert!(before.is_empty(), "{before:?}");
     watched.stop().await;
+}
+
+#[tokio::test]
+async fn a_watched_directory_moved_away_is_waited_for_and_not_watched_where_it_went() {
+    let (_tmp, parent) = dir();
+    let inbox = parent.join("inbox");
+    std::fs::create_dir_all(inbox.join("cam1")).unwrap();
+    waited_for_again_after(&inbox, "cam1/first.jpg", || {
+        let moved = parent.join("moved");
+        std::fs::rename(&inbox, &moved).unwrap();
+        moved
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -350,29 +362,13 @@ async fn a_watched_directory_whose_parent_is_renamed_is_waited_for_where_it_was(
     let site = parent.join("site");
     let inbox = site.join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
-    let mut watched = watch(&table(&[&inbox], r#"poll_interval = "50ms""#)).await;
-    let service = watched.handle.service("watcher").unwrap();
-    std::fs::write(inbox.join("first.jpg"), "1").unwrap();
-    assert_eq!(watched.next().await.path, inbox.join("first.jpg"));
-
     // No event says so: the directory itself did not move within its parent.
-    let renamed = parent.join("site-old");
-    std::fs::rename(&site, &renamed).unwrap();
-    until("the watcher waits for it", || {
-        service.health().status == HealthStatus::Degraded
+    waited_for_again_after(&inbox, "first.jpg", || {
+        let renamed = parent.join("site-old");
+        std::fs::rename(&site, &renamed).unwrap();
+        renamed.join("inbox")
     })
     .await;
-    // Written where it went: not taken for the old place.
-    std::fs::write(renamed.join("inbox/elsewhere.jpg"), "x").unwrap();
-
-    std::fs::create_dir_all(&inbox).unwrap();
-    until("the watcher is healthy again", || {
-        service.health().status == HealthStatus::Healthy
-    })
-    .await;
-    let before = watched.mark(&inbox, "mark.jpg").await;
-    assert!(before.is_empty(), "{before:?}");
-    watched.stop().await;
 }
 
 #[tokio::test]
