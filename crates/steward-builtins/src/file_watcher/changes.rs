@@ -178,9 +178,7 @@ impl Reader {
             Err(error) => Err(error),
         }
     }
-}
 
-impl Reader {
     /// A read drained the queue at `now`: whether that makes a burst.
     fn drained_at(&mut self, now: Instant) -> bool {
         let [before, last] = self.drained;
