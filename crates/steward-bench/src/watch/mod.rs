@@ -35,8 +35,8 @@ use crate::measure::Measurement;
 use crate::report::{Rule, Table, Target};
 use crate::{Cli, Rows, Settings, runner};
 
+use self::steward::WatchSet;
 use scratch::Scratch;
-use steward::WatchSet;
 use tally::{Reading, Tally};
 use writer::Written;
 

@@ -21,6 +21,8 @@ use inotify::{Event, EventMask, Inotify};
 use tokio::io::unix::AsyncFd;
 use tokio::time::Instant;
 
+use super::report::{look, look_in};
+use super::tracker::Observation;
 use super::watches::{DirHandle, Table, Watches};
 
 /// Bytes read at a time: about 2,000 events for names of 16 bytes.
@@ -69,6 +71,17 @@ impl PartialEq for Located {
 }
 
 impl Eq for Located {}
+
+impl Located {
+    /// What is there now (see [`look`]): by name in the directory held open,
+    /// else by path.
+    pub(crate) fn look(&self) -> Option<Option<Observation>> {
+        match &self.dir {
+            Some(dir) => look_in(dir.fd(), &self.path),
+            None => look(&self.path),
+        }
+    }
+}
 
 /// An inotify instance's events, read as the runtime says they wait.
 #[derive(Debug)]

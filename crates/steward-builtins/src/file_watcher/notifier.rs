@@ -22,7 +22,7 @@ use super::changes::{Change, Reader};
 use super::error::FileWatcherError;
 use super::health::Condition;
 use super::metrics::WatcherMetrics;
-use super::report::{Reporter, look, look_in};
+use super::report::Reporter;
 use super::rescan::{Done, Job, Rewatch, run_job};
 use super::scan::{self, Listing, RootScan, StopFlag};
 use super::scope::Scope;
@@ -229,11 +229,7 @@ impl Watching<'_, '_> {
         match change {
             Change::Closed(file) | Change::MovedIn(file) => {
                 if self.scope.wants_file(&file.path) {
-                    let seen = match &file.dir {
-                        Some(dir) => look_in(dir.fd(), &file.path),
-                        None => look(&file.path),
-                    };
-                    self.reporter.complete(&file.path, seen).await;
+                    self.reporter.complete(&file.path, file.look()).await;
                 }
             }
             Change::DirAppeared(path) => {

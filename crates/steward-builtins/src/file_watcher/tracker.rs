@@ -59,52 +59,50 @@ impl Observation {
     // Conversions that are needless where these fields are 64 bits wide.
     #[allow(clippy::useless_conversion)]
     pub(crate) fn in_dir(dir: &OwnedFd, name: &OsStr) -> io::Result<Option<Self>> {
-        use nix::sys::stat::{FileStat, SFlag, fstatat};
-        match fstatat(dir, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
-            Ok(FileStat {
-                st_mode,
-                st_ino,
-                st_size,
-                st_mtime,
-                st_mtime_nsec,
-                st_ctime,
-                st_ctime_nsec,
-                ..
-            }) => {
-                let is_file = SFlag::from_bits_truncate(st_mode) & SFlag::S_IFMT == SFlag::S_IFREG;
-                Ok(is_file.then(|| Self {
-                    stamp: Stamp {
-                        inode: u64::from(st_ino),
-                        size: u64::try_from(i64::from(st_size)).unwrap_or(0),
-                        modified: system_time(i64::from(st_mtime), i64::from(st_mtime_nsec)),
-                    },
-                    changed: system_time(i64::from(st_ctime), i64::from(st_ctime_nsec)),
+        use nix::sys::stat::{SFlag, fstatat};
+        match fstatat(dir, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW).map_err(io::Error::from)
+        {
+            Ok(stat) => {
+                let is_file =
+                    SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT == SFlag::S_IFREG;
+                Ok(is_file.then(|| {
+                    Self::new(
+                        u64::from(stat.st_ino),
+                        u64::try_from(i64::from(stat.st_size)).unwrap_or(0),
+                        (i64::from(stat.st_mtime), i64::from(stat.st_mtime_nsec)),
+                        (i64::from(stat.st_ctime), i64::from(stat.st_ctime_nsec)),
+                    )
                 }))
             }
-            Err(errno) => {
-                let error = io::Error::from(errno);
-                if is_gone(&error) {
-                    Ok(None)
-                } else {
-                    Err(error)
-                }
-            }
+            Err(error) if is_gone(&error) => Ok(None),
+            Err(error) => Err(error),
         }
     }
 
     /// The observation `metadata` gives, if it is a regular file's.
     pub(crate) fn from_metadata(metadata: &std::fs::Metadata) -> Option<Self> {
-        if !metadata.is_file() {
-            return None;
-        }
-        Some(Self {
-            stamp: Stamp {
-                inode: metadata.ino(),
-                size: metadata.len(),
-                modified: system_time(metadata.mtime(), metadata.mtime_nsec()),
-            },
-            changed: system_time(metadata.ctime(), metadata.ctime_nsec()),
+        metadata.is_file().then(|| {
+            Self::new(
+                metadata.ino(),
+                metadata.len(),
+                (metadata.mtime(), metadata.mtime_nsec()),
+                (metadata.ctime(), metadata.ctime_nsec()),
+            )
         })
+    }
+
+    /// A regular file's observation from its inode, size, and modification and
+    /// change times (seconds and nanoseconds since 1970): one place, whichever
+    /// call looked, so that stamps compare.
+    fn new(inode: u64, size: u64, modified: (i64, i64), changed: (i64, i64)) -> Self {
+        Self {
+            stamp: Stamp {
+                inode,
+                size,
+                modified: system_time(modified),
+            },
+            changed: system_time(changed),
+        }
     }
 
     /// Whether nothing changed the file during the last `window` (measured on
@@ -115,10 +113,9 @@ impl Observation {
     }
 }
 
-/// A file time given as seconds and nanoseconds since 1970, read the same way
-/// whichever call returned it, so that stamps compare; one that does not fit
-/// reads as 1970.
-fn system_time(seconds: i64, nanos: i64) -> SystemTime {
+/// A file time given as seconds and nanoseconds since 1970; one that does not
+/// fit reads as 1970.
+fn system_time((seconds, nanos): (i64, i64)) -> SystemTime {
     let nanos = Duration::from_nanos(u64::try_from(nanos).unwrap_or(0));
     let whole = Duration::from_secs(seconds.unsigned_abs());
     let at = if seconds >= 0 {

@@ -102,6 +102,8 @@ pub(crate) struct Table {
 struct Watched {
     path: PathBuf,
     wd: WatchDescriptor,
+    /// Whether it is a watched directory itself, not one below.
+    root: bool,
     /// The directory `path` led to when it was watched.
     identity: Option<Identity>,
     open: Option<Arc<DirHandle>>,
@@ -203,6 +205,7 @@ impl Table {
         let watched = Watched {
             path: path.to_owned(),
             wd,
+            root,
             identity,
             open,
         };
@@ -216,7 +219,11 @@ impl Table {
     /// symbolic link on the way points elsewhere now. Its watch is still on the
     /// old one.
     pub(crate) fn moved(&self, root: &Path) -> bool {
-        let Some(watched) = self.dirs.values().find(|watched| watched.path == root) else {
+        let Some(watched) = self
+            .dirs
+            .values()
+            .find(|watched| watched.root && watched.path == root)
+        else {
             return false;
         };
         watched.identity.is_some() && identity(root) != watched.identity

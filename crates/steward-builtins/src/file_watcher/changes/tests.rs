@@ -13,6 +13,16 @@ use super::{Change, Located, REST, Reader};
 use crate::file_watcher::tracker::Observation;
 use crate::file_watcher::watches::Watches;
 
+/// A temporary directory, watched, and a reader of its events.
+fn watched() -> (tempfile::TempDir, Watches, Reader) {
+    let dir = tempfile::tempdir().unwrap();
+    let inotify = Inotify::init().unwrap();
+    let watches = Watches::new(&inotify, false);
+    watches.watch(dir.path(), true).unwrap();
+    let reader = Reader::new(inotify).unwrap();
+    (dir, watches, reader)
+}
+
 /// Reads once; returns what changed and how long the read waited.
 async fn read(reader: &mut Reader, watches: &Watches) -> (Vec<Change>, Duration) {
     let mut changes = Vec::new();
@@ -32,11 +42,7 @@ fn write(dir: &Path, name: &str) -> Change {
 
 #[tokio::test(start_paused = true)]
 async fn reads_close_together_rest_and_take_what_came_meanwhile_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let inotify = Inotify::init().unwrap();
-    let watches = Watches::new(&inotify, false);
-    watches.watch(dir.path(), true).unwrap();
-    let mut reader = Reader::new(inotify).unwrap();
+    let (dir, watches, mut reader) = watched();
 
     // The clock stands still: each read drains the queue at the same instant.
     for name in ["a", "b", "c"] {
@@ -69,11 +75,7 @@ async fn reads_close_together_rest_and_take_what_came_meanwhile_at_once() {
 
 #[tokio::test]
 async fn a_file_is_looked_at_in_its_directory_held_open() {
-    let dir = tempfile::tempdir().unwrap();
-    let inotify = Inotify::init().unwrap();
-    let watches = Watches::new(&inotify, false);
-    watches.watch(dir.path(), true).unwrap();
-    let mut reader = Reader::new(inotify).unwrap();
+    let (dir, watches, mut reader) = watched();
     let mut changes = Vec::new();
     std::fs::write(dir.path().join("a"), "a").unwrap();
     reader.next(&watches, &mut changes).await.unwrap();
