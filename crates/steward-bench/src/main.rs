@@ -179,6 +179,12 @@ struct Cli {
     #[arg(long, default_value_t = 1_000)]
     watch_paced: usize,
 
+    /// Watch: how many times the paced workload runs per subject, the subjects in
+    /// turn: the run with the median CPU is shown, with the most files missed, late
+    /// or reported twice of any run, and the least and most CPU.
+    #[arg(long, default_value_t = 5)]
+    watch_paced_runs: usize,
+
     /// Watch: the steady pace, in files per second.
     #[arg(long, default_value_t = 500)]
     watch_rate: u32,

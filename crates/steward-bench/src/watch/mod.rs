@@ -49,6 +49,7 @@ const SCENARIO: &str = "watch";
 pub(crate) struct Shape {
     bursts: Vec<usize>,
     paced: usize,
+    paced_runs: usize,
     rate: u32,
     file_bytes: usize,
     dirs: usize,
@@ -63,6 +64,7 @@ impl From<&Cli> for Shape {
         Self {
             bursts: cli.watch_bursts.clone(),
             paced: cli.watch_paced,
+            paced_runs: cli.watch_paced_runs.max(1),
             rate: cli.watch_rate.max(1),
             file_bytes: cli.watch_file_bytes,
             dirs: cli.watch_dirs.max(1),
@@ -90,6 +92,8 @@ pub(crate) struct Workload {
     name: String,
     files: usize,
     pace: Pace,
+    /// How many times it runs per subject.
+    runs: usize,
 }
 
 impl Shape {
@@ -99,11 +103,13 @@ impl Shape {
             name: format!("burst_{files}"),
             files,
             pace: Pace::Burst,
+            runs: 1,
         });
         let paced = Workload {
             name: format!("paced_{}", self.paced),
             files: self.paced,
             pace: Pace::PerSecond(self.rate),
+            runs: self.paced_runs,
         };
         let all: Vec<Workload> = bursts
             .chain(std::iter::once(paced))
@@ -149,16 +155,37 @@ pub(crate) fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<Table> {
             "--watch-root".to_owned(),
             root.display().to_string(),
             "--watch-keep".to_owned(),
+            // This process runs the workload as many times as it should.
+            "--watch-paced-runs".to_owned(),
+            "1".to_owned(),
         ];
-        let label = format!("{SCENARIO} {}", workload.name);
-        rows.extend(runner::run_subjects_with(
-            cli,
-            SCENARIO,
-            &label,
-            &subjects,
-            &extra,
-            |subject| measure(subject, &workload, &root, shape),
-        )?);
+        let mut runs = Vec::with_capacity(workload.runs);
+        for run in 1..=workload.runs {
+            let label = match workload.runs {
+                1 => format!("{SCENARIO} {}", workload.name),
+                runs => format!("{SCENARIO} {} (run {run} of {runs})", workload.name),
+            };
+            runs.push(runner::run_subjects_with(
+                cli,
+                SCENARIO,
+                &label,
+                &subjects,
+                &extra,
+                |subject| measure(subject, &workload, &root, shape),
+            )?);
+        }
+        for subject in &subjects {
+            let of_subject = runs
+                .iter()
+                .map(|rows| {
+                    rows.iter()
+                        .filter(|row| row.subject == *subject)
+                        .cloned()
+                        .collect()
+                })
+                .collect();
+            rows.extend(median_run(of_subject, &workload.name));
+        }
     }
     if let Some(all_files) = all_files {
         if !cli.json_only {
@@ -197,6 +224,61 @@ fn measure(
         other => bail!("unknown watch subject `{other}`"),
     };
     Ok(observed.rows(subject, workload))
+}
+
+/// Of one subject's `runs` of a workload, the run with the median CPU, with
+/// the most files missed, late and reported twice of any run, and (of several)
+/// the least and the most CPU.
+fn median_run(mut runs: Vec<Rows>, workload: &str) -> Rows {
+    let cpu_metric = format!("{workload}.cpu");
+    let cpu = |rows: &Rows| {
+        rows.iter()
+            .find(|row| row.metric == cpu_metric)
+            .map_or(f64::NAN, |row| row.value)
+    };
+    runs.sort_by(|a, b| cpu(a).total_cmp(&cpu(b)));
+    let (Some(least), Some(most)) = (runs.first().map(cpu), runs.last().map(cpu)) else {
+        return Vec::new();
+    };
+    let count = runs.len();
+    let worst = |metric: &str| {
+        runs.iter()
+            .flatten()
+            .filter(|row| row.metric == metric)
+            .map(|row| row.value)
+            .fold(f64::NAN, f64::max)
+    };
+    let mut median = runs[count / 2].clone();
+    for row in &mut median {
+        let counted = [
+            "missed",
+            "late",
+            "duplicates",
+            "unknown",
+            "overflows",
+            "dropped",
+        ];
+        let is_counted = row
+            .metric
+            .strip_prefix(workload)
+            .and_then(|metric| metric.strip_prefix('.'))
+            .is_some_and(|metric| counted.contains(&metric));
+        if is_counted {
+            row.value = worst(&row.metric);
+        }
+    }
+    if count > 1
+        && let Some(template) = median.iter().find(|row| row.metric == cpu_metric).cloned()
+    {
+        for (name, value) in [("cpu_least", least), ("cpu_most", most)] {
+            median.push(Measurement {
+                metric: format!("{workload}.{name}"),
+                value,
+                ..template.clone()
+            });
+        }
+    }
+    median
 }
 
 /// What a subject saw of one workload.
@@ -289,6 +371,8 @@ fn table(rows: Rows, shape: &Shape, root: &std::path::Path) -> Table {
             format!("missed: not reported when every file was, or when, the writer done, {settle} s went by without a report;"),
             format!("  late: reported after that; duplicates: reports beyond a file's first, until {settle} s without any"),
             "latency: first report received − the writer's call to close that file, for the files detected; p50 and p99".to_owned(),
+            format!("paced: run {} times per subject, the subjects in turn; shown: the run with the median cpu, with the most", shape.paced_runs),
+            "  files missed, late and duplicated of any run, and the least and most cpu of the runs (cpu_least, cpu_most)".to_owned(),
             "cpu: the process's CPU time (CLOCK_PROCESS_CPUTIME_ID) from just before the writer starts until the wait ends,".to_owned(),
             "  less the writer thread's own (CLOCK_THREAD_CPUTIME_ID), shown as writer_cpu: it includes the kernel's work".to_owned(),
             "  of queueing inotify events; the tally's work is in every subject's cpu".to_owned(),

@@ -13,6 +13,7 @@
 
 use std::ffi::OsStr;
 use std::io;
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,9 +78,21 @@ impl Located {
     /// else by path.
     pub(crate) fn look(&self) -> Option<Option<Observation>> {
         match &self.dir {
-            Some(dir) => look_in(dir.fd(), &self.path),
+            Some(dir) => look_in(dir.fd(), self.name(), &self.path),
             None => look(&self.path),
         }
+    }
+
+    /// The name the path was [`join`]ed with: what follows its last `/` (a name
+    /// inotify gives holds none). Split by bytes, as `Path::file_name` would
+    /// take the whole path apart.
+    fn name(&self) -> &OsStr {
+        let bytes = self.path.as_os_str().as_bytes();
+        let start = bytes
+            .iter()
+            .rposition(|&byte| byte == b'/')
+            .map_or(0, |at| at + 1);
+        OsStr::from_bytes(&bytes[start..])
     }
 }
 

@@ -1,6 +1,8 @@
 //! What a `file-watcher` service tells subscribers.
 
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
@@ -32,7 +34,7 @@ pub struct FileCreated {
 
 impl FileCreated {
     pub(crate) fn new(path: PathBuf, stamp: &Stamp) -> Self {
-        let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+        let dir = dir_of(&path);
         Self {
             path,
             dir,
@@ -40,6 +42,26 @@ impl FileCreated {
             modified: utc(stamp.modified),
         }
     }
+}
+
+/// `path`'s directory, as `Path::parent` gives it: what comes before the last
+/// `/`, split by bytes where `parent` takes the whole path apart, unless the
+/// path ends in a way only `parent` reads right (a `.` or `..` or empty name, a
+/// doubled `/` or a `.` before it, no `/` at all).
+fn dir_of(path: &Path) -> PathBuf {
+    let bytes = path.as_os_str().as_bytes();
+    if let Some(at) = bytes.iter().rposition(|&byte| byte == b'/') {
+        let (dir, name) = (&bytes[..at], &bytes[at + 1..]);
+        let plain_name = !matches!(name, b"" | b"." | b"..");
+        let plain_dir = !(dir.ends_with(b"/") || dir.ends_with(b"/.") || dir == b".");
+        if plain_name && plain_dir {
+            return match dir {
+                b"" => PathBuf::from("/"),
+                dir => PathBuf::from(OsStr::from_bytes(dir)),
+            };
+        }
+    }
+    path.parent().map(PathBuf::from).unwrap_or_default()
 }
 
 /// A file time as UTC; one outside chrono's range (hundreds of thousands of

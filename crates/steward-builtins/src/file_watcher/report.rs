@@ -1,5 +1,7 @@
 //! Looking at a file now, deciding with the tracker, and emitting `file.created`.
 
+#[cfg(target_os = "linux")]
+use std::ffi::OsStr;
 use std::io;
 #[cfg(target_os = "linux")]
 use std::os::fd::OwnedFd;
@@ -65,11 +67,11 @@ impl<'a> Reporter<'a> {
     /// file nothing changed for a poll interval before the scan, and of which no
     /// version was reported, is complete and reported at once; any other waits
     /// to be checked afresh.
-    pub(crate) async fn found(&mut self, path: PathBuf, seen: Observation, listed: SystemTime) {
+    pub(crate) async fn found(&mut self, path: &Path, seen: Observation, listed: SystemTime) {
         let stamp = seen.stamp;
-        if seen.quiet_for(self.tracker.window(), listed) && !self.tracker.is_reported(&path) {
-            if let Some(stamp) = self.tracker.complete(&path, Some(stamp)) {
-                self.emit(&path, stamp).await;
+        if seen.quiet_for(self.tracker.window(), listed) && !self.tracker.is_reported(path) {
+            if let Some(stamp) = self.tracker.complete(path, Some(stamp)) {
+                self.emit(path, stamp).await;
             }
         } else {
             self.tracker.found(path, stamp);
@@ -122,12 +124,9 @@ pub(crate) fn look(path: &Path) -> Option<Option<Observation>> {
     seen(path, Observation::of(path))
 }
 
-/// What is at `path`, a name in the directory open as `dir`, now: as [`look`].
+/// What is at `path`, `name` in the directory open as `dir`, now: as [`look`].
 #[cfg(target_os = "linux")]
-pub(crate) fn look_in(dir: &OwnedFd, path: &Path) -> Option<Option<Observation>> {
-    let Some(name) = path.file_name() else {
-        return look(path);
-    };
+pub(crate) fn look_in(dir: &OwnedFd, name: &OsStr, path: &Path) -> Option<Option<Observation>> {
     seen(path, Observation::in_dir(dir, name))
 }
 

@@ -86,6 +86,9 @@ async fn a_file_is_looked_at_in_its_directory_held_open() {
     let by_name = Observation::in_dir(open, "a".as_ref()).unwrap();
     assert!(by_name.is_some());
     assert_eq!(by_name, Observation::of(&file.path).unwrap());
+    // The located file is looked at by the name its path ends with.
+    assert_eq!(file.name(), "a");
+    assert_eq!(file.look(), Some(by_name));
     // Gone, or not a regular file: nothing, as by path.
     assert_eq!(Observation::in_dir(open, "b".as_ref()).unwrap(), None);
     std::fs::create_dir(dir.path().join("c")).unwrap();
