@@ -1,16 +1,20 @@
 //! The floor: one thread reading a raw inotify instance that watches each
 //! subdirectory for `IN_CLOSE_WRITE`. A queue overflow is counted; what the
-//! kernel dropped is not looked for.
+//! kernel dropped is not looked for. Asked to `stat`, it also reads each file's
+//! size and modification time, as a `file.created` event carries them, by its
+//! name in its subdirectory held open.
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
-use std::os::fd::AsFd as _;
+use std::os::fd::{AsFd as _, OwnedFd};
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context as _;
 use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask};
+use nix::fcntl::{AtFlags, OFlag};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::stat::{Mode, fstatat};
 
 use super::scratch::Scratch;
 use super::tally::{Meter, Tally, Wait};
@@ -24,15 +28,19 @@ pub(super) fn round(
     scratch: &Scratch,
     workload: &Workload,
     shape: &Shape,
+    stat: bool,
 ) -> anyhow::Result<Observed> {
     let mut inotify = Inotify::init().context("inotify_init1")?;
-    let mut dirs: HashMap<WatchDescriptor, PathBuf> = HashMap::new();
+    let mut dirs: HashMap<WatchDescriptor, (PathBuf, OwnedFd)> = HashMap::new();
     for dir in &scratch.dirs {
         let wd = inotify
             .watches()
             .add(dir, WatchMask::CLOSE_WRITE)
             .with_context(|| format!("watching {}", dir.display()))?;
-        dirs.insert(wd, dir.clone());
+        let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let open = nix::fcntl::open(dir, flags, Mode::empty())
+            .with_context(|| format!("opening {}", dir.display()))?;
+        dirs.insert(wd, (dir.clone(), open));
     }
     let tally = Tally::new(&scratch.paths);
     let meter = Meter::start()?;
@@ -63,9 +71,14 @@ pub(super) fn round(
                         overflows += 1;
                         continue;
                     }
-                    let (Some(name), Some(dir)) = (event.name, dirs.get(&event.wd)) else {
+                    let (Some(name), Some((dir, open))) = (event.name, dirs.get(&event.wd)) else {
                         continue;
                     };
+                    if stat {
+                        let found =
+                            fstatat(open, name, AtFlags::AT_SYMLINK_NOFOLLOW).context("fstatat")?;
+                        std::hint::black_box((found.st_size, found.st_mtime, found.st_mtime_nsec));
+                    }
                     wait.reported(&dir.join(name))?;
                 }
             }

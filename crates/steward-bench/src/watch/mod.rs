@@ -7,13 +7,16 @@
 //! 1 KB, close — either as fast as it can (a burst) or at a steady pace, and
 //! notes the instant it called each `close`.
 //!
-//! - `steward`: a host with a `file-watcher` (inotify, recursive, no initial
-//!   scan) on the directory; a subscriber task takes its `file.created` events.
+//! - `steward`: a host with a `file-watcher` (inotify, no initial scan) on the
+//!   subdirectories; a subscriber task takes its `file.created` events.
+//! - `steward-recursive`: the same, watching the scratch directory recursively.
 //! - `floor`: one thread reading a raw inotify instance that watches the
 //!   subdirectories for `IN_CLOSE_WRITE`; a queue overflow (`IN_Q_OVERFLOW`) is
 //!   counted, nothing is rescanned.
+//! - `floor-stat`: the floor, also reading each file's size and modification
+//!   time, which a `file.created` event carries.
 //!
-//! Both hand each reported path, with the instant it was received, to the same
+//! All hand each reported path, with the instant it was received, to the same
 //! [`Tally`]. The wait ends when every file was reported, or
 //! when, the writer done, no report came for the settle time; the files not
 //! reported by then are missed. CPU and memory are read at that moment. The
@@ -40,7 +43,7 @@ use scratch::Scratch;
 use tally::{Reading, Tally};
 use writer::Written;
 
-pub(crate) const SUBJECTS: &[&str] = &["steward", "steward-recursive", "floor"];
+pub(crate) const SUBJECTS: &[&str] = &["steward", "steward-recursive", "floor", "floor-stat"];
 
 const SCENARIO: &str = "watch";
 
@@ -220,7 +223,8 @@ fn measure(
             shape,
             WatchSet::Recursive,
         ))?,
-        "floor" => floor::round(&scratch, workload, shape)?,
+        "floor" => floor::round(&scratch, workload, shape, false)?,
+        "floor-stat" => floor::round(&scratch, workload, shape, true)?,
         other => bail!("unknown watch subject `{other}`"),
     };
     Ok(observed.rows(subject, workload))
@@ -367,6 +371,8 @@ fn table(rows: Rows, shape: &Shape, root: &std::path::Path) -> Table {
             "  create event per file too (to watch subdirectories made later): two wake-ups per file where the others have one".to_owned(),
             "floor: one thread, an `inotify` instance watching each subdirectory for IN_CLOSE_WRITE, poll(2) then read(2)".to_owned(),
             "  into 64 KiB; IN_Q_OVERFLOW is counted (overflows) and nothing is rescanned: what the kernel dropped is missed".to_owned(),
+            "floor-stat: the floor, also reading each file's size and modification time (which file.created carries) with".to_owned(),
+            "  fstatat(2) by its name in its subdirectory held open, as steward does: compared with the floor too".to_owned(),
             "both hand each reported path and its receive instant to the same tally (a HashMap from path to file)".to_owned(),
             format!("missed: not reported when every file was, or when, the writer done, {settle} s went by without a report;"),
             format!("  late: reported after that; duplicates: reports beyond a file's first, until {settle} s without any"),
