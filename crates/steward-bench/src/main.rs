@@ -180,8 +180,9 @@ struct Cli {
     watch_paced: usize,
 
     /// Watch: how many times the paced workload runs per subject, the subjects in
-    /// turn: the run with the median CPU is shown, with the most files missed, late
-    /// or reported twice of any run, and the least and most CPU.
+    /// turn: the run with the median CPU is shown (of an even number, the later of
+    /// the middle two), with the fewest files detected and the most missed, late,
+    /// reported twice or lost otherwise of any run, and the least and most CPU.
     #[arg(long, default_value_t = 5)]
     watch_paced_runs: usize,
 

@@ -135,7 +135,7 @@ impl Shape {
 }
 
 /// Measures every workload, each subject (or `--only` one) in a child process of
-/// its own per workload, so that every peak resident set is one workload's.
+/// its own per run of a workload, so that every peak resident set is one run's.
 ///
 /// The files stay until every workload ran, in one directory removed at the end:
 /// ext4 searches longer for a free inode while many were freed in the last
@@ -166,7 +166,7 @@ pub(crate) fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<Table> {
         for run in 1..=workload.runs {
             let label = match workload.runs {
                 1 => format!("{SCENARIO} {}", workload.name),
-                runs => format!("{SCENARIO} {} (run {run} of {runs})", workload.name),
+                of => format!("{SCENARIO} {} (run {run} of {of})", workload.name),
             };
             runs.push(runner::run_subjects_with(
                 cli,
@@ -230,9 +230,10 @@ fn measure(
     Ok(observed.rows(subject, workload))
 }
 
-/// Of one subject's `runs` of a workload, the run with the median CPU, with
-/// the most files missed, late and reported twice of any run, and (of several)
-/// the least and the most CPU.
+/// Of one subject's `runs` of a workload, the run with the median CPU (of an
+/// even number, the later of the two middle ones), with the fewest files detected
+/// and the most missed, late, reported twice, or lost otherwise of any run, and
+/// (of several runs) the least and the most CPU.
 fn median_run(mut runs: Vec<Rows>, workload: &str) -> Rows {
     let cpu_metric = format!("{workload}.cpu");
     let cpu = |rows: &Rows| {
@@ -245,30 +246,16 @@ fn median_run(mut runs: Vec<Rows>, workload: &str) -> Rows {
         return Vec::new();
     };
     let count = runs.len();
-    let worst = |metric: &str| {
-        runs.iter()
-            .flatten()
-            .filter(|row| row.metric == metric)
-            .map(|row| row.value)
-            .fold(f64::NAN, f64::max)
-    };
     let mut median = runs[count / 2].clone();
-    for row in &mut median {
-        let counted = [
-            "missed",
-            "late",
-            "duplicates",
-            "unknown",
-            "overflows",
-            "dropped",
-        ];
-        let is_counted = row
-            .metric
-            .strip_prefix(workload)
-            .and_then(|metric| metric.strip_prefix('.'))
-            .is_some_and(|metric| counted.contains(&metric));
-        if is_counted {
-            row.value = worst(&row.metric);
+    // The worst of every run, whichever runs have the row at all (`unknown` is
+    // only there when some report was of no file written).
+    for row in runs.iter().flatten() {
+        let Some(worse) = worse_of(workload, &row.metric) else {
+            continue;
+        };
+        match median.iter_mut().find(|shown| shown.metric == row.metric) {
+            Some(shown) => shown.value = worse(shown.value, row.value),
+            None => median.push(row.clone()),
         }
     }
     if count > 1
@@ -283,6 +270,19 @@ fn median_run(mut runs: Vec<Rows>, workload: &str) -> Rows {
         }
     }
     median
+}
+
+/// How to pick the worse of two runs' values of `metric`, for the counts that
+/// say a file was missed, late, reported twice or lost: `None` for the others.
+fn worse_of(workload: &str, metric: &str) -> Option<fn(f64, f64) -> f64> {
+    let name = metric.strip_prefix(workload)?.strip_prefix('.')?;
+    match name {
+        "detected" => Some(f64::min),
+        "missed" | "late" | "duplicates" | "unknown" | "overflows" | "rescans" | "dropped" => {
+            Some(f64::max)
+        }
+        _ => None,
+    }
 }
 
 /// What a subject saw of one workload.
@@ -373,12 +373,13 @@ fn table(rows: Rows, shape: &Shape, root: &std::path::Path) -> Table {
             "  into 64 KiB; IN_Q_OVERFLOW is counted (overflows) and nothing is rescanned: what the kernel dropped is missed".to_owned(),
             "floor-stat: the floor, also reading each file's size and modification time (which file.created carries) with".to_owned(),
             "  fstatat(2) by its name in its subdirectory held open, as steward does: compared with the floor too".to_owned(),
-            "both hand each reported path and its receive instant to the same tally (a HashMap from path to file)".to_owned(),
+            "all hand each reported path and its receive instant to the same tally (a HashMap from path to file)".to_owned(),
             format!("missed: not reported when every file was, or when, the writer done, {settle} s went by without a report;"),
             format!("  late: reported after that; duplicates: reports beyond a file's first, until {settle} s without any"),
             "latency: first report received − the writer's call to close that file, for the files detected; p50 and p99".to_owned(),
-            format!("paced: run {} times per subject, the subjects in turn; shown: the run with the median cpu, with the most", shape.paced_runs),
-            "  files missed, late and duplicated of any run, and the least and most cpu of the runs (cpu_least, cpu_most)".to_owned(),
+            format!("paced: run {} times per subject, the subjects in turn; shown: the run with the median cpu, with the fewest", shape.paced_runs),
+            "  files detected and the most missed, late, duplicated, overflows, rescans and dropped of any run, and the".to_owned(),
+            "  least and most cpu of the runs (cpu_least, cpu_most)".to_owned(),
             "cpu: the process's CPU time (CLOCK_PROCESS_CPUTIME_ID) from just before the writer starts until the wait ends,".to_owned(),
             "  less the writer thread's own (CLOCK_THREAD_CPUTIME_ID), shown as writer_cpu: it includes the kernel's work".to_owned(),
             "  of queueing inotify events; the tally's work is in every subject's cpu".to_owned(),

@@ -41,8 +41,9 @@ pub(crate) enum Change {
     MovedIn(Located),
     /// A directory was made or moved in (and, when recursive, is watched).
     DirAppeared(PathBuf),
-    /// Something was deleted or moved away, or a watched directory itself was.
-    Left(PathBuf),
+    /// Something was deleted or moved away, or a watched directory itself was;
+    /// `dir` when it was a directory.
+    Left { path: PathBuf, dir: bool },
     /// The kernel's queue overflowed: events were lost.
     Overflow,
 }
@@ -84,8 +85,8 @@ impl Located {
     }
 
     /// The name the path was [`join`]ed with: what follows its last `/` (a name
-    /// inotify gives holds none). Split by bytes, as `Path::file_name` would
-    /// take the whole path apart.
+    /// inotify gives holds none). Split by bytes, where `Path::file_name` would
+    /// parse every component.
     fn name(&self) -> &OsStr {
         let bytes = self.path.as_os_str().as_bytes();
         let start = bytes
@@ -268,7 +269,10 @@ fn take(table: &mut Table, event: Event<&OsStr>, changes: &mut Vec<Change>) {
         {
             let dir = dir.to_owned();
             table.forget_under(&dir);
-            changes.push(Change::Left(dir));
+            changes.push(Change::Left {
+                path: dir,
+                dir: true,
+            });
         }
         return;
     };
@@ -295,7 +299,7 @@ fn take(table: &mut Table, event: Event<&OsStr>, changes: &mut Vec<Change>) {
         if is_dir {
             table.forget_under(&path);
         }
-        changes.push(Change::Left(path));
+        changes.push(Change::Left { path, dir: is_dir });
     }
 }
 

@@ -237,7 +237,7 @@ impl Watching<'_, '_> {
                     self.queue(Job::Dir(path));
                 }
             }
-            Change::Left(path) => self.left(&path),
+            Change::Left { path, dir } => self.left(&path, dir),
             Change::Overflow => {
                 tracing::info!("the kernel's event queue overflowed; rescanning");
                 self.overflowed();
@@ -245,8 +245,9 @@ impl Watching<'_, '_> {
         }
     }
 
-    /// Something left `path`; a watched directory itself is waited for again.
-    fn left(&mut self, path: &Path) {
+    /// Something left `path` (a directory if `dir`); a watched directory itself
+    /// is waited for again.
+    fn left(&mut self, path: &Path, dir: bool) {
         match self.scope.root_index(path) {
             Some(index) => {
                 tracing::warn!(path = %path.display(), "a watched directory was removed or moved");
@@ -254,7 +255,7 @@ impl Watching<'_, '_> {
                 self.condition.missing(index, true);
                 self.schedule_retry();
             }
-            None if self.scope.holds(path) => self.reporter.left(path),
+            None if self.scope.holds(path) => self.reporter.left(path, dir),
             None => {}
         }
     }
@@ -267,7 +268,7 @@ impl Watching<'_, '_> {
         for (index, root) in scope.roots().iter().enumerate() {
             if self.present.get(index) == Some(&true) && self.watches.lock().moved(root) {
                 self.watches.unwatch(root);
-                self.left(root);
+                self.left(root, true);
             }
         }
     }

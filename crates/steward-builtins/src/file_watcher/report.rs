@@ -88,13 +88,16 @@ impl<'a> Reporter<'a> {
         }
     }
 
-    /// Something at `path` left (deleted or moved away): forgets it, and what
-    /// was below it, unless something is there again.
-    pub(crate) fn left(&mut self, path: &Path) {
+    /// Something at `path` left (deleted or moved away): forgets it, and, if it
+    /// was a directory (`dir`), what was below it, unless something is there
+    /// again. Only a directory's leaving looks through the tracker's directories.
+    pub(crate) fn left(&mut self, path: &Path, dir: bool) {
         match std::fs::symlink_metadata(path) {
             Err(error) if is_gone(&error) => {
                 self.tracker.forget(path);
-                self.tracker.forget_under(path);
+                if dir {
+                    self.tracker.forget_under(path);
+                }
             }
             Ok(metadata) if !metadata.is_file() => self.tracker.forget(path),
             // A file is there again: its own events follow.

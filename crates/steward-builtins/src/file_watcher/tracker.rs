@@ -14,6 +14,7 @@
 //!   same stamp ([`Tracker::check`]); with the notifier, a file whose inode has
 //!   not changed for a `poll_interval` is complete at the first check.
 
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::io;
 #[cfg(target_os = "linux")]
@@ -268,23 +269,18 @@ impl Tracker {
     }
 
     fn report(&mut self, path: &Path, stamp: Stamp) -> Option<Stamp> {
-        match self.reported.get_mut(path) {
-            Some(reported) if *reported == stamp => None,
-            Some(reported) => {
-                *reported = stamp;
-                Some(stamp)
-            }
-            None => {
-                self.reported.insert(path, stamp);
-                Some(stamp)
-            }
-        }
+        // One look-up: most reports are of files new to the map.
+        let reported = self.reported.insert(path, stamp);
+        (reported != Some(stamp)).then_some(stamp)
     }
 }
 
 /// A map from paths, by directory then name. A look-up hashes the two, where
 /// a map ordered by path compares their long shared beginnings at each step;
-/// and what is below a directory leaves in one pass over the directories.
+/// and what is below a directory leaves in one pass over the directories (when
+/// a directory leaves, not a file). The hash is std's, seeded per map: names
+/// come from whoever writes into the watched directories, and must not be able
+/// to make look-ups slow. Iteration follows no order.
 ///
 /// A path is split by bytes at its last `/`, which stays with the directory:
 /// `/in/a` is `/in/` and `a`, `/a` is `/` and `a`, `a` is `` and `a`, so that
@@ -298,13 +294,11 @@ struct Files<V> {
 impl<V> Default for Files<V> {
     fn default() -> Self {
         Self {
-            dirs: HashMap::default(),
+            dirs: HashMap::new(),
             len: 0,
         }
     }
 }
-
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// `path` as its directory (with the `/` ending it) and its name.
 fn split(path: &Path) -> (&OsStr, &OsStr) {
@@ -334,15 +328,18 @@ impl<V> Files<V> {
         self.get(path).is_some()
     }
 
-    fn insert(&mut self, path: &Path, value: V) {
+    /// Sets the value at `path`; returns the one it replaced.
+    fn insert(&mut self, path: &Path, value: V) -> Option<V> {
         let (dir, name) = split(path);
         let names = match self.dirs.get_mut(dir) {
             Some(names) => names,
             None => self.dirs.entry(dir.to_owned()).or_default(),
         };
-        if names.insert(name.to_owned(), value).is_none() {
+        let replaced = names.insert(name.to_owned(), value);
+        if replaced.is_none() {
             self.len += 1;
         }
+        replaced
     }
 
     fn remove(&mut self, path: &Path) {
@@ -359,7 +356,7 @@ impl<V> Files<V> {
     }
 
     /// Every path, made again from its parts.
-    fn keys(&self) -> impl Iterator<Item = PathBuf> + '_ {
+    fn keys(&self) -> impl Iterator<Item = PathBuf> {
         self.dirs.iter().flat_map(|(dir, names)| {
             names.keys().map(move |name| {
                 let mut path = OsString::with_capacity(dir.len() + name.len());
