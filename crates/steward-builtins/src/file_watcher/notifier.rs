@@ -78,7 +78,7 @@ pub(crate) async fn prepare(
     })
     .await?;
     for file in listings.into_iter().flat_map(|listing| listing.files) {
-        tracker.assume_reported(&file.path, file.seen.stamp);
+        tracker.assume_reported(file.path, file.seen.stamp);
     }
     Ok(Session {
         reader,
@@ -374,7 +374,7 @@ impl Watching<'_, '_> {
                     problem = problem.or(watch_problem);
                     for file in listing.files {
                         self.reporter
-                            .found(&file.path, file.seen, listing.began)
+                            .found(file.path, file.seen, listing.began)
                             .await;
                     }
                 }
@@ -413,10 +413,10 @@ impl Watching<'_, '_> {
         for file in listing.files {
             if assume {
                 let stamp = file.seen.stamp;
-                self.reporter.tracker.assume_reported(&file.path, stamp);
+                self.reporter.tracker.assume_reported(file.path, stamp);
             } else {
                 self.reporter
-                    .found(&file.path, file.seen, listing.began)
+                    .found(file.path, file.seen, listing.began)
                     .await;
             }
         }
@@ -425,7 +425,12 @@ impl Watching<'_, '_> {
 
     /// Checks every waiting file, starting now.
     fn settle_now(&mut self) {
-        self.to_check = self.reporter.tracker.pending().collect();
+        self.to_check = self
+            .reporter
+            .tracker
+            .pending()
+            .map(Path::to_path_buf)
+            .collect();
         self.next_settle = None;
     }
 

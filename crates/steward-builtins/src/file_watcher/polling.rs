@@ -39,7 +39,7 @@ pub(crate) async fn prepare(
             RootScan::Listed(listing) => {
                 present.push(true);
                 for file in listing.files {
-                    tracker.assume_reported(&file.path, file.seen.stamp);
+                    tracker.assume_reported(file.path, file.seen.stamp);
                 }
             }
         }
@@ -110,9 +110,7 @@ pub(crate) async fn run(
                     let gone = listing.gone(root, reporter.tracker.known());
                     for file in listing.files {
                         if assume {
-                            reporter
-                                .tracker
-                                .assume_reported(&file.path, file.seen.stamp);
+                            reporter.tracker.assume_reported(file.path, file.seen.stamp);
                         } else {
                             reporter.checked(&file.path, Some(file.seen), false).await;
                         }

@@ -67,11 +67,11 @@ impl<'a> Reporter<'a> {
     /// file nothing changed for a poll interval before the scan, and of which no
     /// version was reported, is complete and reported at once; any other waits
     /// to be checked afresh.
-    pub(crate) async fn found(&mut self, path: &Path, seen: Observation, listed: SystemTime) {
+    pub(crate) async fn found(&mut self, path: PathBuf, seen: Observation, listed: SystemTime) {
         let stamp = seen.stamp;
-        if seen.quiet_for(self.tracker.window(), listed) && !self.tracker.is_reported(path) {
-            if let Some(stamp) = self.tracker.complete(path, Some(stamp)) {
-                self.emit(path, stamp).await;
+        if seen.quiet_for(self.tracker.window(), listed) && !self.tracker.is_reported(&path) {
+            if let Some(stamp) = self.tracker.complete(&path, Some(stamp)) {
+                self.emit(&path, stamp).await;
             }
         } else {
             self.tracker.found(path, stamp);
@@ -90,7 +90,7 @@ impl<'a> Reporter<'a> {
 
     /// Something at `path` left (deleted or moved away): forgets it, and, if it
     /// was a directory (`dir`), what was below it, unless something is there
-    /// again. Only a directory's leaving looks through the tracker's directories.
+    /// again.
     pub(crate) fn left(&mut self, path: &Path, dir: bool) {
         match std::fs::symlink_metadata(path) {
             Err(error) if is_gone(&error) => {

@@ -47,7 +47,11 @@ impl Default for Listing {
 impl Listing {
     /// Of the `known` files below `root`, those this listing shows are gone (it
     /// read their directory and they were not there).
-    pub(crate) fn gone(&self, root: &Path, known: impl Iterator<Item = PathBuf>) -> Vec<PathBuf> {
+    pub(crate) fn gone<'k>(
+        &self,
+        root: &Path,
+        known: impl Iterator<Item = &'k Path>,
+    ) -> Vec<PathBuf> {
         let listed: HashSet<&OsStr> = self
             .files
             .iter()
@@ -56,6 +60,7 @@ impl Listing {
         known
             .filter(|path| !listed.contains(path.as_os_str()) && path.starts_with(root))
             .filter(|path| !self.unreadable.iter().any(|(dir, _)| path.starts_with(dir)))
+            .map(Path::to_path_buf)
             .collect()
     }
 }

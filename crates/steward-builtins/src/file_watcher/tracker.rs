@@ -14,12 +14,13 @@
 //!   same stamp ([`Tracker::check`]); with the notifier, a file whose inode has
 //!   not changed for a `poll_interval` is complete at the first check.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::ffi::{OsStr, OsString};
 use std::io;
+use std::ops::Bound;
 #[cfg(target_os = "linux")]
 use std::os::fd::OwnedFd;
-use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -199,7 +200,7 @@ impl Tracker {
                 false
             }
             None => {
-                self.pending.insert(path, Some((stamp, at)));
+                self.pending.insert(path.to_owned(), Some((stamp, at)));
                 false
             }
         };
@@ -213,8 +214,8 @@ impl Tracker {
 
     /// A scan found the file at `path` with `stamp`: unless that version was
     /// reported, it waits for checks.
-    pub(crate) fn found(&mut self, path: &Path, stamp: Stamp) {
-        if self.reported.get(path) != Some(&stamp) && !self.pending.contains(path) {
+    pub(crate) fn found(&mut self, path: PathBuf, stamp: Stamp) {
+        if self.reported.get(&path) != Some(&stamp) && !self.pending.contains(&path) {
             self.pending.insert(path, None);
         }
     }
@@ -226,8 +227,8 @@ impl Tracker {
 
     /// The file at `path` counts as reported with `stamp`, without a report (files
     /// already there when the service starts, with `initial_scan = false`).
-    pub(crate) fn assume_reported(&mut self, path: &Path, stamp: Stamp) {
-        self.pending.remove(path);
+    pub(crate) fn assume_reported(&mut self, path: PathBuf, stamp: Stamp) {
+        self.pending.remove(&path);
         self.reported.insert(path, stamp);
     }
 
@@ -244,7 +245,7 @@ impl Tracker {
     }
 
     /// Every file reported or waiting.
-    pub(crate) fn known(&self) -> impl Iterator<Item = PathBuf> {
+    pub(crate) fn known(&self) -> impl Iterator<Item = &Path> {
         let reported = self.reported.keys();
         let pending = self
             .pending
@@ -254,7 +255,7 @@ impl Tracker {
     }
 
     /// The files waiting to be complete.
-    pub(crate) fn pending(&self) -> impl Iterator<Item = PathBuf> {
+    pub(crate) fn pending(&self) -> impl Iterator<Item = &Path> {
         self.pending.keys()
     }
 
@@ -269,122 +270,84 @@ impl Tracker {
     }
 
     fn report(&mut self, path: &Path, stamp: Stamp) -> Option<Stamp> {
-        // One look-up: most reports are of files new to the map.
-        let reported = self.reported.insert(path, stamp);
-        (reported != Some(stamp)).then_some(stamp)
-    }
-}
-
-/// A map from paths, by directory then name. A look-up hashes the two, where
-/// a map ordered by path compares their long shared beginnings at each step;
-/// and what is below a directory leaves in one pass over the directories (when
-/// a directory leaves, not a file). The hash is std's, seeded per map: names
-/// come from whoever writes into the watched directories, and must not be able
-/// to make look-ups slow. Iteration follows no order.
-///
-/// A path is split by bytes at its last `/`, which stays with the directory:
-/// `/in/a` is `/in/` and `a`, `/a` is `/` and `a`, `a` is `` and `a`, so that
-/// each path has one place and the two parts make it again.
-#[derive(Debug)]
-struct Files<V> {
-    dirs: HashMap<OsString, HashMap<OsString, V>>,
-    len: usize,
-}
-
-impl<V> Default for Files<V> {
-    fn default() -> Self {
-        Self {
-            dirs: HashMap::new(),
-            len: 0,
+        // One search of the map: most reports are of files new to it, whose
+        // path it takes anyway.
+        match self.reported.entry(path) {
+            Entry::Occupied(entry) if *entry.get() == stamp => None,
+            Entry::Occupied(mut entry) => {
+                entry.insert(stamp);
+                Some(stamp)
+            }
+            Entry::Vacant(entry) => {
+                entry.insert(stamp);
+                Some(stamp)
+            }
         }
     }
 }
 
-/// `path` as its directory (with the `/` ending it) and its name.
-fn split(path: &Path) -> (&OsStr, &OsStr) {
-    let bytes = path.as_os_str().as_bytes();
-    let at = bytes
-        .iter()
-        .rposition(|&byte| byte == b'/')
-        .map_or(0, |at| at + 1);
-    (
-        OsStr::from_bytes(&bytes[..at]),
-        OsStr::from_bytes(&bytes[at..]),
-    )
+/// A map from paths, ordered by their bytes: cheaper to compare than paths
+/// component by component, and a directory's files still form one range.
+#[derive(Debug)]
+struct Files<V>(BTreeMap<OsString, V>);
+
+impl<V> Default for Files<V> {
+    fn default() -> Self {
+        Self(BTreeMap::new())
+    }
 }
 
 impl<V> Files<V> {
     fn get(&self, path: &Path) -> Option<&V> {
-        let (dir, name) = split(path);
-        self.dirs.get(dir)?.get(name)
+        self.0.get(path.as_os_str())
     }
 
     fn get_mut(&mut self, path: &Path) -> Option<&mut V> {
-        let (dir, name) = split(path);
-        self.dirs.get_mut(dir)?.get_mut(name)
+        self.0.get_mut(path.as_os_str())
     }
 
     fn contains(&self, path: &Path) -> bool {
-        self.get(path).is_some()
+        self.0.contains_key(path.as_os_str())
     }
 
-    /// Sets the value at `path`; returns the one it replaced.
-    fn insert(&mut self, path: &Path, value: V) -> Option<V> {
-        let (dir, name) = split(path);
-        let names = match self.dirs.get_mut(dir) {
-            Some(names) => names,
-            None => self.dirs.entry(dir.to_owned()).or_default(),
-        };
-        let replaced = names.insert(name.to_owned(), value);
-        if replaced.is_none() {
-            self.len += 1;
-        }
-        replaced
+    fn entry(&mut self, path: &Path) -> Entry<'_, OsString, V> {
+        self.0.entry(path.as_os_str().to_owned())
+    }
+
+    fn insert(&mut self, path: PathBuf, value: V) {
+        self.0.insert(path.into_os_string(), value);
     }
 
     fn remove(&mut self, path: &Path) {
-        let (dir, name) = split(path);
-        let Some(names) = self.dirs.get_mut(dir) else {
-            return;
-        };
-        if names.remove(name).is_some() {
-            self.len -= 1;
-            if names.is_empty() {
-                self.dirs.remove(dir);
-            }
-        }
+        self.0.remove(path.as_os_str());
     }
 
-    /// Every path, made again from its parts.
-    fn keys(&self) -> impl Iterator<Item = PathBuf> {
-        self.dirs.iter().flat_map(|(dir, names)| {
-            names.keys().map(move |name| {
-                let mut path = OsString::with_capacity(dir.len() + name.len());
-                path.push(dir);
-                path.push(name);
-                PathBuf::from(path)
-            })
-        })
+    fn keys(&self) -> impl Iterator<Item = &Path> {
+        self.0.keys().map(Path::new)
     }
 
     fn len(&self) -> usize {
-        self.len
+        self.0.len()
     }
 
-    /// Removes the entries below `dir` (not `dir` itself): those of every
-    /// directory whose path begins with `dir` and a `/`.
+    /// Removes the entries below `dir` (not `dir` itself): one range of the map.
     fn remove_under(&mut self, dir: &Path) {
-        let mut prefix = dir.as_os_str().as_bytes().to_vec();
-        if !prefix.ends_with(b"/") {
-            prefix.push(b'/');
+        let mut prefix = dir.as_os_str().to_owned();
+        if !prefix.as_encoded_bytes().ends_with(b"/") {
+            prefix.push("/");
         }
-        let len = &mut self.len;
-        self.dirs.retain(|path, names| {
-            let below = path.as_bytes().starts_with(&prefix);
-            if below {
-                *len -= names.len();
-            }
-            !below
-        });
+        let below: Vec<OsString> = self
+            .0
+            .range::<OsStr, _>((Bound::Included(prefix.as_os_str()), Bound::Unbounded))
+            .map(|(path, _)| path)
+            .take_while(|path| {
+                path.as_encoded_bytes()
+                    .starts_with(prefix.as_encoded_bytes())
+            })
+            .cloned()
+            .collect();
+        for path in below {
+            self.0.remove(&path);
+        }
     }
 }
