@@ -24,6 +24,7 @@
 //! reported again (after a rescan) counts as a duplicate.
 
 mod floor;
+mod median;
 mod scratch;
 mod steward;
 mod tally;
@@ -187,7 +188,7 @@ pub(crate) fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<Table> {
                         .collect()
                 })
                 .collect();
-            rows.extend(median_run(of_subject, &workload.name));
+            rows.extend(median::median_run(of_subject, &workload.name));
         }
     }
     if let Some(all_files) = all_files {
@@ -228,61 +229,6 @@ fn measure(
         other => bail!("unknown watch subject `{other}`"),
     };
     Ok(observed.rows(subject, workload))
-}
-
-/// Of one subject's `runs` of a workload, the run with the median CPU (of an
-/// even number, the later of the two middle ones), with the fewest files detected
-/// and the most missed, late, reported twice, or lost otherwise of any run, and
-/// (of several runs) the least and the most CPU.
-fn median_run(mut runs: Vec<Rows>, workload: &str) -> Rows {
-    let cpu_metric = format!("{workload}.cpu");
-    let cpu = |rows: &Rows| {
-        rows.iter()
-            .find(|row| row.metric == cpu_metric)
-            .map_or(f64::NAN, |row| row.value)
-    };
-    runs.sort_by(|a, b| cpu(a).total_cmp(&cpu(b)));
-    let (Some(least), Some(most)) = (runs.first().map(cpu), runs.last().map(cpu)) else {
-        return Vec::new();
-    };
-    let count = runs.len();
-    let mut median = runs[count / 2].clone();
-    // The worst of every run, whichever runs have the row at all (`unknown` is
-    // only there when some report was of no file written).
-    for row in runs.iter().flatten() {
-        let Some(worse) = worse_of(workload, &row.metric) else {
-            continue;
-        };
-        match median.iter_mut().find(|shown| shown.metric == row.metric) {
-            Some(shown) => shown.value = worse(shown.value, row.value),
-            None => median.push(row.clone()),
-        }
-    }
-    if count > 1
-        && let Some(template) = median.iter().find(|row| row.metric == cpu_metric).cloned()
-    {
-        for (name, value) in [("cpu_least", least), ("cpu_most", most)] {
-            median.push(Measurement {
-                metric: format!("{workload}.{name}"),
-                value,
-                ..template.clone()
-            });
-        }
-    }
-    median
-}
-
-/// How to pick the worse of two runs' values of `metric`, for the counts that
-/// say a file was missed, late, reported twice or lost: `None` for the others.
-fn worse_of(workload: &str, metric: &str) -> Option<fn(f64, f64) -> f64> {
-    let name = metric.strip_prefix(workload)?.strip_prefix('.')?;
-    match name {
-        "detected" => Some(f64::min),
-        "missed" | "late" | "duplicates" | "unknown" | "overflows" | "rescans" | "dropped" => {
-            Some(f64::max)
-        }
-        _ => None,
-    }
 }
 
 /// What a subject saw of one workload.
