@@ -10,7 +10,7 @@ use std::time::Duration;
 mod common;
 use common::until;
 use common::watch::{dir, table, watch};
-use steward::{HealthStatus, State};
+use steward::{HealthStatus, ServiceHandle, State};
 
 #[tokio::test]
 async fn a_file_written_in_chunks_is_reported_once_after_it_is_closed_with_its_final_size() {
@@ -279,9 +279,11 @@ async fn a_missing_directory_is_waited_for_then_watched() {
     let inbox = parent.join("inbox");
     let mut watched = watch(&table(&[&inbox], r#"poll_interval = "50ms""#)).await;
     let service = watched.handle.service("watcher").unwrap();
-    until("the watcher says what it waits for", || {
-        service.health().status == HealthStatus::Degraded
-    })
+    health_becomes(
+        &service,
+        HealthStatus::Degraded,
+        "the watcher says what it waits for",
+    )
     .await;
     let message = service.health().message.unwrap();
     assert_eq!(
@@ -292,26 +294,27 @@ async fn a_missing_directory_is_waited_for_then_watched() {
     std::fs::create_dir(&inbox).unwrap();
     std::fs::write(inbox.join("first.jpg"), "1").unwrap();
     assert_eq!(watched.next().await.path, inbox.join("first.jpg"));
-    until("the watcher is healthy", || {
-        service.health().status == HealthStatus::Healthy
-    })
-    .await;
+    health_becomes(&service, HealthStatus::Healthy, "the watcher is healthy").await;
 
     // Removed: waited for again; back: watched again.
     std::fs::remove_dir_all(&inbox).unwrap();
-    until("the watcher waits again", || {
-        service.health().status == HealthStatus::Degraded
-    })
-    .await;
+    health_becomes(&service, HealthStatus::Degraded, "the watcher waits again").await;
     std::fs::create_dir(&inbox).unwrap();
-    until("the watcher is healthy again", || {
-        service.health().status == HealthStatus::Healthy
-    })
+    health_becomes(
+        &service,
+        HealthStatus::Healthy,
+        "the watcher is healthy again",
+    )
     .await;
     std::fs::write(inbox.join("second.jpg"), "2").unwrap();
     assert_eq!(watched.next().await.path, inbox.join("second.jpg"));
     assert_eq!(service.status().state, State::Running);
     watched.stop().await;
+}
+
+/// Waits, as [`until`] does, for `service`'s health to be `status`.
+async fn health_becomes(service: &ServiceHandle, status: HealthStatus, what: &str) {
+    until(what, || service.health().status == status).await;
 }
 
 /// Watches `inbox`, which holds `first` (a relative path) once written, until
@@ -325,18 +328,17 @@ async fn waited_for_again_after(inbox: &Path, first: &str, away: impl FnOnce() -
     assert_eq!(watched.next().await.path, inbox.join(first));
 
     let went = away();
-    until("the watcher waits for it", || {
-        service.health().status == HealthStatus::Degraded
-    })
-    .await;
+    health_becomes(&service, HealthStatus::Degraded, "the watcher waits for it").await;
     // Written where it went: not watched there, so not taken for the old place.
     std::fs::write(went.join(first).with_file_name("elsewhere.jpg"), "x").unwrap();
     std::fs::write(went.join("elsewhere.jpg"), "x").unwrap();
 
     std::fs::create_dir_all(inbox).unwrap();
-    until("the watcher is healthy again", || {
-        service.health().status == HealthStatus::Healthy
-    })
+    health_becomes(
+        &service,
+        HealthStatus::Healthy,
+        "the watcher is healthy again",
+    )
     .await;
     let before = watched.mark(inbox, "mark.jpg").await;
     assert!(before.is_empty(), "{before:?}");
