@@ -10,34 +10,47 @@ use steward::{ActionRecord, Backlog, BacklogPage};
 
 use crate::read::selected;
 use crate::row::{columns, id_bytes, id_of};
+use crate::state::unfinished;
 
 /// The newest action the journal holds: no unfinished action is newer.
 pub(crate) const NEWEST: &str = "SELECT MAX(id) FROM steward_actions";
 
 /// The first service, by name, with an unfinished action.
-pub(crate) const FIRST_SERVICE: &str = "SELECT service FROM steward_actions \
-     WHERE state IN ('queued', 'running') ORDER BY service LIMIT 1";
+pub(crate) const FIRST_SERVICE: &str = concat!(
+    "SELECT service FROM steward_actions WHERE ",
+    unfinished!(),
+    " ORDER BY service LIMIT 1"
+);
 
 /// The next service, by name, after `?1` with an unfinished action.
-pub(crate) const NEXT_SERVICE: &str = "SELECT service FROM steward_actions \
-     WHERE state IN ('queued', 'running') AND service > ?1 ORDER BY service LIMIT 1";
+pub(crate) const NEXT_SERVICE: &str = concat!(
+    "SELECT service FROM steward_actions WHERE ",
+    unfinished!(),
+    " AND service > ?1 ORDER BY service LIMIT 1"
+);
 
 /// The highest priority among `?1`'s unfinished actions.
-pub(crate) const TOP_PRIORITY: &str = "SELECT priority FROM steward_actions \
-     WHERE state IN ('queued', 'running') AND service = ?1 ORDER BY priority DESC LIMIT 1";
+pub(crate) const TOP_PRIORITY: &str = concat!(
+    "SELECT priority FROM steward_actions WHERE ",
+    unfinished!(),
+    " AND service = ?1 ORDER BY priority DESC LIMIT 1"
+);
 
 /// The next priority below `?2` among `?1`'s unfinished actions.
-pub(crate) const NEXT_PRIORITY: &str = "SELECT priority FROM steward_actions \
-     WHERE state IN ('queued', 'running') AND service = ?1 AND priority < ?2 \
-     ORDER BY priority DESC LIMIT 1";
+pub(crate) const NEXT_PRIORITY: &str = concat!(
+    "SELECT priority FROM steward_actions WHERE ",
+    unfinished!(),
+    " AND service = ?1 AND priority < ?2 ORDER BY priority DESC LIMIT 1"
+);
 
 /// `?1`'s unfinished actions at priority `?2` with ids after `?3` up to `?4`,
 /// oldest first, at most `?5`.
 pub(crate) const AT_PRIORITY: &str = concat!(
     "SELECT ",
     columns!(),
-    " FROM steward_actions WHERE state IN ('queued', 'running') AND service = ?1 \
-     AND priority = ?2 AND id > ?3 AND id <= ?4 ORDER BY id LIMIT ?5"
+    " FROM steward_actions WHERE ",
+    unfinished!(),
+    " AND service = ?1 AND priority = ?2 AND id > ?3 AND id <= ?4 ORDER BY id LIMIT ?5"
 );
 
 /// The first column of the first row `query` finds, if it finds one.

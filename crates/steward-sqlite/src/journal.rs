@@ -273,19 +273,16 @@ impl Journal for SqliteJournal {
     fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
         match Row::from_record(&record) {
             Ok(row) => self.write(Write::Accept(Box::new(row))),
-            Err(error) => JournalFuture::ready(Err(JournalError(format!(
-                "action {}: cannot encode as JSON: {error}",
-                record.id
-            )))),
+            Err(error) => {
+                JournalFuture::ready(Err(JournalError(format!("action {}: {error}", record.id))))
+            }
         }
     }
 
     fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
         match ChangeRow::new(id, &change) {
             Ok(row) => self.write(Write::Update(row)),
-            Err(error) => JournalFuture::ready(Err(JournalError(format!(
-                "action {id}: cannot encode its result as JSON: {error}"
-            )))),
+            Err(error) => JournalFuture::ready(Err(JournalError(format!("action {id}: {error}")))),
         }
     }
 

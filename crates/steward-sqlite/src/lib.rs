@@ -88,7 +88,8 @@
 //! A table `steward_actions`, one row per action: ids as their 16 bytes
 //! (big-endian, so they sort as ids do), times as microseconds since 1970 in UTC
 //! (a time is kept to the microsecond), parameters and results as JSON text,
-//! states by their kebab-case names. Its schema version is in
+//! states as small numbers (0 queued, 1 running, 2 dead-lettered, 3 succeeded,
+//! 4 failed, 5 timed out, 6 cancelled). Its schema version is in
 //! `PRAGMA user_version` and each new version is reached by one more migration step
 //! when the file is opened. A file written by a newer version, a file that is not
 //! an SQLite database, or another application's database is refused with an
@@ -105,6 +106,7 @@ mod prune;
 mod read;
 mod row;
 mod schema;
+mod state;
 mod writer;
 
 pub use builder::SqliteJournalBuilder;

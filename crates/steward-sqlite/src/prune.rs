@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::row::time;
+use crate::state::finished;
 
 mod schedule;
 
@@ -24,27 +25,33 @@ pub(crate) struct History {
 // by service: pruning goes service by service.
 
 /// The first service after `?1` with finished history: one seek along the index.
-pub(crate) const NEXT_SERVICE: &str = "SELECT service FROM steward_actions
-    WHERE state NOT IN ('queued', 'running') AND state <> 'dead-lettered' AND service > ?1
-    ORDER BY service LIMIT 1";
+pub(crate) const NEXT_SERVICE: &str = concat!(
+    "SELECT service FROM steward_actions WHERE ",
+    finished!(),
+    " AND service > ?1 ORDER BY service LIMIT 1"
+);
 
 /// Service `?1`'s finished actions last changed before `?2`, oldest first, at
 /// most `?3`.
-pub(crate) const OLDER_THAN: &str = "DELETE FROM steward_actions WHERE rowid IN (
-    SELECT rowid FROM steward_actions
-    WHERE state NOT IN ('queued', 'running') AND state <> 'dead-lettered'
-        AND service = ?1 AND updated_at < ?2
-    ORDER BY updated_at, id LIMIT ?3)";
+pub(crate) const OLDER_THAN: &str = concat!(
+    "DELETE FROM steward_actions WHERE rowid IN (SELECT rowid FROM steward_actions WHERE ",
+    finished!(),
+    " AND service = ?1 AND updated_at < ?2 ORDER BY updated_at, id LIMIT ?3)"
+);
 
 /// How many finished actions there are: counted in the history index, which
 /// holds them all and nothing else.
-pub(crate) const COUNT: &str = "SELECT count(*) FROM steward_actions
-    INDEXED BY steward_actions_history WHERE state NOT IN ('queued', 'running') AND state <> 'dead-lettered'";
+pub(crate) const COUNT: &str = concat!(
+    "SELECT count(*) FROM steward_actions INDEXED BY steward_actions_history WHERE ",
+    finished!()
+);
 
 /// Service `?1`'s `?2` oldest finished actions: when, id and row.
-pub(crate) const OLDEST: &str = "SELECT updated_at, id, rowid FROM steward_actions
-    WHERE state NOT IN ('queued', 'running') AND state <> 'dead-lettered' AND service = ?1
-    ORDER BY updated_at, id LIMIT ?2";
+pub(crate) const OLDEST: &str = concat!(
+    "SELECT updated_at, id, rowid FROM steward_actions WHERE ",
+    finished!(),
+    " AND service = ?1 ORDER BY updated_at, id LIMIT ?2"
+);
 
 const DELETE_ROW: &str = "DELETE FROM steward_actions WHERE rowid = ?1";
 

@@ -10,6 +10,7 @@ use steward::{ActionId, ActionRecord, JournalError};
 
 use crate::connection::open_reader;
 use crate::row::{Row, columns, id_bytes};
+use crate::state::{dead_lettered, finished, unfinished};
 
 /// How many idle read connections are kept for the next reads.
 const IDLE_READERS: usize = 4;
@@ -71,15 +72,18 @@ const GET: &str = concat!("SELECT ", columns!(), " FROM steward_actions WHERE id
 pub(crate) const UNFINISHED: &str = concat!(
     "SELECT ",
     columns!(),
-    " FROM steward_actions INDEXED BY steward_actions_backlog \
-     WHERE state IN ('queued', 'running') ORDER BY id"
+    " FROM steward_actions INDEXED BY steward_actions_backlog WHERE ",
+    unfinished!(),
+    " ORDER BY id"
 );
 
 /// Dead-lettered actions, oldest first.
 pub(crate) const DEAD_LETTERS: &str = concat!(
     "SELECT ",
     columns!(),
-    " FROM steward_actions WHERE state = 'dead-lettered' ORDER BY id"
+    " FROM steward_actions WHERE ",
+    dead_lettered!(),
+    " ORDER BY id"
 );
 
 /// One service's finished actions (dead letters included), the most recently
@@ -88,12 +92,13 @@ pub(crate) const DEAD_LETTERS: &str = concat!(
 pub(crate) const SERVICE_HISTORY: &str = concat!(
     "SELECT * FROM (SELECT ",
     columns!(),
-    " FROM steward_actions WHERE service = ?1 AND state NOT IN ('queued', 'running') \
-     AND state <> 'dead-lettered' ORDER BY updated_at DESC, id DESC LIMIT ?2) \
-     UNION ALL SELECT * FROM (SELECT ",
+    " FROM steward_actions WHERE service = ?1 AND ",
+    finished!(),
+    " ORDER BY updated_at DESC, id DESC LIMIT ?2) UNION ALL SELECT * FROM (SELECT ",
     columns!(),
-    " FROM steward_actions WHERE state = 'dead-lettered' AND service = ?1 \
-     ORDER BY updated_at DESC, id DESC LIMIT ?2) \
+    " FROM steward_actions WHERE ",
+    dead_lettered!(),
+    " AND service = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?2) \
      ORDER BY updated_at DESC, id DESC LIMIT ?2"
 );
 

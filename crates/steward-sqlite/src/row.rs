@@ -9,6 +9,8 @@ use rusqlite::ToSql;
 use serde_json::Value;
 use steward::{ActionChange, ActionId, ActionRecord, ActionState, Backoff};
 
+use crate::state;
+
 /// The columns of `steward_actions`, in the order [`Row`] reads and writes them.
 macro_rules! columns {
     () => {
@@ -30,7 +32,7 @@ pub(crate) struct Row {
     timeout_ms: Option<i64>,
     max_retries: i64,
     correlation_id: Option<String>,
-    state: String,
+    state: i64,
     attempts: i64,
     result: Option<String>,
     error: Option<String>,
@@ -47,7 +49,7 @@ pub(crate) struct Row {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ChangeRow {
     pub(crate) id: IdBytes,
-    pub(crate) state: &'static str,
+    pub(crate) state: i64,
     pub(crate) attempts: i64,
     /// JSON; `None` keeps the result already there.
     pub(crate) result: Option<String>,
@@ -63,23 +65,26 @@ pub(crate) struct ChangeRow {
 
 impl Row {
     /// The row for a record.
-    pub(crate) fn from_record(record: &ActionRecord) -> Result<Self, serde_json::Error> {
+    pub(crate) fn from_record(record: &ActionRecord) -> Result<Self, Unstorable> {
+        let json = |what, error| Unstorable::Json(what, error);
         Ok(Self {
             id: id_bytes(record.id),
             service: record.service.to_string(),
             action: record.action.to_string(),
-            params: serde_json::to_string(&record.params)?,
+            params: serde_json::to_string(&record.params)
+                .map_err(|error| json("parameters", error))?,
             priority: i64::from(record.priority),
             timeout_ms: record.timeout.map(millis),
             max_retries: i64::from(record.max_retries),
             correlation_id: record.correlation_id.as_deref().map(str::to_owned),
-            state: record.state.as_str().to_owned(),
+            state: stored(record.state)?,
             attempts: i64::from(record.attempts),
             result: record
                 .result
                 .as_ref()
                 .map(serde_json::to_string)
-                .transpose()?,
+                .transpose()
+                .map_err(|error| json("result", error))?,
             error: record.error.clone(),
             accepted_at: time(record.accepted_at),
             updated_at: time(record.updated_at),
@@ -156,8 +161,8 @@ impl Row {
             DateTime::from_timestamp_micros(micros)
                 .ok_or_else(|| bad(column, &format!("{micros} µs is out of range")))
         };
-        let state: ActionState = serde_json::from_value(Value::String(self.state.clone()))
-            .map_err(|_| bad("state", &self.state))?;
+        let state = state::from_code(self.state)
+            .ok_or_else(|| bad("state", &format!("{} is not a state's code", self.state)))?;
         let ms = |column: &str, value: i64| -> Result<Duration, String> {
             u64::try_from(value)
                 .map(Duration::from_millis)
@@ -212,22 +217,37 @@ impl Row {
 
 impl ChangeRow {
     /// The columns `change` sets on action `id`.
-    pub(crate) fn new(id: ActionId, change: &ActionChange) -> Result<Self, serde_json::Error> {
+    pub(crate) fn new(id: ActionId, change: &ActionChange) -> Result<Self, Unstorable> {
         Ok(Self {
             id: id_bytes(id),
-            state: change.state.as_str(),
+            state: stored(change.state)?,
             attempts: i64::from(change.attempts),
             result: change
                 .result
                 .as_ref()
                 .map(serde_json::to_string)
-                .transpose()?,
+                .transpose()
+                .map_err(|error| Unstorable::Json("result", error))?,
             error: change.error.clone(),
             at: time(change.at),
             not_before: change.not_before.map(time),
             started_at: (change.state == ActionState::Running).then(|| time(change.at)),
         })
     }
+}
+
+/// Why a record or a change cannot be stored.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Unstorable {
+    #[error("cannot encode its {0} as JSON: {1}")]
+    Json(&'static str, serde_json::Error),
+    #[error("its state `{0}` is newer than this journal, which has no code for it")]
+    State(&'static str),
+}
+
+/// `state` as stored.
+fn stored(state: ActionState) -> Result<i64, Unstorable> {
+    state::code(state).ok_or(Unstorable::State(state.as_str()))
 }
 
 /// An id as stored: its 16 bytes, big-endian, so that ids sort as they do.

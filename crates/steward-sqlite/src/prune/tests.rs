@@ -8,7 +8,7 @@ use rusqlite::{Connection, params};
 use super::{History, prune};
 use crate::row::{id_bytes, id_of, time};
 use crate::schema::{MIGRATIONS, migrate};
-use steward::ActionId;
+use steward::{ActionId, ActionState};
 
 fn journal(path: &std::path::Path) -> Connection {
     let mut conn = Connection::open(path).unwrap();
@@ -16,7 +16,7 @@ fn journal(path: &std::path::Path) -> Connection {
     conn
 }
 
-fn insert(conn: &Connection, id: u32, state: &str, updated_at: chrono::DateTime<Utc>) {
+fn insert(conn: &Connection, id: u32, state: ActionState, updated_at: chrono::DateTime<Utc>) {
     insert_for(conn, "s", id, state, updated_at);
 }
 
@@ -24,12 +24,12 @@ fn insert_for(
     conn: &Connection,
     service: &str,
     id: u32,
-    state: &str,
+    state: ActionState,
     updated_at: chrono::DateTime<Utc>,
 ) {
     conn.execute(
         "INSERT INTO steward_actions (id, service, action, params, priority, max_retries, state, attempts, accepted_at, updated_at) VALUES (?1, ?2, 'a', '{}', 0, 0, ?3, 1, ?4, ?4)",
-        params![id_bytes(ActionId::from(u128::from(id))), service, state, time(updated_at)],
+        params![id_bytes(ActionId::from(u128::from(id))), service, crate::state::code(state), time(updated_at)],
     )
     .unwrap();
 }
@@ -55,7 +55,7 @@ fn a_pass_deletes_at_most_its_limit_oldest_first() {
         insert(
             &conn,
             id,
-            "succeeded",
+            ActionState::Succeeded,
             start - chrono::Duration::seconds(i64::from(id)),
         );
     }
@@ -77,13 +77,23 @@ fn age_goes_first_and_unfinished_or_dead_letters_are_never_pruned() {
     let mut conn = journal(&dir.path().join("journal.db"));
     let now = Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap();
     let long_ago = now - chrono::Duration::days(30);
-    insert(&conn, 1, "queued", long_ago);
-    insert(&conn, 2, "running", long_ago);
-    insert(&conn, 3, "dead-lettered", long_ago);
-    insert(&conn, 4, "failed", long_ago);
-    insert(&conn, 5, "timed-out", long_ago);
-    insert(&conn, 6, "cancelled", now - chrono::Duration::hours(2));
-    insert(&conn, 7, "succeeded", now - chrono::Duration::minutes(1));
+    insert(&conn, 1, ActionState::Queued, long_ago);
+    insert(&conn, 2, ActionState::Running, long_ago);
+    insert(&conn, 3, ActionState::DeadLettered, long_ago);
+    insert(&conn, 4, ActionState::Failed, long_ago);
+    insert(&conn, 5, ActionState::TimedOut, long_ago);
+    insert(
+        &conn,
+        6,
+        ActionState::Cancelled,
+        now - chrono::Duration::hours(2),
+    );
+    insert(
+        &conn,
+        7,
+        ActionState::Succeeded,
+        now - chrono::Duration::minutes(1),
+    );
     let keep = History {
         keep_for: Duration::from_secs(3600),
         keep_finished: 10,
@@ -99,24 +109,42 @@ fn services_are_pruned_alike_and_the_oldest_go_first_whichever_service_they_are_
     let now = Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap();
     let minutes = |n: i64| now - chrono::Duration::minutes(n);
     // Too old, in two services.
-    insert_for(&conn, "a", 1, "succeeded", now - chrono::Duration::days(2));
-    insert_for(&conn, "b", 2, "failed", now - chrono::Duration::days(3));
+    insert_for(
+        &conn,
+        "a",
+        1,
+        ActionState::Succeeded,
+        now - chrono::Duration::days(2),
+    );
+    insert_for(
+        &conn,
+        "b",
+        2,
+        ActionState::Failed,
+        now - chrono::Duration::days(3),
+    );
     // Within the time kept, interleaved across three services: by count, the
     // oldest two go (4 of `b`, then 6 of `c`), whichever service has most.
-    insert_for(&conn, "a", 3, "succeeded", minutes(10));
-    insert_for(&conn, "b", 4, "succeeded", minutes(50));
-    insert_for(&conn, "a", 5, "succeeded", minutes(20));
-    insert_for(&conn, "c", 6, "succeeded", minutes(40));
-    insert_for(&conn, "a", 7, "succeeded", minutes(30));
+    insert_for(&conn, "a", 3, ActionState::Succeeded, minutes(10));
+    insert_for(&conn, "b", 4, ActionState::Succeeded, minutes(50));
+    insert_for(&conn, "a", 5, ActionState::Succeeded, minutes(20));
+    insert_for(&conn, "c", 6, ActionState::Succeeded, minutes(40));
+    insert_for(&conn, "a", 7, ActionState::Succeeded, minutes(30));
     // Never pruned, old as they are.
     insert_for(
         &conn,
         "c",
         8,
-        "dead-lettered",
+        ActionState::DeadLettered,
         now - chrono::Duration::days(9),
     );
-    insert_for(&conn, "b", 9, "queued", now - chrono::Duration::days(9));
+    insert_for(
+        &conn,
+        "b",
+        9,
+        ActionState::Queued,
+        now - chrono::Duration::days(9),
+    );
     let keep = History {
         keep_for: Duration::from_secs(24 * 3600),
         keep_finished: 3,

@@ -423,3 +423,68 @@ fn a_row_version_7_cannot_convert_leaves_the_file_at_version_6_with_its_rows() {
         );
     }
 }
+
+#[test]
+fn version_8_keeps_every_state_and_refuses_one_it_does_not_know() {
+    use steward::ActionState::{
+        Cancelled, DeadLettered, Failed, Queued, Running, Succeeded, TimedOut,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut conn = at_version_1(&path);
+    migrate(&mut conn, &path, &MIGRATIONS[..7]).unwrap();
+    let states = [
+        Queued,
+        Running,
+        DeadLettered,
+        Succeeded,
+        Failed,
+        TimedOut,
+        Cancelled,
+    ];
+    let insert = |conn: &Connection, n: u8, state: &str| {
+        conn.execute(
+            "INSERT INTO steward_actions (id, service, action, params, priority, max_retries, \
+             state, attempts, accepted_at, updated_at) VALUES (?1, 's', 'a', '{}', 0, 0, ?2, 1, ?3, ?3)",
+            rusqlite::params![
+                u128::from(n).to_be_bytes(),
+                state,
+                1_767_225_600_000_000_i64 + i64::from(n)
+            ],
+        )
+        .unwrap();
+    };
+    insert(&conn, 99, "paused");
+    let error = migrate(&mut conn, &path, MIGRATIONS).unwrap_err();
+    assert!(
+        matches!(&error, OpenError::Migrate { version: 8, .. }),
+        "{error}"
+    );
+    assert_eq!(user_version(&conn).unwrap(), 7);
+    conn.execute("DELETE FROM steward_actions", []).unwrap();
+
+    for (n, state) in (1_u8..).zip(states) {
+        insert(&conn, n, state.as_str());
+    }
+    migrate(&mut conn, &path, MIGRATIONS).unwrap();
+    assert_eq!(user_version(&conn).unwrap(), LATEST);
+    for (n, state) in (1_u8..).zip(states) {
+        let record = read::get(&conn, steward::ActionId::from(u128::from(n)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(record.state, state);
+    }
+    // Each state is where its index has it.
+    let unfinished = read::all(&conn, read::UNFINISHED).unwrap();
+    assert_eq!(
+        unfinished.iter().map(|r| r.state).collect::<Vec<_>>(),
+        [Queued, Running]
+    );
+    let dead = read::all(&conn, read::DEAD_LETTERS).unwrap();
+    assert_eq!(
+        dead.iter().map(|r| r.state).collect::<Vec<_>>(),
+        [DeadLettered]
+    );
+    let history = read::history(&conn, "s", 10).unwrap();
+    assert_eq!(history.len(), 5, "four finished and the dead letter");
+}
