@@ -96,6 +96,11 @@ impl Row {
         })
     }
 
+    /// The action's id.
+    pub(crate) fn id(&self) -> &IdBytes {
+        &self.id
+    }
+
     /// The values to bind, in [`columns!`] order.
     pub(crate) fn values(&self) -> [&dyn ToSql; 19] {
         [

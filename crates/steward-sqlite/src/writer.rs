@@ -7,19 +7,26 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use rusqlite::{CachedStatement, Connection, ErrorCode, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use steward::JournalError;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::lock::FileLock;
 use crate::prune::{History, Schedule, prune};
-use crate::row::{ChangeRow, Row, columns, id_from};
+use crate::row::{ChangeRow, Row};
 
 mod checkpoint;
 mod inbox;
+mod order;
+mod statements;
 
 pub(crate) use checkpoint::Checkpoints;
 use inbox::{Inbox, Next};
+#[cfg(test)]
+pub(crate) use order::accept_sql;
+use statements::Statements;
+#[cfg(test)]
+pub(crate) use statements::UPDATE;
 
 /// The most writes committed in one transaction.
 pub(crate) const GROUP_LIMIT: usize = 1024;
@@ -183,9 +190,11 @@ impl Writer {
         }
     }
 
-    /// Runs a group's writes in one transaction. A write that breaks a constraint
-    /// fails alone (SQLite takes back only that statement); any other error fails
-    /// the whole transaction.
+    /// Runs a group's writes in one transaction, its accepts first where that
+    /// changes nothing (see [`order`]). A write that breaks a constraint fails
+    /// alone (SQLite takes back only that statement, and an insert of several
+    /// rows that does is run again row by row); any other error fails the whole
+    /// transaction.
     fn write(
         &mut self,
         group: &[(Write, Reply<()>)],
@@ -193,27 +202,60 @@ impl Writer {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut answers = Vec::with_capacity(group.len());
-        {
-            // Looked up once per group, not once per write.
-            let mut statements = Statements {
-                accept: tx.prepare_cached(ACCEPT)?,
-                update: tx.prepare_cached(UPDATE)?,
-            };
-            for (write, _) in group {
-                match statements.apply(write) {
-                    Ok(()) => answers.push(Ok(())),
-                    Err(error)
-                        if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) =>
-                    {
-                        let message = format!("journal {}: {error}", self.path.display());
-                        answers.push(Err(JournalError(message)));
+        let mut answers: Vec<Result<(), JournalError>> = Vec::with_capacity(group.len());
+        answers.resize_with(group.len(), || Ok(()));
+        let failed = |error: rusqlite::Error| -> Result<JournalError, rusqlite::Error> {
+            if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
+                Ok(JournalError(format!(
+                    "journal {}: {error}",
+                    self.path.display()
+                )))
+            } else {
+                // Dropping the transaction rolls it back.
+                Err(error)
+            }
+        };
+        let mut statements = Statements::new(&tx);
+        if let Some(accepts) = order::accepts_first(group.iter().map(|(write, _)| write)) {
+            let mut left = &accepts[..];
+            while !left.is_empty() {
+                let (rows, rest) = left.split_at(order::next_insert(left.len()));
+                left = rest;
+                let together: Vec<&Row> = rows.iter().map(|&(_, row)| row).collect();
+                let Err(error) = statements.insert(&together) else {
+                    continue;
+                };
+                let error = failed(error)?;
+                if let [(at, _)] = rows {
+                    answers[*at] = Err(error);
+                    continue;
+                }
+                // One of them broke a constraint: each on its own, to find which.
+                for &(at, row) in rows {
+                    if let Err(error) = statements.insert(&[row]) {
+                        answers[at] = Err(failed(error)?);
                     }
-                    // Dropping the transaction rolls it back.
-                    Err(error) => return Err(error),
+                }
+            }
+            for (at, (write, _)) in group.iter().enumerate() {
+                if let Write::Update(change) = write
+                    && let Err(error) = statements.update(change)
+                {
+                    answers[at] = Err(failed(error)?);
+                }
+            }
+        } else {
+            for (at, (write, _)) in group.iter().enumerate() {
+                let written = match write {
+                    Write::Accept(row) => statements.insert(&[&**row]),
+                    Write::Update(change) => statements.update(change),
+                };
+                if let Err(error) = written {
+                    answers[at] = Err(failed(error)?);
                 }
             }
         }
+        drop(statements);
         tx.commit()?;
         Ok(answers)
     }
@@ -259,53 +301,6 @@ impl Writer {
                 return Ok(total);
             }
         }
-    }
-}
-
-/// Inserts (or replaces, as an in-memory journal would) an accepted action.
-pub(crate) const ACCEPT: &str = concat!(
-    "INSERT OR REPLACE INTO steward_actions (",
-    columns!(),
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
-);
-
-/// Sets what a change sets; a result, error or start time left out keeps the one
-/// there.
-pub(crate) const UPDATE: &str = "UPDATE steward_actions SET state = ?2, attempts = ?3, updated_at = ?4, \
-    result = coalesce(?5, result), error = coalesce(?6, error), not_before = ?7, \
-    started_at = coalesce(?8, started_at) WHERE id = ?1";
-
-/// The group's prepared statements.
-struct Statements<'conn> {
-    accept: CachedStatement<'conn>,
-    update: CachedStatement<'conn>,
-}
-
-impl Statements<'_> {
-    fn apply(&mut self, write: &Write) -> rusqlite::Result<()> {
-        match write {
-            Write::Accept(row) => {
-                self.accept.execute(&row.values()[..])?;
-            }
-            Write::Update(change) => {
-                let changed = self.update.execute(params![
-                    change.id,
-                    change.state,
-                    change.attempts,
-                    change.at,
-                    change.result,
-                    change.error,
-                    change.not_before,
-                    change.started_at,
-                ])?;
-                if changed == 0 {
-                    // Pruned already, or never accepted here: as an in-memory
-                    // journal would, the change is dropped.
-                    tracing::debug!(id = %id_from(change.id), state = change.state, "journal update for an action it does not hold");
-                }
-            }
-        }
-        Ok(())
     }
 }
 

@@ -228,8 +228,11 @@ fn version_4_keeps_the_rows_with_the_default_backoff_and_stores_a_retrys_own() {
     .jitter(0.0);
     record.retry_backoff = Some(backoff);
     let row = crate::row::Row::from_record(&record).unwrap();
-    conn.execute(writer::ACCEPT, rusqlite::params_from_iter(row.values()))
-        .unwrap();
+    conn.execute(
+        writer::accept_sql(1),
+        rusqlite::params_from_iter(row.values()),
+    )
+    .unwrap();
     let back = read::get(&conn, record.id).unwrap().unwrap();
     assert_eq!(back.retry_backoff, Some(backoff));
 }
@@ -269,8 +272,11 @@ fn version_5_keeps_the_rows_without_a_start_and_keeps_when_the_last_attempt_star
     let mut record = old.clone();
     (record.id, record.state) = (id, steward::ActionState::Queued);
     let row = crate::row::Row::from_record(&record).unwrap();
-    conn.execute(writer::ACCEPT, rusqlite::params_from_iter(row.values()))
-        .unwrap();
+    conn.execute(
+        writer::accept_sql(1),
+        rusqlite::params_from_iter(row.values()),
+    )
+    .unwrap();
     let at = |seconds: i64| old.accepted_at + chrono::Duration::seconds(seconds);
     let change = |state, seconds| {
         let change = steward::ActionChange::new(state, 1, at(seconds));
@@ -306,7 +312,11 @@ fn writes_open_no_temporary_tables() {
     let path = dir.path().join("journal.db");
     let mut conn = at_version_1(&path);
     migrate(&mut conn, &path, MIGRATIONS).unwrap();
-    for sql in [writer::ACCEPT, writer::UPDATE] {
+    for sql in [
+        writer::accept_sql(1),
+        writer::accept_sql(32),
+        writer::UPDATE,
+    ] {
         let mut statement = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
         let unbound = vec![rusqlite::types::Null; statement.parameter_count()];
         let opcodes: Vec<String> = statement

@@ -182,3 +182,95 @@ fn an_idle_writer_prunes_history_as_it_ages_with_nothing_written() {
     drop(sender);
     thread.join().unwrap();
 }
+
+fn state_of(path: &std::path::Path, n: u128) -> Option<(ActionState, u32)> {
+    let readers = Readers::new(path.to_owned(), Duration::from_secs(1)).unwrap();
+    readers
+        .read(|conn| read::get(conn, ActionId::from(n)))
+        .unwrap()
+        .map(|record| (record.state, record.attempts))
+}
+
+fn change(n: u128, state: ActionState, attempts: u32) -> Write {
+    let change = ActionChange::new(state, attempts, Utc::now());
+    Write::Update(ChangeRow::new(ActionId::from(n), &change).unwrap())
+}
+
+#[test]
+fn interleaved_accepts_and_outcomes_all_land_as_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut writer = writer(&path, None);
+    // 45 accepts (inserted 32, 8, 4 and 1 at a time), each followed by the
+    // outcome of the one before it.
+    let mut writes = Vec::new();
+    for n in 1..=45 {
+        writes.push(accept(n, 10));
+        if n > 1 {
+            writes.push(change(n - 1, ActionState::Succeeded, 1));
+        }
+    }
+    let (mut writes, answers) = group(writes);
+    writer.commit(&mut writes);
+    for mut answer in answers {
+        assert_eq!(answer.try_recv().unwrap(), Ok(()));
+    }
+    for n in 1..45 {
+        assert_eq!(
+            state_of(&path, n),
+            Some((ActionState::Succeeded, 1)),
+            "action {n}"
+        );
+    }
+    assert_eq!(state_of(&path, 45), Some((ActionState::Queued, 0)));
+    assert_eq!(held(&path), [45]);
+}
+
+#[test]
+fn an_action_changed_then_accepted_again_in_one_group_ends_as_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut writer = writer(&path, None);
+    let (mut writes, _) = group(vec![accept(1, 10)]);
+    writer.commit(&mut writes);
+    let (mut writes, answers) = group(vec![
+        change(1, ActionState::DeadLettered, 3),
+        accept(2, 10),
+        accept(1, 10),
+    ]);
+    writer.commit(&mut writes);
+    for mut answer in answers {
+        assert_eq!(answer.try_recv().unwrap(), Ok(()));
+    }
+    assert_eq!(state_of(&path, 1), Some((ActionState::Queued, 0)));
+    assert_eq!(held(&path), [1, 2]);
+}
+
+#[test]
+fn an_accept_that_breaks_a_constraint_fails_alone_among_those_inserted_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut writer = writer(&path, None);
+    // A constraint only the third action breaks.
+    writer
+        .conn
+        .execute_batch(
+            "CREATE TRIGGER refuse_third BEFORE INSERT ON steward_actions
+             WHEN NEW.id = X'00000000000000000000000000000003'
+             BEGIN SELECT RAISE(ABORT, 'the third is refused'); END",
+        )
+        .unwrap();
+    let (mut writes, answers) = group((1..=8).map(|n| accept(n, 10)).collect());
+    writer.commit(&mut writes);
+    for (n, mut answer) in (1..).zip(answers) {
+        let answer = answer.try_recv().unwrap();
+        if n == 3 {
+            let error = answer.unwrap_err();
+            assert!(error.0.contains("the third is refused"), "{error}");
+            assert!(error.0.contains("journal.db"), "{error}");
+        } else {
+            assert_eq!(answer, Ok(()), "action {n}");
+        }
+    }
+    assert_eq!(held(&path), [1, 2, 4, 5, 6, 7, 8]);
+}
