@@ -9,27 +9,29 @@ use rusqlite::{Connection, OptionalExtension, Params, params};
 use steward::{ActionRecord, Backlog, BacklogPage};
 
 use crate::read::selected;
-use crate::row::{columns, id_bytes, id_of};
+use crate::row::{id_bytes, id_of, named, selected};
+use crate::services;
 use crate::state::unfinished;
 
 /// The newest action the journal holds: no unfinished action is newer.
 pub(crate) const NEWEST: &str = "SELECT MAX(id) FROM steward_actions";
 
-/// The first service, by name, with an unfinished action.
+/// The first service, by number, with an unfinished action.
 pub(crate) const FIRST_SERVICE: &str = concat!(
     "SELECT service FROM steward_actions WHERE ",
     unfinished!(),
     " ORDER BY service LIMIT 1"
 );
 
-/// The next service, by name, after `?1` with an unfinished action.
+/// The next service, by number, after `?1` with an unfinished action.
 pub(crate) const NEXT_SERVICE: &str = concat!(
     "SELECT service FROM steward_actions WHERE ",
     unfinished!(),
     " AND service > ?1 ORDER BY service LIMIT 1"
 );
 
-/// The highest priority among `?1`'s unfinished actions.
+/// The highest priority among the unfinished actions of the service numbered
+/// `?1`.
 pub(crate) const TOP_PRIORITY: &str = concat!(
     "SELECT priority FROM steward_actions WHERE ",
     unfinished!(),
@@ -47,8 +49,10 @@ pub(crate) const NEXT_PRIORITY: &str = concat!(
 /// oldest first, at most `?5`.
 pub(crate) const AT_PRIORITY: &str = concat!(
     "SELECT ",
-    columns!(),
-    " FROM steward_actions WHERE ",
+    selected!(),
+    " FROM ",
+    named!(),
+    " WHERE ",
     unfinished!(),
     " AND service = ?1 AND priority = ?2 AND id > ?3 AND id <= ?4 ORDER BY id LIMIT ?5"
 );
@@ -67,14 +71,16 @@ fn first<T: FromSql>(
 /// The services with unfinished actions, and the newest action.
 pub(crate) fn outline(conn: &Connection) -> Result<Backlog, String> {
     let mut services: Vec<Arc<str>> = Vec::new();
-    let mut next: Option<String> = first(conn, FIRST_SERVICE, [])?;
-    while let Some(service) = next {
-        next = first(conn, NEXT_SERVICE, [&service])?;
-        services.push(service.into());
+    let mut next: Option<i64> = first(conn, FIRST_SERVICE, [])?;
+    while let Some(number) = next {
+        next = first(conn, NEXT_SERVICE, [number])?;
+        let name = services::name(conn, number).map_err(|error| error.to_string())?;
+        services.push(name.into());
     }
     if services.is_empty() {
         return Ok(Backlog::default());
     }
+    services.sort_unstable();
     // `MAX` over no rows is one row of NULL.
     let newest: Option<Vec<u8>> = first::<Option<Vec<u8>>>(conn, NEWEST, [])?.flatten();
     let newest = newest.as_deref().map(id_of).transpose()?;
@@ -84,7 +90,11 @@ pub(crate) fn outline(conn: &Connection) -> Result<Backlog, String> {
 /// One page of a service's backlog: its highest priority first, oldest first
 /// within a priority, from just after the page's cursor.
 pub(crate) fn page(conn: &Connection, page: &BacklogPage) -> Result<Vec<ActionRecord>, String> {
-    let service = &*page.service;
+    let Some(service) = services::number(conn, &page.service).map_err(|error| error.to_string())?
+    else {
+        // Never seen: nothing waits.
+        return Ok(Vec::new());
+    };
     let newest = id_bytes(page.newest);
     let (mut priority, mut after) = match page.after {
         Some(cursor) => (Some(cursor.priority), id_bytes(cursor.id).to_vec()),

@@ -23,6 +23,7 @@ use crate::prune::{History, Schedule};
 use crate::read::{self, Readers};
 use crate::row::{ChangeRow, Row};
 use crate::schema;
+use crate::services::Numbers;
 use crate::writer::{Checkpoints, Message, Stats, Write, Writer};
 
 /// How many requests may wait for the writer; callers beyond wait for room.
@@ -131,6 +132,7 @@ impl SqliteJournal {
             },
             schedule: Schedule::new(builder.keep_for, Instant::now()),
             checkpoints,
+            services: Numbers::default(),
         };
         writer
             .spawn(receiver, lock)

@@ -106,6 +106,7 @@ mod prune;
 mod read;
 mod row;
 mod schema;
+mod services;
 mod state;
 mod writer;
 

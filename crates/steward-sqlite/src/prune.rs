@@ -31,7 +31,7 @@ pub(crate) const NEXT_SERVICE: &str = concat!(
     " AND service > ?1 ORDER BY service LIMIT 1"
 );
 
-/// Service `?1`'s finished actions last changed before `?2`, oldest first, at
+/// The finished actions of the service numbered `?1` last changed before `?2`, oldest first, at
 /// most `?3`.
 pub(crate) const OLDER_THAN: &str = concat!(
     "DELETE FROM steward_actions WHERE rowid IN (SELECT rowid FROM steward_actions WHERE ",
@@ -46,7 +46,8 @@ pub(crate) const COUNT: &str = concat!(
     finished!()
 );
 
-/// Service `?1`'s `?2` oldest finished actions: when, id and row.
+/// The `?2` oldest finished actions of the service numbered `?1`: when, id and
+/// row.
 pub(crate) const OLDEST: &str = concat!(
     "SELECT updated_at, id, rowid FROM steward_actions WHERE ",
     finished!(),
@@ -101,16 +102,13 @@ pub(crate) fn prune(
     Ok(total)
 }
 
-/// Every service with finished history.
-fn services(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+/// Every service with finished history, by number.
+fn services(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
     let mut next = conn.prepare_cached(NEXT_SERVICE)?;
-    let mut services: Vec<String> = Vec::new();
+    let mut services: Vec<i64> = Vec::new();
     loop {
-        let after = services.last().map_or("", String::as_str);
-        match next
-            .query_row([after], |row| row.get::<_, String>(0))
-            .optional()?
-        {
+        let after = services.last().copied().unwrap_or(i64::MIN);
+        match next.query_row([after], |row| row.get(0)).optional()? {
             Some(service) => services.push(service),
             None => return Ok(services),
         }
@@ -119,7 +117,7 @@ fn services(conn: &Connection) -> rusqlite::Result<Vec<String>> {
 
 /// Deletes the `count` oldest finished actions of all `services`: the oldest of
 /// each, merged.
-fn delete_oldest(conn: &Connection, services: &[String], count: i64) -> rusqlite::Result<u64> {
+fn delete_oldest(conn: &Connection, services: &[i64], count: i64) -> rusqlite::Result<u64> {
     let mut oldest = conn.prepare_cached(OLDEST)?;
     let mut candidates: Vec<(i64, Vec<u8>, i64)> = Vec::new();
     for service in services {

@@ -9,7 +9,8 @@ use rusqlite::Connection;
 use steward::{ActionId, ActionRecord, JournalError};
 
 use crate::connection::open_reader;
-use crate::row::{Row, columns, id_bytes};
+use crate::row::{Row, id_bytes, named, selected};
+use crate::services;
 use crate::state::{dead_lettered, finished, unfinished};
 
 /// How many idle read connections are kept for the next reads.
@@ -62,7 +63,7 @@ impl Readers {
 }
 
 /// One action by id.
-const GET: &str = concat!("SELECT ", columns!(), " FROM steward_actions WHERE id = ?1");
+const GET: &str = concat!("SELECT ", selected!(), " FROM ", named!(), " WHERE id = ?1");
 
 // Each query names its states exactly as its partial index does, so SQLite uses
 // the index (the schema tests check the plans).
@@ -71,8 +72,9 @@ const GET: &str = concat!("SELECT ", columns!(), " FROM steward_actions WHERE id
 /// (named, or SQLite walks the whole table in id order) and sorted.
 pub(crate) const UNFINISHED: &str = concat!(
     "SELECT ",
-    columns!(),
-    " FROM steward_actions INDEXED BY steward_actions_backlog WHERE ",
+    selected!(),
+    " FROM steward_actions INDEXED BY steward_actions_backlog \
+     LEFT JOIN steward_services USING (service) WHERE ",
     unfinished!(),
     " ORDER BY id"
 );
@@ -80,23 +82,30 @@ pub(crate) const UNFINISHED: &str = concat!(
 /// Dead-lettered actions, oldest first.
 pub(crate) const DEAD_LETTERS: &str = concat!(
     "SELECT ",
-    columns!(),
-    " FROM steward_actions WHERE ",
+    selected!(),
+    " FROM ",
+    named!(),
+    " WHERE ",
     dead_lettered!(),
     " ORDER BY id"
 );
 
-/// One service's finished actions (dead letters included), the most recently
-/// finished first, at most `?2`: newest first along the history index, and its
-/// dead letters along theirs by service, the two pages merged.
+/// The finished actions (dead letters included) of the service numbered `?1`,
+/// the most recently finished first, at most `?2`: newest first along the
+/// history index, and its dead letters along theirs by service, the two pages
+/// merged.
 pub(crate) const SERVICE_HISTORY: &str = concat!(
     "SELECT * FROM (SELECT ",
-    columns!(),
-    " FROM steward_actions WHERE service = ?1 AND ",
+    selected!(),
+    " FROM ",
+    named!(),
+    " WHERE service = ?1 AND ",
     finished!(),
     " ORDER BY updated_at DESC, id DESC LIMIT ?2) UNION ALL SELECT * FROM (SELECT ",
-    columns!(),
-    " FROM steward_actions WHERE ",
+    selected!(),
+    " FROM ",
+    named!(),
+    " WHERE ",
     dead_lettered!(),
     " AND service = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?2) \
      ORDER BY updated_at DESC, id DESC LIMIT ?2"
@@ -131,8 +140,12 @@ pub(crate) fn history(
     service: &str,
     limit: usize,
 ) -> Result<Vec<ActionRecord>, String> {
+    let Some(number) = services::number(conn, service).map_err(|error| error.to_string())? else {
+        // Never seen: no history.
+        return Ok(Vec::new());
+    };
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    selected(conn, SERVICE_HISTORY, rusqlite::params![service, limit])
+    selected(conn, SERVICE_HISTORY, rusqlite::params![number, limit])
 }
 
 pub(crate) fn selected(

@@ -21,7 +21,28 @@ macro_rules! columns {
 }
 pub(crate) use columns;
 
-/// One row of `steward_actions`.
+/// [`columns!`] as a select over [`named!`] reads them: the service's name in
+/// place of its number.
+macro_rules! selected {
+    () => {
+        "id, name, action, params, priority, timeout_ms, max_retries, correlation_id, \
+         state, attempts, result, error, accepted_at, updated_at, not_before, \
+         backoff_min_ms, backoff_max_ms, backoff_jitter, started_at"
+    };
+}
+pub(crate) use selected;
+
+/// Each action with its service's name. The actions are the outer loop, read
+/// along whichever of their indexes the query names; an action whose service
+/// had no name would read as an error, not go missing.
+macro_rules! named {
+    () => {
+        "steward_actions LEFT JOIN steward_services USING (service)"
+    };
+}
+pub(crate) use named;
+
+/// One row of `steward_actions`, with its service by name.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Row {
     id: IdBytes,
@@ -101,11 +122,16 @@ impl Row {
         &self.id
     }
 
-    /// The values to bind, in [`columns!`] order.
-    pub(crate) fn values(&self) -> [&dyn ToSql; 19] {
+    /// The service's name.
+    pub(crate) fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// The values to bind, in [`columns!`] order, with the service's `number`.
+    pub(crate) fn values<'a>(&'a self, number: &'a i64) -> [&'a dyn ToSql; 19] {
         [
             &self.id,
-            &self.service,
+            number,
             &self.action,
             &self.params,
             &self.priority,
@@ -126,7 +152,7 @@ impl Row {
         ]
     }
 
-    /// Reads a row selected with [`columns!`].
+    /// Reads a row selected with [`selected!`].
     pub(crate) fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             id: row.get(0)?,

@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::lock::FileLock;
 use crate::prune::{History, Schedule, prune};
 use crate::row::{ChangeRow, Row};
+use crate::services::Numbers;
 
 mod checkpoint;
 mod inbox;
@@ -78,6 +79,8 @@ pub(crate) struct Writer {
     pub(crate) schedule: Schedule,
     /// Copies the log into the file beside the writer.
     pub(crate) checkpoints: Checkpoints,
+    /// The services' numbers.
+    pub(crate) services: Numbers,
 }
 
 impl Writer {
@@ -170,6 +173,7 @@ impl Writer {
     pub(crate) fn commit(&mut self, group: &mut Vec<(Write, Reply<()>)>) {
         match self.write(group) {
             Ok(answers) => {
+                self.services.committed();
                 self.stats.commits.fetch_add(1, Ordering::Relaxed);
                 self.checkpoints.committed(&self.conn);
                 for ((_, reply), answer) in group.drain(..).zip(answers) {
@@ -177,6 +181,7 @@ impl Writer {
                 }
             }
             Err(error) => {
+                self.services.rolled_back();
                 let size = group.len();
                 tracing::error!(path = %self.path.display(), %error, writes = size, "journal commit failed; nothing in it was written");
                 let message = format!(
@@ -215,7 +220,7 @@ impl Writer {
                 Err(error)
             }
         };
-        let mut statements = Statements::new(&tx);
+        let mut statements = Statements::new(&tx, &mut self.services);
         if let Some(accepts) = order::accepts_first(group.iter().map(|(write, _)| write)) {
             let mut left = &accepts[..];
             while !left.is_empty() {

@@ -27,6 +27,9 @@ fn insert_for(
     state: ActionState,
     updated_at: chrono::DateTime<Utc>,
 ) {
+    let service = crate::services::Numbers::default()
+        .of(conn, service)
+        .unwrap();
     conn.execute(
         "INSERT INTO steward_actions (id, service, action, params, priority, max_retries, state, attempts, accepted_at, updated_at) VALUES (?1, ?2, 'a', '{}', 0, 0, ?3, 1, ?4, ?4)",
         params![id_bytes(ActionId::from(u128::from(id))), service, crate::state::code(state), time(updated_at)],

@@ -6,6 +6,19 @@ use super::{LATEST, MIGRATIONS, Migration, migrate, recognise, user_version};
 use crate::error::OpenError;
 use crate::{backlog, prune, read, writer};
 
+/// Writes `record` as the writer accepts one.
+fn accept(conn: &Connection, record: &steward::ActionRecord) {
+    let row = crate::row::Row::from_record(record).unwrap();
+    let number = crate::services::Numbers::default()
+        .of(conn, row.service())
+        .unwrap();
+    conn.execute(
+        writer::accept_sql(1),
+        rusqlite::params_from_iter(row.values(&number)),
+    )
+    .unwrap();
+}
+
 /// A fresh file brought to version 1 (the first step only).
 fn at_version_1(path: &std::path::Path) -> Connection {
     let mut conn = Connection::open(path).unwrap();
@@ -227,12 +240,7 @@ fn version_4_keeps_the_rows_with_the_default_backoff_and_stores_a_retrys_own() {
     )
     .jitter(0.0);
     record.retry_backoff = Some(backoff);
-    let row = crate::row::Row::from_record(&record).unwrap();
-    conn.execute(
-        writer::accept_sql(1),
-        rusqlite::params_from_iter(row.values()),
-    )
-    .unwrap();
+    accept(&conn, &record);
     let back = read::get(&conn, record.id).unwrap().unwrap();
     assert_eq!(back.retry_backoff, Some(backoff));
 }
@@ -271,12 +279,7 @@ fn version_5_keeps_the_rows_without_a_start_and_keeps_when_the_last_attempt_star
     let id: steward::ActionId = "0192a5e3c1f07d2b9a4e000000000002".parse().unwrap();
     let mut record = old.clone();
     (record.id, record.state) = (id, steward::ActionState::Queued);
-    let row = crate::row::Row::from_record(&record).unwrap();
-    conn.execute(
-        writer::accept_sql(1),
-        rusqlite::params_from_iter(row.values()),
-    )
-    .unwrap();
+    accept(&conn, &record);
     let at = |seconds: i64| old.accepted_at + chrono::Duration::seconds(seconds);
     let change = |state, seconds| {
         let change = steward::ActionChange::new(state, 1, at(seconds));
@@ -435,7 +438,7 @@ fn a_row_version_7_cannot_convert_leaves_the_file_at_version_6_with_its_rows() {
 }
 
 #[test]
-fn version_8_keeps_every_state_and_refuses_one_it_does_not_know() {
+fn version_8_keeps_every_state_and_service_and_refuses_a_state_it_does_not_know() {
     use steward::ActionState::{
         Cancelled, DeadLettered, Failed, Queued, Running, Succeeded, TimedOut,
     };
@@ -476,6 +479,12 @@ fn version_8_keeps_every_state_and_refuses_one_it_does_not_know() {
     for (n, state) in (1_u8..).zip(states) {
         insert(&conn, n, state.as_str());
     }
+    // Another service's action, and the first again.
+    conn.execute(
+        "UPDATE steward_actions SET service = 't' WHERE id = ?1",
+        [u128::from(4_u8).to_be_bytes()],
+    )
+    .unwrap();
     migrate(&mut conn, &path, MIGRATIONS).unwrap();
     assert_eq!(user_version(&conn).unwrap(), LATEST);
     for (n, state) in (1_u8..).zip(states) {
@@ -496,5 +505,22 @@ fn version_8_keeps_every_state_and_refuses_one_it_does_not_know() {
         [DeadLettered]
     );
     let history = read::history(&conn, "s", 10).unwrap();
-    assert_eq!(history.len(), 5, "four finished and the dead letter");
+    assert_eq!(history.len(), 4, "three finished and the dead letter");
+    let other = read::history(&conn, "t", 10).unwrap();
+    assert_eq!(
+        other
+            .iter()
+            .map(|r| (&*r.service, r.state))
+            .collect::<Vec<_>>(),
+        [("t", Succeeded)]
+    );
+    // Each name once, numbered as first seen.
+    let services: Vec<(i64, String)> = conn
+        .prepare("SELECT service, name FROM steward_services ORDER BY service")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(services, [(1, "s".to_owned()), (2, "t".to_owned())]);
 }

@@ -6,6 +6,7 @@ use rusqlite::{CachedStatement, Connection, ToSql, params};
 
 use super::order::{ROWS_PER_INSERT, accept_sql};
 use crate::row::{ChangeRow, Row, id_from};
+use crate::services::Numbers;
 
 /// Sets what a change sets; a result, error or start time left out keeps the one
 /// there.
@@ -16,15 +17,19 @@ pub(crate) const UPDATE: &str = "UPDATE steward_actions SET state = ?2, attempts
 /// One group's statements, prepared as first needed.
 pub(crate) struct Statements<'conn> {
     conn: &'conn Connection,
+    services: &'conn mut Numbers,
     /// By the place of their size in [`ROWS_PER_INSERT`].
     inserts: [Option<CachedStatement<'conn>>; ROWS_PER_INSERT.len()],
     update: Option<CachedStatement<'conn>>,
 }
 
 impl<'conn> Statements<'conn> {
-    pub(crate) fn new(conn: &'conn Connection) -> Self {
+    /// Statements on `conn`, in the transaction under way, numbering services
+    /// with `services`.
+    pub(crate) fn new(conn: &'conn Connection, services: &'conn mut Numbers) -> Self {
         Self {
             conn,
+            services,
             inserts: std::array::from_fn(|_| None),
             update: None,
         }
@@ -42,7 +47,15 @@ impl<'conn> Statements<'conn> {
             Some(insert) => insert,
             empty => empty.insert(self.conn.prepare_cached(accept_sql(rows.len()))?),
         };
-        let values: Vec<&dyn ToSql> = rows.iter().flat_map(|row| row.values()).collect();
+        let numbers = rows
+            .iter()
+            .map(|row| self.services.of(self.conn, row.service()))
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        let values: Vec<&dyn ToSql> = rows
+            .iter()
+            .zip(&numbers)
+            .flat_map(|(row, number)| row.values(number))
+            .collect();
         insert.execute(&values[..])?;
         Ok(())
     }

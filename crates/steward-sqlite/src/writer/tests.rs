@@ -14,6 +14,7 @@ use crate::lock::FileLock;
 use crate::prune::{History, Schedule};
 use crate::read::{self, Readers};
 use crate::row::{ChangeRow, Row};
+use crate::services::Numbers;
 
 fn writer(path: &std::path::Path, max_size: Option<u64>) -> Writer {
     let setup = Setup {
@@ -33,6 +34,7 @@ fn writer(path: &std::path::Path, max_size: Option<u64>) -> Writer {
             keep_finished: 100,
         },
         schedule: Schedule::new(Duration::from_secs(3600), Instant::now()),
+        services: Numbers::default(),
     }
 }
 
