@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::ToSql;
+use rusqlite::Statement;
 use serde_json::Value;
 use steward::{ActionChange, ActionId, ActionRecord, ActionState, Backoff};
 
@@ -19,7 +19,34 @@ macro_rules! columns {
          backoff_min_ms, backoff_max_ms, backoff_jitter, started_at"
     };
 }
-pub(crate) use columns;
+
+/// Which of a row's columns an insert binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// All of [`columns!`].
+    Full,
+    /// What a plain accepted action sets; its result, error, later start and
+    /// retry backoff are left empty (NULL), which saves binding six empty values.
+    Plain,
+}
+
+impl Shape {
+    /// The columns, in the order [`Row::bind`] binds them.
+    pub(crate) fn columns(self) -> &'static str {
+        match self {
+            Shape::Full => columns!(),
+            Shape::Plain => {
+                "id, service, action, params, priority, timeout_ms, max_retries, correlation_id, \
+                 state, attempts, accepted_at, updated_at, started_at"
+            }
+        }
+    }
+
+    /// How many columns.
+    pub(crate) fn count(self) -> usize {
+        self.columns().split(", ").count()
+    }
+}
 
 /// [`columns!`] as a select over [`named!`] reads them: the service's name in
 /// place of its number.
@@ -127,29 +154,56 @@ impl Row {
         &self.service
     }
 
-    /// The values to bind, in [`columns!`] order, with the service's `number`.
-    pub(crate) fn values<'a>(&'a self, number: &'a i64) -> [&'a dyn ToSql; 19] {
-        [
-            &self.id,
-            number,
-            &self.action,
-            &self.params,
-            &self.priority,
-            &self.timeout_ms,
-            &self.max_retries,
-            &self.correlation_id,
-            &self.state,
-            &self.attempts,
-            &self.result,
-            &self.error,
-            &self.accepted_at,
-            &self.updated_at,
-            &self.not_before,
-            &self.backoff_min_ms,
-            &self.backoff_max_ms,
-            &self.backoff_jitter,
-            &self.started_at,
-        ]
+    /// The columns an insert of this row binds: [`Shape::Plain`] unless it has
+    /// a result, an error, a later start or a backoff of its own.
+    pub(crate) fn shape(&self) -> Shape {
+        let plain = self.result.is_none()
+            && self.error.is_none()
+            && self.not_before.is_none()
+            && self.backoff_min_ms.is_none()
+            && self.backoff_max_ms.is_none()
+            && self.backoff_jitter.is_none();
+        if plain { Shape::Plain } else { Shape::Full }
+    }
+
+    /// Binds the columns of `shape`, in its order, to `statement`'s parameters
+    /// from `first` on, with the service's `number`; returns the next parameter.
+    pub(crate) fn bind(
+        &self,
+        statement: &mut Statement<'_>,
+        first: usize,
+        number: i64,
+        shape: Shape,
+    ) -> rusqlite::Result<usize> {
+        let mut at = first;
+        let mut next = || {
+            at += 1;
+            at - 1
+        };
+        statement.raw_bind_parameter(next(), self.id)?;
+        statement.raw_bind_parameter(next(), number)?;
+        statement.raw_bind_parameter(next(), &self.action)?;
+        statement.raw_bind_parameter(next(), &self.params)?;
+        statement.raw_bind_parameter(next(), self.priority)?;
+        statement.raw_bind_parameter(next(), self.timeout_ms)?;
+        statement.raw_bind_parameter(next(), self.max_retries)?;
+        statement.raw_bind_parameter(next(), &self.correlation_id)?;
+        statement.raw_bind_parameter(next(), self.state)?;
+        statement.raw_bind_parameter(next(), self.attempts)?;
+        if shape == Shape::Full {
+            statement.raw_bind_parameter(next(), &self.result)?;
+            statement.raw_bind_parameter(next(), &self.error)?;
+        }
+        statement.raw_bind_parameter(next(), self.accepted_at)?;
+        statement.raw_bind_parameter(next(), self.updated_at)?;
+        if shape == Shape::Full {
+            statement.raw_bind_parameter(next(), self.not_before)?;
+            statement.raw_bind_parameter(next(), self.backoff_min_ms)?;
+            statement.raw_bind_parameter(next(), self.backoff_max_ms)?;
+            statement.raw_bind_parameter(next(), self.backoff_jitter)?;
+        }
+        statement.raw_bind_parameter(next(), self.started_at)?;
+        Ok(next())
     }
 
     /// Reads a row selected with [`selected!`].

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::lock::FileLock;
 use crate::prune::{History, Schedule, prune};
-use crate::row::{ChangeRow, Row};
+use crate::row::{ChangeRow, Row, Shape};
 use crate::services::Numbers;
 
 mod checkpoint;
@@ -25,9 +25,9 @@ pub(crate) use checkpoint::Checkpoints;
 use inbox::{Inbox, Next};
 #[cfg(test)]
 pub(crate) use order::accept_sql;
-use statements::Statements;
+pub(crate) use statements::Statements;
 #[cfg(test)]
-pub(crate) use statements::UPDATE;
+pub(crate) use statements::{OUTCOME, UPDATE};
 
 /// The most writes committed in one transaction.
 pub(crate) const GROUP_LIMIT: usize = 1024;
@@ -222,23 +222,31 @@ impl Writer {
         };
         let mut statements = Statements::new(&tx, &mut self.services);
         if let Some(accepts) = order::accepts_first(group.iter().map(|(write, _)| write)) {
-            let mut left = &accepts[..];
-            while !left.is_empty() {
-                let (rows, rest) = left.split_at(order::next_insert(left.len()));
-                left = rest;
-                let together: Vec<&Row> = rows.iter().map(|&(_, row)| row).collect();
-                let Err(error) = statements.insert(&together) else {
-                    continue;
-                };
-                let error = failed(error)?;
-                if let [(at, _)] = rows {
-                    answers[*at] = Err(error);
-                    continue;
-                }
-                // One of them broke a constraint: each on its own, to find which.
-                for &(at, row) in rows {
-                    if let Err(error) = statements.insert(&[row]) {
-                        answers[at] = Err(failed(error)?);
+            for shape in [Shape::Plain, Shape::Full] {
+                let alike: Vec<(usize, &Row)> = accepts
+                    .iter()
+                    .copied()
+                    .filter(|(_, row)| row.shape() == shape)
+                    .collect();
+                let mut left = &alike[..];
+                while !left.is_empty() {
+                    let (rows, rest) = left.split_at(order::next_insert(left.len()));
+                    left = rest;
+                    let together: Vec<&Row> = rows.iter().map(|&(_, row)| row).collect();
+                    let Err(error) = statements.insert(&together, shape) else {
+                        continue;
+                    };
+                    let error = failed(error)?;
+                    if let [(at, _)] = rows {
+                        answers[*at] = Err(error);
+                        continue;
+                    }
+                    // One of them broke a constraint: each on its own, to find
+                    // which.
+                    for &(at, row) in rows {
+                        if let Err(error) = statements.insert(&[row], shape) {
+                            answers[at] = Err(failed(error)?);
+                        }
                     }
                 }
             }
@@ -252,7 +260,7 @@ impl Writer {
         } else {
             for (at, (write, _)) in group.iter().enumerate() {
                 let written = match write {
-                    Write::Accept(row) => statements.insert(&[&**row]),
+                    Write::Accept(row) => statements.insert(&[&**row], row.shape()),
                     Write::Update(change) => statements.update(change),
                 };
                 if let Err(error) = written {

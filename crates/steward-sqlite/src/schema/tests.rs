@@ -9,14 +9,10 @@ use crate::{backlog, prune, read, writer};
 /// Writes `record` as the writer accepts one.
 fn accept(conn: &Connection, record: &steward::ActionRecord) {
     let row = crate::row::Row::from_record(record).unwrap();
-    let number = crate::services::Numbers::default()
-        .of(conn, row.service())
+    let mut services = crate::services::Numbers::default();
+    writer::Statements::new(conn, &mut services)
+        .insert(&[&row], row.shape())
         .unwrap();
-    conn.execute(
-        writer::accept_sql(1),
-        rusqlite::params_from_iter(row.values(&number)),
-    )
-    .unwrap();
 }
 
 /// A fresh file brought to version 1 (the first step only).
@@ -315,10 +311,14 @@ fn writes_open_no_temporary_tables() {
     let path = dir.path().join("journal.db");
     let mut conn = at_version_1(&path);
     migrate(&mut conn, &path, MIGRATIONS).unwrap();
+    use crate::row::Shape::{Full, Plain};
     for sql in [
-        writer::accept_sql(1),
-        writer::accept_sql(32),
+        writer::accept_sql(1, Full),
+        writer::accept_sql(32, Full),
+        writer::accept_sql(1, Plain),
+        writer::accept_sql(32, Plain),
         writer::UPDATE,
+        writer::OUTCOME,
     ] {
         let mut statement = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
         let unbound = vec![rusqlite::types::Null; statement.parameter_count()];

@@ -1,5 +1,5 @@
-//! The order a group's writes run in: every accept first, several rows to a
-//! statement, then the updates in the order they came.
+//! The order a group's writes run in: every accept first, several rows of one
+//! [`Shape`] to a statement, then the updates in the order they came.
 //!
 //! SQLite spends about as much starting and finishing a statement (opening and
 //! closing a cursor on the table and on each of its indexes) as inserting the row
@@ -13,14 +13,16 @@
 use std::sync::LazyLock;
 
 use super::Write;
-use crate::row::{IdBytes, Row, columns};
+use crate::row::{IdBytes, Row, Shape};
 
 /// How many rows one insert takes, largest first: a group's accepts are cut
 /// into statements of these sizes, the largest that fits each time.
 pub(crate) const ROWS_PER_INSERT: [usize; 6] = [32, 16, 8, 4, 2, 1];
 
 /// The accepts of `group` with their places in it, if they may run first: no
-/// update in the group comes before an accept of the same action.
+/// update in the group comes before an accept of the same action, and no action
+/// is accepted twice (the accepts of each [`Shape`] go together, so a second
+/// accept could come before the first).
 pub(crate) fn accepts_first<'a>(
     group: impl IntoIterator<Item = &'a Write>,
 ) -> Option<Vec<(usize, &'a Row)>> {
@@ -40,10 +42,18 @@ pub(crate) fn accepts_first<'a>(
             .get(first)
             .is_some_and(|&(updated, place)| updated == id && place < at)
     };
-    let conflict = accepts
+    if accepts
         .iter()
-        .any(|&(at, row)| changed_before(row.id(), at));
-    (!conflict).then_some(accepts)
+        .any(|&(at, row)| changed_before(row.id(), at))
+    {
+        return None;
+    }
+    let mut ids: Vec<&IdBytes> = accepts.iter().map(|(_, row)| row.id()).collect();
+    ids.sort_unstable();
+    if ids.windows(2).any(|pair| pair[0] == pair[1]) {
+        return None;
+    }
+    Some(accepts)
 }
 
 /// The largest of [`ROWS_PER_INSERT`] no larger than `left` (at least one).
@@ -55,23 +65,28 @@ pub(crate) fn next_insert(left: usize) -> usize {
 }
 
 /// Inserts (or replaces, as an in-memory journal would) `rows` accepted
-/// actions, `rows` one of [`ROWS_PER_INSERT`].
-pub(crate) fn accept_sql(rows: usize) -> &'static str {
-    static SQL: LazyLock<[String; ROWS_PER_INSERT.len()]> =
-        LazyLock::new(|| ROWS_PER_INSERT.map(insert_of));
+/// actions of `shape`, `rows` one of [`ROWS_PER_INSERT`].
+pub(crate) fn accept_sql(rows: usize, shape: Shape) -> &'static str {
+    static FULL: LazyLock<[String; ROWS_PER_INSERT.len()]> =
+        LazyLock::new(|| ROWS_PER_INSERT.map(|rows| insert_of(rows, Shape::Full)));
+    static PLAIN: LazyLock<[String; ROWS_PER_INSERT.len()]> =
+        LazyLock::new(|| ROWS_PER_INSERT.map(|rows| insert_of(rows, Shape::Plain)));
     let at = ROWS_PER_INSERT
         .iter()
         .position(|&size| size == rows)
         .unwrap_or(ROWS_PER_INSERT.len() - 1);
-    &SQL[at]
+    match shape {
+        Shape::Full => &FULL[at],
+        Shape::Plain => &PLAIN[at],
+    }
 }
 
 /// The insert of `rows` rows, each row's columns numbered after the row's before.
-fn insert_of(rows: usize) -> String {
-    let columns = columns!().split(", ").count();
+fn insert_of(rows: usize, shape: Shape) -> String {
+    let columns = shape.count();
     let mut sql = format!(
         "INSERT OR REPLACE INTO steward_actions ({}) VALUES ",
-        columns!()
+        shape.columns()
     );
     for row in 0..rows {
         if row > 0 {

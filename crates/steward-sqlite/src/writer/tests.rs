@@ -276,3 +276,100 @@ fn an_accept_that_breaks_a_constraint_fails_alone_among_those_inserted_with_it()
     }
     assert_eq!(held(&path), [1, 2, 4, 5, 6, 7, 8]);
 }
+
+/// A record with every optional field set.
+fn full(n: u128) -> ActionRecord {
+    let at = Utc::now();
+    let mut record = record(n, 10);
+    record.timeout = Some(Duration::from_millis(1500));
+    record.max_retries = 4;
+    record.retry_backoff = Some(
+        steward::Backoff::new(Duration::from_millis(250), Duration::from_secs(90)).jitter(0.5),
+    );
+    record.correlation_id = Some(Arc::from("req-9"));
+    record.state = ActionState::TimedOut;
+    record.attempts = 2;
+    record.result = Some(json!({"partial": true}));
+    record.error = Some("took too long".to_owned());
+    record.started_at = Some(at);
+    record.not_before = Some(at + chrono::Duration::seconds(120));
+    record
+}
+
+/// `record` as the journal gives it back (times to the microsecond).
+fn stored(record: &ActionRecord) -> ActionRecord {
+    Row::from_record(record).unwrap().into_record().unwrap()
+}
+
+#[test]
+fn plain_and_full_accepts_in_one_group_are_each_stored_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut writer = writer(&path, None);
+    // Plain ones, and ones each with one of the columns a plain insert leaves
+    // out, interleaved.
+    let mut records = Vec::new();
+    for n in 0..6_u128 {
+        records.push(record(2 * n + 1, 10));
+        let mut other = full(2 * n + 2);
+        match n {
+            0 => {}
+            1 => {
+                (
+                    other.result,
+                    other.error,
+                    other.not_before,
+                    other.retry_backoff,
+                ) = (None, None, None, None)
+            }
+            2 => (other.error, other.not_before, other.retry_backoff) = (None, None, None),
+            3 => (other.result, other.not_before, other.retry_backoff) = (None, None, None),
+            4 => (other.result, other.error, other.retry_backoff) = (None, None, None),
+            _ => (other.result, other.error, other.not_before) = (None, None, None),
+        }
+        records.push(other);
+    }
+    let writes = records
+        .iter()
+        .map(|record| Write::Accept(Box::new(Row::from_record(record).unwrap())))
+        .collect();
+    let (mut writes, answers) = group(writes);
+    writer.commit(&mut writes);
+    for mut answer in answers {
+        assert_eq!(answer.try_recv().unwrap(), Ok(()));
+    }
+    let readers = Readers::new(path.clone(), Duration::from_secs(1)).unwrap();
+    for record in &records {
+        let back = readers.read(|conn| read::get(conn, record.id)).unwrap();
+        assert_eq!(back.as_ref(), Some(&stored(record)), "{}", record.id);
+    }
+}
+
+#[test]
+fn an_outcome_keeps_the_error_and_start_already_there_and_clears_a_later_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut writer = writer(&path, None);
+    let accepted = full(1);
+    let (mut writes, _) = group(vec![Write::Accept(Box::new(
+        Row::from_record(&accepted).unwrap(),
+    ))]);
+    writer.commit(&mut writes);
+    let mut change = ActionChange::new(ActionState::Succeeded, 3, Utc::now());
+    change.result = Some(json!("done"));
+    let (mut writes, _) = group(vec![Write::Update(
+        ChangeRow::new(ActionId::from(1), &change).unwrap(),
+    )]);
+    writer.commit(&mut writes);
+    let readers = Readers::new(path.clone(), Duration::from_secs(1)).unwrap();
+    let back = readers
+        .read(|conn| read::get(conn, ActionId::from(1)))
+        .unwrap()
+        .unwrap();
+    let before = stored(&accepted);
+    assert_eq!((back.state, back.attempts), (ActionState::Succeeded, 3));
+    assert_eq!(back.result, Some(json!("done")));
+    assert_eq!(back.error, before.error);
+    assert_eq!(back.started_at, before.started_at);
+    assert_eq!(back.not_before, None);
+}
