@@ -251,13 +251,24 @@ impl Watching<'_, '_> {
         match self.scope.root_index(path) {
             Some(index) => {
                 tracing::warn!(path = %path.display(), "a watched directory was removed or moved");
-                self.present[index] = false;
-                self.condition.missing(index, true);
+                self.root_gone(index);
                 self.schedule_retry();
             }
             None if self.scope.holds(path) => self.reporter.left(path, dir),
             None => {}
         }
+    }
+
+    /// Watched directory `index` is not at its path: it is waited for there, and
+    /// no longer watched where it went (a scan may find it gone before anything
+    /// else says so, and what is written where it went is not taken for its
+    /// path).
+    fn root_gone(&mut self, index: usize) {
+        if let Some(root) = self.scope.roots().get(index) {
+            self.watches.unwatch(root);
+        }
+        self.present[index] = false;
+        self.condition.missing(index, true);
     }
 
     /// Watched directories that their paths no longer lead to (a directory
@@ -267,7 +278,6 @@ impl Watching<'_, '_> {
         let scope = self.scope.clone();
         for (index, root) in scope.roots().iter().enumerate() {
             if self.present.get(index) == Some(&true) && self.watches.lock().moved(root) {
-                self.watches.unwatch(root);
                 self.left(root, true);
             }
         }
@@ -357,10 +367,7 @@ impl Watching<'_, '_> {
                     rewatched |= how != Rewatch::No;
                     problem = problem.or(watch_problem);
                     match scan? {
-                        RootScan::Missing => {
-                            self.present[index] = false;
-                            self.condition.missing(index, true);
-                        }
+                        RootScan::Missing => self.root_gone(index),
                         // The directory went away since this scan began; only
                         // a scan that watches it afresh may bring it back.
                         RootScan::Listed(_) if !self.present[index] && how != Rewatch::Reset => {}
