@@ -23,18 +23,18 @@ const GROUP_LIMIT: usize = 1024;
 /// Rows that may wait for the writer, as for the journal's.
 const QUEUE: usize = 4096;
 
-/// The journal's columns, as it stores them (an id as 16 bytes, times as
-/// microseconds), keyed by id, with no other index.
+/// The journal's columns, as it stores them (an id as 16 bytes, its service and
+/// state as numbers, times as microseconds), keyed by id, with no other index.
 const SCHEMA: &str = "CREATE TABLE actions (
     id             BLOB PRIMARY KEY NOT NULL,
-    service        TEXT NOT NULL,
+    service        INTEGER NOT NULL,
     action         TEXT NOT NULL,
     params         TEXT NOT NULL,
     priority       INTEGER NOT NULL,
     timeout_ms     INTEGER,
     max_retries    INTEGER NOT NULL,
     correlation_id TEXT,
-    state          TEXT NOT NULL,
+    state          INTEGER NOT NULL,
     attempts       INTEGER NOT NULL,
     result         TEXT,
     error          TEXT,
@@ -44,7 +44,7 @@ const SCHEMA: &str = "CREATE TABLE actions (
 
 const INSERT: &str = "INSERT INTO actions (id, service, action, params, priority, timeout_ms, \
     max_retries, correlation_id, state, attempts, result, error, accepted_at, updated_at) \
-    VALUES (?1, 'noop', 'noop', 'null', 0, NULL, 0, NULL, 'queued', 0, NULL, NULL, ?2, ?2)";
+    VALUES (?1, 1, 'noop', 'null', 0, NULL, 0, NULL, 0, 0, NULL, NULL, ?2, ?2)";
 
 const DELETE: &str = "DELETE FROM actions WHERE id = ?1";
 
