@@ -223,32 +223,7 @@ impl Writer {
         let mut statements = Statements::new(&tx, &mut self.services);
         if let Some(accepts) = order::accepts_first(group.iter().map(|(write, _)| write)) {
             for shape in [Shape::Plain, Shape::Full] {
-                let alike: Vec<(usize, &Row)> = accepts
-                    .iter()
-                    .copied()
-                    .filter(|(_, row)| row.shape() == shape)
-                    .collect();
-                let mut left = &alike[..];
-                while !left.is_empty() {
-                    let (rows, rest) = left.split_at(order::next_insert(left.len()));
-                    left = rest;
-                    let together: Vec<&Row> = rows.iter().map(|&(_, row)| row).collect();
-                    let Err(error) = statements.insert(&together, shape) else {
-                        continue;
-                    };
-                    let error = failed(error)?;
-                    if let [(at, _)] = rows {
-                        answers[*at] = Err(error);
-                        continue;
-                    }
-                    // One of them broke a constraint: each on its own, to find
-                    // which.
-                    for &(at, row) in rows {
-                        if let Err(error) = statements.insert(&[row], shape) {
-                            answers[at] = Err(failed(error)?);
-                        }
-                    }
-                }
+                insert_alike(&mut statements, &accepts, shape, &mut answers, failed)?;
             }
             for (at, (write, _)) in group.iter().enumerate() {
                 if let Write::Update(change) = write
@@ -315,6 +290,45 @@ impl Writer {
             }
         }
     }
+}
+
+/// Inserts the `accepts` of `shape` (each with its place in the group) as few
+/// statements as [`order::next_insert`] cuts them into, answering each in
+/// `answers`. `failed` says what to answer for an error, or gives the error back
+/// when it fails the whole transaction.
+fn insert_alike(
+    statements: &mut Statements<'_>,
+    accepts: &[(usize, &Row)],
+    shape: Shape,
+    answers: &mut [Result<(), JournalError>],
+    failed: impl Fn(rusqlite::Error) -> Result<JournalError, rusqlite::Error>,
+) -> rusqlite::Result<()> {
+    let alike: Vec<(usize, &Row)> = accepts
+        .iter()
+        .copied()
+        .filter(|(_, row)| row.shape() == shape)
+        .collect();
+    let mut left = &alike[..];
+    while !left.is_empty() {
+        let (rows, rest) = left.split_at(order::next_insert(left.len()));
+        left = rest;
+        let together: Vec<&Row> = rows.iter().map(|&(_, row)| row).collect();
+        let Err(error) = statements.insert(&together, shape) else {
+            continue;
+        };
+        let error = failed(error)?;
+        if let [(at, _)] = rows {
+            answers[*at] = Err(error);
+            continue;
+        }
+        // One of them broke a constraint: each on its own, to find which.
+        for &(at, row) in rows {
+            if let Err(error) = statements.insert(&[row], shape) {
+                answers[at] = Err(failed(error)?);
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
