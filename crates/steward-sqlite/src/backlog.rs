@@ -38,15 +38,16 @@ pub(crate) const TOP_PRIORITY: &str = concat!(
     " AND service = ?1 ORDER BY priority DESC LIMIT 1"
 );
 
-/// The next priority below `?2` among `?1`'s unfinished actions.
+/// The next priority below `?2` among the unfinished actions of the service
+/// numbered `?1`.
 pub(crate) const NEXT_PRIORITY: &str = concat!(
     "SELECT priority FROM steward_actions WHERE ",
     unfinished!(),
     " AND service = ?1 AND priority < ?2 ORDER BY priority DESC LIMIT 1"
 );
 
-/// `?1`'s unfinished actions at priority `?2` with ids after `?3` up to `?4`,
-/// oldest first, at most `?5`.
+/// The unfinished actions of the service numbered `?1` at priority `?2` with ids
+/// after `?3` up to `?4`, oldest first, at most `?5`.
 pub(crate) const AT_PRIORITY: &str = concat!(
     "SELECT ",
     selected!(),
@@ -80,6 +81,7 @@ pub(crate) fn outline(conn: &Connection) -> Result<Backlog, String> {
     if services.is_empty() {
         return Ok(Backlog::default());
     }
+    // By name, as they came before services were numbered.
     services.sort_unstable();
     // `MAX` over no rows is one row of NULL.
     let newest: Option<Vec<u8>> = first::<Option<Vec<u8>>>(conn, NEWEST, [])?.flatten();

@@ -89,7 +89,8 @@
 //! (big-endian, so they sort as ids do), times as microseconds since 1970 in UTC
 //! (a time is kept to the microsecond), parameters and results as JSON text,
 //! states as small numbers (0 queued, 1 running, 2 dead-lettered, 3 succeeded,
-//! 4 failed, 5 timed out, 6 cancelled). Its schema version is in
+//! 4 failed, 5 timed out, 6 cancelled), and services by number, each named once in
+//! a table `steward_services`. Its schema version is in
 //! `PRAGMA user_version` and each new version is reached by one more migration step
 //! when the file is opened. A file written by a newer version, a file that is not
 //! an SQLite database, or another application's database is refused with an
