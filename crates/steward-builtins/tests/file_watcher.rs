@@ -374,6 +374,39 @@ async fn a_watched_directory_whose_parent_is_renamed_is_waited_for_where_it_was(
 }
 
 #[tokio::test]
+async fn a_watched_directory_below_one_moved_away_is_waited_for_with_it() {
+    let (_tmp, parent) = dir();
+    let site = parent.join("site");
+    let inbox = site.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let mut watched = watch(&table(
+        &[&site, &inbox],
+        r#"recursive = false, poll_interval = "50ms""#,
+    ))
+    .await;
+    let service = watched.handle.service("watcher").unwrap();
+    std::fs::write(inbox.join("first.jpg"), "1").unwrap();
+    assert_eq!(watched.next().await.path, inbox.join("first.jpg"));
+
+    // The outer one moves (an event says so), taking the inner one with it.
+    let moved = parent.join("site-old");
+    std::fs::rename(&site, &moved).unwrap();
+    health_becomes(
+        &service,
+        HealthStatus::Degraded,
+        "the watcher waits for both",
+    )
+    .await;
+    std::fs::write(moved.join("inbox").join("elsewhere.jpg"), "x").unwrap();
+
+    std::fs::create_dir_all(&inbox).unwrap();
+    health_becomes(&service, HealthStatus::Healthy, "both are watched again").await;
+    let before = watched.mark(&inbox, "mark.jpg").await;
+    assert!(before.is_empty(), "{before:?}");
+    watched.stop().await;
+}
+
+#[tokio::test]
 async fn a_watched_symbolic_link_pointed_elsewhere_is_watched_where_it_points() {
     let (_tmp, parent) = dir();
     let (monday, tuesday) = (parent.join("monday"), parent.join("tuesday"));

@@ -262,13 +262,19 @@ impl Watching<'_, '_> {
     /// Watched directory `index` is not at its path: it is waited for there, and
     /// no longer watched where it went (a scan may find it gone before anything
     /// else says so, and what is written where it went is not taken for its
-    /// path).
+    /// path). So is any other watched directory below it, whose watch goes too.
     fn root_gone(&mut self, index: usize) {
-        if let Some(root) = self.scope.roots().get(index) {
-            self.watches.unwatch(root);
+        let scope = self.scope.clone();
+        let Some(gone) = scope.roots().get(index) else {
+            return;
+        };
+        self.watches.unwatch(gone);
+        for (other, root) in scope.roots().iter().enumerate() {
+            if root.starts_with(gone) {
+                self.present[other] = false;
+                self.condition.missing(other, true);
+            }
         }
-        self.present[index] = false;
-        self.condition.missing(index, true);
     }
 
     /// Watched directories that their paths no longer lead to (a directory
