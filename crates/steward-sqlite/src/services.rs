@@ -33,8 +33,6 @@ pub(crate) fn name(conn: &Connection, number: i64) -> rusqlite::Result<String> {
 #[derive(Debug, Default)]
 pub(crate) struct Numbers {
     known: HashMap<String, i64>,
-    /// Added in the transaction under way: forgotten should it roll back.
-    added: Vec<String>,
 }
 
 impl Numbers {
@@ -47,20 +45,13 @@ impl Numbers {
         conn.prepare_cached(ADD)?.execute([name])?;
         let number = number(conn, name)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
         self.known.insert(name.to_owned(), number);
-        self.added.push(name.to_owned());
         Ok(number)
     }
 
-    /// The transaction under way committed: what it added stays.
-    pub(crate) fn committed(&mut self) {
-        self.added.clear();
-    }
-
-    /// The transaction under way rolled back, and what it added with it.
+    /// The transaction under way rolled back, and perhaps a number it added:
+    /// every number is looked up again (rollbacks are rare, services few).
     pub(crate) fn rolled_back(&mut self) {
-        for name in self.added.drain(..) {
-            self.known.remove(&name);
-        }
+        self.known.clear();
     }
 }
 

@@ -173,7 +173,6 @@ impl Writer {
     pub(crate) fn commit(&mut self, group: &mut Vec<(Write, Reply<()>)>) {
         match self.write(group) {
             Ok(answers) => {
-                self.services.committed();
                 self.stats.commits.fetch_add(1, Ordering::Relaxed);
                 self.checkpoints.committed(&self.conn);
                 for ((_, reply), answer) in group.drain(..).zip(answers) {
@@ -222,9 +221,11 @@ impl Writer {
         };
         let mut statements = Statements::new(&tx, &mut self.services);
         if let Some(accepts) = order::accepts_first(group.iter().map(|(write, _)| write)) {
-            for shape in [Shape::Plain, Shape::Full] {
-                insert_alike(&mut statements, &accepts, shape, &mut answers, failed)?;
-            }
+            let (plain, full): (Vec<_>, Vec<_>) = accepts
+                .into_iter()
+                .partition(|(_, row)| row.shape() == Shape::Plain);
+            insert_alike(&mut statements, &plain, Shape::Plain, &mut answers, failed)?;
+            insert_alike(&mut statements, &full, Shape::Full, &mut answers, failed)?;
             for (at, (write, _)) in group.iter().enumerate() {
                 if let Write::Update(change) = write
                     && let Err(error) = statements.update(change)
@@ -292,8 +293,8 @@ impl Writer {
     }
 }
 
-/// Inserts the `accepts` of `shape` (each with its place in the group) as few
-/// statements as [`order::next_insert`] cuts them into, answering each in
+/// Inserts `accepts`, all of `shape` (each with its place in the group), in as
+/// few statements as [`order::next_insert`] cuts them into, answering each in
 /// `answers`. `failed` says what to answer for an error, or gives the error back
 /// when it fails the whole transaction.
 fn insert_alike(
@@ -303,12 +304,7 @@ fn insert_alike(
     answers: &mut [Result<(), JournalError>],
     failed: impl Fn(rusqlite::Error) -> Result<JournalError, rusqlite::Error>,
 ) -> rusqlite::Result<()> {
-    let alike: Vec<(usize, &Row)> = accepts
-        .iter()
-        .copied()
-        .filter(|(_, row)| row.shape() == shape)
-        .collect();
-    let mut left = &alike[..];
+    let mut left = accepts;
     while !left.is_empty() {
         let (rows, rest) = left.split_at(order::next_insert(left.len()));
         left = rest;

@@ -33,7 +33,6 @@ fn a_number_added_in_a_transaction_that_rolled_back_is_forgotten() {
     let mut conn = journal(&dir.path().join("journal.db"));
     let mut numbers = Numbers::default();
     let kept = numbers.of(&conn, "kept").unwrap();
-    numbers.committed();
 
     let tx = conn.transaction().unwrap();
     numbers.of(&tx, "lost").unwrap();
