@@ -65,6 +65,7 @@ fn health_is_checked_every_15s_within_5s() {
 fn a_polling_watcher_looks_every_second() {
     let watcher: FileWatcherSettings = read(json!({ "paths": ["inbox"] }));
     assert_eq!(watcher.poll_interval, secs(1));
+    assert_eq!(watcher.coalesce, Duration::from_millis(8));
     assert!(!watcher.polling);
     assert!(watcher.recursive && watcher.initial_scan);
 }

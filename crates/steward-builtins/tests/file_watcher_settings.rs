@@ -16,7 +16,7 @@ fn only(settings: &str) -> (String, String) {
 #[test]
 fn the_documented_example_is_accepted() {
     let host = build(
-        r#"{ paths = ["inbox"], recursive = true, include = ["*.jpg"], exclude = [], polling = false, poll_interval = "1s", initial_scan = true }"#,
+        r#"{ paths = ["inbox"], recursive = true, include = ["*.jpg"], exclude = [], polling = false, poll_interval = "1s", initial_scan = true, coalesce = "8ms" }"#,
     )
     .unwrap();
     assert_eq!(host.handle().services()[0].builtin, Some("file-watcher"));
@@ -54,6 +54,17 @@ fn the_poll_interval_must_be_a_positive_duration() {
     assert!(reason.contains("more than zero"), "{reason}");
     let (key, _) = only(r#"{ paths = ["in"], poll_interval = "soon" }"#);
     assert_eq!(key, "services.watcher.settings.poll_interval");
+}
+
+#[test]
+fn coalescing_may_be_off_but_must_be_a_duration_of_at_most_a_second() {
+    build(r#"{ paths = ["in"], coalesce = "0s" }"#).unwrap();
+    let (key, reason) = only(r#"{ paths = ["in"], coalesce = 5 }"#);
+    assert_eq!(key, "services.watcher.settings.coalesce");
+    assert!(reason.contains("duration"), "{reason}");
+    let (key, reason) = only(r#"{ paths = ["in"], coalesce = "2s" }"#);
+    assert_eq!(key, "services.watcher.settings.coalesce");
+    assert!(reason.contains("at most 1s"), "{reason}");
 }
 
 #[test]

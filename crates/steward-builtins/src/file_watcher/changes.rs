@@ -2,18 +2,19 @@
 //! is polled by tokio, and each read takes as many events as a large buffer
 //! holds.
 //!
-//! In a burst, reads rest: a read that drained the queue soon after the two
-//! before it takes the descriptor off the runtime's poller for [`REST`], so
-//! that the events arriving meanwhile wake nobody and are read together, by one
-//! read at the end of the rest; while such reads find events, the burst goes on
-//! and they rest again, and the first that finds none puts the descriptor back
-//! on the poller. Left on the poller, every event the kernel queues wakes the
-//! runtime's thread, read or not; a burst of files written one at a time would
-//! cost a wake-up each.
+//! In a stream of events, reads rest: a read that drained the queue within
+//! two rests of the two before it takes the descriptor off the runtime's poller
+//! for a rest (the `coalesce` setting), so that the events arriving meanwhile
+//! wake nobody and are read together, by one read at the end of the rest; while
+//! such reads find events, the stream goes on and they rest again, and the
+//! first that finds none puts the descriptor back on the poller. Left on the
+//! poller, every event the kernel queues wakes the runtime's thread, read or
+//! not: files written one at a time would cost a wake-up each, which is most of
+//! what a file costs the watcher. A file on its own is read at once.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::io;
-use std::os::unix::ffi::OsStrExt as _;
+use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,15 +48,6 @@ pub(crate) enum Change {
     /// The kernel's queue overflowed: events were lost.
     Overflow,
 }
-
-/// How long reads rest in a burst (the runtime's timers round it up to the
-/// next millisecond): what a file may wait besides.
-pub(crate) const REST: Duration = Duration::from_millis(1);
-
-/// Three drained reads within this make a burst: more than about 1,300 wake-ups
-/// a second. Not the files of 500 a second, which each get a read at once, nor
-/// their two events each when recursive (the file's creation, then its close).
-const BURST: Duration = Duration::from_micros(1_500);
 
 /// Where something is: its path, and its directory if that is held open (see
 /// [`DIR_HANDLES`](super::watches::DIR_HANDLES)).
@@ -102,6 +94,9 @@ impl Located {
 pub(crate) struct Reader {
     state: State,
     buffer: Vec<u8>,
+    /// How long a read rests in a stream (the runtime's timers round it up to
+    /// the next millisecond); zero: reads never rest.
+    rest: Duration,
     /// When the last two reads that drained the queue were, the later last.
     drained: [Option<Instant>; 2],
 }
@@ -117,11 +112,13 @@ enum State {
 }
 
 impl Reader {
-    /// A reader of `inotify`'s events, registered with the runtime.
-    pub(crate) fn new(inotify: Inotify) -> io::Result<Self> {
+    /// A reader of `inotify`'s events, registered with the runtime, that rests
+    /// for `rest` in a stream.
+    pub(crate) fn new(inotify: Inotify, rest: Duration) -> io::Result<Self> {
         Ok(Self {
             state: State::Polled(register(inotify)?),
             buffer: vec![0; BUFFER],
+            rest,
             drained: [None; 2],
         })
     }
@@ -166,7 +163,7 @@ impl Reader {
             self.state = match std::mem::replace(&mut self.state, State::Lost) {
                 // Off the poller: events queued meanwhile wait in the kernel
                 // and wake nobody.
-                State::Polled(fd) => State::Resting(fd.into_inner(), now + REST),
+                State::Polled(fd) => State::Resting(fd.into_inner(), now + self.rest),
                 other => other,
             };
         }
@@ -190,7 +187,7 @@ impl Reader {
                 let drained = take_all(events, watches, changes);
                 let now = Instant::now();
                 if drained {
-                    *until = now + REST;
+                    *until = now + self.rest;
                     self.drained_at(now);
                 }
                 Ok(Some(!drained))
@@ -206,11 +203,13 @@ impl Reader {
         }
     }
 
-    /// A read drained the queue at `now`: whether that makes a burst.
+    /// A read drained the queue at `now`: whether that makes a stream (three
+    /// drained reads within two rests: a steady 500 files a second makes one
+    /// with rests of 8 ms, 100 a second does not).
     fn drained_at(&mut self, now: Instant) -> bool {
         let [before, last] = self.drained;
         self.drained = [last, Some(now)];
-        before.is_some_and(|before| now.saturating_duration_since(before) < BURST)
+        before.is_some_and(|before| now.saturating_duration_since(before) < self.rest * 2)
     }
 }
 
@@ -303,12 +302,18 @@ fn take(table: &mut Table, event: Event<&OsStr>, changes: &mut Vec<Change>) {
     }
 }
 
-/// `dir`/`name`, allocated once.
+/// `dir`/`name`, allocated once and put together by bytes: `PathBuf::push`
+/// looks at both for separators and roots, though a name inotify gives is one
+/// plain component.
 fn join(dir: &Path, name: &OsStr) -> PathBuf {
-    let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 1 + name.len());
-    path.push(dir);
-    path.push(name);
-    path
+    let dir = dir.as_os_str().as_bytes();
+    let mut path = Vec::with_capacity(dir.len() + 1 + name.len());
+    path.extend_from_slice(dir);
+    if !dir.ends_with(b"/") {
+        path.push(b'/');
+    }
+    path.extend_from_slice(name.as_bytes());
+    PathBuf::from(OsString::from_vec(path))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! ```toml
 //! [services.watcher]
 //! kind = "file-watcher"
-//! settings = { paths = ["inbox"], recursive = true, include = ["*.jpg"], exclude = [], polling = false, poll_interval = "1s", initial_scan = true }
+//! settings = { paths = ["inbox"], recursive = true, include = ["*.jpg"], exclude = [], polling = false, poll_interval = "1s", initial_scan = true, coalesce = "8ms" }
 //! ```
 //!
 //! Each file is reported as a [`FileCreated`] event (`file.created`, with its
@@ -21,12 +21,15 @@
 //!   do not notify), when two consecutive looks, `poll_interval` apart, saw the
 //!   same size and modification time.
 //!
-//! **How soon.** With the notifier a file is reported as soon as the kernel says
-//! it was closed, well under a millisecond later on an idle machine. In a burst
-//! (three reads of the kernel's queue within 1.5 ms) the watcher reads the queue
-//! once a millisecond rather than once per event, so each file may wait up to 2
-//! ms more (timers tick in whole milliseconds): the runtime is not woken for
-//! every event, and a burst costs a fraction of the CPU.
+//! **How soon.** With the notifier a file on its own is reported as soon as the
+//! kernel says it was closed, well under a millisecond later on an idle machine.
+//! In a stream or a burst (three reads of the kernel's queue within two
+//! `coalesce` periods: with the default 8 ms, files coming faster than about 125
+//! a second) the watcher reads the queue once per `coalesce` rather than once
+//! per event, so each file may wait up to `coalesce` and 1 ms more (timers tick
+//! in whole milliseconds): the runtime is not woken for every event, which is
+//! most of what a file costs the watcher. `coalesce = "0s"` reads every event at
+//! once.
 //!
 //! **Nothing missed, nothing twice.** When the kernel's event queue overflows
 //! (`fs.inotify.max_queued_events`, 16,384 by default, is a burst of a few
@@ -173,7 +176,8 @@ impl FileWatcher {
         let baseline = !self.settings.initial_scan && !self.carried().started;
         #[cfg(target_os = "linux")]
         if !self.settings.polling {
-            let session = notifier::prepare(&scope, tracker, baseline, &stop).await?;
+            let session =
+                notifier::prepare(&scope, tracker, baseline, self.settings.coalesce, &stop).await?;
             return Ok(Prepared {
                 scope,
                 stop,

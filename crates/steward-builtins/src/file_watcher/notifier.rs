@@ -50,16 +50,18 @@ pub(crate) struct Session {
 }
 
 /// Starts the notifier and watches the directories that exist. With `baseline`,
-/// the files already there count as reported.
+/// the files already there count as reported. Reads rest for `coalesce` in a
+/// stream of events (see [`Reader`]).
 pub(crate) async fn prepare(
     scope: &Arc<Scope>,
     tracker: &mut Tracker,
     baseline: bool,
+    coalesce: Duration,
     stop: &StopFlag,
 ) -> Result<Session, FileWatcherError> {
     let inotify = Inotify::init().map_err(FileWatcherError::Notifier)?;
     let watches = Arc::new(Watches::new(&inotify, scope.recursive()));
-    let reader = Reader::new(inotify).map_err(FileWatcherError::Notifier)?;
+    let reader = Reader::new(inotify, coalesce).map_err(FileWatcherError::Notifier)?;
     let (shared, scope, stop) = (watches.clone(), scope.clone(), stop.clone());
     let (present, listings) = blocking(move || {
         let mut present = Vec::new();
@@ -229,7 +231,8 @@ impl Watching<'_, '_> {
         match change {
             Change::Closed(file) | Change::MovedIn(file) => {
                 if self.scope.wants_file(&file.path) {
-                    self.reporter.complete(&file.path, file.look()).await;
+                    let seen = file.look();
+                    self.reporter.complete(file.path, seen).await;
                 }
             }
             Change::DirAppeared(path) => {

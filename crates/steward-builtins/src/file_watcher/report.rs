@@ -38,9 +38,9 @@ impl<'a> Reporter<'a> {
     /// The file at `path` is complete (closed after writing, moved in), and a
     /// look at it now saw `seen` (see [`look`]): reports it, unless this version
     /// was reported already.
-    pub(crate) async fn complete(&mut self, path: &Path, seen: Option<Option<Observation>>) {
+    pub(crate) async fn complete(&mut self, path: PathBuf, seen: Option<Option<Observation>>) {
         let Some(now) = seen else { return };
-        if let Some(stamp) = self.tracker.complete(path, now.map(|seen| seen.stamp)) {
+        if let Some(stamp) = self.tracker.complete(&path, now.map(|seen| seen.stamp)) {
             self.emit(path, stamp).await;
         }
     }
@@ -58,7 +58,7 @@ impl<'a> Reporter<'a> {
             && now.is_some_and(|seen| seen.quiet_for(self.tracker.window(), SystemTime::now()));
         let stamp = now.map(|seen| seen.stamp);
         if let Some(stamp) = self.tracker.check(path, stamp, Instant::now(), quiet) {
-            self.emit(path, stamp).await;
+            self.emit(path.to_owned(), stamp).await;
         }
     }
 
@@ -71,7 +71,7 @@ impl<'a> Reporter<'a> {
         let stamp = seen.stamp;
         if seen.quiet_for(self.tracker.window(), listed) && !self.tracker.is_reported(&path) {
             if let Some(stamp) = self.tracker.complete(&path, Some(stamp)) {
-                self.emit(&path, stamp).await;
+                self.emit(path, stamp).await;
             }
         } else {
             self.tracker.found(path, stamp);
@@ -111,10 +111,12 @@ impl<'a> Reporter<'a> {
             .sizes(self.tracker.reported_len(), self.tracker.pending_len());
     }
 
-    async fn emit(&self, path: &Path, stamp: Stamp) {
+    /// Reports the file at `path` (which becomes the event's: most paths here
+    /// were made for this file, and need not be copied).
+    async fn emit(&self, path: PathBuf, stamp: Stamp) {
         self.metrics.reported();
         tracing::debug!(path = %path.display(), size = stamp.size, "file created");
-        let event = FileCreated::new(path.to_owned(), &stamp);
+        let event = FileCreated::new(path, &stamp);
         if let Err(error) = self.cx.emit(event).await {
             tracing::warn!(%error, "could not emit file.created");
         }

@@ -14,7 +14,7 @@ pub use super::globs::Patterns;
 /// ```toml
 /// [services.watcher]
 /// kind = "file-watcher"
-/// settings = { paths = ["inbox"], recursive = true, include = ["*.jpg"], exclude = [], polling = false, poll_interval = "1s", initial_scan = true }
+/// settings = { paths = ["inbox"], recursive = true, include = ["*.jpg"], exclude = [], polling = false, poll_interval = "1s", initial_scan = true, coalesce = "8ms" }
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,6 +44,15 @@ pub struct FileWatcherSettings {
     /// default).
     #[serde(default = "yes")]
     pub initial_scan: bool,
+    /// With the notifier, how long reads wait to take together the events of a
+    /// steady stream or a burst (8 ms by default, at most 1 s; `"0s"` reads each
+    /// at once). A
+    /// file on its own is read at once either way; in a stream, a file is
+    /// reported up to this much later, and the watcher wakes once for all that
+    /// came meanwhile rather than once per file, which is most of what each file
+    /// costs it.
+    #[serde(default = "default_coalesce", with = "at_most_a_second")]
+    pub coalesce: Duration,
 }
 
 fn yes() -> bool {
@@ -52,6 +61,29 @@ fn yes() -> bool {
 
 fn default_poll_interval() -> Duration {
     Duration::from_secs(1)
+}
+
+fn default_coalesce() -> Duration {
+    Duration::from_millis(8)
+}
+
+/// A duration of at most a second: a file waits that long to be reported.
+mod at_most_a_second {
+    use std::time::Duration;
+
+    use serde::Deserializer;
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Duration, D::Error> {
+        let duration = steward::duration::deserialize(deserializer)?;
+        if duration > Duration::from_secs(1) {
+            return Err(serde::de::Error::custom(
+                "must be at most 1s, such as \"8ms\" (files wait this long to be reported)",
+            ));
+        }
+        Ok(duration)
+    }
 }
 
 /// A duration that must be more than zero.

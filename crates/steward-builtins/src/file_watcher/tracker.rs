@@ -14,11 +14,10 @@
 //!   same stamp ([`Tracker::check`]); with the notifier, a file whose inode has
 //!   not changed for a `poll_interval` is complete at the first check.
 
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::ops::Bound;
 #[cfg(target_os = "linux")]
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
@@ -286,28 +285,36 @@ impl Tracker {
     }
 }
 
-/// A map from paths, ordered by their bytes: cheaper to compare than paths
-/// component by component, and a directory's files still form one range.
+/// A map from paths, hashed by their bytes with std's seeded hash (the names
+/// are others' to choose): one hash of the path, where an ordered map compared
+/// the whole path, most of it the directory all share, at every step down its
+/// tree. An empty map is not asked at all, as it would hash the path first.
 #[derive(Debug)]
-struct Files<V>(BTreeMap<OsString, V>);
+struct Files<V>(HashMap<OsString, V>);
 
 impl<V> Default for Files<V> {
     fn default() -> Self {
-        Self(BTreeMap::new())
+        Self(HashMap::new())
     }
 }
 
 impl<V> Files<V> {
     fn get(&self, path: &Path) -> Option<&V> {
+        if self.0.is_empty() {
+            return None;
+        }
         self.0.get(path.as_os_str())
     }
 
     fn get_mut(&mut self, path: &Path) -> Option<&mut V> {
+        if self.0.is_empty() {
+            return None;
+        }
         self.0.get_mut(path.as_os_str())
     }
 
     fn contains(&self, path: &Path) -> bool {
-        self.0.contains_key(path.as_os_str())
+        !self.0.is_empty() && self.0.contains_key(path.as_os_str())
     }
 
     fn entry(&mut self, path: &Path) -> Entry<'_, OsString, V> {
@@ -319,7 +326,9 @@ impl<V> Files<V> {
     }
 
     fn remove(&mut self, path: &Path) {
-        self.0.remove(path.as_os_str());
+        if !self.0.is_empty() {
+            self.0.remove(path.as_os_str());
+        }
     }
 
     fn keys(&self) -> impl Iterator<Item = &Path> {
@@ -330,24 +339,14 @@ impl<V> Files<V> {
         self.0.len()
     }
 
-    /// Removes the entries below `dir` (not `dir` itself): one range of the map.
+    /// Removes the entries below `dir` (not `dir` itself), looking through all:
+    /// only when a directory goes.
     fn remove_under(&mut self, dir: &Path) {
-        let mut prefix = dir.as_os_str().to_owned();
-        if !prefix.as_encoded_bytes().ends_with(b"/") {
-            prefix.push("/");
+        let mut prefix = dir.as_os_str().as_encoded_bytes().to_vec();
+        if !prefix.ends_with(b"/") {
+            prefix.push(b'/');
         }
-        let below: Vec<OsString> = self
-            .0
-            .range::<OsStr, _>((Bound::Included(prefix.as_os_str()), Bound::Unbounded))
-            .map(|(path, _)| path)
-            .take_while(|path| {
-                path.as_encoded_bytes()
-                    .starts_with(prefix.as_encoded_bytes())
-            })
-            .cloned()
-            .collect();
-        for path in below {
-            self.0.remove(&path);
-        }
+        self.0
+            .retain(|path, _| !path.as_encoded_bytes().starts_with(&prefix));
     }
 }

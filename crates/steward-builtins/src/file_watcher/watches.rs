@@ -14,7 +14,7 @@
 //! path: one lookup instead of one per component, and the file watcher's largest
 //! cost per file after the wake-up. The rest are looked at by path.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt as _;
@@ -94,7 +94,10 @@ impl Drop for DirHandle {
 #[derive(Debug)]
 pub(crate) struct Table {
     handle: inotify::Watches,
-    dirs: HashMap<i32, Watched>,
+    /// By watch descriptor: small integers the kernel hands out, looked up for
+    /// every event (an ordered map compares a few of them; a hashed one would
+    /// hash each).
+    dirs: BTreeMap<i32, Watched>,
     recursive: bool,
 }
 
@@ -125,7 +128,7 @@ impl Watches {
         Self {
             table: Mutex::new(Table {
                 handle: inotify.watches(),
-                dirs: HashMap::new(),
+                dirs: BTreeMap::new(),
                 recursive,
             }),
             recursive,

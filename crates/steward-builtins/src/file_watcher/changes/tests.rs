@@ -9,9 +9,12 @@ use std::time::Duration;
 use inotify::Inotify;
 use tokio::time::Instant;
 
-use super::{Change, Located, REST, Reader};
+use super::{Change, Located, Reader, join};
 use crate::file_watcher::tracker::Observation;
 use crate::file_watcher::watches::Watches;
+
+/// How long the readers here rest in a stream.
+const REST: Duration = Duration::from_millis(5);
 
 /// A temporary directory, watched, and a reader of its events.
 fn watched() -> (tempfile::TempDir, Watches, Reader) {
@@ -19,7 +22,7 @@ fn watched() -> (tempfile::TempDir, Watches, Reader) {
     let inotify = Inotify::init().unwrap();
     let watches = Watches::new(&inotify, false);
     watches.watch(dir.path(), true).unwrap();
-    let reader = Reader::new(inotify).unwrap();
+    let reader = Reader::new(inotify, REST).unwrap();
     (dir, watches, reader)
 }
 
@@ -61,7 +64,7 @@ async fn reads_close_together_rest_and_take_what_came_meanwhile_at_once() {
     assert_eq!(read(&mut reader, &watches).await, (vec![f], REST));
 
     // A read that waits for its event ends the burst...
-    let pause = Duration::from_millis(10);
+    let pause = REST * 4;
     let later = async {
         tokio::time::sleep(pause).await;
         write(dir.path(), "g")
@@ -71,6 +74,23 @@ async fn reads_close_together_rest_and_take_what_came_meanwhile_at_once() {
     // ...and the next file is read at once.
     let h = write(dir.path(), "h");
     assert_eq!(read(&mut reader, &watches).await, (vec![h], Duration::ZERO));
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_no_rest_reads_take_each_event_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let inotify = Inotify::init().unwrap();
+    let watches = Watches::new(&inotify, false);
+    watches.watch(dir.path(), true).unwrap();
+    let mut reader = Reader::new(inotify, Duration::ZERO).unwrap();
+    // Reads that drain the queue at the same instant make no stream.
+    for name in ["a", "b", "c", "d", "e"] {
+        let file = write(dir.path(), name);
+        assert_eq!(
+            read(&mut reader, &watches).await,
+            (vec![file], Duration::ZERO)
+        );
+    }
 }
 
 #[tokio::test]
@@ -96,5 +116,17 @@ async fn a_file_is_looked_at_in_its_directory_held_open() {
     for name in ["c", "d"] {
         assert_eq!(Observation::in_dir(open, name.as_ref()).unwrap(), None);
         assert_eq!(Observation::of(&dir.path().join(name)).unwrap(), None);
+    }
+}
+
+#[test]
+fn a_name_joins_its_directory_as_path_join_does() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    let names = [OsStr::new("a.jpg"), OsStr::from_bytes(b"caf\xe9 .txt")];
+    for dir in ["/", "/in", "/in/cam 1"] {
+        for name in names {
+            assert_eq!(join(Path::new(dir), name), Path::new(dir).join(name));
+        }
     }
 }
