@@ -46,11 +46,10 @@ pub struct FileWatcherSettings {
     pub initial_scan: bool,
     /// With the notifier, how long reads wait to take together the events of a
     /// steady stream or a burst (8 ms by default, at most 1 s; `"0s"` reads each
-    /// at once). A
-    /// file on its own is read at once either way; in a stream, a file is
-    /// reported up to this much later, and the watcher wakes once for all that
-    /// came meanwhile rather than once per file, which is most of what each file
-    /// costs it.
+    /// at once). A file on its own is read at once either way; in a stream, a
+    /// file is reported up to this much later, and the watcher wakes once for
+    /// all that came meanwhile rather than once per file, which is most of what
+    /// each file costs it.
     #[serde(default = "default_coalesce", with = "at_most_a_second")]
     pub coalesce: Duration,
 }

@@ -18,11 +18,16 @@ const REST: Duration = Duration::from_millis(5);
 
 /// A temporary directory, watched, and a reader of its events.
 fn watched() -> (tempfile::TempDir, Watches, Reader) {
+    watched_resting(REST)
+}
+
+/// The same, with a reader that rests for `rest` in a stream.
+fn watched_resting(rest: Duration) -> (tempfile::TempDir, Watches, Reader) {
     let dir = tempfile::tempdir().unwrap();
     let inotify = Inotify::init().unwrap();
     let watches = Watches::new(&inotify, false);
     watches.watch(dir.path(), true).unwrap();
-    let reader = Reader::new(inotify, REST).unwrap();
+    let reader = Reader::new(inotify, rest).unwrap();
     (dir, watches, reader)
 }
 
@@ -78,11 +83,7 @@ async fn reads_close_together_rest_and_take_what_came_meanwhile_at_once() {
 
 #[tokio::test(start_paused = true)]
 async fn with_no_rest_reads_take_each_event_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let inotify = Inotify::init().unwrap();
-    let watches = Watches::new(&inotify, false);
-    watches.watch(dir.path(), true).unwrap();
-    let mut reader = Reader::new(inotify, Duration::ZERO).unwrap();
+    let (dir, watches, mut reader) = watched_resting(Duration::ZERO);
     // Reads that drain the queue at the same instant make no stream.
     for name in ["a", "b", "c", "d", "e"] {
         let file = write(dir.path(), name);
