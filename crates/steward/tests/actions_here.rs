@@ -12,7 +12,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use steward::testing::TestHost;
-use steward::{ActionId, ActionState, ActionTable, Context, Continuous, Result, State, continuous};
+use steward::{
+    ActionChange, ActionId, ActionRecord, ActionState, ActionTable, Context, Continuous, Journal,
+    JournalFuture, MemoryJournal, Result, State, continuous,
+};
 use tokio::sync::Semaphore;
 
 /// What the handlers did, shared with the test.
@@ -236,6 +239,93 @@ async fn every_action_runs_when_callers_and_the_mailbox_share_one_slot() {
         service.most.load(Ordering::SeqCst),
         0,
         "`task` takes no count"
+    );
+    host.shutdown().await;
+}
+
+/// A memory journal that claims to answer at once, but whose writes of an
+/// action's success wait for its gate.
+struct LateSuccess {
+    journal: MemoryJournal,
+    gate: Arc<Semaphore>,
+}
+
+impl Default for LateSuccess {
+    fn default() -> Self {
+        Self {
+            journal: MemoryJournal::new(),
+            gate: Arc::new(Semaphore::new(0)),
+        }
+    }
+}
+
+impl Journal for LateSuccess {
+    fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
+        self.journal.accept(record)
+    }
+
+    fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
+        if change.state != ActionState::Succeeded {
+            return self.journal.update(id, change);
+        }
+        let gate = self.gate.clone();
+        JournalFuture::new(async move {
+            let _ = gate.acquire().await;
+            self.journal.update(id, change).await
+        })
+    }
+
+    fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
+        self.journal.get(id)
+    }
+
+    fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.journal.unfinished()
+    }
+
+    fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.journal.dead_letters()
+    }
+
+    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
+        self.journal.history(service, limit)
+    }
+
+    fn is_immediate(&self) -> bool {
+        true
+    }
+}
+
+/// A caller starting its action takes the answer from the attempt it polls; one
+/// whose success is still being written when the poll ends hears it once written.
+#[tokio::test(start_paused = true)]
+async fn a_caller_hears_a_success_written_after_its_poll() {
+    let journal = LateSuccess::default();
+    let gate = journal.gate.clone();
+    let def = continuous("counted", Counted(Arc::new(Counts::default()))).actions(table());
+    let host = TestHost::builder()
+        .with(|builder| builder.journal(journal))
+        .service(def)
+        .start()
+        .await
+        .unwrap();
+    host.wait_for("counted", State::Running).await.unwrap();
+    let counted = host.handle().named("counted");
+    let mut caller = tokio::spawn(async move {
+        let ran_in: Option<String> = counted.act("task", ()).send().await?;
+        Ok::<_, steward::ActionError>((tokio::task::id().to_string(), ran_in))
+    });
+    let (mine, ran_in) = tokio::select! {
+        answer = &mut caller => panic!("answered before its success was written: {answer:?}"),
+        () = tokio::time::sleep(Duration::from_secs(1)) => {
+            gate.add_permits(1);
+            caller.await.unwrap().unwrap()
+        }
+    };
+    assert_eq!(
+        ran_in.as_deref(),
+        Some(mine.as_str()),
+        "it started in the caller's task"
     );
     host.shutdown().await;
 }

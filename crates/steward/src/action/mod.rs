@@ -22,6 +22,7 @@ mod scheduled;
 mod sequence;
 mod table;
 mod typed;
+mod waiter;
 mod woken;
 
 pub(crate) mod dispatch;

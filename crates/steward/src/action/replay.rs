@@ -10,6 +10,7 @@ use super::mailbox::JobState;
 use super::request::known_action;
 use super::scheduled::hold_until;
 use super::table::Found;
+use super::waiter::Waiter;
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Retry};
 use crate::host::HostShared;
 
@@ -149,7 +150,7 @@ pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), A
     };
     let change = ActionChange::new(ActionState::Cancelled, job.attempts, host.clock.now());
     let written = host.journal.update(id, change).await;
-    if let Some(reply) = job.reply.take() {
+    if let Some(reply) = job.reply.take_channel() {
         let _ = reply.send(Err(ActionError::Cancelled(id)));
     }
     Ok(written?)
@@ -193,7 +194,7 @@ pub(super) fn job_of(record: ActionRecord, found: Found) -> Job {
         retry: Retry::times(record.max_retries).backoff(record.retry_backoff.unwrap_or_default()),
         attempts: record.attempts,
         unrecorded: 0,
-        reply: None,
+        reply: Waiter::Nobody,
         want_json: true,
     })
 }
