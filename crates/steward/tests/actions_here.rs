@@ -296,8 +296,9 @@ impl Journal for LateSuccess {
     }
 }
 
-/// A caller starting its action takes the answer from the attempt it polls; one
-/// whose success is still being written when the poll ends hears it once written.
+/// A caller that starts its action in its own task, on a journal that claims to
+/// answer at once but is slow to write the success, hears the answer once it is
+/// written, not before (the attempt goes on in the service's task meanwhile).
 #[tokio::test(start_paused = true)]
 async fn a_caller_hears_a_success_written_after_its_poll() {
     let journal = LateSuccess::default();
@@ -327,5 +328,37 @@ async fn a_caller_hears_a_success_written_after_its_poll() {
         Some(mine.as_str()),
         "it started in the caller's task"
     );
+    host.shutdown().await;
+}
+
+/// What another task on the caller's thread saw of `sent`, spawned as `calls`
+/// actions that end at once are sent (or submitted) one after another.
+async fn seen_beside(counted: &steward::ServiceRef, calls: usize, submit: bool) -> usize {
+    let sent = Arc::new(AtomicUsize::new(0));
+    let seen = tokio::spawn({
+        let sent = sent.clone();
+        async move { sent.load(Ordering::SeqCst) }
+    });
+    for _ in 0..calls {
+        if submit {
+            counted.act("task", ()).submit().await.unwrap();
+        } else {
+            let _: Option<String> = counted.act("task", ()).send().await.unwrap();
+        }
+        sent.fetch_add(1, Ordering::SeqCst);
+    }
+    seen.await.unwrap()
+}
+
+/// Actions its caller starts and that end at once never make that caller wait,
+/// yet a task sending them in a loop still lets the other tasks on its thread run.
+#[tokio::test(start_paused = true)]
+async fn a_caller_sending_in_a_loop_lets_other_tasks_run() {
+    let service = Arc::new(Counts::default());
+    let host = host(&service, 4).await;
+    let counted = host.handle().named("counted");
+    // It ran while the loop went on, not only once the loop was done.
+    assert!(seen_beside(&counted, 1_000, false).await < 1_000);
+    assert!(seen_beside(&counted, 1_000, true).await < 1_000);
     host.shutdown().await;
 }

@@ -20,10 +20,10 @@ use tracing::Instrument;
 use super::backfill::Backfill;
 use super::here::{Handover, ServingNow};
 use super::journal::{ActionChange, JournalError};
+use super::mailbox::Reply;
 use super::replay::Retrying;
 use super::scheduled::Waiting;
 use super::table::CallError;
-use super::waiter::{self, Answer, Waiter};
 use super::woken::Woken;
 use super::{ActionError, ActionId, ActionState, ErasedTable, Job, Mailbox, Payload};
 use crate::Backoff;
@@ -384,15 +384,17 @@ fn take_next(actions: &ServiceActions) -> Option<(Running<'_>, Job)> {
 }
 
 /// Polls the future in `place` once, from inside an async fn.
-async fn poll_once<F: Future>(mut place: Pin<&mut Option<F>>) -> Poll<()> {
+async fn poll_once<F: Future<Output = ()>>(mut place: Pin<&mut Option<F>>) -> Poll<()> {
     std::future::poll_fn(|task| Poll::Ready(poll_in(place.as_mut(), task))).await
 }
 
-/// Polls the future in `place` (its output, if any, left unused); an empty place
-/// is done.
-fn poll_in<F: Future>(place: Pin<&mut Option<F>>, task: &mut TaskContext<'_>) -> Poll<()> {
+/// Polls the future in `place`; an empty place is done.
+fn poll_in<F: Future<Output = ()>>(
+    place: Pin<&mut Option<F>>,
+    task: &mut TaskContext<'_>,
+) -> Poll<()> {
     match place.as_pin_mut() {
-        Some(future) => future.poll(task).map(drop),
+        Some(future) => future.poll(task),
         None => Poll::Ready(()),
     }
 }
@@ -410,12 +412,9 @@ struct Attempt<'a> {
 
 impl Attempt<'_> {
     /// The action's outcome is written: the attempt lets go of its job, and gives
-    /// back who waits for the answer.
-    fn done(&mut self) -> Waiter {
-        self.job
-            .take()
-            .map(|mut job| std::mem::take(&mut job.reply))
-            .unwrap_or_default()
+    /// back the reply its caller waits on, if any.
+    fn done(&mut self) -> Option<Reply> {
+        self.job.take().and_then(|mut job| job.reply.take())
     }
 }
 
@@ -425,11 +424,6 @@ impl Drop for Attempt<'_> {
             let action = actions.action_name(job.entry);
             tracing::debug!(service = %self.cell.name, %action, id = %job.id, "action interrupted; queued again");
             job.attempts = self.before;
-            // Only an attempt that panicked on its caller's poll drops a caller
-            // polling it: nobody is left to answer.
-            if matches!(job.reply, Waiter::Polling) {
-                job.reply = Waiter::Nobody;
-            }
             actions.mailbox.requeue(job);
         }
     }
@@ -448,9 +442,7 @@ pub(super) enum Start {
     Recorded(Option<DateTime<Utc>>),
 }
 
-/// One attempt at one action. Its output is the answer when its caller polls it
-/// (a [`Waiter::Polling`]) and it ends on that caller's poll; one that goes on
-/// without its caller answers on a channel instead (see [`waiter`]).
+/// One attempt at one action.
 pub(super) async fn attempt(
     host: &Arc<HostShared>,
     cell: &Arc<ServiceCell>,
@@ -459,7 +451,7 @@ pub(super) async fn attempt(
     cx: &Context,
     mut job: Job,
     start: Start,
-) -> Option<Answer> {
+) {
     // A journal may hand back any count: at the limit it stays there.
     let before = job.attempts;
     job.attempts = before.saturating_add(1);
@@ -494,11 +486,13 @@ pub(super) async fn attempt(
         let started = ActionChange::new(ActionState::Running, attempts, began);
         if let Err(error) = host.journal.update(id, started).await {
             span.in_scope(|| unrecorded(cell, actions, &mut held, &error));
-            return None;
+            return;
         }
     }
     // Taken only now: an attempt that does not start keeps them for the next.
-    let params = held.job.as_mut().map(|job| job.take_params())?;
+    let Some(params) = held.job.as_mut().map(|job| job.take_params()) else {
+        return;
+    };
     let outcome = async {
         // A handler that panics before it even returns its future fails its action,
         // not the service.
@@ -534,19 +528,7 @@ pub(super) async fn attempt(
             Err(panic) => Err(Failure::failed(panic_message(panic.as_ref()))),
         }
     }
-    .instrument(span.clone());
-    // A handler that waits goes on without a caller polling it: that caller
-    // waits on a channel from then on.
-    let mut outcome = std::pin::pin!(outcome);
-    let outcome = std::future::poll_fn(|task| {
-        let polled = outcome.as_mut().poll(task);
-        if polled.is_pending()
-            && let Some(job) = held.job.as_mut()
-        {
-            waiter::leave(job.reply.stop_polling());
-        }
-        polled
-    })
+    .instrument(span.clone())
     .await;
     let ended_as = outcome
         .as_ref()
@@ -557,18 +539,16 @@ pub(super) async fn attempt(
     let took = crate::clock::elapsed_between(began, ended);
     actions.measured(&host.metrics, &cell.name, entry, ended_as, took);
     match outcome {
-        Ok(payload) => match span.in_scope(|| succeeded(host, &mut held, payload, ended)) {
-            Ok(answer) => answer,
-            Err(writing) => {
+        Ok(payload) => {
+            let writing = span.in_scope(|| succeeded(host, &mut held, payload, ended));
+            if let Some(writing) = writing {
                 writing.instrument(span).await;
-                None
             }
-        },
+        }
         Err(failure) => {
             // Boxed: failures are the rare path, and retries make it large.
             let failed = failed(host, cell, actions, &mut held, failure, ended);
             Box::pin(failed).instrument(span).await;
-            None
         }
     }
 }
@@ -590,8 +570,6 @@ fn unrecorded(
     let Some(mut job) = held.job.take() else {
         return;
     };
-    // It waits outside the attempt: a caller polling it waits on a channel.
-    waiter::leave(job.reply.stop_polling());
     job.attempts = held.before;
     job.unrecorded = job.unrecorded.saturating_add(1);
     let delay = Backoff::default().delay(job.unrecorded);
@@ -633,24 +611,20 @@ impl Failure {
 }
 
 /// Records an attempt's success, then answers its caller: at once when the
-/// journal answers at once (the answer returned, for a caller polling the
-/// attempt), or in the future it returns, to await. Not async, so that the
-/// attempt's future keeps no room for a wait most journals never make.
-#[allow(clippy::type_complexity)]
+/// journal answers at once, or in the future it returns, to await. Not async, so
+/// that the attempt's future keeps no room for a wait most journals never make.
 fn succeeded<'a>(
     host: &'a HostShared,
     held: &'a mut Attempt<'_>,
     payload: Payload,
     now: DateTime<Utc>,
-) -> Result<Option<Answer>, Pin<Box<dyn Future<Output = ()> + Send + 'a>>> {
-    let Some(job) = held.job.as_mut() else {
-        return Ok(None);
-    };
+) -> Option<Pin<Box<dyn Future<Output = ()> + Send + 'a>>> {
+    let job = held.job.as_ref()?;
     let mut change = ActionChange::new(ActionState::Succeeded, job.attempts, now);
     let id = job.id;
     // The reply stays with the job until the write is done: an attempt dropped
     // meanwhile puts its action back in line still answerable.
-    let answer = if job.reply.waits() {
+    let answer = if job.reply.is_some() {
         Some(payload)
     } else {
         // Nobody waits: the result is kept for whoever looks the action up.
@@ -662,24 +636,21 @@ fn succeeded<'a>(
     match host.journal.update(id, change).now() {
         Ok(written) => {
             log_unwritten(id, written);
-            Ok(answer_success(held, answer))
+            answer_success(held, answer);
+            None
         }
-        Err(writing) => {
-            // It goes on without a caller polling it.
-            waiter::leave(job.reply.stop_polling());
-            Err(Box::pin(async move {
-                log_unwritten(id, writing.await);
-                answer_success(held, answer);
-            }))
-        }
+        Err(writing) => Some(Box::pin(async move {
+            log_unwritten(id, writing.await);
+            answer_success(held, answer);
+        })),
     }
 }
 
-/// The success is written: the action is done, and its caller (if it waits)
-/// hears, or takes the answer returned.
-fn answer_success(held: &mut Attempt<'_>, answer: Option<Payload>) -> Option<Answer> {
-    let waiter = held.done();
-    waiter.answer(Ok(answer?))
+/// The success is written: the action is done, and its caller (if it waits) hears.
+fn answer_success(held: &mut Attempt<'_>, answer: Option<Payload>) {
+    if let (Some(reply), Some(payload)) = (held.done(), answer) {
+        let _ = reply.send(Ok(payload));
+    }
 }
 
 async fn failed(
@@ -691,9 +662,6 @@ async fn failed(
     now: DateTime<Utc>,
 ) {
     let Some(job) = held.job.as_mut() else { return };
-    // Failures write and may retry, which goes on without a caller polling the
-    // attempt: it waits on a channel.
-    waiter::leave(job.reply.stop_polling());
     let action = actions.action_name(job.entry);
     let state = failure.state();
     let retryable = match &failure {
@@ -758,7 +726,9 @@ async fn failed(
     let id = job.id;
     // As for a success: the reply stays with the job until the write is done.
     write_change(host, id, change).await;
-    held.done().answer(Err(error));
+    if let Some(reply) = held.done() {
+        let _ = reply.send(Err(error));
+    }
 }
 
 /// Writes a change to the journal; a journal that fails is logged, not fatal: what

@@ -5,10 +5,9 @@
 //! itself: the same attempt the mailbox's taker would run (journaled, timed,
 //! retried, under the service's context), without the trip through the mailbox
 //! to the service's task and back. Most handlers finish at once, and the caller
-//! has its answer with no task switch at all, as the attempt's output (no channel
-//! is made: see `waiter`). One that waits is handed to the service's task at its
-//! first wait and finishes there, as any other, so a caller that stops waiting
-//! never interrupts it.
+//! has its answer with no task switch at all. One that waits is handed to the
+//! service's task at its first wait and finishes there, as any other, so a caller
+//! that stops waiting never interrupts it.
 //!
 //! Queued actions keep their order: a caller starts an action only when none
 //! waits, and takes its handler slot from the count the taker uses, so
@@ -25,7 +24,6 @@ use futures_util::task::AtomicWaker;
 
 use super::dispatch::{Running, ServiceActions, Start, attempt};
 use super::mailbox::Job;
-use super::waiter::{self, Answer, Receiver, Waiter};
 use crate::context::Context;
 
 /// An attempt a caller started and handed over at its first wait.
@@ -207,16 +205,15 @@ impl Here {
     }
 
     /// Hands the attempt to the service's task without starting it here: for a
-    /// caller that does not wait for the result, or waits on a channel.
+    /// caller that does not wait for the result.
     pub(crate) fn hand_over(self) {
         // Held here as the attempt holds it, so no other publication has its
         // address while the attempt is handed over.
         let cx = self.cx.clone();
         if let Some(actions) = cx.cell().actions.as_deref() {
-            let attempting = Box::pin(async move {
-                self.attempt().await;
-            });
-            actions.handover.hand(attempting, Arc::as_ptr(&cx) as usize);
+            actions
+                .handover
+                .hand(Box::pin(self.attempt()), Arc::as_ptr(&cx) as usize);
         }
     }
 
@@ -230,39 +227,30 @@ impl Here {
     }
 
     /// Starts the attempt; if it waits, hands it to the task of the service whose
-    /// `actions` these are. A caller polling it (a [`Waiter::Polling`]) has the
-    /// answer at once if it ended, else the channel to wait on.
-    pub(crate) async fn run(self, actions: &ServiceActions) -> Ran {
+    /// `actions` these are.
+    pub(crate) async fn run(self, actions: &ServiceActions) {
         // The publication by address rather than by a count of its own (which every
         // caller's thread would write): the attempt holds it, so while the attempt
         // lives no other publication has this address.
         let from = Arc::as_ptr(&self.cx) as usize;
         // Boxed, to be handed over if it waits.
-        let mut attempting = Box::pin(self.attempt());
+        let mut attempting: Attempting = Box::pin(self.attempt());
         let started = std::future::poll_fn(|task| Poll::Ready(attempting.as_mut().poll(task)));
-        match started.await {
-            Poll::Ready(Some(answer)) => Ran::Answered(answer),
-            // Taken at once: the attempt left it on this poll.
-            Poll::Ready(None) => Ran::Waiting(waiter::take_left()),
-            Poll::Pending => {
-                let left = waiter::take_left();
-                let attempting: Attempting = Box::pin(async move {
-                    attempting.await;
-                });
-                actions.handover.hand(attempting, from);
-                Ran::Waiting(left)
-            }
+        if started.await.is_pending() {
+            actions.handover.hand(attempting, from);
         }
     }
 
     /// The attempt, then the slot given back.
-    async fn attempt(mut self) -> Option<Answer> {
-        let job = self.job.take()?;
+    async fn attempt(mut self) {
+        let Some(job) = self.job.take() else { return };
         let (host, cell) = (self.cx.host_shared(), self.cx.cell());
-        let actions = cell.actions.as_deref()?;
+        let Some(actions) = cell.actions.as_deref() else {
+            return;
+        };
         let slot = Running::taken(actions);
         let start = self.start;
-        let answer = attempt(
+        attempt(
             host,
             cell,
             actions,
@@ -273,28 +261,12 @@ impl Here {
         )
         .await;
         drop(slot);
-        answer
     }
-}
-
-/// What came of an attempt its caller started.
-pub(crate) enum Ran {
-    /// It ended while its caller polled it.
-    Answered(Answer),
-    /// It goes on without its caller, which waits on this channel if it was
-    /// polling it (one that waited on a channel of its own keeps that).
-    Waiting(Option<Receiver>),
 }
 
 impl Drop for Here {
     fn drop(&mut self) {
-        let Some(mut job) = self.job.take() else {
-            return;
-        };
-        // Its caller went away before polling it: nobody waits.
-        if matches!(job.reply, Waiter::Polling) {
-            job.reply = Waiter::Nobody;
-        }
+        let Some(job) = self.job.take() else { return };
         if let Some(actions) = self.cx.cell().actions.as_deref() {
             // Queued before the slot is free: a drain woken by the slot sees it.
             actions.mailbox.requeue(job);

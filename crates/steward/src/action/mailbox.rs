@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use futures_util::task::AtomicWaker;
 use serde_json::Value;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, oneshot};
 
-use super::waiter::Waiter;
 use super::{ActionError, ActionId, Payload, Retry};
+
+/// The answer a waiting caller gets.
+pub(crate) type Reply = oneshot::Sender<Result<Payload, ActionError>>;
 
 /// An accepted action on its way to a handler. Boxed: it is moved from request
 /// to mailbox (or straight to its caller's attempt) to handler, and through the
@@ -59,8 +61,8 @@ pub(crate) struct JobState {
     /// Times an attempt could not be recorded as started (so did not start): the
     /// next wait for the journal is longer.
     pub(crate) unrecorded: u32,
-    /// Who hears the outcome.
-    pub(crate) reply: Waiter,
+    /// Where a waiting caller hears the outcome; `None` if it did not wait.
+    pub(crate) reply: Option<Reply>,
     /// Whether the result is wanted as JSON rather than the handler's own type.
     pub(crate) want_json: bool,
 }
@@ -76,7 +78,7 @@ impl JobState {
 
 /// Tells a waiting caller that its action will not finish in this host.
 pub(crate) fn abandon(mut job: Job) {
-    if let Some(reply) = job.reply.take_channel() {
+    if let Some(reply) = job.reply.take() {
         let _ = reply.send(Err(ActionError::Abandoned(job.id)));
     }
 }

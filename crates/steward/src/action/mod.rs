@@ -22,7 +22,6 @@ mod scheduled;
 mod sequence;
 mod table;
 mod typed;
-mod waiter;
 mod woken;
 
 pub(crate) mod dispatch;

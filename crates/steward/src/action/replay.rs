@@ -10,7 +10,6 @@ use super::mailbox::JobState;
 use super::request::known_action;
 use super::scheduled::hold_until;
 use super::table::Found;
-use super::waiter::Waiter;
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Retry};
 use crate::host::HostShared;
 
@@ -150,7 +149,7 @@ pub(crate) async fn cancel(host: &Arc<HostShared>, id: ActionId) -> Result<(), A
     };
     let change = ActionChange::new(ActionState::Cancelled, job.attempts, host.clock.now());
     let written = host.journal.update(id, change).await;
-    if let Some(reply) = job.reply.take_channel() {
+    if let Some(reply) = job.reply.take() {
         let _ = reply.send(Err(ActionError::Cancelled(id)));
     }
     Ok(written?)
@@ -194,7 +193,7 @@ pub(super) fn job_of(record: ActionRecord, found: Found) -> Job {
         retry: Retry::times(record.max_retries).backoff(record.retry_backoff.unwrap_or_default()),
         attempts: record.attempts,
         unrecorded: 0,
-        reply: Waiter::Nobody,
+        reply: None,
         want_json: true,
     })
 }

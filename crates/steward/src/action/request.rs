@@ -8,13 +8,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio::sync::oneshot;
 
 use super::dispatch::ServiceActions;
-use super::here::{Here, Ran};
+use super::here::Here;
 use super::mailbox::JobState;
+use super::mailbox::Reply;
 use super::scheduled::hold_until;
 use super::table::{CallError, Found};
-use super::waiter::{Answer, Receiver, Waiter};
 use super::{ActionError, ActionId, ActionRecord, ActionState, Job, Payload, Retry};
 use crate::Backoff;
 use crate::context::Context;
@@ -184,32 +185,29 @@ impl ActionRequest {
     /// service's at its first wait; dropping this future never interrupts it
     /// (`docs/semantics.md`, "Where they run").
     pub async fn send<R: DeserializeOwned + 'static>(self) -> Result<R, ActionError> {
-        let mut queued = match self.enqueue_now(true, Some(TypeId::of::<R>()))? {
+        let (sender, receiver) = oneshot::channel();
+        let mut queued = match self.enqueue_now(Some(sender), Some(TypeId::of::<R>()))? {
             Ok(queued) => queued,
             Err(accepted) => Box::pin(accepted.queue()).await?,
         };
-        let mut receiver = queued.receiver.take();
         if let (Some(here), Some(actions)) = (queued.here.take(), queued.actions()) {
-            match here.run(actions).await {
-                Ran::Answered(answer) => return answered(&queued, answer),
-                Ran::Waiting(Some(left)) => receiver = Some(left),
-                Ran::Waiting(None) => {}
-            }
+            here.run(actions).await;
         }
-        let answer = match receiver {
-            Some(receiver) => receiver.await.ok(),
-            None => None,
-        };
-        answered(
-            &queued,
-            answer.unwrap_or(Err(ActionError::Abandoned(queued.id))),
-        )
+        match receiver.await {
+            Ok(Ok(payload)) => decode(&queued, payload),
+            Ok(Err(error)) => Err(error),
+            Err(_) => Err(ActionError::Abandoned(queued.id)),
+        }
     }
 
     /// Has the action accepted and returns its id at once; look it up later with
     /// [`HostHandle::action`](crate::HostHandle::action).
     pub async fn submit(self) -> Result<ActionId, ActionError> {
-        let queued = match self.enqueue_now(false, None)? {
+        // A submit counts against its task's budget (Tokio's cooperative
+        // scheduling) before any work: most are accepted without waiting, and a
+        // task submitting in a loop must still let the others on its thread run.
+        tokio::task::consume_budget().await;
+        let queued = match self.enqueue_now(None, None)? {
             Ok(queued) => queued,
             Err(accepted) => Box::pin(accepted.queue()).await?,
         };
@@ -223,19 +221,18 @@ impl ActionRequest {
     /// its own.
     fn enqueue_now(
         self,
-        waits: bool,
+        reply: Option<Reply>,
         wanted: Option<TypeId>,
     ) -> Result<Result<Queued, Box<Accepted>>, ActionError> {
-        match self.accept(waits, wanted)?.queue_now() {
+        match self.accept(reply, wanted)?.queue_now() {
             Ok(queued) => queued.map(Ok),
             Err(accepted) => Ok(Err(accepted)),
         }
     }
 
     /// Everything that does not wait: the action looked up, its parameters checked,
-    /// its id, record and job made. A caller that `waits` is taken to poll the
-    /// attempt itself until the action goes elsewhere (then it waits on a channel).
-    fn accept(self, waits: bool, wanted: Option<TypeId>) -> Result<Accepted, ActionError> {
+    /// its id, record and job made.
+    fn accept(self, reply: Option<Reply>, wanted: Option<TypeId>) -> Result<Accepted, ActionError> {
         let (index, found) = self.target?;
         let host = self.host;
         let cell = &host.cells[index];
@@ -305,11 +302,7 @@ impl ActionRequest {
             retry,
             attempts: 0,
             unrecorded: 0,
-            reply: if waits {
-                Waiter::Polling
-            } else {
-                Waiter::Nobody
-            },
+            reply,
             want_json: wanted != Some(found.result),
         });
         Ok(Accepted {
@@ -332,8 +325,6 @@ struct Queued {
     entry: usize,
     /// Not queued but for its caller to start, in the handler slot taken for it.
     here: Option<Here>,
-    /// What its caller waits on, if it waits on a channel.
-    receiver: Option<Receiver>,
 }
 
 impl Queued {
@@ -370,13 +361,12 @@ impl Accepted {
         }
         let (id, entry) = (self.job.id, self.job.entry);
         match place_now(&self.host, self.index, self.record, self.job, self.wait) {
-            Placed::Queued(receiver) => Ok(Ok(Queued {
+            Placed::Queued => Ok(Ok(Queued {
                 id,
                 host: self.host,
                 index: self.index,
                 entry,
                 here: None,
-                receiver,
             })),
             Placed::Here(serving, job, started) => Ok(Ok(Queued {
                 id,
@@ -384,7 +374,6 @@ impl Accepted {
                 host: self.host,
                 index: self.index,
                 entry,
-                receiver: None,
             })),
             Placed::Refused(error) => Ok(Err(error)),
             Placed::Later(record, job) => Err(Box::new(Accepted {
@@ -402,13 +391,10 @@ impl Accepted {
             host,
             index,
             mut record,
-            mut job,
+            job,
             wait,
             not_before,
         } = self;
-        // Nothing is started on this path before its caller stops polling: a
-        // caller that waits does so on a channel.
-        let receiver = job.reply.stop_polling();
         let cell = &host.cells[index];
         let Some(actions) = cell.actions.as_deref() else {
             return Err(ActionError::UnknownService(cell.name.to_string()));
@@ -417,7 +403,7 @@ impl Accepted {
         // action it will read, so none is read back in and queued twice.
         host.until_accepting().await;
         let (id, entry) = (job.id, job.entry);
-        let awaited = job.reply.waits();
+        let awaited = job.reply.is_some();
         let delivery = match not_before {
             Some(at) => {
                 if actions.mailbox.is_closed() {
@@ -477,15 +463,13 @@ impl Accepted {
             index,
             entry,
             here,
-            receiver,
         })
     }
 }
 
 /// What became of an action offered to the mailbox as it is now.
 enum Placed {
-    /// Queued, with what its caller waits on if it waits.
-    Queued(Option<Receiver>),
+    Queued,
     /// Recorded as started at the time given, for its caller to start in the
     /// handler slot taken for it.
     Here(Arc<Context>, Job, DateTime<Utc>),
@@ -501,7 +485,7 @@ fn place_now(
     host: &HostShared,
     index: usize,
     record: ActionRecord,
-    mut job: Job,
+    job: Job,
     wait: bool,
 ) -> Placed {
     let cell = &host.cells[index];
@@ -510,7 +494,7 @@ fn place_now(
     };
     // A caller that waits for the result starts the action itself when nothing
     // is queued ahead of it and a handler slot is free.
-    if matches!(job.reply, Waiter::Polling)
+    if job.reply.is_some()
         && let Some(serving) = actions.serving_here()
     {
         // Written as started, its first attempt counted: one write, not two.
@@ -536,9 +520,8 @@ fn place_now(
     };
     match record_now(host, record) {
         Ok(()) => {
-            let receiver = job.reply.stop_polling();
             slot.push(job);
-            Placed::Queued(receiver)
+            Placed::Queued
         }
         Err(error) => Placed::Refused(error),
     }
@@ -676,14 +659,6 @@ fn prepare(
         Err(CallError::BadParameters { path, reason }) => Err(bad(path, reason)),
         Err(CallError::Failed(reason)) => Err(bad(".".to_owned(), reason)),
     }
-}
-
-/// The answer as the caller wants it.
-fn answered<R: DeserializeOwned + 'static>(
-    queued: &Queued,
-    answer: Answer,
-) -> Result<R, ActionError> {
-    decode(queued, answer?)
 }
 
 fn decode<R: DeserializeOwned + 'static>(
