@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::journals::{Hooked, UpdateHook};
 use common::records::until_state;
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -14,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use steward::testing::TestHost;
 use steward::{
-    ActionChange, ActionError, ActionId, ActionRecord, ActionState, ActionTable, Backoff, Context,
-    Continuous, Event, IfFull, Journal, JournalFuture, MemoryJournal, Result, Retry, Stamped,
-    State, continuous,
+    ActionChange, ActionError, ActionId, ActionState, ActionTable, Backoff, Context, Continuous,
+    Event, IfFull, Journal, JournalFuture, MemoryJournal, Result, Retry, Stamped, State,
+    continuous,
 };
 use tokio::sync::Semaphore;
 
@@ -923,49 +924,32 @@ async fn an_action_interrupted_by_a_failed_run_runs_again_after_the_restart() {
     host.shutdown().await;
 }
 
-/// A memory journal whose first write of an action's end in `state` never finishes.
+/// Leaves the first write of an action's end in `state` unfinished for ever.
 struct FirstEndHangs {
-    journal: MemoryJournal,
     state: ActionState,
     hung: AtomicBool,
 }
 
 impl FirstEndHangs {
-    fn at(state: ActionState) -> Self {
-        Self {
-            journal: MemoryJournal::new(),
+    fn at(state: ActionState) -> Hooked<Self> {
+        Hooked::waiting(Self {
             state,
             hung: AtomicBool::new(false),
-        }
+        })
     }
 }
 
-impl Journal for FirstEndHangs {
-    fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
-        self.journal.accept(record)
-    }
-
-    fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
+impl UpdateHook for FirstEndHangs {
+    fn update<'a>(
+        &'a self,
+        journal: &'a MemoryJournal,
+        id: ActionId,
+        change: ActionChange,
+    ) -> JournalFuture<'a, ()> {
         if change.state == self.state && !self.hung.swap(true, Ordering::SeqCst) {
             return JournalFuture::new(std::future::pending());
         }
-        self.journal.update(id, change)
-    }
-
-    fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
-        self.journal.get(id)
-    }
-
-    fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
-        self.journal.unfinished()
-    }
-
-    fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
-        self.journal.dead_letters()
-    }
-
-    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
-        self.journal.history(service, limit)
+        journal.update(id, change)
     }
 }
 

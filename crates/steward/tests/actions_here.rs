@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::journals::{Hooked, UpdateHook};
 use common::records::until_state;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,8 +14,8 @@ use std::time::Duration;
 
 use steward::testing::TestHost;
 use steward::{
-    ActionChange, ActionId, ActionRecord, ActionState, ActionTable, Context, Continuous, Journal,
-    JournalFuture, MemoryJournal, Result, State, continuous,
+    ActionChange, ActionId, ActionState, ActionTable, Context, Continuous, Journal, JournalFuture,
+    MemoryJournal, Result, State, continuous,
 };
 use tokio::sync::Semaphore;
 
@@ -243,56 +244,23 @@ async fn every_action_runs_when_callers_and_the_mailbox_share_one_slot() {
     host.shutdown().await;
 }
 
-/// A memory journal that claims to answer at once, but whose writes of an
-/// action's success wait for its gate.
-struct LateSuccess {
-    journal: MemoryJournal,
-    gate: Arc<Semaphore>,
-}
+/// Holds back every write of an action's success until its gate opens.
+struct LateSuccess(Arc<Semaphore>);
 
-impl Default for LateSuccess {
-    fn default() -> Self {
-        Self {
-            journal: MemoryJournal::new(),
-            gate: Arc::new(Semaphore::new(0)),
-        }
-    }
-}
-
-impl Journal for LateSuccess {
-    fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
-        self.journal.accept(record)
-    }
-
-    fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
+impl UpdateHook for LateSuccess {
+    fn update<'a>(
+        &'a self,
+        journal: &'a MemoryJournal,
+        id: ActionId,
+        change: ActionChange,
+    ) -> JournalFuture<'a, ()> {
         if change.state != ActionState::Succeeded {
-            return self.journal.update(id, change);
+            return journal.update(id, change);
         }
-        let gate = self.gate.clone();
         JournalFuture::new(async move {
-            let _ = gate.acquire().await;
-            self.journal.update(id, change).await
+            let _ = self.0.acquire().await;
+            journal.update(id, change).await
         })
-    }
-
-    fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
-        self.journal.get(id)
-    }
-
-    fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
-        self.journal.unfinished()
-    }
-
-    fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
-        self.journal.dead_letters()
-    }
-
-    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
-        self.journal.history(service, limit)
-    }
-
-    fn is_immediate(&self) -> bool {
-        true
     }
 }
 
@@ -301,8 +269,9 @@ impl Journal for LateSuccess {
 /// written, not before (the attempt goes on in the service's task meanwhile).
 #[tokio::test(start_paused = true)]
 async fn a_caller_hears_a_success_written_after_its_poll() {
-    let journal = LateSuccess::default();
-    let gate = journal.gate.clone();
+    let gate = Arc::new(Semaphore::new(0));
+    // It claims to answer at once, so callers start actions themselves.
+    let journal = Hooked::immediate(LateSuccess(gate.clone()));
     let def = continuous("counted", Counted(Arc::new(Counts::default()))).actions(table());
     let host = TestHost::builder()
         .with(|builder| builder.journal(journal))

@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::journals::{Hooked, UpdateHook};
 use common::records::{until_record, until_state};
 
 use std::future::Future;
@@ -91,46 +92,33 @@ fn runs_of(runs: &Runs) -> Vec<(String, Option<u32>)> {
     runs.sort();
     runs
 }
-/// A memory journal that cannot record an attempt as started while `broken`, as a
-/// full disk would answer; every other write goes through.
+/// Refuses to record an attempt as started while `broken`, as a full disk would
+/// answer; every other write goes through.
 #[derive(Default)]
 struct Faulty {
-    inner: Arc<MemoryJournal>,
     broken: AtomicBool,
     refused: AtomicU32,
 }
 
-impl Journal for Faulty {
-    fn accept(&self, record: ActionRecord) -> JournalFuture<'_, ()> {
-        self.inner.accept(record)
+impl Faulty {
+    /// A memory journal that answers at once, with this fault.
+    fn journal() -> Arc<Hooked<Self>> {
+        Arc::new(Hooked::immediate(Self::default()))
     }
+}
 
-    fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
+impl UpdateHook for Faulty {
+    fn update<'a>(
+        &'a self,
+        journal: &'a MemoryJournal,
+        id: ActionId,
+        change: ActionChange,
+    ) -> JournalFuture<'a, ()> {
         if change.state == ActionState::Running && self.broken.load(Ordering::SeqCst) {
             self.refused.fetch_add(1, Ordering::SeqCst);
             return JournalFuture::ready(Err(JournalError("disk full".to_owned())));
         }
-        self.inner.update(id, change)
-    }
-
-    fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
-        self.inner.get(id)
-    }
-
-    fn unfinished(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
-        self.inner.unfinished()
-    }
-
-    fn dead_letters(&self) -> JournalFuture<'_, Vec<ActionRecord>> {
-        self.inner.dead_letters()
-    }
-
-    fn history(&self, service: &str, limit: usize) -> JournalFuture<'_, Vec<ActionRecord>> {
-        self.inner.history(service, limit)
-    }
-
-    fn is_immediate(&self) -> bool {
-        true
+        journal.update(id, change)
     }
 }
 
@@ -185,21 +173,21 @@ async fn only_unfinished(journal: &MemoryJournal) -> ActionRecord {
 
 #[tokio::test(start_paused = true)]
 async fn an_attempt_the_journal_cannot_record_does_not_start_and_waits_for_the_journal() {
-    let journal = Arc::new(Faulty::default());
+    let journal = Faulty::journal();
     let worker = Worker::default();
     let (runs, gate) = (worker.runs.clone(), worker.gate.clone());
     let host = start(journal.clone(), worker).await;
     let held = hold_the_slot(&host, &gate).await;
-    journal.broken.store(true, Ordering::SeqCst);
+    journal.hook.broken.store(true, Ordering::SeqCst);
     let caller = send_accepted(&host, "kept").await;
     release(&gate, held).await;
     host.advance(Duration::from_secs(60)).await;
     assert!(work_of(&runs).is_empty(), "no handler runs unrecorded");
     // Tried again after growing waits (1 s, 2 s, 4 s … up to 30 s), not in a loop.
-    let refused = journal.refused.load(Ordering::SeqCst);
+    let refused = journal.hook.refused.load(Ordering::SeqCst);
     assert!((4..=8).contains(&refused), "{refused} tries in a minute");
     assert!(!caller.is_finished(), "its caller waits");
-    let record = only_unfinished(&journal.inner).await;
+    let record = only_unfinished(&journal.journal).await;
     assert_eq!((record.state, record.attempts), (ActionState::Queued, 0));
 
     // Waiting for the journal, it can be withdrawn like a retry.
@@ -207,7 +195,7 @@ async fn an_attempt_the_journal_cannot_record_does_not_start_and_waits_for_the_j
     let withdrawn = send_accepted(&host, "withdrawn").await;
     release(&gate, held).await;
     host.advance(Duration::from_secs(1)).await;
-    let waiting = journal.inner.unfinished().await.unwrap();
+    let waiting = journal.journal.unfinished().await.unwrap();
     let withdrawn_id = waiting.iter().find(|r| r.id != record.id).unwrap().id;
     host.handle().cancel(withdrawn_id).await.unwrap();
     let heard = withdrawn.await.unwrap().unwrap_err();
@@ -217,7 +205,7 @@ async fn an_attempt_the_journal_cannot_record_does_not_start_and_waits_for_the_j
     );
 
     // The journal mends: the action starts as its first attempt, and only then.
-    journal.broken.store(false, Ordering::SeqCst);
+    journal.hook.broken.store(false, Ordering::SeqCst);
     host.advance(Duration::from_secs(31)).await;
     assert_eq!(caller.await.unwrap().unwrap(), "kept");
     assert_eq!(work_of(&runs), [("kept".to_owned(), Some(1))]);
@@ -229,12 +217,12 @@ async fn an_attempt_the_journal_cannot_record_does_not_start_and_waits_for_the_j
 #[tokio::test(start_paused = true)]
 async fn an_action_still_waiting_for_the_journal_at_shutdown_is_abandoned_and_runs_at_the_next_start()
  {
-    let journal = Arc::new(Faulty::default());
+    let journal = Faulty::journal();
     let worker = Worker::default();
     let (runs, gate) = (worker.runs.clone(), worker.gate.clone());
     let first = start(journal.clone(), worker).await;
     let held = hold_the_slot(&first, &gate).await;
-    journal.broken.store(true, Ordering::SeqCst);
+    journal.hook.broken.store(true, Ordering::SeqCst);
     let caller = send_accepted(&first, "later").await;
     release(&gate, held).await;
     first.advance(Duration::from_secs(5)).await;
@@ -242,12 +230,13 @@ async fn an_action_still_waiting_for_the_journal_at_shutdown_is_abandoned_and_ru
     let heard = caller.await.unwrap().unwrap_err();
     assert!(matches!(heard, ActionError::Abandoned(_)), "{heard}");
     assert!(work_of(&runs).is_empty());
-    let record = only_unfinished(&journal.inner).await;
+    let record = only_unfinished(&journal.journal).await;
     assert_eq!((record.state, record.attempts), (ActionState::Queued, 0));
 
-    // The next host, on a journal that works, runs it as its first attempt.
+    // The next host, on the journal mended, runs it as its first attempt.
+    journal.hook.broken.store(false, Ordering::SeqCst);
     let second = start(
-        journal.inner.clone(),
+        journal.clone(),
         Worker {
             runs: runs.clone(),
             ..Worker::default()

@@ -1,6 +1,7 @@
 //! Services that record what happens to them, for the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod journals;
 pub mod log_capture;
 pub mod records;
 
