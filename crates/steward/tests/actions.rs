@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::journals::{Hooked, UpdateHook};
+use common::journals::{Hooked, UpdateHook, Verdict};
 use common::records::until_state;
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -15,9 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use steward::testing::TestHost;
 use steward::{
-    ActionChange, ActionError, ActionId, ActionState, ActionTable, Backoff, Context, Continuous,
-    Event, IfFull, Journal, JournalFuture, MemoryJournal, Result, Retry, Stamped, State,
-    continuous,
+    ActionChange, ActionError, ActionState, ActionTable, Backoff, Context, Continuous, Event,
+    IfFull, Journal, MemoryJournal, Result, Retry, Stamped, State, continuous,
 };
 use tokio::sync::Semaphore;
 
@@ -940,16 +939,11 @@ impl FirstEndHangs {
 }
 
 impl UpdateHook for FirstEndHangs {
-    fn update<'a>(
-        &'a self,
-        journal: &'a MemoryJournal,
-        id: ActionId,
-        change: ActionChange,
-    ) -> JournalFuture<'a, ()> {
+    fn verdict(&self, change: &ActionChange) -> Verdict {
         if change.state == self.state && !self.hung.swap(true, Ordering::SeqCst) {
-            return JournalFuture::new(std::future::pending());
+            return Verdict::WriteAfter(Box::pin(std::future::pending()));
         }
-        journal.update(id, change)
+        Verdict::Write
     }
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::journals::{Hooked, UpdateHook};
+use common::journals::{Hooked, UpdateHook, Verdict};
 use common::records::until_state;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use steward::testing::TestHost;
 use steward::{
-    ActionChange, ActionId, ActionState, ActionTable, Context, Continuous, Journal, JournalFuture,
-    MemoryJournal, Result, State, continuous,
+    ActionChange, ActionId, ActionState, ActionTable, Context, Continuous, Result, State,
+    continuous,
 };
 use tokio::sync::Semaphore;
 
@@ -248,19 +248,14 @@ async fn every_action_runs_when_callers_and_the_mailbox_share_one_slot() {
 struct LateSuccess(Arc<Semaphore>);
 
 impl UpdateHook for LateSuccess {
-    fn update<'a>(
-        &'a self,
-        journal: &'a MemoryJournal,
-        id: ActionId,
-        change: ActionChange,
-    ) -> JournalFuture<'a, ()> {
+    fn verdict(&self, change: &ActionChange) -> Verdict {
         if change.state != ActionState::Succeeded {
-            return journal.update(id, change);
+            return Verdict::Write;
         }
-        JournalFuture::new(async move {
-            let _ = self.0.acquire().await;
-            journal.update(id, change).await
-        })
+        let gate = self.0.clone();
+        Verdict::WriteAfter(Box::pin(async move {
+            let _ = gate.acquire().await;
+        }))
     }
 }
 

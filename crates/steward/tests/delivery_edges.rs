@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::journals::{Hooked, UpdateHook};
+use common::journals::{Hooked, UpdateHook, Verdict};
 use common::records::{until_record, until_state};
 
 use std::future::Future;
@@ -108,17 +108,12 @@ impl Faulty {
 }
 
 impl UpdateHook for Faulty {
-    fn update<'a>(
-        &'a self,
-        journal: &'a MemoryJournal,
-        id: ActionId,
-        change: ActionChange,
-    ) -> JournalFuture<'a, ()> {
+    fn verdict(&self, change: &ActionChange) -> Verdict {
         if change.state == ActionState::Running && self.broken.load(Ordering::SeqCst) {
             self.refused.fetch_add(1, Ordering::SeqCst);
-            return JournalFuture::ready(Err(JournalError("disk full".to_owned())));
+            return Verdict::Refuse(JournalError("disk full".to_owned()));
         }
-        journal.update(id, change)
+        Verdict::Write
     }
 }
 

@@ -70,18 +70,14 @@ fn default_coalesce() -> Duration {
 mod at_most_a_second {
     use std::time::Duration;
 
-    use serde::Deserializer;
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Duration, D::Error> {
-        let duration = steward::duration::deserialize(deserializer)?;
-        if duration > Duration::from_secs(1) {
-            return Err(serde::de::Error::custom(
-                "must be at most 1s, such as \"8ms\" (files wait this long to be reported)",
-            ));
-        }
-        Ok(duration)
+        super::duration_where(
+            deserializer,
+            |duration| duration <= Duration::from_secs(1),
+            "must be at most 1s, such as \"8ms\" (files wait this long to be reported)",
+        )
     }
 }
 
@@ -89,19 +85,29 @@ mod at_most_a_second {
 mod positive {
     use std::time::Duration;
 
-    use serde::Deserializer;
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Duration, D::Error> {
-        let duration = steward::duration::deserialize(deserializer)?;
-        if duration.is_zero() {
-            return Err(serde::de::Error::custom(
-                "must be more than zero, such as \"1s\" or \"500ms\"",
-            ));
-        }
-        Ok(duration)
+        super::duration_where(
+            deserializer,
+            |duration| !duration.is_zero(),
+            "must be more than zero, such as \"1s\" or \"500ms\"",
+        )
     }
+}
+
+/// A duration as the configuration writes them, refused with `reason` unless
+/// `fits` it.
+fn duration_where<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    fits: impl FnOnce(Duration) -> bool,
+    reason: &str,
+) -> Result<Duration, D::Error> {
+    let duration = steward::duration::deserialize(deserializer)?;
+    if !fits(duration) {
+        return Err(serde::de::Error::custom(reason));
+    }
+    Ok(duration)
 }
 
 /// The directories a watcher watches: at least one, none empty.

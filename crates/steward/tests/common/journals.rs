@@ -1,17 +1,26 @@
-//! A memory journal whose updates go through a hook: for tests that break or
-//! hold back the writes they are about.
+//! A memory journal whose updates a hook may refuse or hold back: for tests that
+//! break or delay the writes they are about.
 
-use steward::{ActionChange, ActionId, ActionRecord, Journal, JournalFuture, MemoryJournal};
+use std::future::Future;
+use std::pin::Pin;
 
-/// What becomes of each update written to a [`Hooked`] journal.
+use steward::{
+    ActionChange, ActionId, ActionRecord, Journal, JournalError, JournalFuture, MemoryJournal,
+};
+
+/// What becomes of one update.
+pub enum Verdict {
+    /// Written at once.
+    Write,
+    /// Refused with this error.
+    Refuse(JournalError),
+    /// Written once this is done (never, if it never is).
+    WriteAfter(Pin<Box<dyn Future<Output = ()> + Send>>),
+}
+
+/// Decides what becomes of each update written to a [`Hooked`] journal.
 pub trait UpdateHook: Send + Sync + 'static {
-    /// Writes `change` to `journal` (or not, or later).
-    fn update<'a>(
-        &'a self,
-        journal: &'a MemoryJournal,
-        id: ActionId,
-        change: ActionChange,
-    ) -> JournalFuture<'a, ()>;
+    fn verdict(&self, change: &ActionChange) -> Verdict;
 }
 
 /// A memory journal whose updates go through `hook`; everything else is the
@@ -48,7 +57,14 @@ impl<H: UpdateHook> Journal for Hooked<H> {
     }
 
     fn update(&self, id: ActionId, change: ActionChange) -> JournalFuture<'_, ()> {
-        self.hook.update(&self.journal, id, change)
+        match self.hook.verdict(&change) {
+            Verdict::Write => self.journal.update(id, change),
+            Verdict::Refuse(error) => JournalFuture::ready(Err(error)),
+            Verdict::WriteAfter(wait) => JournalFuture::new(async move {
+                wait.await;
+                self.journal.update(id, change).await
+            }),
+        }
     }
 
     fn get(&self, id: ActionId) -> JournalFuture<'_, Option<ActionRecord>> {
